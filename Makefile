@@ -1,0 +1,88 @@
+# TechEx - technology-transfer marketplace backend.
+#   make            build bin/techex
+#   make run        install what is missing, start a private PostgreSQL under var/,
+#                   migrate, load demo data, serve on 127.0.0.1:8080
+#   make test       the whole suite against a real PostgreSQL the harness starts
+#   make asan       the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      wrk against the server, pgbench as the ceiling
+#   make format     clang-format every C file;  make lint-spec  lint the OpenAPI spec
+#   make deps       install missing Debian packages
+
+CC      ?= cc
+PKGS    := libevent libevent_pthreads libevent_openssl libpq openssl jansson libargon2
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) -DTECHEX_VERSION='"$(VERSION)"' \
+           -Iserver $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+MODULE_SRC := $(wildcard modules/*/*.c)
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+
+# BUILD selects the flavour: build/ (default) or build-asan/
+BUILD ?= build
+BIN   ?= bin/techex
+OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migrations.o
+HDRS  := $(wildcard server/*.h modules/*/*.h)
+
+.PHONY: all test asan run bench format lint-spec deps clean unit fuzz
+
+all: $(BIN) $(BUILD)/unit-tests
+
+$(BIN): $(OBJS) $(BUILD)/server/main.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/unit-tests: $(OBJS) $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(BUILD)
+	sh scripts/embed-migrations.sh $(MIGRATIONS) > $@
+
+$(BUILD)/migrations.o: $(BUILD)/migrations.c server/migrate.h
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+unit: all
+	$(BUILD)/unit-tests
+
+test:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory all
+	@sh tests/run.sh
+
+asan:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory all BUILD=build-asan BIN=bin/techex-asan \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
+	@TECHEX_BIN=bin/techex-asan UNIT_BIN=build-asan/unit-tests TECHEX_SANITIZED=1 sh tests/run.sh
+
+run:
+	@sh scripts/deps.sh run
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh
+
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
+
+deps:
+	@sh scripts/deps.sh all
+
+format:
+	clang-format -i server/*.c server/*.h modules/*/*.c modules/*/*.h tests/unit/*.c
+
+lint-spec:
+	@sh scripts/lint-spec.sh
+
+clean:
+	rm -rf build build-asan bin

@@ -1,0 +1,528 @@
+/*
+ * accounts.c - handlers for /v1/auth, /v1/me, /v1/orgs and /v1/admin/orgs.
+ */
+#include "accounts.h"
+
+#include <ctype.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../server/db.h"
+#include "../../server/json.h"
+#include "../../server/log.h"
+#include "../platform/platform.h"
+#include "credentials.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define ORG_COLS "o.id, o.name, o.kind, o.status, o.parent_id, " TS("o.created_at") ", " \
+	TS("o.updated_at") ", o.version, o.suspended_reason"
+#define USER_COLS "u.id, u.email, u.display_name, u.org_id, u.org_role, u.platform_admin, " \
+	TS("u.created_at")
+
+#define LOGIN_WINDOW "interval '15 minutes'"
+#define LOGIN_MAX_FAILURES 10
+
+static const struct stmt st_authenticate = {
+	"accounts_authenticate",
+	"SELECT u.id, u.email, u.platform_admin, coalesce(u.org_id::text, ''),"
+	" coalesce(u.org_role, ''), coalesce(o.status, ''), coalesce(o.kind, '')"
+	" FROM sessions s JOIN users u ON u.id = s.user_id"
+	" LEFT JOIN organizations o ON o.id = u.org_id"
+	" WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()"
+	" AND (o.status IS NULL OR o.status <> 'suspended')",
+	1};
+
+static const struct stmt st_email_taken = {
+	"accounts_email_taken", "SELECT 1 FROM users WHERE email = $1", 1};
+
+static const struct stmt st_org_exists = {
+	"accounts_org_exists", "SELECT 1 FROM organizations WHERE id = $1", 1};
+
+static const struct stmt st_org_insert = {
+	"accounts_org_insert",
+	"INSERT INTO organizations AS o (name, kind, parent_id, status)"
+	" VALUES ($1, $2, $3, coalesce($4, 'unverified')) RETURNING " ORG_COLS,
+	4};
+
+static const struct stmt st_user_insert = {
+	"accounts_user_insert",
+	"INSERT INTO users AS u (email, password_hash, display_name, org_id, org_role, platform_admin)"
+	" VALUES ($1, $2, $3, $4, $5, $6) RETURNING " USER_COLS,
+	6};
+
+static const struct stmt st_login_throttle = {
+	"accounts_login_throttle",
+	"SELECT"
+	" (SELECT count(*) FROM login_failures WHERE email = $1 AND at > now() - " LOGIN_WINDOW "),"
+	" (SELECT count(*) FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW "),"
+	" greatest(1, ceil(extract(epoch FROM greatest("
+	"   (SELECT at FROM login_failures WHERE email = $1 AND at > now() - " LOGIN_WINDOW
+	"     ORDER BY at DESC OFFSET 9 LIMIT 1),"
+	"   (SELECT at FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW
+	"     ORDER BY at DESC OFFSET 9 LIMIT 1)) + " LOGIN_WINDOW " - now())))::bigint",
+	2};
+
+static const struct stmt st_login_user = {
+	"accounts_login_user",
+	"SELECT u.id, u.password_hash, coalesce(o.status, '') FROM users u"
+	" LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = $1",
+	1};
+
+static const struct stmt st_login_failed = {
+	"accounts_login_failed", "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)", 2};
+
+static const struct stmt st_login_clear = {
+	"accounts_login_clear", "DELETE FROM login_failures WHERE email = $1", 1};
+
+static const struct stmt st_session_insert = {
+	"accounts_session_insert",
+	"INSERT INTO sessions (token_hash, user_id, expires_at)"
+	" VALUES ($1, $2, now() + interval '12 hours') RETURNING " TS("expires_at"),
+	2};
+
+static const struct stmt st_session_revoke = {
+	"accounts_session_revoke",
+	"UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL", 1};
+
+static const struct stmt st_user_get = {
+	"accounts_user_get", "SELECT " USER_COLS " FROM users u WHERE u.id = $1", 1};
+
+static const struct stmt st_org_get = {
+	"accounts_org_get", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1", 1};
+
+static const struct stmt st_org_lock = {
+	"accounts_org_lock", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1 FOR UPDATE",
+	1};
+
+static const struct stmt st_org_set_status = {
+	"accounts_org_set_status",
+	"UPDATE organizations AS o SET status = $2, suspended_reason = $3, updated_at = now(),"
+	" version = version + 1 WHERE o.id = $1 RETURNING " ORG_COLS,
+	3};
+
+static const struct stmt st_org_revoke_sessions = {
+	"accounts_org_revoke_sessions",
+	"UPDATE sessions SET revoked_at = now() WHERE revoked_at IS NULL"
+	" AND user_id IN (SELECT id FROM users WHERE org_id = $1)",
+	1};
+
+static const char *const org_kinds[] = {"university", "research_institute", "enterprise", NULL};
+
+/* ---- JSON shapes ------------------------------------------------------- */
+
+static json_t *str_or_null(const PGresult *res, int row, int col)
+{
+	const char *v = db_value(res, row, col);
+	return v ? json_string(v) : json_null();
+}
+
+/* An organization from ORG_COLS at column 0. Public shape unless full. */
+static json_t *org_json(const PGresult *res, int row, bool full)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, row, 0), "name",
+			      PQgetvalue(res, row, 1), "kind", PQgetvalue(res, row, 2), "status",
+			      PQgetvalue(res, row, 3), "parent_id", str_or_null(res, row, 4));
+	if (full) {
+		json_object_set_new(o, "created_at", json_string(PQgetvalue(res, row, 5)));
+		json_object_set_new(o, "updated_at", json_string(PQgetvalue(res, row, 6)));
+		if (strcmp(PQgetvalue(res, row, 3), "suspended") == 0)
+			json_object_set_new(o, "suspended_reason", str_or_null(res, row, 8));
+	}
+	return o;
+}
+
+static void set_etag(struct req *r, const char *version)
+{
+	char etag[32];
+	snprintf(etag, sizeof etag, "\"%s\"", version);
+	reply_header(r, "ETag", etag);
+}
+
+/* A user from USER_COLS at column 0. */
+static json_t *user_json(const PGresult *res, int row)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:s}", "id", PQgetvalue(res, row, 0),
+			 "email", PQgetvalue(res, row, 1), "display_name", PQgetvalue(res, row, 2),
+			 "org_id", str_or_null(res, row, 3), "org_role", str_or_null(res, row, 4),
+			 "platform_admin", strcmp(PQgetvalue(res, row, 5), "t") == 0, "created_at",
+			 PQgetvalue(res, row, 6));
+}
+
+static void lower_ascii(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* ---- authentication ---------------------------------------------------- */
+
+enum rc accounts_authenticate(struct req *r)
+{
+	const char *token = token_from_header(req_header(r, "Authorization"));
+	char digest[67];
+
+	if (token == NULL)
+		return problem_set(r, 401, "unauthorized",
+				   req_header(r, "Authorization")
+					   ? "the Authorization header must be \"Bearer <token>\""
+					   : "this needs \"Authorization: Bearer <token>\" from POST /v1/auth/login");
+	token_digest_param(token, digest);
+	const char *p[1] = {digest};
+	PGresult *res = db_exec(r, &st_authenticate, p);
+	if (res == NULL)
+		return RC_ERR;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return problem_set(r, 401, "unauthorized",
+				   "the token is unknown, expired or revoked; log in again");
+	}
+	struct auth *a = &r->auth;
+	a->authenticated = true;
+	snprintf(a->user_id, sizeof a->user_id, "%s", PQgetvalue(res, 0, 0));
+	snprintf(a->email, sizeof a->email, "%s", PQgetvalue(res, 0, 1));
+	a->platform_admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	snprintf(a->org_id, sizeof a->org_id, "%s", PQgetvalue(res, 0, 3));
+	snprintf(a->org_role, sizeof a->org_role, "%s", PQgetvalue(res, 0, 4));
+	snprintf(a->org_status, sizeof a->org_status, "%s", PQgetvalue(res, 0, 5));
+	snprintf(a->org_kind, sizeof a->org_kind, "%s", PQgetvalue(res, 0, 6));
+	PQclear(res);
+	return RC_OK;
+}
+
+/* ---- POST /v1/auth/register ------------------------------------------- */
+
+static const struct field register_org_spec[] = {
+	{.name = "name", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
+	{.name = "kind", .type = F_ENUM, .required = true, .enum_values = org_kinds},
+	{.name = "parent_id", .type = F_UUID, .nullable = true},
+	{0},
+};
+
+static const struct field register_spec[] = {
+	{.name = "email", .type = F_EMAIL, .required = true},
+	{.name = "password", .type = F_SECRET, .required = true, .min = 12, .max = 128},
+	{.name = "display_name", .type = F_TEXT1, .required = true, .min = 1, .max = 100},
+	{.name = "organization", .type = F_OBJECT, .required = true, .sub = register_org_spec},
+	{0},
+};
+
+static enum rc accounts_register(struct req *r)
+{
+	enum rc rc = RC_ERR;
+	PGresult *org = NULL, *user = NULL, *res;
+	char hash[PASSWORD_HASH_MAX];
+	char *email = NULL;
+
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if (validate_object(r, r->json, register_spec, "") != RC_OK)
+		return problem_fields_done(r);
+
+	json_t *o = json_object_get(r->json, "organization");
+	const char *parent = json_string_value(json_object_get(o, "parent_id"));
+	email = xstrdup(json_string_value(json_object_get(r->json, "email")));
+	lower_ascii(email);
+
+	const char *pe[1] = {email};
+	if ((res = db_exec(r, &st_email_taken, pe)) == NULL)
+		goto out;
+	bool taken = PQntuples(res) > 0;
+	PQclear(res);
+	if (taken) {
+		problem_set(r, 409, "email-taken", "an account with this email already exists");
+		goto out;
+	}
+	if (parent != NULL) {
+		const char *pp[1] = {parent};
+		if ((res = db_exec(r, &st_org_exists, pp)) == NULL)
+			goto out;
+		bool exists = PQntuples(res) > 0;
+		PQclear(res);
+		if (!exists) {
+			problem_field(r, "organization.parent_id", "no organization has this id");
+			rc = problem_fields_done(r);
+			goto out;
+		}
+	}
+
+	if (password_hash(json_string_value(json_object_get(r->json, "password")), hash) != RC_OK) {
+		problem_set(r, 500, "internal", "could not hash the password");
+		goto out;
+	}
+	const char *po[4] = {json_string_value(json_object_get(o, "name")),
+			     json_string_value(json_object_get(o, "kind")), parent, NULL};
+	if ((org = db_exec(r, &st_org_insert, po)) == NULL)
+		goto out;
+	const char *pu[6] = {email, hash, json_string_value(json_object_get(r->json, "display_name")),
+			     PQgetvalue(org, 0, 0), "owner", "false"};
+	if ((user = db_exec(r, &st_user_insert, pu)) == NULL) {
+		if (r->problem.status == 409)
+			problem_set(r, 409, "email-taken", "an account with this email already exists");
+		goto out;
+	}
+	if (audit_write(r, "organization.register", "organization", PQgetvalue(org, 0, 0),
+			PQgetvalue(org, 0, 0),
+			json_pack("{s:s, s:s, s:s}", "user_id", PQgetvalue(user, 0, 0), "name",
+				  PQgetvalue(org, 0, 1), "kind", PQgetvalue(org, 0, 2))) != RC_OK)
+		goto out;
+	reply_json(r, 201, json_pack("{s:o, s:o}", "user", user_json(user, 0), "organization",
+				     org_json(org, 0, true)));
+	rc = RC_OK;
+out:
+	OPENSSL_cleanse(hash, sizeof hash);
+	free(email);
+	PQclear(user);
+	PQclear(org);
+	return rc;
+}
+
+/* ---- POST /v1/auth/login ---------------------------------------------- */
+
+static const struct field login_spec[] = {
+	{.name = "email", .type = F_EMAIL, .required = true},
+	{.name = "password", .type = F_SECRET, .required = true, .min = 1, .max = 128},
+	{0},
+};
+
+static enum rc accounts_login(struct req *r)
+{
+	enum rc rc = RC_ERR;
+	PGresult *res = NULL, *user = NULL;
+	char *email = NULL;
+	char token[TOKEN_TEXT], digest[67];
+
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if (validate_object(r, r->json, login_spec, "") != RC_OK)
+		return problem_fields_done(r);
+	email = xstrdup(json_string_value(json_object_get(r->json, "email")));
+	lower_ascii(email);
+
+	const char *pt[2] = {email, r->client_ip};
+	if ((res = db_exec(r, &st_login_throttle, pt)) == NULL)
+		goto out;
+	long by_account = atol(PQgetvalue(res, 0, 0)), by_address = atol(PQgetvalue(res, 0, 1));
+	int retry = atoi(PQgetvalue(res, 0, 2));
+	PQclear(res);
+	res = NULL;
+	if (by_account >= LOGIN_MAX_FAILURES || by_address >= LOGIN_MAX_FAILURES) {
+		problem_set(r, 429, "too-many-attempts",
+			    "too many failed logins; try again in %d seconds", retry);
+		r->problem.retry_after = retry > 0 ? retry : 60;
+		goto out;
+	}
+
+	const char *pe[1] = {email};
+	if ((user = db_exec(r, &st_login_user, pe)) == NULL)
+		goto out;
+	const char *stored = PQntuples(user) == 1 ? PQgetvalue(user, 0, 1) : NULL;
+	const char *password = json_string_value(json_object_get(r->json, "password"));
+	if (!password_verify(stored, password)) {
+		if ((res = db_exec(r, &st_login_failed, pt)) == NULL)
+			goto out;
+		/* the failure is recorded: answer 401 and commit */
+		problem_set(r, 401, "invalid-credentials", "the email or password is wrong");
+		reply_problem(r);
+		rc = RC_OK;
+		goto out;
+	}
+	if (strcmp(PQgetvalue(user, 0, 2), "suspended") == 0) {
+		problem_set(r, 403, "organization-suspended",
+			    "your organization is suspended; contact the platform");
+		goto out;
+	}
+
+	token_new(token);
+	token_digest_param(token, digest);
+	const char *ps[2] = {digest, PQgetvalue(user, 0, 0)};
+	if ((res = db_exec(r, &st_session_insert, ps)) == NULL)
+		goto out;
+	char expires[32];
+	snprintf(expires, sizeof expires, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if ((res = db_exec(r, &st_login_clear, pe)) == NULL)
+		goto out;
+	PQclear(res);
+	const char *pg[1] = {PQgetvalue(user, 0, 0)};
+	if ((res = db_exec(r, &st_user_get, pg)) == NULL)
+		goto out;
+	/* the actor of the audit row is the user who just logged in */
+	snprintf(r->auth.user_id, sizeof r->auth.user_id, "%s", PQgetvalue(res, 0, 0));
+	if (audit_write(r, "session.login", "user", PQgetvalue(res, 0, 0), db_value(res, 0, 3),
+			NULL) != RC_OK)
+		goto out;
+	reply_json(r, 200,
+		   json_pack("{s:s, s:s, s:o}", "token", token, "expires_at", expires, "user",
+			     user_json(res, 0)));
+	rc = RC_OK;
+out:
+	OPENSSL_cleanse(token, sizeof token);
+	free(email);
+	PQclear(res);
+	PQclear(user);
+	return rc;
+}
+
+/* ---- POST /v1/auth/logout, GET /v1/me ---------------------------------- */
+
+static enum rc accounts_logout(struct req *r)
+{
+	char digest[67];
+	token_digest_param(token_from_header(req_header(r, "Authorization")), digest);
+	const char *p[1] = {digest};
+	PGresult *res = db_exec(r, &st_session_revoke, p);
+	if (res == NULL)
+		return RC_ERR;
+	PQclear(res);
+	if (audit_write(r, "session.logout", "user", r->auth.user_id, NULL, NULL) != RC_OK)
+		return RC_ERR;
+	reply_empty(r, 204);
+	return RC_OK;
+}
+
+static enum rc accounts_me(struct req *r)
+{
+	const char *pu[1] = {r->auth.user_id};
+	PGresult *user = db_exec(r, &st_user_get, pu);
+	if (user == NULL)
+		return RC_ERR;
+	json_t *org = json_null(), *roles = json_array();
+	if (r->auth.org_id[0]) {
+		const char *po[1] = {r->auth.org_id};
+		PGresult *res = db_exec(r, &st_org_get, po);
+		if (res == NULL) {
+			PQclear(user);
+			json_decref(roles);
+			return RC_ERR;
+		}
+		org = org_json(res, 0, true);
+		PQclear(res);
+		json_array_append_new(roles, json_string(r->auth.org_role));
+	}
+	if (r->auth.platform_admin)
+		json_array_append_new(roles, json_string("platform_admin"));
+	reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "user", user_json(user, 0), "organization",
+				     org, "roles", roles));
+	PQclear(user);
+	return RC_OK;
+}
+
+/* ---- organizations ----------------------------------------------------- */
+
+/* Reads {id} as a UUID; anything else names no organization: 404. */
+static const char *org_param(struct req *r)
+{
+	const char *id = req_param(r, "id");
+	if (!uuid_valid(id)) {
+		problem_set(r, 404, "not-found", "no organization has this id");
+		return NULL;
+	}
+	return id;
+}
+
+static enum rc accounts_get_org(struct req *r)
+{
+	const char *id = org_param(r);
+	if (id == NULL)
+		return RC_ERR;
+	const char *p[1] = {id};
+	PGresult *res = db_exec(r, &st_org_get, p);
+	if (res == NULL)
+		return RC_ERR;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return problem_set(r, 404, "not-found", "no organization has this id");
+	}
+	set_etag(r, PQgetvalue(res, 0, 7));
+	reply_json(r, 200, org_json(res, 0, false));
+	PQclear(res);
+	return RC_OK;
+}
+
+static const struct field verify_spec[] = {{0}};
+static const struct field suspend_spec[] = {
+	{.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
+	{0},
+};
+
+/* Moves an organization to status; reason for a suspension. */
+static enum rc set_org_status(struct req *r, const char *status, const struct field *spec)
+{
+	const char *id = org_param(r);
+	const char *reason = NULL;
+	PGresult *res = NULL, *upd = NULL;
+	enum rc rc = RC_ERR;
+
+	if (id == NULL)
+		return RC_ERR;
+	if (r->body_len > 0 || spec[0].name != NULL) {
+		if (body_read(r) != RC_OK)
+			return RC_ERR;
+		if (validate_object(r, r->json, spec, "") != RC_OK)
+			return problem_fields_done(r);
+		reason = json_string_value(json_object_get(r->json, "reason"));
+	}
+	const char *p[1] = {id};
+	if ((res = db_exec(r, &st_org_lock, p)) == NULL)
+		goto out;
+	if (PQntuples(res) != 1) {
+		problem_set(r, 404, "not-found", "no organization has this id");
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 3), status) == 0) {
+		/* already there: nothing changes, nothing to audit */
+		set_etag(r, PQgetvalue(res, 0, 7));
+		reply_json(r, 200, org_json(res, 0, true));
+		rc = RC_OK;
+		goto out;
+	}
+	const char *pu[3] = {id, status, reason};
+	if ((upd = db_exec(r, &st_org_set_status, pu)) == NULL)
+		goto out;
+	if (strcmp(status, "suspended") == 0) {
+		PGresult *rev = db_exec(r, &st_org_revoke_sessions, p);
+		if (rev == NULL)
+			goto out;
+		PQclear(rev);
+	}
+	json_t *detail = json_pack("{s:s, s:s}", "from", PQgetvalue(res, 0, 3), "to", status);
+	if (reason != NULL)
+		json_object_set_new(detail, "reason", json_string(reason));
+	if (audit_write(r, strcmp(status, "verified") == 0 ? "organization.verify"
+							   : "organization.suspend",
+			"organization", id, id, detail) != RC_OK)
+		goto out;
+	set_etag(r, PQgetvalue(upd, 0, 7));
+	reply_json(r, 200, org_json(upd, 0, true));
+	rc = RC_OK;
+out:
+	PQclear(res);
+	PQclear(upd);
+	return rc;
+}
+
+static enum rc accounts_verify_org(struct req *r)
+{
+	return set_org_status(r, "verified", verify_spec);
+}
+
+static enum rc accounts_suspend_org(struct req *r)
+{
+	return set_org_status(r, "suspended", suspend_spec);
+}
+
+const struct route accounts_routes[] = {
+	{M_POST, "/v1/auth/register", accounts_register, ROUTE_TX | ROUTE_HEAVY | ROUTE_IDEMPOTENT,
+	 "register"},
+	{M_POST, "/v1/auth/login", accounts_login, ROUTE_TX | ROUTE_HEAVY, "login"},
+	{M_POST, "/v1/auth/logout", accounts_logout, ROUTE_TX | ROUTE_AUTH, "logout"},
+	{M_GET, "/v1/me", accounts_me, ROUTE_AUTH, "getMe"},
+	{M_GET, "/v1/orgs/{id}", accounts_get_org, 0, "getOrganization"},
+	{M_POST, "/v1/admin/orgs/{id}/verify", accounts_verify_org, ROUTE_TX | ROUTE_ADMIN,
+	 "verifyOrganization"},
+	{M_POST, "/v1/admin/orgs/{id}/suspend", accounts_suspend_org, ROUTE_TX | ROUTE_ADMIN,
+	 "suspendOrganization"},
+};
+const size_t accounts_routes_count = ARRAY_LEN(accounts_routes);

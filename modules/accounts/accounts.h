@@ -1,0 +1,31 @@
+/*
+ * accounts.h - registration, login, sessions, organizations and their
+ * verification by platform admins.
+ */
+#ifndef TECHEX_ACCOUNTS_H
+#define TECHEX_ACCOUNTS_H
+
+#include <libpq-fe.h>
+
+#include "../../server/router.h"
+
+extern const struct route accounts_routes[];
+extern const size_t accounts_routes_count;
+
+/* Dispatch hook: resolves "Authorization: Bearer <token>" into r->auth. A
+ * missing, unknown, expired or revoked token, or one whose organization is
+ * suspended, is a 401. */
+enum rc accounts_authenticate(struct req *r);
+
+/* `techex admin create --email E [--name N]`: creates a platform admin on conn.
+ * The password comes from TECHEX_ADMIN_PASSWORD or is prompted for. Prints the
+ * outcome; returns the exit status. */
+int accounts_cli_admin_create(PGconn *conn, const char *email, const char *name);
+
+/* Creates an organization with an owner (used by seed-demo). Returns the new
+ * organization's id in org_id (37 bytes) or RC_ERR with a message on stderr. */
+enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, const char *parent_id,
+			  const char *status, const char *email, const char *display_name,
+			  const char *password, char org_id[37]) MUSTCHECK;
+
+#endif

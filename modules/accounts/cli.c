@@ -1,0 +1,166 @@
+/*
+ * cli.c - account operations from the command line: platform admins and demo
+ * organizations. These run on a plain connection, outside any HTTP request.
+ */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../../server/json.h"
+#include "accounts.h"
+#include "credentials.h"
+
+/* Reads a password from the terminal without echo, or a line from stdin. */
+static char *read_password(const char *prompt)
+{
+	char buf[512];
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		quiet = old;
+		quiet.c_lflag &= (tcflag_t)~ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	char *line = fgets(buf, sizeof buf, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (line == NULL)
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *out = xstrdup(buf);
+	OPENSSL_cleanse(buf, sizeof buf);
+	return out;
+}
+
+static bool run(PGconn *conn, const char *sql, int n, const char *const *p, PGresult **out)
+{
+	PGresult *res = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
+	ExecStatusType s = PQresultStatus(res);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		fprintf(stderr, "techex: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return false;
+	}
+	if (out != NULL)
+		*out = res;
+	else
+		PQclear(res);
+	return true;
+}
+
+static bool email_ok(const char *email)
+{
+	const char *at = strchr(email, '@');
+	return at != NULL && at != email && strchr(at, '.') != NULL && strlen(email) <= 254 &&
+	       strpbrk(email, " \t\r\n") == NULL;
+}
+
+int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *name)
+{
+	char hash[PASSWORD_HASH_MAX];
+	char *password = NULL, *email = xstrdup(email_in);
+	PGresult *res = NULL;
+	int status = 1;
+
+	for (char *c = email; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if (!email_ok(email)) {
+		fprintf(stderr, "techex: --email: \"%s\" is not an email address\n", email_in);
+		status = 2;
+		goto out;
+	}
+	const char *env = getenv("TECHEX_ADMIN_PASSWORD");
+	password = env ? xstrdup(env) : read_password("Password for the new admin: ");
+	size_t chars = password ? utf8_length(password) : 0;
+	if (password == NULL || chars < 12 || chars > 128) {
+		fprintf(stderr, "techex: TECHEX_ADMIN_PASSWORD: the password must be 12 to 128 characters\n");
+		status = 2;
+		goto out;
+	}
+	if (password_hash(password, hash) != RC_OK) {
+		fprintf(stderr, "techex: could not hash the password\n");
+		goto out;
+	}
+	if (!run(conn, "BEGIN", 0, NULL, NULL))
+		goto out;
+	const char *p[3] = {email, hash, name ? name : "Platform admin"};
+	res = PQexecParams(conn,
+			   "INSERT INTO users (email, password_hash, display_name, platform_admin)"
+			   " VALUES ($1, $2, $3, true) ON CONFLICT (email) DO NOTHING RETURNING id",
+			   3, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "techex: %s", PQresultErrorMessage(res));
+		run(conn, "ROLLBACK", 0, NULL, NULL);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		fprintf(stderr, "techex: an account with the email %s already exists\n", email);
+		run(conn, "ROLLBACK", 0, NULL, NULL);
+		goto out;
+	}
+	const char *pa[2] = {PQgetvalue(res, 0, 0), email};
+	if (!run(conn,
+		 "INSERT INTO audit_log (action, object_type, object_id, detail)"
+		 " VALUES ('admin.create', 'user', $1, jsonb_build_object('email', $2::text, 'via', 'command line'))",
+		 2, pa, NULL) ||
+	    !run(conn, "COMMIT", 0, NULL, NULL)) {
+		run(conn, "ROLLBACK", 0, NULL, NULL);
+		goto out;
+	}
+	printf("created platform admin %s (id %s)\n", email, PQgetvalue(res, 0, 0));
+	status = 0;
+out:
+	OPENSSL_cleanse(hash, sizeof hash);
+	free_secret(password);
+	free(email);
+	PQclear(res);
+	return status;
+}
+
+enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, const char *parent_id,
+			  const char *status, const char *email, const char *display_name,
+			  const char *password, char org_id[37])
+{
+	char hash[PASSWORD_HASH_MAX];
+	PGresult *res = NULL;
+	const char *pe[1] = {email};
+
+	/* already seeded: reuse it */
+	if (!run(conn, "SELECT org_id FROM users WHERE email = $1", 1, pe, &res))
+		return RC_ERR;
+	if (PQntuples(res) == 1) {
+		snprintf(org_id, 37, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+		return RC_OK;
+	}
+	PQclear(res);
+	if (password_hash(password, hash) != RC_OK)
+		return RC_ERR;
+	const char *po[4] = {name, kind, parent_id, status};
+	if (!run(conn,
+		 "INSERT INTO organizations (name, kind, parent_id, status) VALUES ($1, $2, $3, $4) RETURNING id",
+		 4, po, &res))
+		return RC_ERR;
+	snprintf(org_id, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	const char *pu[4] = {email, hash, display_name, org_id};
+	bool ok = run(conn,
+		      "INSERT INTO users (email, password_hash, display_name, org_id, org_role)"
+		      " VALUES ($1, $2, $3, $4, 'owner')",
+		      4, pu, NULL);
+	const char *pa[3] = {org_id, name, org_id};
+	ok = ok && run(conn,
+		       "INSERT INTO audit_log (org_id, action, object_type, object_id, detail)"
+		       " VALUES ($1, 'organization.seed', 'organization', $3, jsonb_build_object('name', $2::text))",
+		       3, pa, NULL);
+	OPENSSL_cleanse(hash, sizeof hash);
+	return ok ? RC_OK : RC_ERR;
+}

@@ -1,0 +1,240 @@
+/*
+ * platform.c - what every module leans on: health, metrics, audit, idempotency.
+ */
+#include "platform.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../server/db.h"
+#include "../../server/log.h"
+#include "../../server/metrics.h"
+#include "../../server/migrate.h"
+
+static const struct stmt st_migrations = {
+	"platform_migrations", "SELECT version, checksum FROM schema_migrations", 0};
+
+static const struct stmt st_audit_insert = {
+	"platform_audit_insert",
+	"INSERT INTO audit_log (actor_user_id, org_id, action, object_type, object_id, detail, request_id)"
+	" VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
+	7};
+
+static const struct stmt st_idem_claim = {
+	"platform_idem_claim",
+	"INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)"
+	" ON CONFLICT (scope, key) DO NOTHING RETURNING 1",
+	3};
+
+static const struct stmt st_idem_get = {
+	"platform_idem_get",
+	"SELECT request_hash = $3, status, response FROM idempotency_keys"
+	" WHERE scope = $1 AND key = $2",
+	3};
+
+static const struct stmt st_idem_store = {
+	"platform_idem_store",
+	"UPDATE idempotency_keys SET status = $3, response = $4 WHERE scope = $1 AND key = $2", 4};
+
+static const struct stmt st_maintenance = {
+	"platform_maintenance",
+	"WITH s AS (DELETE FROM sessions WHERE expires_at < now() - interval '1 day'"
+	"           OR revoked_at < now() - interval '1 day'),"
+	" f AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')"
+	" DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+	0};
+
+const char *platform_metrics_token;
+
+/* GET /healthz: the process is alive and its loop answers. */
+static enum rc platform_get_healthz(struct req *r)
+{
+	reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+	return RC_OK;
+}
+
+/* GET /readyz: the database answers and every migration is applied. */
+static enum rc platform_get_readyz(struct req *r)
+{
+	PGresult *res = db_exec(r, &st_migrations, NULL);
+	size_t pending = 0;
+	char first[128] = "";
+
+	if (res == NULL) {
+		if (strcmp(r->problem.sqlstate, "42P01") != 0)
+			return RC_ERR;
+		problem_clear(&r->problem);
+		pending = migrations_count;
+	} else {
+		for (size_t i = 0; i < migrations_count; i++) {
+			bool ok = false;
+			for (int row = 0; row < PQntuples(res) && !ok; row++)
+				ok = strcmp(PQgetvalue(res, row, 0), migrations[i].name) == 0 &&
+				     strcmp(PQgetvalue(res, row, 1), migrate_checksum(i)) == 0;
+			if (!ok && pending++ == 0)
+				snprintf(first, sizeof first, "%s", migrations[i].name);
+		}
+		PQclear(res);
+	}
+	if (pending > 0) {
+		problem_set(r, 503, "not-ready", "%zu migration(s) pending%s%s; run `techex migrate`",
+			    pending, first[0] ? ", first " : "", first);
+		r->problem.retry_after = 5;
+		return RC_ERR;
+	}
+	reply_json(r, 200,
+		   json_pack("{s:s, s:s, s:I}", "status", "ready", "database", "ok", "migrations",
+			     (json_int_t)migrations_count));
+	return RC_OK;
+}
+
+/* GET /metrics: loopback clients, or anyone with the metrics token. */
+static enum rc platform_get_metrics(struct req *r)
+{
+	if (!r->client_loopback) {
+		const char *auth = req_header(r, "Authorization");
+		const char *want = platform_metrics_token;
+		size_t wl = want ? strlen(want) : 0;
+		if (wl == 0 || auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+		    strlen(auth + 7) != wl || CRYPTO_memcmp(auth + 7, want, wl) != 0)
+			return problem_set(r, 403, "forbidden",
+					   "metrics are open to loopback clients or with the metrics token");
+	}
+	char *text = metrics_render();
+	reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+	free(text);
+	return RC_OK;
+}
+
+const struct route platform_routes[] = {
+	{M_GET, "/healthz", platform_get_healthz, ROUTE_INLINE, "getHealthz"},
+	{M_GET, "/readyz", platform_get_readyz, 0, "getReadyz"},
+	{M_GET, "/metrics", platform_get_metrics, ROUTE_INLINE, "getMetrics"},
+};
+const size_t platform_routes_count = ARRAY_LEN(platform_routes);
+
+enum rc audit_write(struct req *r, const char *action, const char *object_type,
+		    const char *object_id, const char *org_id, json_t *detail)
+{
+	char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	json_decref(detail);
+	const char *params[7] = {
+		r->auth.user_id[0] ? r->auth.user_id : NULL,
+		org_id ? org_id : (r->auth.org_id[0] ? r->auth.org_id : NULL),
+		action,
+		object_type,
+		object_id,
+		detail_text ? detail_text : "{}",
+		r->request_id,
+	};
+	PGresult *res = db_exec(r, &st_audit_insert, params);
+	free(detail_text);
+	if (res == NULL)
+		return RC_ERR;
+	PQclear(res);
+	return RC_OK;
+}
+
+static void idem_scope(const struct req *r, char *out, size_t len)
+{
+	if (r->auth.org_id[0])
+		snprintf(out, len, "%s", r->auth.org_id);
+	else if (r->auth.user_id[0])
+		snprintf(out, len, "user:%s", r->auth.user_id);
+	else
+		snprintf(out, len, "anonymous");
+}
+
+/* bytea parameter text of SHA-256(method, path, body). */
+static void request_digest(const struct req *r, char out[67])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, r->method_name, strlen(r->method_name));
+	EVP_DigestUpdate(ctx, " ", 1);
+	EVP_DigestUpdate(ctx, r->path, strlen(r->path));
+	EVP_DigestUpdate(ctx, "\n", 1);
+	EVP_DigestUpdate(ctx, r->body, r->body_len);
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	out[0] = '\\';
+	out[1] = 'x';
+	hex_encode(md, 32, out + 2);
+}
+
+enum rc idempotency_begin(struct req *r)
+{
+	const char *key = req_header(r, "Idempotency-Key");
+	char scope[64], digest[67];
+	size_t len = strlen(key);
+
+	for (size_t i = 0; i < len; i++)
+		if (key[i] < 0x21 || key[i] > 0x7e)
+			len = 0;
+	if (len == 0 || len > 255)
+		return problem_set(r, 400, "bad-idempotency-key",
+				   "Idempotency-Key must be 1 to 255 visible ASCII characters");
+	idem_scope(r, scope, sizeof scope);
+	request_digest(r, digest);
+
+	const char *p[3] = {scope, key, digest};
+	PGresult *res = db_exec(r, &st_idem_claim, p);
+	if (res == NULL)
+		return RC_ERR;
+	bool claimed = PQntuples(res) == 1;
+	PQclear(res);
+	if (claimed) {
+		snprintf(r->idem_scope, sizeof r->idem_scope, "%s", scope);
+		snprintf(r->idem_key, sizeof r->idem_key, "%s", key);
+		return RC_OK;
+	}
+
+	/* The key was used before (the claim waited for that transaction to end). */
+	res = db_exec(r, &st_idem_get, p);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = RC_ERR;
+	if (PQntuples(res) != 1) {
+		problem_set(r, 409, "idempotency-in-progress",
+			    "a request with this Idempotency-Key is still in progress; retry");
+		r->problem.retry_after = 1;
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		problem_field(r, "Idempotency-Key", "was already used with a different request");
+		problem_set(r, 422, "idempotency-key-reused",
+			    "this Idempotency-Key was already used with a different request");
+	} else {
+		const char *body = PQgetvalue(res, 0, 2);
+		reply_raw(r, atoi(PQgetvalue(res, 0, 1)), "application/json", body, strlen(body));
+		reply_header(r, "Idempotent-Replayed", "true");
+	}
+	PQclear(res);
+	return rc;
+}
+
+enum rc idempotency_end(struct req *r)
+{
+	char status[16];
+	snprintf(status, sizeof status, "%d", r->resp.status);
+	const char *p[4] = {r->idem_scope, r->idem_key, status, r->resp.body ? r->resp.body : ""};
+	PGresult *res = db_exec(r, &st_idem_store, p);
+	if (res == NULL)
+		return RC_ERR;
+	PQclear(res);
+	return RC_OK;
+}
+
+enum rc platform_maintenance(struct req *r)
+{
+	PGresult *res = db_exec(r, &st_maintenance, NULL);
+	if (res == NULL)
+		return RC_ERR;
+	log_debug("maintenance: %s idempotency keys expired", PQcmdTuples(res));
+	PQclear(res);
+	reply_empty(r, 204);
+	return RC_OK;
+}

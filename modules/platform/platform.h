@@ -1,0 +1,28 @@
+/*
+ * platform.h - health, readiness, metrics, the audit log helper, idempotency
+ * and periodic maintenance.
+ */
+#ifndef TECHEX_PLATFORM_H
+#define TECHEX_PLATFORM_H
+
+#include "../../server/router.h"
+
+extern const struct route platform_routes[];
+extern const size_t platform_routes_count;
+
+/* Writes one audit_log row in the request's transaction. org_id may be NULL
+ * (then the actor's organization is recorded); detail is stolen (may be NULL). */
+enum rc audit_write(struct req *r, const char *action, const char *object_type,
+		    const char *object_id, const char *org_id, json_t *detail) MUSTCHECK;
+
+/* Dispatch hooks for Idempotency-Key (see worker.h). */
+enum rc idempotency_begin(struct req *r);
+enum rc idempotency_end(struct req *r);
+
+/* The token that opens /metrics to non-loopback clients (borrowed; may be empty). */
+extern const char *platform_metrics_token;
+
+/* Deletes expired sessions, login failures and idempotency keys. */
+enum rc platform_maintenance(struct req *r);
+
+#endif

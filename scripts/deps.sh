@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs the Debian packages TechEx needs that are missing, saying what it installs.
+# Usage: deps.sh run|test|bench|all
+set -eu
+purpose=${1:-all}
+
+build="gcc make pkg-config libevent-dev libpq-dev libssl-dev libjansson-dev libargon2-dev"
+server="postgresql"
+tests="python3 openssl curl"
+bench="wrk postgresql-contrib"
+lint="nodejs npm"
+
+case "$purpose" in
+	run) want="$build $server" ;;
+	test) want="$build $server $tests" ;;
+	bench) want="$build $server $tests $bench" ;;
+	lint) want="$lint" ;;
+	all) want="$build $server $tests $bench" ;;
+	*) echo "usage: $0 run|test|bench|lint|all" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "techex: installing missing Debian packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# refresh the package lists when they are missing or older than a day
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+	$sudo apt-get update -qq
+fi
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "techex: installed:$missing"

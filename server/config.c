@@ -1,0 +1,172 @@
+/*
+ * config.c - configuration from the environment, declared once as a table.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum key_type { KEY_STRING, KEY_INT, KEY_HOSTPORT, KEY_LEVEL, KEY_FILE };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	const char *def; /* default as text; NULL means computed or empty */
+	long min, max;
+	size_t offset;
+	size_t size; /* for strings */
+	const char *help;
+};
+
+#define STR(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+#define INT(field) offsetof(struct config, field), sizeof(int)
+
+static const struct key keys[] = {
+	{"DATABASE_URL", KEY_STRING, "dbname=techex", 0, 0, STR(database_url),
+	 "libpq connection string or URI"},
+	{"TECHEX_LISTEN", KEY_HOSTPORT, "127.0.0.1:8080", 1, 65535, STR(listen_host),
+	 "host:port to serve on"},
+	{"TECHEX_WORKERS", KEY_INT, NULL, 1, 256, INT(workers),
+	 "worker threads, each with one database connection (default: one per core)"},
+	{"TECHEX_HASH_CONCURRENCY", KEY_INT, NULL, 1, 256, INT(hash_concurrency),
+	 "workers that may hash passwords at once (default: half the workers, at least 1)"},
+	{"TECHEX_QUEUE_DEPTH", KEY_INT, "1024", 1, 1000000, INT(queue_depth),
+	 "requests waiting for a worker before new ones get 503"},
+	{"TECHEX_MAX_CONNECTIONS", KEY_INT, "4096", 1, 1000000, INT(max_connections),
+	 "open client connections at most"},
+	{"TECHEX_HEADER_TIMEOUT", KEY_INT, "10", 1, 3600, INT(header_timeout),
+	 "seconds a client has to send a request's headers"},
+	{"TECHEX_IDLE_TIMEOUT", KEY_INT, "60", 1, 86400, INT(idle_timeout),
+	 "seconds a connection may stay silent (keep-alive, slow bodies)"},
+	{"TECHEX_TLS_CERT", KEY_FILE, "", 0, 0, STR(tls_cert),
+	 "PEM certificate chain; with TECHEX_TLS_KEY serves HTTPS"},
+	{"TECHEX_TLS_KEY", KEY_FILE, "", 0, 0, STR(tls_key), "PEM private key"},
+	{"TECHEX_METRICS_TOKEN", KEY_STRING, "", 0, 0, STR(metrics_token),
+	 "bearer token that opens /metrics to non-loopback clients"},
+	{"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
+	 sizeof(enum log_level), "debug, info, warn or error"},
+};
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+static enum rc parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	if (*s == '\0' || isspace((unsigned char)*s))
+		return RC_ERR;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return RC_ERR;
+	*out = v;
+	return RC_OK;
+}
+
+static enum rc set_key(struct config *cfg, const struct key *k, const char *val, char *err,
+		       size_t errlen)
+{
+	char *base = (char *)cfg;
+	long v;
+
+	switch (k->type) {
+	case KEY_STRING:
+	case KEY_FILE:
+		if (strlen(val) >= k->size) {
+			snprintf(err, errlen, "%s: value is longer than %zu bytes", k->name,
+				 k->size - 1);
+			return RC_ERR;
+		}
+		if (k->type == KEY_FILE && *val != '\0' && access(val, R_OK) != 0) {
+			snprintf(err, errlen, "%s: cannot read file \"%s\": %s", k->name, val,
+				 strerror(errno));
+			return RC_ERR;
+		}
+		snprintf(base + k->offset, k->size, "%s", val);
+		return RC_OK;
+	case KEY_INT:
+		if (parse_long(val, k->min, k->max, &v) != RC_OK) {
+			snprintf(err, errlen, "%s: must be an integer from %ld to %ld (got \"%s\")",
+				 k->name, k->min, k->max, val);
+			return RC_ERR;
+		}
+		*(int *)(base + k->offset) = (int)v;
+		return RC_OK;
+	case KEY_HOSTPORT: {
+		const char *colon = strrchr(val, ':');
+		size_t hostlen = colon ? (size_t)(colon - val) : 0;
+		if (colon == NULL || hostlen == 0 || hostlen >= sizeof cfg->listen_host ||
+		    parse_long(colon + 1, k->min, k->max, &v) != RC_OK) {
+			snprintf(err, errlen,
+				 "%s: must be host:port with a port from 1 to 65535 (got \"%s\")",
+				 k->name, val);
+			return RC_ERR;
+		}
+		const char *h = val;
+		if (*h == '[' && hostlen >= 2 && h[hostlen - 1] == ']') { /* [::1]:8080 */
+			h++;
+			hostlen -= 2;
+		}
+		snprintf(cfg->listen_host, sizeof cfg->listen_host, "%.*s", (int)hostlen, h);
+		cfg->listen_port = (int)v;
+		return RC_OK;
+	}
+	case KEY_LEVEL:
+		for (size_t i = 0; i < ARRAY_LEN(level_names); i++) {
+			if (strcmp(val, level_names[i]) == 0) {
+				cfg->log_level = (enum log_level)i;
+				return RC_OK;
+			}
+		}
+		snprintf(err, errlen, "%s: must be debug, info, warn or error (got \"%s\")",
+			 k->name, val);
+		return RC_ERR;
+	}
+	return RC_ERR;
+}
+
+enum rc config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), char *err,
+		    size_t errlen)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const struct key *k = &keys[i];
+		const char *val = getenv_fn(k->name);
+		if (val == NULL || (*val == '\0' && k->type != KEY_STRING && k->type != KEY_FILE))
+			val = k->def;
+		if (val == NULL)
+			continue; /* computed below */
+		if (set_key(cfg, k, val, err, errlen) != RC_OK)
+			return RC_ERR;
+	}
+	if (cfg->workers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		cfg->workers = n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+	}
+	if (cfg->hash_concurrency == 0)
+		cfg->hash_concurrency = cfg->workers / 2 > 0 ? cfg->workers / 2 : 1;
+	if (cfg->hash_concurrency > cfg->workers) {
+		snprintf(err, errlen, "TECHEX_HASH_CONCURRENCY: must not exceed TECHEX_WORKERS (%d)",
+			 cfg->workers);
+		return RC_ERR;
+	}
+	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+		snprintf(err, errlen, "%s: TECHEX_TLS_CERT and TECHEX_TLS_KEY must be set together",
+			 cfg->tls_cert[0] ? "TECHEX_TLS_KEY" : "TECHEX_TLS_CERT");
+		return RC_ERR;
+	}
+	return RC_OK;
+}
+
+void config_print_help(void)
+{
+	printf("Configuration (environment variables):\n");
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		printf("  %-24s %s%s%s%s\n", keys[i].name, keys[i].help,
+		       keys[i].def && *keys[i].def ? " [default: " : "",
+		       keys[i].def && *keys[i].def ? keys[i].def : "",
+		       keys[i].def && *keys[i].def ? "]" : "");
+}

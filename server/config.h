@@ -1,0 +1,36 @@
+/*
+ * config.h - the one struct config, filled from environment variables through a
+ * table of keys with types, defaults and bounds.
+ */
+#ifndef TECHEX_CONFIG_H
+#define TECHEX_CONFIG_H
+
+#include "common.h"
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+struct config {
+	char database_url[1024];
+	char listen_host[256];
+	int listen_port;
+	int workers;
+	int hash_concurrency; /* workers allowed to hash passwords at once */
+	int queue_depth;      /* jobs waiting for a worker before 503 */
+	int max_connections;
+	int header_timeout;   /* seconds to receive a request's headers, absolute */
+	int idle_timeout;     /* seconds a connection may stay silent */
+	char tls_cert[1024];
+	char tls_key[1024];
+	char metrics_token[256];
+	enum log_level log_level;
+};
+
+/* Reads one variable per key through getenv_fn (getenv in production, a table in
+ * tests). On a bad value writes "KEY: why" into err and returns RC_ERR. */
+enum rc config_load(struct config *cfg, const char *(*getenv_fn)(const char *name),
+		    char *err, size_t errlen) MUSTCHECK;
+
+/* Prints the configuration keys, their defaults and meaning (for --help). */
+void config_print_help(void);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * db.c - connections, lazily prepared statements, error mapping.
+ */
+#include "db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "req.h"
+
+_Atomic unsigned long db_reconnects;
+
+static void forget_prepared(struct db *db)
+{
+	db->nprepared = 0;
+}
+
+void db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	forget_prepared(db);
+	free(db->prepared);
+	db->prepared = NULL;
+	db->cap = 0;
+}
+
+enum rc db_ensure(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return RC_OK;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	forget_prepared(db);
+	db->conn = PQconnectdb(db->conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_warn("database connection failed: %s", PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return RC_ERR;
+	}
+	if (db->ever_connected)
+		db_reconnects++;
+	db->ever_connected = true;
+	PQsetClientEncoding(db->conn, "UTF8");
+	return RC_OK;
+}
+
+static bool is_prepared(const struct db *db, const struct stmt *st)
+{
+	for (size_t i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st)
+			return true;
+	return false;
+}
+
+static void set_db_problem(struct req *r, PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int status = problem_status_for_sqlstate(state);
+	snprintf(r->problem.sqlstate, sizeof r->problem.sqlstate, "%s", state ? state : "");
+	r->problem.status = status;
+	switch (status) {
+	case 0:
+		r->problem.slug = "retry";
+		snprintf(r->problem.detail, sizeof r->problem.detail,
+			 "the transaction conflicted with another; retry");
+		break;
+	case 409:
+		r->problem.slug = "conflict";
+		snprintf(r->problem.detail, sizeof r->problem.detail,
+			 "the request conflicts with an existing record");
+		break;
+	case 422:
+		r->problem.slug = "validation";
+		snprintf(r->problem.detail, sizeof r->problem.detail,
+			 "a value was refused by the database");
+		break;
+	case 503:
+		r->problem.slug = "unavailable";
+		r->problem.retry_after = 1;
+		snprintf(r->problem.detail, sizeof r->problem.detail,
+			 "the database is unavailable; retry shortly");
+		break;
+	default:
+		r->problem.slug = "internal";
+		snprintf(r->problem.detail, sizeof r->problem.detail,
+			 "an internal error occurred (request %s)", r->request_id);
+		break;
+	}
+	if (status >= 500 || status == 0)
+		log_warn("request %s: database error %s: %s", r->request_id, state ? state : "-",
+			 res ? PQresultErrorMessage(res) : PQerrorMessage(r->db->conn));
+}
+
+PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params)
+{
+	struct db *db = r->db;
+	PGresult *res;
+
+	if (db->conn == NULL) {
+		set_db_problem(r, NULL);
+		return NULL;
+	}
+	if (!is_prepared(db, st)) {
+		res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			set_db_problem(r, res);
+			log_error("prepare %s failed: %s", st->name, PQresultErrorMessage(res));
+			PQclear(res);
+			return NULL;
+		}
+		PQclear(res);
+		if (db->nprepared == db->cap) {
+			db->cap = db->cap ? db->cap * 2 : 64;
+			db->prepared = xrealloc(db->prepared, db->cap * sizeof *db->prepared);
+		}
+		db->prepared[db->nprepared++] = st;
+	}
+	res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+	ExecStatusType s = PQresultStatus(res);
+	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
+		return res;
+	set_db_problem(r, res);
+	PQclear(res);
+	return NULL;
+}
+
+static enum rc run_simple(struct req *r, const char *sql)
+{
+	PGresult *res = PQexec(r->db->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_db_problem(r, res);
+		PQclear(res);
+		return r->problem.status == 0 ? RC_RETRY : RC_ERR;
+	}
+	PQclear(res);
+	return RC_OK;
+}
+
+enum rc db_begin(struct req *r)
+{
+	return run_simple(r, "BEGIN");
+}
+
+enum rc db_commit(struct req *r)
+{
+	return run_simple(r, "COMMIT");
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->conn == NULL)
+		return;
+	PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+void db_release(struct db *db)
+{
+	if (db->conn == NULL)
+		return;
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+		forget_prepared(db);
+		return;
+	}
+	PGTransactionStatusType ts = PQtransactionStatus(db->conn);
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+		db_rollback(db);
+	else if (ts != PQTRANS_IDLE) {
+		PQfinish(db->conn); /* active or unknown: drop it */
+		db->conn = NULL;
+		forget_prepared(db);
+	}
+}
+
+const char *db_value(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}

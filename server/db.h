@@ -1,0 +1,56 @@
+/*
+ * db.h - one PostgreSQL connection per worker, its prepared statements, and
+ * statement execution that turns database errors into problems.
+ */
+#ifndef TECHEX_DB_H
+#define TECHEX_DB_H
+
+#include <libpq-fe.h>
+
+#include "common.h"
+
+struct req;
+
+/* A prepared statement, declared next to the module that uses it. */
+struct stmt {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+struct db {
+	PGconn *conn;            /* owned; NULL while disconnected */
+	const char *conninfo;    /* borrowed from the config */
+	const struct stmt **prepared; /* statements prepared on this connection */
+	size_t nprepared, cap;
+	bool ever_connected;     /* a later connect counts as a reconnect */
+};
+
+/* Makes sure the connection is up, connecting or reconnecting as needed.
+ * Returns RC_ERR when the database cannot be reached. */
+enum rc db_ensure(struct db *db) MUSTCHECK;
+
+/* Runs a prepared statement with text parameters (NULL entries are SQL NULL).
+ * Returns the result (caller frees with PQclear) or NULL with r->problem set:
+ * a retryable failure leaves problem.sqlstate 40001/40P01 and status 0. */
+PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params)
+	MUSTCHECK;
+
+/* Transaction control for the request's connection. */
+enum rc db_begin(struct req *r) MUSTCHECK;
+enum rc db_commit(struct req *r) MUSTCHECK;
+void db_rollback(struct db *db);
+
+/* Called when a request ends: a connection left inside a transaction or in a
+ * failed state is rolled back or dropped. */
+void db_release(struct db *db);
+
+void db_close(struct db *db);
+
+/* Counter of reconnections, for /metrics. */
+extern _Atomic unsigned long db_reconnects;
+
+/* Helpers for reading results: value or NULL for SQL NULL. Borrowed from res. */
+const char *db_value(const PGresult *res, int row, int col);
+
+#endif

@@ -1,0 +1,610 @@
+/*
+ * http.c - libevent's evhttp on one I/O thread; handlers run on workers.
+ *
+ * Every connection's bytes pass through a small filter before evhttp sees them.
+ * The filter holds a request's header block until it is complete, so it can
+ * enforce what evhttp cannot: an 8 KiB header limit answered with 431 (evhttp
+ * would say 413), and an absolute deadline for the headers (evhttp's timeout is
+ * an idle timer that a client trickling one byte at a time never trips). When
+ * either fails, the filter hands evhttp a synthetic request whose path carries a
+ * per-process secret, and the request callback answers it and closes.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "worker.h"
+
+#define DRAIN_SECONDS 10
+#define MAINTENANCE_SECONDS 300
+
+static struct {
+	const struct config *cfg;
+	struct router *rt;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	SSL_CTX *ssl_ctx;
+	struct event *done_ev, *drain_timer, *maint_timer, *sigterm_ev, *sigint_ev;
+	pthread_mutex_t done_lock;
+	struct job *done_head, *done_tail;
+	int inflight;
+	bool draining;
+	bool accepting;
+	char secret[37];
+	char path_431[64], path_408[64];
+	struct route maintenance_route;
+} srv = {.done_lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* ---- the connection filter --------------------------------------------- */
+
+enum conn_state { CS_HEADERS, CS_BODY, CS_CLOSING };
+
+struct conn {
+	enum conn_state state;
+	const char *inject; /* synthetic request to hand evhttp, or NULL */
+	struct event *deadline;
+	struct bufferevent *bev;
+};
+
+size_t http_header_block_len(const char *buf, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (buf[i + 1] == '\n')
+			return i + 2;
+		if (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+static void conn_inject(struct conn *c, struct evbuffer *src, struct evbuffer *dst)
+{
+	evbuffer_drain(src, evbuffer_get_length(src));
+	evbuffer_add_printf(dst, "GET %s HTTP/1.0\r\n\r\n", c->inject);
+	c->inject = NULL;
+	c->state = CS_CLOSING;
+	event_del(c->deadline);
+}
+
+static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct evbuffer *dst,
+						  ev_ssize_t limit, enum bufferevent_flush_mode mode,
+						  void *arg)
+{
+	struct conn *c = arg;
+	(void)limit;
+	(void)mode;
+
+	if (c->state == CS_CLOSING) {
+		evbuffer_drain(src, evbuffer_get_length(src));
+		return BEV_OK;
+	}
+	if (c->inject != NULL) {
+		conn_inject(c, src, dst);
+		return BEV_OK;
+	}
+	if (c->state == CS_BODY) {
+		evbuffer_add_buffer(dst, src);
+		return BEV_OK;
+	}
+	size_t len = evbuffer_get_length(src);
+	if (len == 0)
+		return BEV_NEED_MORE;
+	if (!event_pending(c->deadline, EV_TIMEOUT, NULL)) {
+		struct timeval tv = {srv.cfg->header_timeout, 0};
+		event_add(c->deadline, &tv);
+	}
+	size_t look = len < HTTP_MAX_HEADERS + 4 ? len : HTTP_MAX_HEADERS + 4;
+	const char *p = (const char *)evbuffer_pullup(src, (ev_ssize_t)look);
+	size_t block = http_header_block_len(p, look);
+	if (block == 0 && len <= HTTP_MAX_HEADERS)
+		return BEV_NEED_MORE;
+	if (block == 0 || block > HTTP_MAX_HEADERS + 2) {
+		c->inject = srv.path_431;
+		conn_inject(c, src, dst);
+		return BEV_OK;
+	}
+	event_del(c->deadline);
+	c->state = CS_BODY;
+	evbuffer_add_buffer(dst, src);
+	return BEV_OK;
+}
+
+static enum bufferevent_filter_result conn_output(struct evbuffer *src, struct evbuffer *dst,
+						   ev_ssize_t limit, enum bufferevent_flush_mode mode,
+						   void *arg)
+{
+	struct conn *c = arg;
+	char head[13];
+	(void)limit;
+	(void)mode;
+	/* a response other than "100 Continue" ends the request: the next bytes
+	 * from the client start a new header block */
+	if (c->state == CS_BODY && evbuffer_copyout(src, head, 12) == 12) {
+		head[12] = '\0';
+		if (strncmp(head, "HTTP/1.", 7) == 0 && strncmp(head + 8, " 100", 4) != 0)
+			c->state = CS_HEADERS;
+	}
+	evbuffer_add_buffer(dst, src);
+	return BEV_OK;
+}
+
+static void conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	if (c->state != CS_HEADERS)
+		return;
+	c->inject = srv.path_408;
+	bufferevent_flush(c->bev, EV_READ, BEV_NORMAL);
+}
+
+static void conn_free(void *arg)
+{
+	struct conn *c = arg;
+	event_free(c->deadline);
+	free(c);
+	metrics_open_connections--;
+	if (!srv.accepting && !srv.draining && metrics_open_connections < srv.cfg->max_connections) {
+		evconnlistener_enable(evhttp_bound_socket_get_listener(srv.bound));
+		srv.accepting = true;
+	}
+}
+
+static struct bufferevent *conn_new(struct event_base *base, void *arg)
+{
+	struct bufferevent *under;
+	(void)arg;
+	if (srv.ssl_ctx != NULL) {
+		SSL *ssl = SSL_new(srv.ssl_ctx);
+		under = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+						       BEV_OPT_CLOSE_ON_FREE);
+	} else {
+		under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	}
+	struct conn *c = xcalloc(1, sizeof *c);
+	c->state = CS_HEADERS;
+	c->bev = bufferevent_filter_new(under, conn_input, conn_output, BEV_OPT_CLOSE_ON_FREE,
+					conn_free, c);
+	c->deadline = evtimer_new(base, conn_deadline, c);
+	metrics_open_connections++;
+	if (metrics_open_connections >= srv.cfg->max_connections && srv.accepting) {
+		/* at the cap: new clients wait in the listen backlog until one leaves */
+		evconnlistener_disable(evhttp_bound_socket_get_listener(srv.bound));
+		srv.accepting = false;
+	}
+	return c->bev;
+}
+
+/* ---- requests and replies ---------------------------------------------- */
+
+static void http_job_done(struct job *job);
+
+static enum method method_of(struct evhttp_request *evreq)
+{
+	switch (evhttp_request_get_command(evreq)) {
+	case EVHTTP_REQ_GET: return M_GET;
+	case EVHTTP_REQ_POST: return M_POST;
+	case EVHTTP_REQ_PUT: return M_PUT;
+	case EVHTTP_REQ_PATCH: return M_PATCH;
+	case EVHTTP_REQ_DELETE: return M_DELETE;
+	case EVHTTP_REQ_HEAD: return M_HEAD;
+	case EVHTTP_REQ_OPTIONS: return M_OPTIONS;
+	default: return M_OTHER;
+	}
+}
+
+static bool is_loopback(const char *ip)
+{
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+	       strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
+static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t start_ns)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(evreq);
+	struct evbuffer *body = evbuffer_new();
+	int status = r->resp.status ? r->resp.status : 500;
+
+	if (r->resp.content_type != NULL)
+		evhttp_add_header(out, "Content-Type", r->resp.content_type);
+	for (int i = 0; i < r->resp.nheaders; i++)
+		evhttp_add_header(out, r->resp.headers[i].key, r->resp.headers[i].value);
+	evhttp_add_header(out, "X-Request-Id", r->request_id);
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (srv.draining || status == 431 || status == 408)
+		evhttp_add_header(out, "Connection", "close");
+	if (r->resp.body_len > 0)
+		evbuffer_add(body, r->resp.body, r->resp.body_len);
+	evhttp_send_reply(evreq, status, problem_title(status), body);
+	evbuffer_free(body);
+
+	double secs = (double)(mono_ns() - start_ns) / 1e9;
+	metrics_observe(r->route, status, secs);
+	struct access_entry e = {
+		.request_id = r->request_id,
+		.method = r->method_name,
+		.route = r->route ? r->route->pattern : "unmatched",
+		.status = status,
+		.duration_ms = secs * 1000.0,
+		.org_id = r->auth.org_id[0] ? r->auth.org_id : NULL,
+		.client_ip = r->client_ip,
+	};
+	log_access(&e);
+}
+
+/* Copies what a handler needs out of the evhttp request. */
+static enum rc fill_req(struct req *r, struct evhttp_request *evreq, const char *path,
+			const char *query)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(evreq);
+	struct evkeyval *h;
+	int n = 0;
+
+	TAILQ_FOREACH(h, in, next) n++;
+	r->headers = xcalloc((size_t)n, sizeof *r->headers);
+	TAILQ_FOREACH(h, in, next) {
+		r->headers[r->nheaders].key = xstrdup(h->key);
+		r->headers[r->nheaders].value = xstrdup(h->value);
+		r->nheaders++;
+	}
+
+	struct evbuffer *buf = evhttp_request_get_input_buffer(evreq);
+	r->body_len = evbuffer_get_length(buf);
+	r->body = xmalloc(r->body_len + 1);
+	evbuffer_remove(buf, r->body, r->body_len);
+	r->body[r->body_len] = '\0';
+
+	if (query != NULL && *query != '\0') {
+		struct evkeyvalq q;
+		TAILQ_INIT(&q);
+		if (evhttp_parse_query_str(query, &q) != 0) {
+			evhttp_clear_headers(&q);
+			return problem_set(r, 400, "malformed-query", "the query string is malformed");
+		}
+		n = 0;
+		TAILQ_FOREACH(h, &q, next) n++;
+		r->query = xcalloc((size_t)n, sizeof *r->query);
+		TAILQ_FOREACH(h, &q, next) {
+			r->query[r->nquery].key = xstrdup(h->key);
+			r->query[r->nquery].value = xstrdup(h->value);
+			r->nquery++;
+		}
+		evhttp_clear_headers(&q);
+	}
+
+	struct evhttp_connection *evcon = evhttp_request_get_connection(evreq);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	snprintf(r->client_ip, sizeof r->client_ip, "%s", addr ? addr : "");
+	r->client_loopback = is_loopback(r->client_ip);
+	(void)path;
+	return RC_OK;
+}
+
+static void reply_now(struct evhttp_request *evreq, struct req *r, int64_t start_ns)
+{
+	send_reply(evreq, r, start_ns);
+	req_free(r);
+}
+
+static void on_request(struct evhttp_request *evreq, void *arg)
+{
+	int64_t start = mono_ns();
+	struct req r = {0};
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(evreq);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	int status = 0;
+	unsigned allow = 0;
+	(void)arg;
+
+	uuid_random(r.request_id);
+	r.method = method_of(evreq);
+	r.method_name = method_name(r.method);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	r.path = xstrdup(path);
+
+	if (strcmp(path, srv.path_431) == 0) {
+		problem_set(&r, 431, "headers-too-large",
+			    "the request headers exceed %d bytes", HTTP_MAX_HEADERS);
+		reply_problem(&r);
+		reply_now(evreq, &r, start);
+		return;
+	}
+	if (strcmp(path, srv.path_408) == 0) {
+		problem_set(&r, 408, "timeout", "the request headers did not arrive within %d s",
+			    srv.cfg->header_timeout);
+		reply_problem(&r);
+		reply_now(evreq, &r, start);
+		return;
+	}
+
+	r.route = router_match(srv.rt, r.method, path, r.params, &r.nparams, &status, &allow);
+	if (fill_req(&r, evreq, path, query) != RC_OK) {
+		reply_problem(&r);
+		reply_now(evreq, &r, start);
+		return;
+	}
+	if (r.route == NULL) {
+		if (status == 405) {
+			router_allow_header(allow, r.problem.allow, sizeof r.problem.allow);
+			problem_set(&r, 405, "method-not-allowed", "%s is not allowed here; use %s",
+				    r.method_name, r.problem.allow);
+		} else {
+			problem_set(&r, 404, "not-found", "no such resource");
+		}
+		reply_problem(&r);
+		reply_now(evreq, &r, start);
+		return;
+	}
+	if (r.route->flags & ROUTE_INLINE) {
+		if (r.route->handler(&r) != RC_OK || r.resp.status == 0)
+			reply_problem(&r);
+		reply_now(evreq, &r, start);
+		return;
+	}
+
+	struct job *job = xcalloc(1, sizeof *job);
+	job->req = r;
+	job->transport = evreq;
+	job->start_ns = start;
+	job->heavy = r.route->flags & ROUTE_HEAVY;
+	job->done = http_job_done;
+	if (workers_submit(job) != RC_OK) {
+		r = job->req;
+		free(job);
+		problem_set(&r, 503, "overloaded", "the server is busy; retry shortly");
+		r.problem.retry_after = 1;
+		reply_problem(&r);
+		reply_now(evreq, &r, start);
+		return;
+	}
+	srv.inflight++;
+}
+
+/* Runs on a worker: hands the finished job to the I/O loop. */
+static void http_job_done(struct job *job)
+{
+	pthread_mutex_lock(&srv.done_lock);
+	job->next = NULL;
+	if (srv.done_tail)
+		srv.done_tail->next = job;
+	else
+		srv.done_head = job;
+	srv.done_tail = job;
+	pthread_mutex_unlock(&srv.done_lock);
+	event_active(srv.done_ev, EV_READ, 0);
+}
+
+static void on_jobs_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	pthread_mutex_lock(&srv.done_lock);
+	struct job *j = srv.done_head;
+	srv.done_head = srv.done_tail = NULL;
+	pthread_mutex_unlock(&srv.done_lock);
+	while (j != NULL) {
+		struct job *next = j->next;
+		if (j->transport != NULL) {
+			send_reply(j->transport, &j->req, j->start_ns);
+			srv.inflight--;
+		}
+		req_free(&j->req);
+		free(j);
+		j = next;
+	}
+	if (srv.draining && srv.inflight == 0)
+		event_base_loopexit(srv.base, NULL);
+}
+
+/* ---- maintenance, signals, start-up ------------------------------------ */
+
+static void maintenance_done(struct job *job)
+{
+	req_free(&job->req);
+	free(job);
+}
+
+static void on_maintenance(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (srv.maintenance_route.handler == NULL || srv.draining)
+		return;
+	struct job *job = xcalloc(1, sizeof *job);
+	job->req.route = &srv.maintenance_route;
+	job->req.method = M_POST;
+	job->req.method_name = "POST";
+	uuid_random(job->req.request_id);
+	job->done = maintenance_done;
+	if (workers_submit(job) != RC_OK)
+		maintenance_done(job);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	if (srv.draining) {
+		log_warn("second signal %d: exiting without waiting", (int)sig);
+		event_base_loopexit(srv.base, NULL);
+		return;
+	}
+	log_info("signal %d: no longer accepting; draining %d request(s) in flight", (int)sig,
+		 srv.inflight);
+	srv.draining = true;
+	if (srv.bound != NULL) {
+		evhttp_del_accept_socket(srv.http, srv.bound);
+		srv.bound = NULL;
+	}
+	if (srv.inflight == 0) {
+		event_base_loopexit(srv.base, NULL);
+		return;
+	}
+	struct timeval tv = {DRAIN_SECONDS, 0};
+	evtimer_add(srv.drain_timer, &tv);
+}
+
+static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_warn("drain deadline of %d s passed with %d request(s) in flight", DRAIN_SECONDS,
+		 srv.inflight);
+	event_base_loopexit(srv.base, NULL);
+}
+
+static SSL_CTX *tls_context(const struct config *cfg)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
+		fprintf(stderr, "techex: TECHEX_TLS_CERT: cannot load certificate \"%s\"\n",
+			cfg->tls_cert);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		fprintf(stderr, "techex: TECHEX_TLS_KEY: cannot load the key \"%s\" or it does not match the certificate\n",
+			cfg->tls_key);
+		goto fail;
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenance)
+{
+	int exit_status = 1;
+
+	srv.cfg = cfg;
+	srv.rt = rt;
+	srv.maintenance_route = (struct route){M_POST, "(maintenance)", maintenance, ROUTE_TX,
+					       "maintenance"};
+	uuid_random(srv.secret);
+	snprintf(srv.path_431, sizeof srv.path_431, "/-/431/%s", srv.secret);
+	snprintf(srv.path_408, sizeof srv.path_408, "/-/408/%s", srv.secret);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	evthread_use_pthreads();
+
+	if (cfg->tls_cert[0] != '\0') {
+		srv.ssl_ctx = tls_context(cfg);
+		if (srv.ssl_ctx == NULL)
+			return 2;
+	}
+
+	srv.base = event_base_new();
+	srv.http = evhttp_new(srv.base);
+	evhttp_set_max_body_size(srv.http, HTTP_MAX_BODY);
+	/* the filter already refused blocks over HTTP_MAX_HEADERS; this catches pipelined ones */
+	evhttp_set_max_headers_size(srv.http, HTTP_MAX_HEADERS + 64);
+	evhttp_set_timeout(srv.http, cfg->idle_timeout);
+	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+						     EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+	evhttp_set_default_content_type(srv.http, "application/json");
+	evhttp_set_gencb(srv.http, on_request, NULL);
+	evhttp_set_bevcb(srv.http, conn_new, NULL);
+
+	srv.bound = evhttp_bind_socket_with_handle(srv.http, cfg->listen_host,
+						   (ev_uint16_t)cfg->listen_port);
+	if (srv.bound == NULL) {
+		fprintf(stderr, "techex: TECHEX_LISTEN: cannot listen on %s:%d: %s\n",
+			cfg->listen_host, cfg->listen_port, strerror(errno));
+		goto out;
+	}
+	srv.accepting = true;
+
+	srv.done_ev = event_new(srv.base, -1, 0, on_jobs_done, NULL);
+	srv.drain_timer = evtimer_new(srv.base, on_drain_timeout, NULL);
+	srv.maint_timer = event_new(srv.base, -1, EV_PERSIST, on_maintenance, NULL);
+	srv.sigterm_ev = evsignal_new(srv.base, SIGTERM, on_signal, NULL);
+	srv.sigint_ev = evsignal_new(srv.base, SIGINT, on_signal, NULL);
+	evsignal_add(srv.sigterm_ev, NULL);
+	evsignal_add(srv.sigint_ev, NULL);
+	struct timeval maint = {MAINTENANCE_SECONDS, 0};
+	event_add(srv.maint_timer, &maint);
+
+	metrics_init(rt);
+	if (workers_start(cfg) != RC_OK)
+		goto out;
+	log_info("serving %s on %s:%d with %d workers", srv.ssl_ctx ? "HTTPS" : "HTTP",
+		 cfg->listen_host, cfg->listen_port, cfg->workers);
+
+	event_base_dispatch(srv.base);
+
+	if (srv.inflight > 0) {
+		/* workers still hold requests past the deadline: leave without joining */
+		log_warn("exiting with %d request(s) unfinished", srv.inflight);
+		fflush(stderr);
+		_exit(0);
+	}
+	workers_stop();
+	on_jobs_done(-1, 0, NULL); /* maintenance jobs finished during the stop */
+	log_info("stopped");
+	exit_status = 0;
+out:
+	if (srv.bound != NULL)
+		evhttp_del_accept_socket(srv.http, srv.bound);
+	evhttp_free(srv.http);
+	if (srv.done_ev) event_free(srv.done_ev);
+	if (srv.drain_timer) event_free(srv.drain_timer);
+	if (srv.maint_timer) event_free(srv.maint_timer);
+	if (srv.sigterm_ev) event_free(srv.sigterm_ev);
+	if (srv.sigint_ev) event_free(srv.sigint_ev);
+	event_base_free(srv.base);
+	if (srv.ssl_ctx != NULL)
+		SSL_CTX_free(srv.ssl_ctx);
+	metrics_free();
+	libevent_global_shutdown();
+	return exit_status;
+}

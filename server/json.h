@@ -1,0 +1,60 @@
+/*
+ * json.h - the one body reader and the declarative field validator.
+ */
+#ifndef TECHEX_JSON_H
+#define TECHEX_JSON_H
+
+#include <jansson.h>
+
+#include "common.h"
+
+struct req;
+
+#define JSON_MAX_DEPTH 32
+
+/* Checks the body's framing before any parsing: valid UTF-8, nesting at most
+ * JSON_MAX_DEPTH. On failure writes a human message into err. Pure; for tests. */
+enum rc json_check_utf8(const char *s, size_t len, size_t *bad_offset) MUSTCHECK;
+enum rc json_check_depth(const char *s, size_t len, int max_depth) MUSTCHECK;
+
+/* Reads the request body as a JSON object into r->json (owned by r): checks the
+ * Content-Type, UTF-8, depth and duplicate keys. A failure is a 400 (or 415 for
+ * the media type) problem on r. */
+enum rc body_read(struct req *r) MUSTCHECK;
+
+enum field_type {
+	F_STRING,   /* text: min/max in characters, no control characters but \n and \t */
+	F_TEXT1,    /* single-line text: as F_STRING without \n and \t */
+	F_SECRET,   /* password: min/max in characters, any printable text */
+	F_EMAIL,
+	F_INT,      /* integer, min/max inclusive */
+	F_BOOL,
+	F_ENUM,     /* string from enum_values */
+	F_UUID,
+	F_DATE,     /* YYYY-MM-DD */
+	F_DATETIME, /* RFC 3339 */
+	F_OBJECT,   /* nested object validated by sub */
+	F_STRINGS,  /* array of strings: max items in max_items, each min..max chars */
+};
+
+struct field {
+	const char *name;
+	enum field_type type;
+	bool required;
+	bool nullable;
+	long long min, max;
+	const char *const *enum_values; /* NULL-terminated */
+	const struct field *sub;        /* for F_OBJECT: NULL-name terminated */
+	int max_items;
+};
+
+/* Validates obj against spec (terminated by an entry with name NULL). Every bad
+ * field is recorded on r with its dotted path (prefix "" at the top); unknown
+ * fields are refused. Returns RC_OK when no field failed. */
+enum rc validate_object(struct req *r, const json_t *obj, const struct field *spec,
+			const char *prefix) MUSTCHECK;
+
+/* Counts the characters (code points) of a valid UTF-8 string. */
+size_t utf8_length(const char *s);
+
+#endif

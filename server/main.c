@@ -1,0 +1,189 @@
+/*
+ * main.c - the techex command: serve, migrate, admin create, seed-demo.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../modules/accounts/accounts.h"
+#include "../modules/platform/platform.h"
+#include "../modules/platform/seed.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "migrate.h"
+#include "router.h"
+#include "worker.h"
+
+#ifndef TECHEX_VERSION
+#define TECHEX_VERSION "0.0.0-dev"
+#endif
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: techex <command> [options]\n"
+		"\n"
+		"Commands:\n"
+		"  serve                          serve the API (migrations must be current)\n"
+		"  migrate                        apply pending migrations, each once, in order\n"
+		"  admin create --email E [--name N]\n"
+		"                                 create a platform admin; the password comes from\n"
+		"                                 TECHEX_ADMIN_PASSWORD or is prompted for\n"
+		"  seed-demo                      load demo organizations from the Zibo plan\n"
+		"  --help                         this text\n"
+		"  --version                      the version\n"
+		"\n");
+	if (to == stdout)
+		config_print_help();
+}
+
+static const char *env(const char *name)
+{
+	return getenv(name);
+}
+
+static int load_config(struct config *cfg)
+{
+	char err[512];
+	if (config_load(cfg, env, err, sizeof err) != RC_OK) {
+		fprintf(stderr, "techex: %s\n", err);
+		return 2;
+	}
+	char *parse_err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(cfg->database_url, &parse_err);
+	if (opts == NULL) {
+		fprintf(stderr, "techex: DATABASE_URL: %s", parse_err ? parse_err : "cannot be parsed\n");
+		PQfreemem(parse_err);
+		return 2;
+	}
+	PQconninfoFree(opts);
+	log_threshold = cfg->log_level;
+	return 0;
+}
+
+static PGconn *connect_db(const struct config *cfg)
+{
+	PGconn *conn = PQconnectdb(cfg->database_url);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "techex: cannot connect to the database (DATABASE_URL): %s",
+			PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetClientEncoding(conn, "UTF8");
+	return conn;
+}
+
+static void build_router(struct router *rt)
+{
+	router_add(rt, platform_routes, platform_routes_count);
+	router_add(rt, accounts_routes, accounts_routes_count);
+}
+
+static int cmd_serve(const struct config *cfg)
+{
+	char why[256] = "";
+	PGconn *conn = connect_db(cfg);
+	if (conn == NULL)
+		return 1;
+	int pending = migrate_pending(conn, why, sizeof why);
+	PQfinish(conn);
+	if (pending != 0) {
+		fprintf(stderr, "techex: refusing to serve: %s; run `techex migrate` first\n", why);
+		return 1;
+	}
+	struct router rt = {0};
+	build_router(&rt);
+	platform_metrics_token = cfg->metrics_token;
+	struct dispatch_hooks hooks = {
+		.authenticate = accounts_authenticate,
+		.idempotency_begin = idempotency_begin,
+		.idempotency_end = idempotency_end,
+	};
+	dispatch_set_hooks(&hooks);
+	int status = http_serve(cfg, &rt, platform_maintenance);
+	router_free(&rt);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	int status;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("techex %s\n", TECHEX_VERSION);
+		return 0;
+	}
+	bool known = strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
+		     strcmp(cmd, "admin") == 0 || strcmp(cmd, "seed-demo") == 0;
+	if (!known) {
+		fprintf(stderr, "techex: unknown command \"%s\"\n\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	if ((status = load_config(&cfg)) != 0)
+		return status;
+
+	if (strcmp(cmd, "serve") == 0) {
+		if (argc != 2) {
+			fprintf(stderr, "techex: serve takes no arguments; configure it with environment variables\n");
+			return 2;
+		}
+		return cmd_serve(&cfg);
+	}
+
+	const char *email = NULL, *name = NULL;
+	if (strcmp(cmd, "admin") == 0) {
+		if (argc < 3 || strcmp(argv[2], "create") != 0) {
+			fprintf(stderr, "techex: usage: techex admin create --email E [--name N]\n");
+			return 2;
+		}
+		for (int i = 3; i < argc; i++) {
+			if (strcmp(argv[i], "--email") == 0 && i + 1 < argc)
+				email = argv[++i];
+			else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+				name = argv[++i];
+			else {
+				fprintf(stderr, "techex: admin create: unexpected argument \"%s\"\n", argv[i]);
+				return 2;
+			}
+		}
+		if (email == NULL) {
+			fprintf(stderr, "techex: admin create: --email is required\n");
+			return 2;
+		}
+	} else if (argc != 2) {
+		fprintf(stderr, "techex: %s takes no arguments\n", cmd);
+		return 2;
+	}
+
+	PGconn *conn = connect_db(&cfg);
+	if (conn == NULL)
+		return 1;
+	if (strcmp(cmd, "migrate") == 0) {
+		status = migrate_apply(conn) == RC_OK ? 0 : 1;
+	} else {
+		char why[256];
+		if (migrate_pending(conn, why, sizeof why) != 0) {
+			fprintf(stderr, "techex: %s; run `techex migrate` first\n", why);
+			status = 1;
+		} else if (strcmp(cmd, "admin") == 0) {
+			status = accounts_cli_admin_create(conn, email, name);
+		} else {
+			status = seed_demo(conn);
+		}
+	}
+	PQfinish(conn);
+	return status;
+}

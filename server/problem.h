@@ -1,0 +1,48 @@
+/*
+ * problem.h - the one error type: an HTTP status, an RFC 9457 problem type,
+ * a detail, the field errors of a validation failure, and the SQLSTATE when the
+ * database raised it.
+ */
+#ifndef TECHEX_PROBLEM_H
+#define TECHEX_PROBLEM_H
+
+#include <jansson.h>
+
+#include "common.h"
+
+struct problem {
+	int status;            /* 0 while no problem is set */
+	const char *slug;      /* problem type, e.g. "validation"; static */
+	char detail[512];
+	char sqlstate[6];
+	json_t *errors;        /* [{field, message}], owned; NULL if none */
+	int retry_after;       /* seconds, for 429 and 503; 0 for none */
+	char allow[64];        /* for 405 */
+};
+
+struct req;
+
+/* Sets the request's problem; returns RC_ERR so handlers can `return problem_set(...)`. */
+enum rc problem_set(struct req *r, int status, const char *slug, const char *fmt, ...)
+	PRINTF_LIKE(4, 5);
+
+/* Records one bad field; the caller turns the collection into a 422 with
+ * problem_fields_done(). */
+void problem_field(struct req *r, const char *field, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* If any field errors were recorded, sets a 422 validation problem and returns RC_ERR. */
+enum rc problem_fields_done(struct req *r) MUSTCHECK;
+
+/* Maps a SQLSTATE to an HTTP status: 23505 -> 409, 23503 -> 422, 40001/40P01 -> retry,
+ * connection errors -> 503, everything else -> 500. */
+int problem_status_for_sqlstate(const char *sqlstate);
+
+/* The title of a status ("Not Found"). */
+const char *problem_title(int status);
+
+/* Builds the problem+json body. Caller owns (json_decref). */
+json_t *problem_to_json(const struct problem *p, const char *instance);
+
+void problem_clear(struct problem *p);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * req.c - request accessors and the one reply writer for JSON and problems.
+ */
+#include "req.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+static const char *kv_find(const struct kv *kv, int n, const char *key, bool nocase)
+{
+	for (int i = 0; i < n; i++)
+		if (nocase ? strcasecmp(kv[i].key, key) == 0 : strcmp(kv[i].key, key) == 0)
+			return kv[i].value;
+	return NULL;
+}
+
+const char *req_header(const struct req *r, const char *name)
+{
+	return kv_find(r->headers, r->nheaders, name, true);
+}
+
+const char *req_param(const struct req *r, const char *name)
+{
+	return kv_find(r->params, r->nparams, name, false);
+}
+
+const char *req_query(const struct req *r, const char *name)
+{
+	return kv_find(r->query, r->nquery, name, false);
+}
+
+void resp_reset(struct resp *resp)
+{
+	free(resp->body);
+	for (int i = 0; i < resp->nheaders; i++) {
+		free(resp->headers[i].key);
+		free(resp->headers[i].value);
+	}
+	memset(resp, 0, sizeof *resp);
+}
+
+void reply_raw(struct req *r, int status, const char *content_type, const char *body,
+	       size_t len)
+{
+	free(r->resp.body);
+	r->resp.status = status;
+	r->resp.content_type = content_type;
+	r->resp.body = body ? xstrndup(body, len) : NULL;
+	r->resp.body_len = body ? len : 0;
+}
+
+void reply_json(struct req *r, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL) {
+		problem_set(r, 500, "internal", "could not encode the response");
+		reply_problem(r);
+		return;
+	}
+	free(r->resp.body);
+	r->resp.status = status;
+	r->resp.content_type = "application/json";
+	r->resp.body = text;
+	r->resp.body_len = strlen(text);
+}
+
+void reply_empty(struct req *r, int status)
+{
+	reply_raw(r, status, NULL, NULL, 0);
+}
+
+void reply_header(struct req *r, const char *name, const char *value)
+{
+	if (r->resp.nheaders >= MAX_RESP_HEADERS)
+		return;
+	r->resp.headers[r->resp.nheaders].key = xstrdup(name);
+	r->resp.headers[r->resp.nheaders].value = xstrdup(value);
+	r->resp.nheaders++;
+}
+
+void reply_problem(struct req *r)
+{
+	json_t *body = problem_to_json(&r->problem, NULL);
+	json_object_set_new(body, "request_id", json_string(r->request_id));
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	int status = r->problem.status ? r->problem.status : 500;
+	struct kv keep[MAX_RESP_HEADERS];
+	int nkeep = 0;
+	/* a problem replaces the body, but keeps headers already chosen */
+	for (int i = 0; i < r->resp.nheaders; i++)
+		keep[nkeep++] = r->resp.headers[i];
+	r->resp.nheaders = 0;
+	resp_reset(&r->resp);
+	for (int i = 0; i < nkeep; i++)
+		r->resp.headers[i] = keep[i];
+	r->resp.nheaders = nkeep;
+	r->resp.status = status;
+	r->resp.content_type = "application/problem+json";
+	r->resp.body = text;
+	r->resp.body_len = text ? strlen(text) : 0;
+	if (r->problem.retry_after > 0) {
+		char v[16];
+		snprintf(v, sizeof v, "%d", r->problem.retry_after);
+		reply_header(r, "Retry-After", v);
+	}
+	if (status == 405 && r->problem.allow[0])
+		reply_header(r, "Allow", r->problem.allow);
+	if (status == 401)
+		reply_header(r, "WWW-Authenticate", "Bearer realm=\"techex\"");
+}
+
+static void kv_free(struct kv *kv, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+}
+
+void req_free(struct req *r)
+{
+	free(r->path);
+	kv_free(r->params, r->nparams);
+	kv_free(r->query, r->nquery);
+	free(r->query);
+	kv_free(r->headers, r->nheaders);
+	free(r->headers);
+	if (r->body != NULL) {
+		/* bodies carry passwords: wipe before freeing */
+		OPENSSL_cleanse(r->body, r->body_len);
+		free(r->body);
+	}
+	json_decref(r->json);
+	resp_reset(&r->resp);
+	problem_clear(&r->problem);
+	memset(r, 0, sizeof *r);
+}

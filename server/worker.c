@@ -1,0 +1,262 @@
+/*
+ * worker.c - a bounded queue feeding worker threads; each worker owns one
+ * database connection and runs handlers inside one transaction.
+ *
+ * Jobs that hash passwords ("heavy") wait in their own list and at most
+ * hash_concurrency workers take them at once, so a burst of logins leaves the
+ * other workers free for everything else; no worker ever blocks waiting for
+ * a hashing slot.
+ */
+#include "worker.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+#define MAX_ATTEMPTS 4
+
+struct job_list {
+	struct job *head, *tail;
+	int n;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job_list light, heavy;
+	int depth_max;
+	int heavy_running, heavy_max;
+	bool stopping;
+	pthread_t *threads;
+	int nthreads;
+	const char *conninfo;
+	atomic_int busy;
+} q = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static struct dispatch_hooks hooks;
+
+void dispatch_set_hooks(const struct dispatch_hooks *h)
+{
+	hooks = *h;
+}
+
+static void list_push(struct job_list *l, struct job *j)
+{
+	j->next = NULL;
+	if (l->tail)
+		l->tail->next = j;
+	else
+		l->head = j;
+	l->tail = j;
+	l->n++;
+}
+
+static struct job *list_pop(struct job_list *l)
+{
+	struct job *j = l->head;
+	if (j == NULL)
+		return NULL;
+	l->head = j->next;
+	if (l->head == NULL)
+		l->tail = NULL;
+	l->n--;
+	return j;
+}
+
+/* One attempt: the transaction around authentication, idempotency and the handler. */
+static enum rc run_once(struct req *r)
+{
+	const struct route *rt = r->route;
+	bool tx = rt->flags & ROUTE_TX;
+	enum rc rc;
+
+	if (tx && (rc = db_begin(r)) != RC_OK)
+		return rc;
+
+	if ((rt->flags & (ROUTE_AUTH | ROUTE_ADMIN)) ||
+	    ((rt->flags & ROUTE_OPTIONAL_AUTH) && req_header(r, "Authorization") != NULL)) {
+		if ((rc = hooks.authenticate(r)) != RC_OK)
+			goto fail;
+	}
+	if ((rt->flags & ROUTE_ADMIN) && !r->auth.platform_admin) {
+		rc = problem_set(r, 403, "forbidden", "this action is for platform admins");
+		goto fail;
+	}
+	if ((rt->flags & ROUTE_IDEMPOTENT) && hooks.idempotency_begin != NULL &&
+	    req_header(r, "Idempotency-Key") != NULL) {
+		if ((rc = hooks.idempotency_begin(r)) != RC_OK) {
+			if (r->resp.status != 0 && r->problem.status == 0)
+				goto commit; /* a stored response is replayed */
+			goto fail;
+		}
+	}
+
+	rc = rt->handler(r);
+	if (rc != RC_OK)
+		goto fail;
+	if (r->idem_key[0] != '\0' && (rc = hooks.idempotency_end(r)) != RC_OK)
+		goto fail;
+commit:
+	if (tx && (rc = db_commit(r)) != RC_OK)
+		goto fail;
+	return RC_OK;
+fail:
+	if (tx)
+		db_rollback(r->db);
+	if (r->problem.status == 0 && r->problem.sqlstate[0] != '\0')
+		return RC_RETRY;
+	return rc == RC_RETRY ? RC_RETRY : RC_ERR;
+}
+
+void dispatch_run(struct req *r)
+{
+	enum rc rc = RC_ERR;
+
+	if (db_ensure(r->db) != RC_OK) {
+		problem_set(r, 503, "unavailable", "the database is unavailable; retry shortly");
+		r->problem.retry_after = 1;
+		reply_problem(r);
+		return;
+	}
+	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		resp_reset(&r->resp);
+		problem_clear(&r->problem);
+		memset(&r->auth, 0, sizeof r->auth);
+		r->idem_key[0] = '\0';
+		json_decref(r->json);
+		r->json = NULL;
+		rc = run_once(r);
+		if (rc != RC_RETRY)
+			break;
+		log_info("request %s: retrying after SQLSTATE %s", r->request_id,
+			 r->problem.sqlstate);
+	}
+	if (rc == RC_RETRY) {
+		problem_set(r, 503, "busy", "the request kept conflicting with others; retry");
+		r->problem.retry_after = 1;
+	}
+	if (rc != RC_OK || r->resp.status == 0) {
+		if (r->problem.status == 0)
+			problem_set(r, 500, "internal", "the handler produced no response");
+		resp_reset(&r->resp);
+		reply_problem(r);
+	}
+	db_release(r->db);
+}
+
+static struct job *take_job(void)
+{
+	struct job *j = NULL;
+	pthread_mutex_lock(&q.lock);
+	for (;;) {
+		bool heavy_ok = q.heavy.n > 0 && q.heavy_running < q.heavy_max;
+		/* alternate fairly: a heavy job goes first only when its slot is free */
+		if (heavy_ok) {
+			j = list_pop(&q.heavy);
+			q.heavy_running++;
+			break;
+		}
+		if (q.light.n > 0) {
+			j = list_pop(&q.light);
+			break;
+		}
+		if (q.stopping && q.heavy.n == 0)
+			break;
+		pthread_cond_wait(&q.cond, &q.lock);
+	}
+	pthread_mutex_unlock(&q.lock);
+	return j;
+}
+
+static void *worker_main(void *arg)
+{
+	struct db db = {.conninfo = q.conninfo};
+	(void)arg;
+
+	if (db_ensure(&db) != RC_OK)
+		log_warn("worker starts without a database connection; it will retry per request");
+	for (;;) {
+		struct job *j = take_job();
+		if (j == NULL)
+			break;
+		atomic_fetch_add(&q.busy, 1);
+		j->req.db = &db;
+		dispatch_run(&j->req);
+		j->req.db = NULL;
+		atomic_fetch_sub(&q.busy, 1);
+		if (j->heavy) {
+			pthread_mutex_lock(&q.lock);
+			q.heavy_running--;
+			pthread_cond_broadcast(&q.cond);
+			pthread_mutex_unlock(&q.lock);
+		}
+		j->done(j); /* hands the job back to the I/O loop; j is not ours anymore */
+	}
+	db_close(&db);
+	return NULL;
+}
+
+enum rc workers_start(const struct config *cfg)
+{
+	q.conninfo = cfg->database_url;
+	q.depth_max = cfg->queue_depth;
+	q.heavy_max = cfg->hash_concurrency;
+	q.threads = xcalloc((size_t)cfg->workers, sizeof *q.threads);
+	for (int i = 0; i < cfg->workers; i++) {
+		if (pthread_create(&q.threads[i], NULL, worker_main, NULL) != 0) {
+			log_error("cannot start worker thread %d", i);
+			return RC_ERR;
+		}
+		q.nthreads++;
+	}
+	return RC_OK;
+}
+
+enum rc workers_submit(struct job *job)
+{
+	enum rc rc = RC_OK;
+	pthread_mutex_lock(&q.lock);
+	if (q.stopping || q.light.n + q.heavy.n >= q.depth_max) {
+		rc = RC_ERR;
+	} else {
+		list_push(job->heavy ? &q.heavy : &q.light, job);
+		pthread_cond_broadcast(&q.cond);
+	}
+	pthread_mutex_unlock(&q.lock);
+	return rc;
+}
+
+void workers_stop(void)
+{
+	pthread_mutex_lock(&q.lock);
+	q.stopping = true;
+	pthread_cond_broadcast(&q.cond);
+	pthread_mutex_unlock(&q.lock);
+	for (int i = 0; i < q.nthreads; i++)
+		pthread_join(q.threads[i], NULL);
+	free(q.threads);
+	q.threads = NULL;
+	q.nthreads = 0;
+}
+
+int workers_queue_depth(void)
+{
+	pthread_mutex_lock(&q.lock);
+	int n = q.light.n + q.heavy.n;
+	pthread_mutex_unlock(&q.lock);
+	return n;
+}
+
+int workers_busy(void)
+{
+	return atomic_load(&q.busy);
+}
+
+int workers_count(void)
+{
+	return q.nthreads;
+}

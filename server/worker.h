@@ -1,0 +1,56 @@
+/*
+ * worker.h - the bounded work queue and the worker threads that run handlers.
+ */
+#ifndef TECHEX_WORKER_H
+#define TECHEX_WORKER_H
+
+#include "common.h"
+#include "config.h"
+#include "req.h"
+#include "router.h"
+
+struct job;
+typedef void (*job_done_fn)(struct job *job);
+
+struct job {
+	struct req req;     /* owned */
+	void *transport;    /* the I/O loop's request handle; opaque here */
+	int64_t start_ns;
+	bool heavy;
+	job_done_fn done;   /* called on the worker when the response is ready */
+	struct job *next;
+};
+
+/* Hooks the application supplies: who the caller is, and idempotency. */
+struct dispatch_hooks {
+	/* Resolves the bearer token into r->auth; RC_ERR with a problem when the
+	 * token is missing, unknown, expired or revoked. */
+	enum rc (*authenticate)(struct req *r);
+	/* Before the handler: claims the key; returns RC_OK to run the handler,
+	 * RC_ERR with either a replayed response (r->resp.status set) or a problem. */
+	enum rc (*idempotency_begin)(struct req *r);
+	/* After a successful handler, in the same transaction: stores the response. */
+	enum rc (*idempotency_end)(struct req *r);
+};
+
+void dispatch_set_hooks(const struct dispatch_hooks *hooks);
+
+/* Runs a request's handler with its database connection: authentication,
+ * authorization flags, the transaction and its retries. Leaves r->resp set. */
+void dispatch_run(struct req *r);
+
+/* Starts the workers, each with its own connection to conninfo. */
+enum rc workers_start(const struct config *cfg) MUSTCHECK;
+
+/* Queues a job; RC_ERR when the queue is full (the caller answers 503). */
+enum rc workers_submit(struct job *job) MUSTCHECK;
+
+/* Stops taking jobs, lets the workers finish the ones they hold, joins them. */
+void workers_stop(void);
+
+/* Gauges for /metrics. */
+int workers_queue_depth(void);
+int workers_busy(void);
+int workers_count(void);
+
+#endif

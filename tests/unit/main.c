@@ -1,0 +1,15 @@
+#include "unit.h"
+
+int unit_passed, unit_failed;
+
+int main(void)
+{
+	test_router();
+	test_config();
+	test_json();
+	test_problem();
+	test_credentials();
+	test_http();
+	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
+	return unit_failed == 0 ? 0 : 1;
+}

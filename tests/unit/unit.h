@@ -1,0 +1,29 @@
+/*
+ * unit.h - a tiny table-driven test harness: each check names the behaviour it
+ * proves; the run ends with "unit: N passed, N failed".
+ */
+#ifndef TECHEX_UNIT_H
+#define TECHEX_UNIT_H
+
+#include <stdio.h>
+
+extern int unit_passed, unit_failed;
+
+#define CHECK(name, cond)                                                              \
+	do {                                                                           \
+		if (cond) {                                                            \
+			unit_passed++;                                                 \
+		} else {                                                               \
+			unit_failed++;                                                 \
+			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, (name));         \
+		}                                                                      \
+	} while (0)
+
+void test_router(void);
+void test_config(void);
+void test_json(void);
+void test_problem(void);
+void test_credentials(void);
+void test_http(void);
+
+#endif

@@ -13,9 +13,9 @@ PKGS    := libevent libevent_pthreads libevent_openssl libpq openssl jansson lib
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) -DTECHEX_VERSION='"$(VERSION)"' \
-           -Iserver $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread
+OPT     ?= -O2 -g
+ALL_CFLAGS := $(OPT) -std=c17 -D_GNU_SOURCE $(WARN) -DTECHEX_VERSION='"$(VERSION)"' \
+           -Iserver $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
@@ -35,21 +35,22 @@ all: $(BIN) $(BUILD)/unit-tests
 
 $(BIN): $(OBJS) $(BUILD)/server/main.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/unit-tests: $(OBJS) $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC    $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(BUILD)
 	sh scripts/embed-migrations.sh $(MIGRATIONS) > $@
 
 $(BUILD)/migrations.o: $(BUILD)/migrations.c server/migrate.h
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 unit: all
 	$(BUILD)/unit-tests
@@ -62,7 +63,7 @@ test:
 asan:
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory all BUILD=build-asan BIN=bin/techex-asan \
-		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
+		OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 	@TECHEX_BIN=bin/techex-asan UNIT_BIN=build-asan/unit-tests TECHEX_SANITIZED=1 sh tests/run.sh
 
 run:

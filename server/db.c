@@ -121,8 +121,10 @@ PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *param
 	}
 	res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
 	ExecStatusType s = PQresultStatus(res);
-	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
+	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+		db->succeeded++;
 		return res;
+	}
 	set_db_problem(r, res);
 	PQclear(res);
 	return NULL;
@@ -131,6 +133,8 @@ PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *param
 static enum rc run_simple(struct req *r, const char *sql)
 {
 	PGresult *res = PQexec(r->db->conn, sql);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		r->db->succeeded++;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		set_db_problem(r, res);
 		PQclear(res);

@@ -24,6 +24,7 @@ struct db {
 	const struct stmt **prepared; /* statements prepared on this connection */
 	size_t nprepared, cap;
 	bool ever_connected;     /* a later connect counts as a reconnect */
+	unsigned long succeeded; /* statements that succeeded on this connection */
 };
 
 /* Makes sure the connection is up, connecting or reconnecting as needed.

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -49,11 +50,12 @@ static struct {
 	struct event *done_ev, *drain_timer, *maint_timer, *sigterm_ev, *sigint_ev;
 	pthread_mutex_t done_lock;
 	struct job *done_head, *done_tail;
-	int inflight;
+	int inflight; /* requests queued for or held by workers */
+	int unsent;   /* connections holding reply bytes the socket has not taken yet */
 	bool draining;
 	bool accepting;
 	char secret[37];
-	char path_431[64], path_408[64];
+	char path_431[64], path_408[64], path_413[64];
 	struct route maintenance_route;
 } srv = {.done_lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -65,7 +67,10 @@ struct conn {
 	enum conn_state state;
 	const char *inject; /* synthetic request to hand evhttp, or NULL */
 	struct event *deadline;
-	struct bufferevent *bev;
+	struct bufferevent *bev; /* the filter evhttp talks to; it owns the socket's */
+	size_t copied;           /* reply bytes copied below and still held above */
+	bool unsent;             /* counted in srv.unsent */
+	struct event *kick;      /* pushes queued reply bytes through the filter */
 };
 
 size_t http_header_block_len(const char *buf, size_t len)
@@ -80,6 +85,30 @@ size_t http_header_block_len(const char *buf, size_t len)
 	}
 	return 0;
 }
+
+unsigned long long http_declared_length(const char *block, size_t len)
+{
+	static const char name[] = "\ncontent-length:";
+	size_t n = sizeof name - 1;
+	for (size_t i = 0; i + n <= len; i++) {
+		if (strncasecmp(block + i, name, n) != 0)
+			continue;
+		unsigned long long v = 0;
+		size_t k = i + n;
+		while (k < len && (block[k] == ' ' || block[k] == '\t'))
+			k++;
+		while (k < len && block[k] >= '0' && block[k] <= '9') {
+			if (v > (1ULL << 40))
+				return v; /* absurd: large enough to refuse */
+			v = v * 10 + (unsigned long long)(block[k] - '0');
+			k++;
+		}
+		return v;
+	}
+	return 0;
+}
+
+#define declared_length http_declared_length
 
 static void conn_inject(struct conn *c, struct evbuffer *src, struct evbuffer *dst)
 {
@@ -127,29 +156,94 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 		conn_inject(c, src, dst);
 		return BEV_OK;
 	}
+	if (declared_length(p, block) > HTTP_MAX_BODY) {
+		/* refuse before reading a byte of it, as a problem, not evhttp's page */
+		c->inject = srv.path_413;
+		conn_inject(c, src, dst);
+		return BEV_OK;
+	}
 	event_del(c->deadline);
 	c->state = CS_BODY;
 	evbuffer_add_buffer(dst, src);
 	return BEV_OK;
 }
 
+static void check_drained(void);
+
+/* Counts connections that still hold reply bytes, so a drain waits for them. */
+static void conn_set_unsent(struct conn *c, bool unsent)
+{
+	if (c->unsent == unsent)
+		return;
+	c->unsent = unsent;
+	srv.unsent += unsent ? 1 : -1;
+	if (!unsent)
+		check_drained();
+}
+
+/* The output side copies the reply to the socket and lets it go only once the
+ * socket has taken it. evhttp treats an empty filter buffer as "written" and may
+ * then shut the connection down (Connection: close, HTTP/1.0, errors); bytes
+ * still queued below the filter would be lost. So the filter's buffer keeps every
+ * byte the socket's buffer still holds, and empties only when both are done. */
 static enum bufferevent_filter_result conn_output(struct evbuffer *src, struct evbuffer *dst,
 						   ev_ssize_t limit, enum bufferevent_flush_mode mode,
 						   void *arg)
 {
 	struct conn *c = arg;
-	char head[13];
+	char chunk[16384];
 	(void)limit;
 	(void)mode;
-	/* a response other than "100 Continue" ends the request: the next bytes
-	 * from the client start a new header block */
-	if (c->state == CS_BODY && evbuffer_copyout(src, head, 12) == 12) {
-		head[12] = '\0';
-		if (strncmp(head, "HTTP/1.", 7) == 0 && strncmp(head + 8, " 100", 4) != 0)
+
+	size_t queued = evbuffer_get_length(dst);
+	if (queued < c->copied) { /* the socket took copied - queued bytes */
+		evbuffer_drain(src, c->copied - queued);
+		c->copied = queued;
+	}
+	size_t len = evbuffer_get_length(src);
+	if (c->copied == 0 && len >= 12 && c->state == CS_BODY) {
+		/* a response other than "100 Continue" ends the request: the next
+		 * bytes from the client start a new header block */
+		char head[12];
+		evbuffer_copyout(src, head, sizeof head);
+		if (memcmp(head, "HTTP/1.", 7) == 0 && memcmp(head + 8, " 100", 4) != 0)
 			c->state = CS_HEADERS;
 	}
-	evbuffer_add_buffer(dst, src);
-	return BEV_OK;
+	while (c->copied < len) {
+		struct evbuffer_ptr at;
+		evbuffer_ptr_set(src, &at, c->copied, EVBUFFER_PTR_SET);
+		ev_ssize_t n = evbuffer_copyout_from(src, &at, chunk, sizeof chunk);
+		if (n <= 0)
+			break;
+		evbuffer_add(dst, chunk, (size_t)n);
+		c->copied += (size_t)n;
+	}
+	if (len > 0 && evbuffer_get_length(dst) == 0) {
+		evbuffer_drain(src, len);
+		c->copied = 0;
+	}
+	conn_set_unsent(c, evbuffer_get_length(src) > 0);
+	return evbuffer_get_length(src) == 0 ? BEV_OK : BEV_NEED_MORE;
+}
+
+/* evhttp queues a reply first and enables writing after, which a filter does not
+ * notice; a deferred kick pushes the reply through once writing is enabled. */
+static void conn_kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
+}
+
+static void conn_output_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	(void)buf;
+	if (info->n_added > 0) {
+		conn_set_unsent(c, true);
+		event_active(c->kick, EV_TIMEOUT, 0);
+	}
 }
 
 static void conn_deadline(evutil_socket_t fd, short what, void *arg)
@@ -166,7 +260,9 @@ static void conn_deadline(evutil_socket_t fd, short what, void *arg)
 static void conn_free(void *arg)
 {
 	struct conn *c = arg;
+	conn_set_unsent(c, false);
 	event_free(c->deadline);
+	event_free(c->kick);
 	free(c);
 	metrics_open_connections--;
 	if (!srv.accepting && !srv.draining && metrics_open_connections < srv.cfg->max_connections) {
@@ -188,9 +284,12 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 	}
 	struct conn *c = xcalloc(1, sizeof *c);
 	c->state = CS_HEADERS;
-	c->bev = bufferevent_filter_new(under, conn_input, conn_output, BEV_OPT_CLOSE_ON_FREE,
+	c->bev = bufferevent_filter_new(under, conn_input, conn_output,
+					BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS,
 					conn_free, c);
 	c->deadline = evtimer_new(base, conn_deadline, c);
+	c->kick = event_new(base, -1, 0, conn_kick, c);
+	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_added, c);
 	metrics_open_connections++;
 	if (metrics_open_connections >= srv.cfg->max_connections && srv.accepting) {
 		/* at the cap: new clients wait in the listen backlog until one leaves */
@@ -218,10 +317,28 @@ static enum method method_of(struct evhttp_request *evreq)
 	}
 }
 
+/* libevent knows the phrases of older status codes only. */
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	default: return problem_title(status);
+	}
+}
+
 static bool is_loopback(const char *ip)
 {
 	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
 	       strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
+static void check_drained(void)
+{
+	if (srv.draining && srv.inflight == 0 && srv.unsent == 0)
+		event_base_loopexit(srv.base, NULL);
 }
 
 static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t start_ns)
@@ -237,11 +354,11 @@ static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t star
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(out, "Cache-Control", "no-store");
-	if (srv.draining || status == 431 || status == 408)
+	if (srv.draining || status == 431 || status == 408 || status == 413)
 		evhttp_add_header(out, "Connection", "close");
 	if (r->resp.body_len > 0)
 		evbuffer_add(body, r->resp.body, r->resp.body_len);
-	evhttp_send_reply(evreq, status, problem_title(status), body);
+	evhttp_send_reply(evreq, status, reason_phrase(status), body);
 	evbuffer_free(body);
 
 	double secs = (double)(mono_ns() - start_ns) / 1e9;
@@ -340,6 +457,13 @@ static void on_request(struct evhttp_request *evreq, void *arg)
 		reply_now(evreq, &r, start);
 		return;
 	}
+	if (strcmp(path, srv.path_413) == 0) {
+		problem_set(&r, 413, "body-too-large", "the request body exceeds %d bytes",
+			    HTTP_MAX_BODY);
+		reply_problem(&r);
+		reply_now(evreq, &r, start);
+		return;
+	}
 	if (strcmp(path, srv.path_408) == 0) {
 		problem_set(&r, 408, "timeout", "the request headers did not arrive within %d s",
 			    srv.cfg->header_timeout);
@@ -424,8 +548,7 @@ static void on_jobs_done(evutil_socket_t fd, short what, void *arg)
 		free(j);
 		j = next;
 	}
-	if (srv.draining && srv.inflight == 0)
-		event_base_loopexit(srv.base, NULL);
+	check_drained();
 }
 
 /* ---- maintenance, signals, start-up ------------------------------------ */
@@ -469,10 +592,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		evhttp_del_accept_socket(srv.http, srv.bound);
 		srv.bound = NULL;
 	}
-	if (srv.inflight == 0) {
-		event_base_loopexit(srv.base, NULL);
-		return;
-	}
+	check_drained();
 	struct timeval tv = {DRAIN_SECONDS, 0};
 	evtimer_add(srv.drain_timer, &tv);
 }
@@ -531,6 +651,7 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 	uuid_random(srv.secret);
 	snprintf(srv.path_431, sizeof srv.path_431, "/-/431/%s", srv.secret);
 	snprintf(srv.path_408, sizeof srv.path_408, "/-/408/%s", srv.secret);
+	snprintf(srv.path_413, sizeof srv.path_413, "/-/413/%s", srv.secret);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	evthread_use_pthreads();
@@ -581,6 +702,9 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 		 cfg->listen_host, cfg->listen_port, cfg->workers);
 
 	event_base_dispatch(srv.base);
+	/* shutting down: a repeated signal must not kill the clean-up */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 
 	if (srv.inflight > 0) {
 		/* workers still hold requests past the deadline: leave without joining */

@@ -20,4 +20,7 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
  * or 0 when it is not complete yet. Pure; for tests. */
 size_t http_header_block_len(const char *buf, size_t len);
 
+/* The Content-Length a header block declares (0 when none). Pure; for tests. */
+unsigned long long http_declared_length(const char *block, size_t len);
+
 #endif

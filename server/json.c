@@ -108,7 +108,7 @@ enum rc body_read(struct req *r)
 	size_t bad;
 
 	if (!content_type_is_json(req_header(r, "Content-Type")))
-		return problem_set(r, 415, "unsupported-media-type",
+		return problem_set(r, 400, "unsupported-media-type",
 				   "the body must be sent with Content-Type: application/json");
 	if (r->body_len == 0)
 		return problem_set(r, 400, "malformed-body", "the request body is empty; a JSON object is expected");

@@ -18,8 +18,8 @@ enum rc json_check_utf8(const char *s, size_t len, size_t *bad_offset) MUSTCHECK
 enum rc json_check_depth(const char *s, size_t len, int max_depth) MUSTCHECK;
 
 /* Reads the request body as a JSON object into r->json (owned by r): checks the
- * Content-Type, UTF-8, depth and duplicate keys. A failure is a 400 (or 415 for
- * the media type) problem on r. */
+ * Content-Type, UTF-8, depth and duplicate keys. A failure is a 400 problem on r
+ * (API.md: a body without Content-Type: application/json is a 400). */
 enum rc body_read(struct req *r) MUSTCHECK;
 
 enum field_type {

@@ -122,7 +122,9 @@ void dispatch_run(struct req *r)
 		reply_problem(r);
 		return;
 	}
+	bool reconnected = false;
 	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		unsigned long before = r->db->succeeded;
 		resp_reset(&r->resp);
 		problem_clear(&r->problem);
 		memset(&r->auth, 0, sizeof r->auth);
@@ -130,6 +132,17 @@ void dispatch_run(struct req *r)
 		json_decref(r->json);
 		r->json = NULL;
 		rc = run_once(r);
+		/* A connection that died while idle (PostgreSQL restarted) fails the
+		 * first statement; nothing ran, so reconnect and run the request again. */
+		if (rc == RC_ERR && !reconnected && r->db->succeeded == before &&
+		    (r->db->conn == NULL || PQstatus(r->db->conn) != CONNECTION_OK)) {
+			reconnected = true;
+			if (db_ensure(r->db) == RC_OK) {
+				attempt--;
+				continue;
+			}
+			break;
+		}
 		if (rc != RC_RETRY)
 			break;
 		log_info("request %s: retrying after SQLSTATE %s", r->request_id,

@@ -91,18 +91,24 @@ static enum rc platform_get_readyz(struct req *r)
 	return RC_OK;
 }
 
+bool platform_metrics_allowed(bool loopback, const char *authorization, const char *token)
+{
+	if (loopback)
+		return true;
+	size_t wl = token ? strlen(token) : 0;
+	if (wl == 0 || authorization == NULL || strncmp(authorization, "Bearer ", 7) != 0 ||
+	    strlen(authorization + 7) != wl)
+		return false;
+	return CRYPTO_memcmp(authorization + 7, token, wl) == 0;
+}
+
 /* GET /metrics: loopback clients, or anyone with the metrics token. */
 static enum rc platform_get_metrics(struct req *r)
 {
-	if (!r->client_loopback) {
-		const char *auth = req_header(r, "Authorization");
-		const char *want = platform_metrics_token;
-		size_t wl = want ? strlen(want) : 0;
-		if (wl == 0 || auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
-		    strlen(auth + 7) != wl || CRYPTO_memcmp(auth + 7, want, wl) != 0)
-			return problem_set(r, 403, "forbidden",
-					   "metrics are open to loopback clients or with the metrics token");
-	}
+	if (!platform_metrics_allowed(r->client_loopback, req_header(r, "Authorization"),
+				      platform_metrics_token))
+		return problem_set(r, 403, "forbidden",
+				   "metrics are open to loopback clients or with the metrics token");
 	char *text = metrics_render();
 	reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
 	free(text);

@@ -22,6 +22,10 @@ enum rc idempotency_end(struct req *r);
 /* The token that opens /metrics to non-loopback clients (borrowed; may be empty). */
 extern const char *platform_metrics_token;
 
+/* True when /metrics may be served: a loopback client, or "Bearer <token>"
+ * matching a non-empty metrics token (compared in constant time). */
+bool platform_metrics_allowed(bool loopback, const char *authorization, const char *token);
+
 /* Deletes expired sessions, login failures and idempotency keys. */
 enum rc platform_maintenance(struct req *r);
 

@@ -10,6 +10,7 @@ int main(void)
 	test_problem();
 	test_credentials();
 	test_http();
+	test_metrics_access();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

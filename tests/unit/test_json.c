@@ -114,7 +114,7 @@ void test_json(void)
 	r.json = NULL;
 	problem_clear(&r.problem);
 	ct.value = (char *)"text/plain";
-	CHECK("another media type is a 415", body_read(&r) != RC_OK && r.problem.status == 415);
+	CHECK("another media type is a 400", body_read(&r) != RC_OK && r.problem.status == 400);
 	problem_clear(&r.problem);
 	ct.value = (char *)"application/json; charset=utf-8";
 	r.body = (char *)"[1]";

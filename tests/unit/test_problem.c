@@ -45,3 +45,26 @@ void test_problem(void)
 	CHECK("a 429 carries Retry-After", has);
 	req_free(&q);
 }
+
+#include "../../modules/platform/platform.h"
+
+void test_metrics_access(void)
+{
+	static const struct {
+		const char *name;
+		bool loopback;
+		const char *auth, *token;
+		bool ok;
+	} cases[] = {
+		{"loopback needs no token", true, NULL, "", true},
+		{"remote without a configured token is refused", false, NULL, "", false},
+		{"remote with an empty configured token is refused even with Bearer", false, "Bearer ", "", false},
+		{"remote with the token is allowed", false, "Bearer s3cret-metrics", "s3cret-metrics", true},
+		{"remote with another token is refused", false, "Bearer s3cret-metricz", "s3cret-metrics", false},
+		{"remote with a prefix of the token is refused", false, "Bearer s3cret", "s3cret-metrics", false},
+		{"remote with Basic is refused", false, "Basic s3cret-metrics", "s3cret-metrics", false},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		CHECK(cases[i].name, platform_metrics_allowed(cases[i].loopback, cases[i].auth,
+							      cases[i].token) == cases[i].ok);
+}

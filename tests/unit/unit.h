@@ -25,5 +25,6 @@ void test_json(void);
 void test_problem(void);
 void test_credentials(void);
 void test_http(void);
+void test_metrics_access(void);
 
 #endif

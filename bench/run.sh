@@ -1,0 +1,288 @@
+#!/bin/sh
+# make bench: throughput and latency of bin/techex under wrk, with pgbench as
+# the ceiling (the same single-row SELECT straight against PostgreSQL).
+#
+# Starts a fresh private PostgreSQL in var/bench-pg (normal durability),
+# migrates, seeds organizations, serves on 127.0.0.1:$BENCH_PORT, registers and
+# logs in one user, then runs every benchmark $BENCH_ROUNDS times for
+# $BENCH_DURATION seconds (after one short warm-up) and reports the median with
+# the min-max spread. The table is printed and written to bench/results/latest.md.
+# The server and the cluster are stopped at the end, whatever happens.
+#
+# Knobs (environment): BENCH_PORT (18090) BENCH_DURATION (10) BENCH_ROUNDS (3)
+#   BENCH_WARMUP (2) BENCH_CONNECTIONS (64) BENCH_ORGS (1000) TECHEX_BIN
+#   (bin/techex) TECHEX_WORKERS (the server's default: one per core)
+set -eu
+cd "$(dirname "$0")/.."
+
+port=${BENCH_PORT:-18090}
+dur=${BENCH_DURATION:-10}
+rounds=${BENCH_ROUNDS:-3}
+warmup=${BENCH_WARMUP:-2}
+conns=${BENCH_CONNECTIONS:-64}
+orgs=${BENCH_ORGS:-1000}
+bin=${TECHEX_BIN:-bin/techex}
+pgdir=var/bench-pg
+results=bench/results
+base="http://127.0.0.1:$port"
+email=bench@techex.example
+password=bench-password-0123
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+for tool in wrk pgbench curl python3 awk; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (sh scripts/deps.sh bench)"
+done
+[ -x "$bin" ] || die "$bin is missing: run make first"
+
+work=$(mktemp -d /tmp/techex-bench.XXXXXX)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+server_pid=""
+server_log="$pgdir/techex.log"
+
+stop_server() {
+	[ -n "$server_pid" ] || return 0
+	if kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$server_pid" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$server_pid" 2>/dev/null || true
+	fi
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=""
+}
+
+cleanup() {
+	status=$?
+	trap - EXIT INT TERM
+	stop_server
+	sh scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+	rm -rf "$work"
+	[ $status -eq 0 ] || say "failed (exit $status); server log: $server_log"
+	exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if curl -s -o /dev/null --max-time 1 "$base/healthz"; then
+	die "something already answers on 127.0.0.1:$port (set BENCH_PORT)"
+fi
+
+# ---- a fresh cluster ------------------------------------------------------
+say "starting a fresh PostgreSQL cluster in $pgdir"
+sh scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+if [ -L "$pgdir/data" ]; then
+	rm -rf "$(readlink "$pgdir/data")"
+fi
+rm -rf "$pgdir"
+sh scripts/pg.sh start "$pgdir"
+DATABASE_URL=$(sh scripts/pg.sh url "$pgdir")
+export DATABASE_URL
+sock=$(echo "$DATABASE_URL" | sed -n 's/^host=\([^ ]*\) .*/\1/p')
+[ -n "$sock" ] || die "cannot read the socket directory from: $DATABASE_URL"
+
+"$bin" migrate >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log" >&2; die "migrate failed"; }
+
+say "seeding $orgs organizations"
+sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -c "
+INSERT INTO organizations (id, name, kind, status)
+SELECT ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid,
+       '淄博基准机构 ' || i,
+       (ARRAY['university', 'research_institute', 'enterprise'])[1 + i % 3],
+       'verified'
+FROM generate_series(1, $orgs) AS i;" >/dev/null
+sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -c "VACUUM ANALYZE" >/dev/null
+
+# ---- the server -----------------------------------------------------------
+unset TECHEX_TLS_CERT TECHEX_TLS_KEY
+TECHEX_LISTEN="127.0.0.1:$port" TECHEX_LOG_LEVEL=warn "$bin" serve >"$server_log" 2>&1 &
+server_pid=$!
+i=0
+until curl -s -o /dev/null --max-time 1 "$base/healthz"; do
+	kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; die "the server did not start"; }
+	i=$((i + 1))
+	[ $i -lt 100 ] || die "the server did not answer /healthz within 10 s"
+	sleep 0.1
+done
+rss_start=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status")
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status"; }
+threads() { awk '/^Threads:/ { print $2 }' "/proc/$server_pid/status"; }
+# dies when the server has exited, saying how (a zombie counts as exited)
+alive() {
+	state=$(awk '/^State:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || true)
+	[ -n "$state" ] && [ "$state" != Z ] && return 0
+	st=0
+	wait "$server_pid" || st=$?
+	server_pid=""
+	how="exit status $st"
+	[ $st -gt 128 ] && how="killed by signal $((st - 128)) (SIG$(kill -l $((st - 128))))"
+	tail -n 20 "$server_log" >&2
+	die "the server died during $1: $how"
+}
+
+# a request that must answer $1; the body lands in $work/body
+call() {
+	want=$1
+	shift
+	code=$(curl -sS -o "$work/body" -w '%{http_code}' --max-time 30 "$@") || code=000
+	[ "$code" = "$want" ] || { cat "$work/body" >&2 2>/dev/null; echo >&2; die "$* answered $code, not $want"; }
+}
+
+say "registering and logging in $email"
+call 201 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/register" <<EOF
+{"email":"$email","password":"$password","display_name":"张教授","organization":{"name":"山东理工大学","kind":"university"}}
+EOF
+call 200 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/login" <<EOF
+{"email":"$email","password":"$password"}
+EOF
+token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$work/body")
+[ -n "$token" ] || die "login gave no token"
+call 200 -H "Authorization: Bearer $token" "$base/v1/me"
+call 200 "$base/v1/orgs/00000000-0000-4000-8000-000000000001"
+
+rss_idle=$(rss_kb)
+threads_idle=$(threads)
+
+# ---- the runs -------------------------------------------------------------
+# Each round appends one line to $work/NAME.rounds:
+#   pgbench: tps failed
+#   wrk:     rps p50_us p99_us non2xx connect read write timeout
+run_pgbench() {
+	out="$work/pgbench.out"
+	pgbench -n -M prepared -c 2 -j 2 -T "$1" -D orgs="$orgs" -f bench/org_select.sql \
+		-h "$sock" -p 5432 -U techex techex >"$out" 2>&1 || { cat "$out" >&2; die "pgbench failed"; }
+	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out" | tail -n 1)
+	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
+	[ -n "$tps" ] || { cat "$out" >&2; die "no tps in the pgbench output"; }
+	echo "$tps ${failed:-0}"
+}
+
+# run_wrk DURATION PATH [wrk options...]
+run_wrk() {
+	d=$1
+	path=$2
+	shift 2
+	out="$work/wrk.out"
+	wrk -t2 -c"$conns" -d"${d}s" --latency -s bench/wrk.lua "$@" "$base$path" >"$out" 2>&1 ||
+		{ cat "$out" >&2; alive "wrk $path"; die "wrk failed"; }
+	awk '/^BENCH / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "%.1f %d %d %d %d %d %d %d\n", v["requests"] / (v["duration_us"] / 1e6),
+			v["p50_us"], v["p99_us"], v["non2xx"], v["connect"], v["read"], v["write"], v["timeout"]
+	}' "$out" | grep . || { cat "$out" >&2; die "no BENCH line in the wrk output"; }
+}
+
+say "pgbench ceiling: ${warmup}s warm-up, $rounds x ${dur}s"
+run_pgbench "$warmup" >/dev/null
+: >"$work/pgbench.rounds"
+r=1
+while [ $r -le "$rounds" ]; do
+	run_pgbench "$dur" >>"$work/pgbench.rounds"
+	r=$((r + 1))
+done
+
+# bench_wrk NAME PATH [wrk options...]: warm-up, rounds, RSS right after
+bench_wrk() {
+	name=$1
+	shift
+	say "wrk $1: ${warmup}s warm-up, $rounds x ${dur}s"
+	run_wrk "$warmup" "$@" >/dev/null
+	alive "the $name warm-up"
+	: >"$work/$name.rounds"
+	r=1
+	while [ $r -le "$rounds" ]; do
+		run_wrk "$dur" "$@" >>"$work/$name.rounds"
+		alive "$name round $r"
+		r=$((r + 1))
+	done
+	rss_kb >"$work/$name.rss"
+}
+
+bench_wrk healthz /healthz
+bench_wrk me /v1/me -H "Authorization: Bearer $token"
+BENCH_ORG_COUNT=$orgs
+export BENCH_ORG_COUNT
+bench_wrk orgs "/v1/orgs/{id}"
+unset BENCH_ORG_COUNT
+
+sleep 2
+alive "the idle period after the runs"
+rss_end=$(rss_kb)
+hwm=$(hwm_kb)
+threads_end=$(threads)
+stop_server
+pg_errors=$(grep -c 'ERROR\|FATAL\|PANIC' "$(readlink -f "$pgdir/data")/server.log" 2>/dev/null || true)
+log_lines=$(grep -c . "$server_log" 2>/dev/null || true)
+
+# ---- the report -----------------------------------------------------------
+# col FILE N: "median min max" of column N
+col() {
+	cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 }
+		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR] }'
+}
+sum() { cut -d' ' -f"$2" "$1" | awk '{ s += $1 } END { print s + 0 }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
+
+set -- $(col "$work/pgbench.rounds" 1)
+pg_med=$1
+pg_row=$(awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { printf "%.0f tps (%.0f–%.0f)", m, lo, hi }')
+pg_failed=$(sum "$work/pgbench.rounds" 2)
+
+wrk_row() {
+	name=$1
+	label=$2
+	set -- $(col "$work/$name.rounds" 1)
+	rate=$(awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { printf "%.0f req/s (%.0f–%.0f)", m, lo, hi }')
+	ratio=$(awk -v m="$1" -v p="$pg_med" 'BEGIN { printf "%.2f", m / p }')
+	p50=$(ms "$(col "$work/$name.rounds" 2 | cut -d' ' -f1)")
+	p99=$(ms "$(col "$work/$name.rounds" 3 | cut -d' ' -f1)")
+	errs=""
+	for k in 5:connect 6:read 7:write 8:timeout; do
+		n=$(sum "$work/$name.rounds" "${k%%:*}")
+		[ "$n" -eq 0 ] || errs="${errs:+$errs, }$n ${k#*:}"
+	done
+	bad="$(sum "$work/$name.rounds" 4) / ${errs:-0}"
+	echo "| $label | $rate | $p50 | $p99 | $ratio | $bad | $(mib "$(cat "$work/$name.rss")") |"
+}
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
+mkdir -p "$results"
+{
+	echo "## TechEx benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $commit"
+	echo
+	echo "$(nproc) cores, $(uname -m); server on 127.0.0.1:$port with TECHEX_WORKERS=${TECHEX_WORKERS:-default} ($threads_idle threads), TECHEX_LOG_LEVEL=warn;" \
+		"PostgreSQL $(pgbench --version | awk '{ print $3 }') with normal durability, $orgs seeded organizations."
+	echo "wrk -t2 -c$conns --latency; pgbench -n -M prepared -c 2 -j 2 -f bench/org_select.sql (the query of GET /v1/orgs/{id})."
+	echo "$rounds rounds × ${dur} s after a ${warmup} s warm-up: median (min–max); p50/p99 are the medians over the rounds."
+	echo "Everything shares the same $(nproc) cores (wrk, server, PostgreSQL, pgbench);" \
+		"load average before: $load_start, after: $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo
+	echo "| Benchmark | Throughput, median (min–max) | p50 | p99 | ÷ pgbench | non-2xx / socket errors | server RSS after the runs |"
+	echo "|---|---|---|---|---|---|---|"
+	echo "| pgbench: SELECT one organization by id (ceiling) | $pg_row | – | – | 1.00 | $pg_failed failed | – |"
+	wrk_row healthz "wrk GET /healthz (no database)"
+	wrk_row me "wrk GET /v1/me (Bearer token)"
+	wrk_row orgs "wrk GET /v1/orgs/{id} ($orgs ids, random)"
+	echo "| server just started | – | – | – | – | – | $(mib "$rss_start") |"
+	echo "| server idle after register + login, before the runs | – | – | – | – | – | $(mib "$rss_idle") |"
+	echo "| server idle, 2 s after the last run | – | – | – | – | – | $(mib "$rss_end") (peak $(mib "$hwm"), $threads_end threads) |"
+	echo
+	echo "Server log at warn: $log_lines line(s); PostgreSQL log: $pg_errors ERROR/FATAL/PANIC line(s)."
+	if [ "${log_lines:-0}" -gt 0 ]; then
+		echo
+		echo '```'
+		sort "$server_log" | uniq -c | sort -rn | head -n 5 | cut -c1-200
+		echo '```'
+	fi
+} >"$results/latest.md.tmp"
+mv "$results/latest.md.tmp" "$results/latest.md"
+cat "$results/latest.md"

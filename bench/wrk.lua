@@ -1,0 +1,24 @@
+-- wrk script for bench/run.sh.
+--   BENCH_ORG_COUNT=N  request GET /v1/orgs/{id} for a random one of the N
+--                      organizations bench/run.sh seeds (ids ...-8000-000000000001..N)
+--   always             print one machine-readable BENCH line when the run is done
+local org_count = tonumber(os.getenv("BENCH_ORG_COUNT") or "")
+
+if org_count and org_count > 0 then
+	-- a different sequence per thread: the address of a fresh table differs
+	math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003))
+	function request()
+		local path = string.format("/v1/orgs/00000000-0000-4000-8000-%012d",
+			math.random(1, org_count))
+		return wrk.format(nil, path)
+	end
+end
+
+function done(summary, latency, requests)
+	local e = summary.errors
+	io.write(string.format(
+		"BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d " ..
+		"non2xx=%d connect=%d read=%d write=%d timeout=%d\n",
+		summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+		latency.max, e.status, e.connect, e.read, e.write, e.timeout))
+end

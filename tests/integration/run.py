@@ -1,0 +1,21 @@
+"""Runs every integration test and records "passed failed" for tests/run.sh."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import harness  # noqa: E402
+import test_http  # noqa: E402,F401
+import test_accounts  # noqa: E402,F401
+import test_cli  # noqa: E402,F401
+import test_ops  # noqa: E402,F401
+from common import shutdown_main  # noqa: E402
+
+try:
+    passed, failed = harness.run_all(os.environ.get("TESTS"))
+finally:
+    shutdown_main()
+with open(os.path.join(harness.ROOT, "var", "integration-result"), "w") as f:
+    f.write(f"{passed} {failed}\n")
+sys.exit(0 if failed == 0 else 1)

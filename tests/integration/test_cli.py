@@ -1,0 +1,134 @@
+"""The command line: help, version, configuration errors, migrations, admins, demo data."""
+
+import subprocess
+import threading
+import uuid
+
+import harness
+from harness import BIN, DATABASE_URL, psql, techex, test
+
+
+@test
+def test_help_and_version():
+    """--help lists the commands and configuration; --version prints the version"""
+    p = techex("--help")
+    assert p.returncode == 0, p
+    for word in ("serve", "migrate", "admin create", "seed-demo", "DATABASE_URL", "TECHEX_LISTEN",
+                 "TECHEX_WORKERS", "TECHEX_TLS_CERT", "TECHEX_LOG_LEVEL"):
+        assert word in p.stdout, word
+    v = techex("--version")
+    assert v.returncode == 0 and v.stdout.startswith("techex "), v
+    bad = techex("frobnicate")
+    assert bad.returncode == 2 and "unknown command" in bad.stderr, bad
+
+
+@test
+def test_bad_configuration_exits_2_naming_the_key():
+    """a bad configuration value is a clear message naming the key and exit status 2"""
+    cases = [
+        ({"TECHEX_WORKERS": "zero"}, "TECHEX_WORKERS"),
+        ({"TECHEX_WORKERS": "0"}, "TECHEX_WORKERS"),
+        ({"TECHEX_LISTEN": "localhost"}, "TECHEX_LISTEN"),
+        ({"TECHEX_LISTEN": "127.0.0.1:99999"}, "TECHEX_LISTEN"),
+        ({"TECHEX_LOG_LEVEL": "chatty"}, "TECHEX_LOG_LEVEL"),
+        ({"TECHEX_TLS_CERT": "/etc/hostname"}, "TECHEX_TLS"),
+        ({"TECHEX_TLS_CERT": "/no/such.pem", "TECHEX_TLS_KEY": "/no/such.key"}, "TECHEX_TLS_CERT"),
+        ({"DATABASE_URL": "host=x port"}, "DATABASE_URL"),
+        ({"TECHEX_QUEUE_DEPTH": "-1"}, "TECHEX_QUEUE_DEPTH"),
+    ]
+    for env, key in cases:
+        p = techex("serve", env=env, timeout=10)
+        assert p.returncode == 2, (env, p.returncode, p.stderr)
+        assert key in p.stderr, (env, p.stderr)
+
+
+@test
+def test_tls_files_that_are_not_pem_exit_2():
+    """TLS files that cannot be loaded stop start-up with exit status 2"""
+    p = techex("serve", env={"TECHEX_TLS_CERT": "/etc/hostname", "TECHEX_TLS_KEY": "/etc/hostname",
+                             "TECHEX_LISTEN": f"127.0.0.1:{harness.free_port()}"}, timeout=10)
+    assert p.returncode == 2 and "TECHEX_TLS_CERT" in p.stderr, p
+
+
+def fresh_database():
+    name = "techex_" + uuid.uuid4().hex[:8]
+    psql(f"CREATE DATABASE {name} OWNER techex", db="postgres")
+    return name, DATABASE_URL.replace("dbname=techex", f"dbname={name}")
+
+
+@test
+def test_serve_refuses_pending_migrations():
+    """serve refuses to start while migrations are pending, saying so"""
+    _, url = fresh_database()
+    p = techex("serve", env={"DATABASE_URL": url, "TECHEX_LISTEN": f"127.0.0.1:{harness.free_port()}"})
+    assert p.returncode == 1 and "migrate" in p.stderr, p
+
+
+@test
+def test_migrate_twice_and_concurrently():
+    """migrate applies each file once, in order; two at once both succeed"""
+    name, url = fresh_database()
+    results = []
+
+    def run():
+        results.append(techex("migrate", env={"DATABASE_URL": url}))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    applied = sum(r.stdout.count("applied 0") for r in results)
+    rows = psql("SELECT version FROM schema_migrations ORDER BY version", db=name)
+    assert applied == len(rows) and [r[0] for r in rows] == sorted(r[0] for r in rows), (applied, rows)
+    again = techex("migrate", env={"DATABASE_URL": url})
+    assert again.returncode == 0 and "0 applied now" in again.stdout, again
+
+
+@test
+def test_migrate_refuses_an_edited_migration():
+    """an applied migration whose file changed is refused"""
+    name, url = fresh_database()
+    assert techex("migrate", env={"DATABASE_URL": url}).returncode == 0
+    psql("UPDATE schema_migrations SET checksum = 'edited' WHERE version = '0001_create_accounts'", db=name)
+    p = techex("migrate", env={"DATABASE_URL": url})
+    assert p.returncode == 1 and "0001_create_accounts" in p.stderr and "changed" in p.stderr, p
+    s = techex("serve", env={"DATABASE_URL": url, "TECHEX_LISTEN": f"127.0.0.1:{harness.free_port()}"})
+    assert s.returncode == 1 and "changed" in s.stderr, s
+
+
+@test
+def test_admin_create_from_command_line():
+    """techex admin create makes a platform admin; duplicates and short passwords are refused"""
+    email = f"ops-{uuid.uuid4().hex[:6]}@techex.example"
+    p = techex("admin", "create", "--email", email, env={"TECHEX_ADMIN_PASSWORD": "运维管理员口令-0001"})
+    assert p.returncode == 0 and email in p.stdout, p
+    rows = psql(f"SELECT platform_admin, org_id IS NULL, password_hash LIKE '$argon2id$%' FROM users WHERE email = '{email}'")
+    assert rows == [["t", "t", "t"]], rows
+    dup = techex("admin", "create", "--email", email, env={"TECHEX_ADMIN_PASSWORD": "运维管理员口令-0001"})
+    assert dup.returncode == 1 and "already exists" in dup.stderr, dup
+    short = techex("admin", "create", "--email", "x" + email, env={"TECHEX_ADMIN_PASSWORD": "short"})
+    assert short.returncode == 2, short
+    # without the variable the password is read from standard input
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TECHEX_ADMIN_PASSWORD"}
+    piped = subprocess.run([BIN, "admin", "create", "--email", "y" + email],
+                           input="从标准输入读取的口令-0002\n", capture_output=True, text=True, env=env)
+    assert piped.returncode == 0, piped
+    noemail = techex("admin", "create")
+    assert noemail.returncode == 2 and "--email" in noemail.stderr, noemail
+    rows = psql(f"SELECT count(*) FROM audit_log WHERE action = 'admin.create' AND detail->>'email' = '{email}'")
+    assert rows == [["1"]], rows
+
+
+@test
+def test_seed_demo_loads_plan_organizations_twice_safely():
+    """seed-demo loads the plan's organizations and can run again without duplicates"""
+    a = techex("seed-demo")
+    b = techex("seed-demo")
+    assert a.returncode == 0 and b.returncode == 0, (a, b)
+    rows = psql("SELECT count(*) FROM organizations WHERE name = '山东理工大学' AND kind = 'university'"
+                " AND id IN (SELECT org_id FROM users WHERE email = 'sdut@demo.techex.example')")
+    assert rows == [["1"]], rows
+    rows = psql("SELECT p.name FROM organizations o JOIN organizations p ON p.id = o.parent_id WHERE o.name = '中铝研究院'")
+    assert rows == [["中铝山东有限公司"]], rows

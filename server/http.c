@@ -702,9 +702,13 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 		 cfg->listen_host, cfg->listen_port, cfg->workers);
 
 	event_base_dispatch(srv.base);
-	/* shutting down: a repeated signal must not kill the clean-up */
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
+	/* shutting down: a repeated signal must not kill the clean-up (blocked, it
+	 * stays pending until the process has exited 0) */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
 	if (srv.inflight > 0) {
 		/* workers still hold requests past the deadline: leave without joining */

@@ -10,6 +10,7 @@
 #include "worker.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,14 +220,23 @@ enum rc workers_start(const struct config *cfg)
 	q.depth_max = cfg->queue_depth;
 	q.heavy_max = cfg->hash_concurrency;
 	q.threads = xcalloc((size_t)cfg->workers, sizeof *q.threads);
+	/* workers never take SIGTERM or SIGINT: the I/O loop handles them */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	enum rc rc = RC_OK;
 	for (int i = 0; i < cfg->workers; i++) {
 		if (pthread_create(&q.threads[i], NULL, worker_main, NULL) != 0) {
 			log_error("cannot start worker thread %d", i);
-			return RC_ERR;
+			rc = RC_ERR;
+			break;
 		}
 		q.nthreads++;
 	}
-	return RC_OK;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 enum rc workers_submit(struct job *job)

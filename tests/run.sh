@@ -21,10 +21,13 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 unit_out=$("$UNIT_BIN" 2>&1)
+unit_status=$?
 echo "$unit_out"
 unit_passed=$(echo "$unit_out" | sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 unit_failed=$(echo "$unit_out" | sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 [ -n "$unit_passed" ] || { unit_passed=0; unit_failed=1; echo "unit tests did not finish"; }
+# a sanitizer or leak report fails the run even when every check passed
+[ $unit_status -eq 0 ] || [ "$unit_failed" -gt 0 ] || unit_failed=1
 
 echo "starting a private PostgreSQL in $pgdir"
 if ! sh scripts/pg.sh start "$pgdir" fast; then

@@ -83,6 +83,7 @@ format:
 	clang-format -i server/*.c server/*.h modules/*/*.c modules/*/*.h tests/unit/*.c
 
 lint-spec:
+	@sh scripts/deps.sh lint
 	@sh scripts/lint-spec.sh
 
 clean:

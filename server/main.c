@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	int status;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines appear as they happen */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

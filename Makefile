@@ -29,7 +29,7 @@ BIN   ?= bin/techex
 OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migrations.o
 HDRS  := $(wildcard server/*.h modules/*/*.h)
 
-.PHONY: all test asan run bench format lint-spec deps clean unit fuzz
+.PHONY: all test asan run bench format format-check lint-spec deps clean unit
 
 all: $(BIN) $(BUILD)/unit-tests
 
@@ -79,8 +79,13 @@ bench:
 deps:
 	@sh scripts/deps.sh all
 
+C_FILES = server/*.c server/*.h modules/*/*.c modules/*/*.h tests/unit/*.c tests/unit/*.h
+
 format:
-	clang-format -i server/*.c server/*.h modules/*/*.c modules/*/*.h tests/unit/*.c
+	clang-format -i $(C_FILES)
+
+format-check:
+	@clang-format --dry-run --Werror $(C_FILES)
 
 lint-spec:
 	@sh scripts/deps.sh lint

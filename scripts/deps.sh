@@ -6,7 +6,7 @@ purpose=${1:-all}
 
 build="gcc make pkg-config libevent-dev libpq-dev libssl-dev libjansson-dev libargon2-dev"
 server="postgresql"
-tests="python3 openssl curl"
+tests="python3 openssl curl clang-format"
 bench="wrk postgresql-contrib"
 lint="nodejs npm"
 

@@ -26,29 +26,29 @@ struct key {
 #define INT(field) offsetof(struct config, field), sizeof(int)
 
 static const struct key keys[] = {
-	{"DATABASE_URL", KEY_STRING, "dbname=techex", 0, 0, STR(database_url),
-	 "libpq connection string or URI"},
-	{"TECHEX_LISTEN", KEY_HOSTPORT, "127.0.0.1:8080", 1, 65535, STR(listen_host),
-	 "host:port to serve on"},
-	{"TECHEX_WORKERS", KEY_INT, NULL, 1, 256, INT(workers),
-	 "worker threads, each with one database connection (default: one per core)"},
-	{"TECHEX_HASH_CONCURRENCY", KEY_INT, NULL, 1, 256, INT(hash_concurrency),
-	 "workers that may hash passwords at once (default: half the workers, at least 1)"},
-	{"TECHEX_QUEUE_DEPTH", KEY_INT, "1024", 1, 1000000, INT(queue_depth),
-	 "requests waiting for a worker before new ones get 503"},
-	{"TECHEX_MAX_CONNECTIONS", KEY_INT, "4096", 1, 1000000, INT(max_connections),
-	 "open client connections at most"},
-	{"TECHEX_HEADER_TIMEOUT", KEY_INT, "10", 1, 3600, INT(header_timeout),
-	 "seconds a client has to send a request's headers"},
-	{"TECHEX_IDLE_TIMEOUT", KEY_INT, "60", 1, 86400, INT(idle_timeout),
-	 "seconds a connection may stay silent (keep-alive, slow bodies)"},
-	{"TECHEX_TLS_CERT", KEY_FILE, "", 0, 0, STR(tls_cert),
-	 "PEM certificate chain; with TECHEX_TLS_KEY serves HTTPS"},
-	{"TECHEX_TLS_KEY", KEY_FILE, "", 0, 0, STR(tls_key), "PEM private key"},
-	{"TECHEX_METRICS_TOKEN", KEY_STRING, "", 0, 0, STR(metrics_token),
-	 "bearer token that opens /metrics to non-loopback clients"},
-	{"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
-	 sizeof(enum log_level), "debug, info, warn or error"},
+    {"DATABASE_URL", KEY_STRING, "dbname=techex", 0, 0, STR(database_url),
+     "libpq connection string or URI"},
+    {"TECHEX_LISTEN", KEY_HOSTPORT, "127.0.0.1:8080", 1, 65535, STR(listen_host),
+     "host:port to serve on"},
+    {"TECHEX_WORKERS", KEY_INT, NULL, 1, 256, INT(workers),
+     "worker threads, each with one database connection (default: one per core)"},
+    {"TECHEX_HASH_CONCURRENCY", KEY_INT, NULL, 1, 256, INT(hash_concurrency),
+     "workers that may hash passwords at once (default: half the workers, at least 1)"},
+    {"TECHEX_QUEUE_DEPTH", KEY_INT, "1024", 1, 1000000, INT(queue_depth),
+     "requests waiting for a worker before new ones get 503"},
+    {"TECHEX_MAX_CONNECTIONS", KEY_INT, "4096", 1, 1000000, INT(max_connections),
+     "open client connections at most"},
+    {"TECHEX_HEADER_TIMEOUT", KEY_INT, "10", 1, 3600, INT(header_timeout),
+     "seconds a client has to send a request's headers"},
+    {"TECHEX_IDLE_TIMEOUT", KEY_INT, "60", 1, 86400, INT(idle_timeout),
+     "seconds a connection may stay silent (keep-alive, slow bodies)"},
+    {"TECHEX_TLS_CERT", KEY_FILE, "", 0, 0, STR(tls_cert),
+     "PEM certificate chain; with TECHEX_TLS_KEY serves HTTPS"},
+    {"TECHEX_TLS_KEY", KEY_FILE, "", 0, 0, STR(tls_key), "PEM private key"},
+    {"TECHEX_METRICS_TOKEN", KEY_STRING, "", 0, 0, STR(metrics_token),
+     "bearer token that opens /metrics to non-loopback clients"},
+    {"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
+     sizeof(enum log_level), "debug, info, warn or error"},
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -149,7 +149,8 @@ enum rc config_load(struct config *cfg, const char *(*getenv_fn)(const char *nam
 	if (cfg->hash_concurrency == 0)
 		cfg->hash_concurrency = cfg->workers / 2 > 0 ? cfg->workers / 2 : 1;
 	if (cfg->hash_concurrency > cfg->workers) {
-		snprintf(err, errlen, "TECHEX_HASH_CONCURRENCY: must not exceed TECHEX_WORKERS (%d)",
+		snprintf(err, errlen,
+			 "TECHEX_HASH_CONCURRENCY: must not exceed TECHEX_WORKERS (%d)",
 			 cfg->workers);
 		return RC_ERR;
 	}

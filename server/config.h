@@ -17,8 +17,8 @@ struct config {
 	int hash_concurrency; /* workers allowed to hash passwords at once */
 	int queue_depth;      /* jobs waiting for a worker before 503 */
 	int max_connections;
-	int header_timeout;   /* seconds to receive a request's headers, absolute */
-	int idle_timeout;     /* seconds a connection may stay silent */
+	int header_timeout; /* seconds to receive a request's headers, absolute */
+	int idle_timeout;   /* seconds a connection may stay silent */
 	char tls_cert[1024];
 	char tls_key[1024];
 	char metrics_token[256];
@@ -27,8 +27,8 @@ struct config {
 
 /* Reads one variable per key through getenv_fn (getenv in production, a table in
  * tests). On a bad value writes "KEY: why" into err and returns RC_ERR. */
-enum rc config_load(struct config *cfg, const char *(*getenv_fn)(const char *name),
-		    char *err, size_t errlen) MUSTCHECK;
+enum rc config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), char *err,
+		    size_t errlen) MUSTCHECK;
 
 /* Prints the configuration keys, their defaults and meaning (for --help). */
 void config_print_help(void);

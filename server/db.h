@@ -19,8 +19,8 @@ struct stmt {
 };
 
 struct db {
-	PGconn *conn;            /* owned; NULL while disconnected */
-	const char *conninfo;    /* borrowed from the config */
+	PGconn *conn;                 /* owned; NULL while disconnected */
+	const char *conninfo;         /* borrowed from the config */
 	const struct stmt **prepared; /* statements prepared on this connection */
 	size_t nprepared, cap;
 	bool ever_connected;     /* a later connect counts as a reconnect */
@@ -34,8 +34,7 @@ enum rc db_ensure(struct db *db) MUSTCHECK;
 /* Runs a prepared statement with text parameters (NULL entries are SQL NULL).
  * Returns the result (caller frees with PQclear) or NULL with r->problem set:
  * a retryable failure leaves problem.sqlstate 40001/40P01 and status 0. */
-PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params)
-	MUSTCHECK;
+PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params) MUSTCHECK;
 
 /* Transaction control for the request's connection. */
 enum rc db_begin(struct req *r) MUSTCHECK;

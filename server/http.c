@@ -18,7 +18,6 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -30,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -120,8 +120,8 @@ static void conn_inject(struct conn *c, struct evbuffer *src, struct evbuffer *d
 }
 
 static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct evbuffer *dst,
-						  ev_ssize_t limit, enum bufferevent_flush_mode mode,
-						  void *arg)
+						 ev_ssize_t limit, enum bufferevent_flush_mode mode,
+						 void *arg)
 {
 	struct conn *c = arg;
 	(void)limit;
@@ -187,8 +187,8 @@ static void conn_set_unsent(struct conn *c, bool unsent)
  * still queued below the filter would be lost. So the filter's buffer keeps every
  * byte the socket's buffer still holds, and empties only when both are done. */
 static enum bufferevent_filter_result conn_output(struct evbuffer *src, struct evbuffer *dst,
-						   ev_ssize_t limit, enum bufferevent_flush_mode mode,
-						   void *arg)
+						  ev_ssize_t limit,
+						  enum bufferevent_flush_mode mode, void *arg)
 {
 	struct conn *c = arg;
 	char chunk[16384];
@@ -265,7 +265,8 @@ static void conn_free(void *arg)
 	event_free(c->kick);
 	free(c);
 	metrics_open_connections--;
-	if (!srv.accepting && !srv.draining && metrics_open_connections < srv.cfg->max_connections) {
+	if (!srv.accepting && !srv.draining &&
+	    metrics_open_connections < srv.cfg->max_connections) {
 		evconnlistener_enable(evhttp_bound_socket_get_listener(srv.bound));
 		srv.accepting = true;
 	}
@@ -284,9 +285,9 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 	}
 	struct conn *c = xcalloc(1, sizeof *c);
 	c->state = CS_HEADERS;
-	c->bev = bufferevent_filter_new(under, conn_input, conn_output,
-					BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS,
-					conn_free, c);
+	c->bev =
+	    bufferevent_filter_new(under, conn_input, conn_output,
+				   BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, conn_free, c);
 	c->deadline = evtimer_new(base, conn_deadline, c);
 	c->kick = event_new(base, -1, 0, conn_kick, c);
 	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_added, c);
@@ -364,13 +365,13 @@ static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t star
 	double secs = (double)(mono_ns() - start_ns) / 1e9;
 	metrics_observe(r->route, status, secs);
 	struct access_entry e = {
-		.request_id = r->request_id,
-		.method = r->method_name,
-		.route = r->route ? r->route->pattern : "unmatched",
-		.status = status,
-		.duration_ms = secs * 1000.0,
-		.org_id = r->auth.org_id[0] ? r->auth.org_id : NULL,
-		.client_ip = r->client_ip,
+	    .request_id = r->request_id,
+	    .method = r->method_name,
+	    .route = r->route ? r->route->pattern : "unmatched",
+	    .status = status,
+	    .duration_ms = secs * 1000.0,
+	    .org_id = r->auth.org_id[0] ? r->auth.org_id : NULL,
+	    .client_ip = r->client_ip,
 	};
 	log_access(&e);
 }
@@ -385,7 +386,8 @@ static enum rc fill_req(struct req *r, struct evhttp_request *evreq, const char 
 
 	TAILQ_FOREACH(h, in, next) n++;
 	r->headers = xcalloc((size_t)n, sizeof *r->headers);
-	TAILQ_FOREACH(h, in, next) {
+	TAILQ_FOREACH(h, in, next)
+	{
 		r->headers[r->nheaders].key = xstrdup(h->key);
 		r->headers[r->nheaders].value = xstrdup(h->value);
 		r->nheaders++;
@@ -402,12 +404,14 @@ static enum rc fill_req(struct req *r, struct evhttp_request *evreq, const char 
 		TAILQ_INIT(&q);
 		if (evhttp_parse_query_str(query, &q) != 0) {
 			evhttp_clear_headers(&q);
-			return problem_set(r, 400, "malformed-query", "the query string is malformed");
+			return problem_set(r, 400, "malformed-query",
+					   "the query string is malformed");
 		}
 		n = 0;
 		TAILQ_FOREACH(h, &q, next) n++;
 		r->query = xcalloc((size_t)n, sizeof *r->query);
-		TAILQ_FOREACH(h, &q, next) {
+		TAILQ_FOREACH(h, &q, next)
+		{
 			r->query[r->nquery].key = xstrdup(h->key);
 			r->query[r->nquery].value = xstrdup(h->value);
 			r->nquery++;
@@ -451,8 +455,8 @@ static void on_request(struct evhttp_request *evreq, void *arg)
 	r.path = xstrdup(path);
 
 	if (strcmp(path, srv.path_431) == 0) {
-		problem_set(&r, 431, "headers-too-large",
-			    "the request headers exceed %d bytes", HTTP_MAX_HEADERS);
+		problem_set(&r, 431, "headers-too-large", "the request headers exceed %d bytes",
+			    HTTP_MAX_HEADERS);
 		reply_problem(&r);
 		reply_now(evreq, &r, start);
 		return;
@@ -621,7 +625,9 @@ static SSL_CTX *tls_context(const struct config *cfg)
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		fprintf(stderr, "techex: TECHEX_TLS_KEY: cannot load the key \"%s\" or it does not match the certificate\n",
+		fprintf(stderr,
+			"techex: TECHEX_TLS_KEY: cannot load the key \"%s\" or it does not match "
+			"the certificate\n",
 			cfg->tls_key);
 		goto fail;
 	}
@@ -646,8 +652,8 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 
 	srv.cfg = cfg;
 	srv.rt = rt;
-	srv.maintenance_route = (struct route){M_POST, "(maintenance)", maintenance, ROUTE_TX,
-					       "maintenance"};
+	srv.maintenance_route =
+	    (struct route){M_POST, "(maintenance)", maintenance, ROUTE_TX, "maintenance"};
 	uuid_random(srv.secret);
 	snprintf(srv.path_431, sizeof srv.path_431, "/-/431/%s", srv.secret);
 	snprintf(srv.path_408, sizeof srv.path_408, "/-/408/%s", srv.secret);
@@ -669,9 +675,9 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 	evhttp_set_max_headers_size(srv.http, HTTP_MAX_HEADERS + 64);
 	evhttp_set_timeout(srv.http, cfg->idle_timeout);
 	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
-						     EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+						 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+						 EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_default_content_type(srv.http, "application/json");
 	evhttp_set_gencb(srv.http, on_request, NULL);
 	evhttp_set_bevcb(srv.http, conn_new, NULL);
@@ -724,11 +730,16 @@ out:
 	if (srv.bound != NULL)
 		evhttp_del_accept_socket(srv.http, srv.bound);
 	evhttp_free(srv.http);
-	if (srv.done_ev) event_free(srv.done_ev);
-	if (srv.drain_timer) event_free(srv.drain_timer);
-	if (srv.maint_timer) event_free(srv.maint_timer);
-	if (srv.sigterm_ev) event_free(srv.sigterm_ev);
-	if (srv.sigint_ev) event_free(srv.sigint_ev);
+	if (srv.done_ev)
+		event_free(srv.done_ev);
+	if (srv.drain_timer)
+		event_free(srv.drain_timer);
+	if (srv.maint_timer)
+		event_free(srv.maint_timer);
+	if (srv.sigterm_ev)
+		event_free(srv.sigterm_ev);
+	if (srv.sigint_ev)
+		event_free(srv.sigint_ev);
 	event_base_free(srv.base);
 	if (srv.ssl_ctx != NULL)
 		SSL_CTX_free(srv.ssl_ctx);

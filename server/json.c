@@ -111,10 +111,12 @@ enum rc body_read(struct req *r)
 		return problem_set(r, 400, "unsupported-media-type",
 				   "the body must be sent with Content-Type: application/json");
 	if (r->body_len == 0)
-		return problem_set(r, 400, "malformed-body", "the request body is empty; a JSON object is expected");
-	if (json_check_utf8(r->body, r->body_len, &bad) != RC_OK)
 		return problem_set(r, 400, "malformed-body",
-				   "the body is not valid UTF-8 (or contains a NUL byte) at byte %zu", bad);
+				   "the request body is empty; a JSON object is expected");
+	if (json_check_utf8(r->body, r->body_len, &bad) != RC_OK)
+		return problem_set(
+		    r, 400, "malformed-body",
+		    "the body is not valid UTF-8 (or contains a NUL byte) at byte %zu", bad);
 	if (json_check_depth(r->body, r->body_len, JSON_MAX_DEPTH) != RC_OK)
 		return problem_set(r, 400, "malformed-body", "the JSON nests deeper than %d levels",
 				   JSON_MAX_DEPTH);
@@ -247,8 +249,7 @@ static bool check_text(struct req *r, const char *path, const struct field *f, c
 	return true;
 }
 
-static void validate_value(struct req *r, const char *path, const struct field *f,
-			   const json_t *v)
+static void validate_value(struct req *r, const char *path, const struct field *f, const json_t *v)
 {
 	if (json_is_null(v)) {
 		if (!f->nullable)
@@ -291,7 +292,8 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		size_t i;
 		const json_t *item;
 		char ipath[256];
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			if (snprintf(ipath, sizeof ipath, "%s[%zu]", path, i) >= (int)sizeof ipath)
 				ipath[sizeof ipath - 1] = '\0';
 			if (!json_is_string(item)) {
@@ -304,8 +306,7 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		}
 		return;
 	}
-	default:
-		break;
+	default: break;
 	}
 
 	/* every remaining type is a string */
@@ -316,12 +317,8 @@ static void validate_value(struct req *r, const char *path, const struct field *
 	const char *s = json_string_value(v);
 	switch (f->type) {
 	case F_STRING:
-	case F_TEXT1:
-		(void)check_text(r, path, f, s);
-		return;
-	case F_SECRET:
-		(void)check_text(r, path, f, s);
-		return;
+	case F_TEXT1: (void)check_text(r, path, f, s); return;
+	case F_SECRET: (void)check_text(r, path, f, s); return;
 	case F_EMAIL:
 		if (!valid_email(s))
 			problem_field(r, path, "must be an email address");
@@ -333,9 +330,11 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		{
 			char allowed[512] = "";
 			size_t used = 0;
-			for (const char *const *e = f->enum_values; *e && used < sizeof allowed; e++)
-				used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s",
-							 e == f->enum_values ? "" : ", ", *e);
+			for (const char *const *e = f->enum_values; *e && used < sizeof allowed;
+			     e++)
+				used +=
+				    (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s",
+						     e == f->enum_values ? "" : ", ", *e);
 			problem_field(r, path, "must be one of: %s", allowed);
 		}
 		return;
@@ -349,10 +348,10 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		return;
 	case F_DATETIME:
 		if (!valid_datetime(s))
-			problem_field(r, path, "must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z");
+			problem_field(r, path,
+				      "must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z");
 		return;
-	default:
-		return;
+	default: return;
 	}
 }
 
@@ -364,7 +363,8 @@ enum rc validate_object(struct req *r, const json_t *obj, const struct field *sp
 	const char *key;
 	const json_t *value;
 
-	json_object_foreach((json_t *)obj, key, value) {
+	json_object_foreach((json_t *)obj, key, value)
+	{
 		const struct field *f = spec;
 		while (f->name != NULL && strcmp(f->name, key) != 0)
 			f++;

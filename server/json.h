@@ -23,13 +23,13 @@ enum rc json_check_depth(const char *s, size_t len, int max_depth) MUSTCHECK;
 enum rc body_read(struct req *r) MUSTCHECK;
 
 enum field_type {
-	F_STRING,   /* text: min/max in characters, no control characters but \n and \t */
-	F_TEXT1,    /* single-line text: as F_STRING without \n and \t */
-	F_SECRET,   /* password: min/max in characters, any printable text */
+	F_STRING, /* text: min/max in characters, no control characters but \n and \t */
+	F_TEXT1,  /* single-line text: as F_STRING without \n and \t */
+	F_SECRET, /* password: min/max in characters, any printable text */
 	F_EMAIL,
-	F_INT,      /* integer, min/max inclusive */
+	F_INT, /* integer, min/max inclusive */
 	F_BOOL,
-	F_ENUM,     /* string from enum_values */
+	F_ENUM, /* string from enum_values */
 	F_UUID,
 	F_DATE,     /* YYYY-MM-DD */
 	F_DATETIME, /* RFC 3339 */

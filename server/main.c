@@ -21,19 +21,20 @@
 
 static void usage(FILE *to)
 {
-	fprintf(to,
-		"usage: techex <command> [options]\n"
-		"\n"
-		"Commands:\n"
-		"  serve                          serve the API (migrations must be current)\n"
-		"  migrate                        apply pending migrations, each once, in order\n"
-		"  admin create --email E [--name N]\n"
-		"                                 create a platform admin; the password comes from\n"
-		"                                 TECHEX_ADMIN_PASSWORD or is prompted for\n"
-		"  seed-demo                      load demo organizations from the Zibo plan\n"
-		"  --help                         this text\n"
-		"  --version                      the version\n"
-		"\n");
+	fprintf(
+	    to,
+	    "usage: techex <command> [options]\n"
+	    "\n"
+	    "Commands:\n"
+	    "  serve                          serve the API (migrations must be current)\n"
+	    "  migrate                        apply pending migrations, each once, in order\n"
+	    "  admin create --email E [--name N]\n"
+	    "                                 create a platform admin; the password comes from\n"
+	    "                                 TECHEX_ADMIN_PASSWORD or is prompted for\n"
+	    "  seed-demo                      load demo organizations from the Zibo plan\n"
+	    "  --help                         this text\n"
+	    "  --version                      the version\n"
+	    "\n");
 	if (to == stdout)
 		config_print_help();
 }
@@ -53,7 +54,8 @@ static int load_config(struct config *cfg)
 	char *parse_err = NULL;
 	PQconninfoOption *opts = PQconninfoParse(cfg->database_url, &parse_err);
 	if (opts == NULL) {
-		fprintf(stderr, "techex: DATABASE_URL: %s", parse_err ? parse_err : "cannot be parsed\n");
+		fprintf(stderr, "techex: DATABASE_URL: %s",
+			parse_err ? parse_err : "cannot be parsed\n");
 		PQfreemem(parse_err);
 		return 2;
 	}
@@ -97,9 +99,9 @@ static int cmd_serve(const struct config *cfg)
 	build_router(&rt);
 	platform_metrics_token = cfg->metrics_token;
 	struct dispatch_hooks hooks = {
-		.authenticate = accounts_authenticate,
-		.idempotency_begin = idempotency_begin,
-		.idempotency_end = idempotency_end,
+	    .authenticate = accounts_authenticate,
+	    .idempotency_begin = idempotency_begin,
+	    .idempotency_end = idempotency_end,
 	};
 	dispatch_set_hooks(&hooks);
 	int status = http_serve(cfg, &rt, platform_maintenance);
@@ -138,7 +140,8 @@ int main(int argc, char **argv)
 
 	if (strcmp(cmd, "serve") == 0) {
 		if (argc != 2) {
-			fprintf(stderr, "techex: serve takes no arguments; configure it with environment variables\n");
+			fprintf(stderr, "techex: serve takes no arguments; configure it with "
+					"environment variables\n");
 			return 2;
 		}
 		return cmd_serve(&cfg);
@@ -147,7 +150,8 @@ int main(int argc, char **argv)
 	const char *email = NULL, *name = NULL;
 	if (strcmp(cmd, "admin") == 0) {
 		if (argc < 3 || strcmp(argv[2], "create") != 0) {
-			fprintf(stderr, "techex: usage: techex admin create --email E [--name N]\n");
+			fprintf(stderr,
+				"techex: usage: techex admin create --email E [--name N]\n");
 			return 2;
 		}
 		for (int i = 3; i < argc; i++) {
@@ -156,7 +160,9 @@ int main(int argc, char **argv)
 			else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
 				name = argv[++i];
 			else {
-				fprintf(stderr, "techex: admin create: unexpected argument \"%s\"\n", argv[i]);
+				fprintf(stderr,
+					"techex: admin create: unexpected argument \"%s\"\n",
+					argv[i]);
 				return 2;
 			}
 		}

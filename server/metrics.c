@@ -12,8 +12,8 @@
 #include "db.h"
 #include "worker.h"
 
-static const int status_slots[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409,
-				   412, 413, 415, 422, 428, 429, 431, 500, 503};
+static const int status_slots[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 408,
+				   409, 412, 413, 415, 422, 428, 429, 431, 500, 503};
 #define NSTATUS (ARRAY_LEN(status_slots) + 1) /* last: any other status */
 
 static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -102,10 +102,14 @@ char *metrics_render(void)
 			if (c == 0)
 				continue;
 			if (s < ARRAY_LEN(status_slots))
-				outf(&o, "techex_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} %lu\n",
+				outf(&o,
+				     "techex_http_requests_total{method=\"%s\",route=\"%s\",status="
+				     "\"%d\"} %lu\n",
 				     method, pattern, status_slots[s], c);
 			else
-				outf(&o, "techex_http_requests_total{method=\"%s\",route=\"%s\",status=\"other\"} %lu\n",
+				outf(&o,
+				     "techex_http_requests_total{method=\"%s\",route=\"%s\",status="
+				     "\"other\"} %lu\n",
 				     method, pattern, c);
 		}
 	}
@@ -114,27 +118,33 @@ char *metrics_render(void)
 	unsigned long cum = 0;
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		cum += m.hist[b];
-		outf(&o, "techex_http_request_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[b], cum);
+		outf(&o, "techex_http_request_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[b],
+		     cum);
 	}
 	cum += m.hist[NBUCKETS];
 	outf(&o, "techex_http_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cum);
 	outf(&o, "techex_http_request_duration_seconds_sum %.6f\n", m.sum);
 	outf(&o, "techex_http_request_duration_seconds_count %lu\n", m.total);
 
-	outf(&o, "# HELP techex_queue_depth Requests waiting for a worker.\n"
-		 "# TYPE techex_queue_depth gauge\ntechex_queue_depth %d\n",
+	outf(&o,
+	     "# HELP techex_queue_depth Requests waiting for a worker.\n"
+	     "# TYPE techex_queue_depth gauge\ntechex_queue_depth %d\n",
 	     workers_queue_depth());
-	outf(&o, "# HELP techex_workers_busy Workers running a handler.\n"
-		 "# TYPE techex_workers_busy gauge\ntechex_workers_busy %d\n",
+	outf(&o,
+	     "# HELP techex_workers_busy Workers running a handler.\n"
+	     "# TYPE techex_workers_busy gauge\ntechex_workers_busy %d\n",
 	     workers_busy());
-	outf(&o, "# HELP techex_workers Worker threads.\n"
-		 "# TYPE techex_workers gauge\ntechex_workers %d\n",
+	outf(&o,
+	     "# HELP techex_workers Worker threads.\n"
+	     "# TYPE techex_workers gauge\ntechex_workers %d\n",
 	     workers_count());
-	outf(&o, "# HELP techex_open_connections Open client connections.\n"
-		 "# TYPE techex_open_connections gauge\ntechex_open_connections %d\n",
+	outf(&o,
+	     "# HELP techex_open_connections Open client connections.\n"
+	     "# TYPE techex_open_connections gauge\ntechex_open_connections %d\n",
 	     metrics_open_connections);
-	outf(&o, "# HELP techex_db_reconnects_total Database reconnections by workers.\n"
-		 "# TYPE techex_db_reconnects_total counter\ntechex_db_reconnects_total %lu\n",
+	outf(&o,
+	     "# HELP techex_db_reconnects_total Database reconnections by workers.\n"
+	     "# TYPE techex_db_reconnects_total counter\ntechex_db_reconnects_total %lu\n",
 	     (unsigned long)db_reconnects);
 	return o.buf;
 }

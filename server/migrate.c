@@ -45,11 +45,10 @@ static bool command_ok(PGconn *conn, PGresult *res, const char *what)
 	return false;
 }
 
-static const char create_table_sql[] =
-	"CREATE TABLE IF NOT EXISTS schema_migrations ("
-	" version text PRIMARY KEY,"
-	" checksum text NOT NULL,"
-	" applied_at timestamptz NOT NULL DEFAULT now())";
+static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				       " version text PRIMARY KEY,"
+				       " checksum text NOT NULL,"
+				       " applied_at timestamptz NOT NULL DEFAULT now())";
 
 enum rc migrate_apply(PGconn *conn)
 {
@@ -67,9 +66,9 @@ enum rc migrate_apply(PGconn *conn)
 		const struct migration *m = &migrations[i];
 		const char *sum = migrate_checksum(i);
 		const char *p1[1] = {m->name};
-		PGresult *res = PQexecParams(conn,
-					     "SELECT checksum FROM schema_migrations WHERE version = $1",
-					     1, NULL, p1, NULL, NULL, 0);
+		PGresult *res =
+		    PQexecParams(conn, "SELECT checksum FROM schema_migrations WHERE version = $1",
+				 1, NULL, p1, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			command_ok(conn, res, "reading schema_migrations");
 			goto out;
@@ -96,11 +95,13 @@ enum rc migrate_apply(PGconn *conn)
 			goto out;
 		}
 		const char *p2[2] = {m->name, sum};
-		if (!command_ok(conn,
-				PQexecParams(conn,
-					     "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
-					     2, NULL, p2, NULL, NULL, 0),
-				"recording the migration") ||
+		if (!command_ok(
+			conn,
+			PQexecParams(
+			    conn,
+			    "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", 2,
+			    NULL, p2, NULL, NULL, 0),
+			"recording the migration") ||
 		    !command_ok(conn, PQexec(conn, "COMMIT"), "COMMIT")) {
 			PQclear(PQexec(conn, "ROLLBACK"));
 			goto out;

@@ -51,16 +51,16 @@ static const struct {
 	const char *sqlstate; /* a full code, or a two-character class */
 	int status;
 } sqlstate_map[] = {
-	{"23505", 409}, /* unique_violation */
-	{"23503", 422}, /* foreign_key_violation */
-	{"23514", 422}, /* check_violation */
-	{"23502", 422}, /* not_null_violation */
-	{"22", 422},    /* data exception: bad value for the column type */
-	{"40001", 0},   /* serialization_failure: retry */
-	{"40P01", 0},   /* deadlock_detected: retry */
-	{"08", 503},    /* connection exception */
-	{"57P", 503},   /* operator intervention: shutdown, cancel */
-	{"53", 503},    /* insufficient resources */
+    {"23505", 409}, /* unique_violation */
+    {"23503", 422}, /* foreign_key_violation */
+    {"23514", 422}, /* check_violation */
+    {"23502", 422}, /* not_null_violation */
+    {"22", 422},    /* data exception: bad value for the column type */
+    {"40001", 0},   /* serialization_failure: retry */
+    {"40P01", 0},   /* deadlock_detected: retry */
+    {"08", 503},    /* connection exception */
+    {"57P", 503},   /* operator intervention: shutdown, cancel */
+    {"53", 503},    /* insufficient resources */
 };
 
 int problem_status_for_sqlstate(const char *sqlstate)

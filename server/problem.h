@@ -11,20 +11,20 @@
 #include "common.h"
 
 struct problem {
-	int status;            /* 0 while no problem is set */
-	const char *slug;      /* problem type, e.g. "validation"; static */
+	int status;       /* 0 while no problem is set */
+	const char *slug; /* problem type, e.g. "validation"; static */
 	char detail[512];
 	char sqlstate[6];
-	json_t *errors;        /* [{field, message}], owned; NULL if none */
-	int retry_after;       /* seconds, for 429 and 503; 0 for none */
-	char allow[64];        /* for 405 */
+	json_t *errors;  /* [{field, message}], owned; NULL if none */
+	int retry_after; /* seconds, for 429 and 503; 0 for none */
+	char allow[64];  /* for 405 */
 };
 
 struct req;
 
 /* Sets the request's problem; returns RC_ERR so handlers can `return problem_set(...)`. */
 enum rc problem_set(struct req *r, int status, const char *slug, const char *fmt, ...)
-	PRINTF_LIKE(4, 5);
+    PRINTF_LIKE(4, 5);
 
 /* Records one bad field; the caller turns the collection into a 422 with
  * problem_fields_done(). */

@@ -43,8 +43,7 @@ void resp_reset(struct resp *resp)
 	memset(resp, 0, sizeof *resp);
 }
 
-void reply_raw(struct req *r, int status, const char *content_type, const char *body,
-	       size_t len)
+void reply_raw(struct req *r, int status, const char *content_type, const char *body, size_t len)
 {
 	free(r->resp.body);
 	r->resp.status = status;

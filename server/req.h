@@ -75,8 +75,8 @@ struct req {
 	char request_id[37];
 
 	struct auth auth;
-	struct db *db;     /* the worker's connection, borrowed */
-	json_t *json;      /* parsed body once read, owned */
+	struct db *db; /* the worker's connection, borrowed */
+	json_t *json;  /* parsed body once read, owned */
 	struct resp resp;
 	struct problem problem;
 	char idem_scope[64]; /* set when an idempotent route stored its key */
@@ -93,8 +93,7 @@ const char *req_query(const struct req *r, const char *name);
 /* Replies with JSON: takes ownership of body (json_decref'd). */
 void reply_json(struct req *r, int status, json_t *body);
 /* Replies with a body of the given content type; copies the bytes. */
-void reply_raw(struct req *r, int status, const char *content_type, const char *body,
-	       size_t len);
+void reply_raw(struct req *r, int status, const char *content_type, const char *body, size_t len);
 /* Replies with no body (204). */
 void reply_empty(struct req *r, int status);
 /* Adds a response header; both strings are copied. */

@@ -19,8 +19,7 @@ void router_add(struct router *rt, const struct route *table, size_t n)
 
 /* Matches one pattern; on success fills params. Segments are compared one by one;
  * "{name}" matches any non-empty segment. */
-static bool match_pattern(const char *pattern, const char *path, struct kv *params,
-			  int *nparams)
+static bool match_pattern(const char *pattern, const char *path, struct kv *params, int *nparams)
 {
 	const char *p = pattern, *s = path;
 	int n = 0;
@@ -89,8 +88,8 @@ static const struct {
 	enum method m;
 	const char *name;
 } method_names[] = {
-	{M_GET, "GET"},     {M_HEAD, "HEAD"},     {M_POST, "POST"},     {M_PUT, "PUT"},
-	{M_PATCH, "PATCH"}, {M_DELETE, "DELETE"}, {M_OPTIONS, "OPTIONS"},
+    {M_GET, "GET"},     {M_HEAD, "HEAD"},     {M_POST, "POST"},       {M_PUT, "PUT"},
+    {M_PATCH, "PATCH"}, {M_DELETE, "DELETE"}, {M_OPTIONS, "OPTIONS"},
 };
 
 void router_allow_header(unsigned allow, char *buf, size_t len)

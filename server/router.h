@@ -10,12 +10,12 @@
 typedef enum rc (*handler_fn)(struct req *r);
 
 enum route_flags {
-	ROUTE_AUTH = 1 << 0,       /* a valid session is required (401 otherwise) */
-	ROUTE_ADMIN = 1 << 1,      /* a platform admin is required (403 otherwise) */
-	ROUTE_TX = 1 << 2,         /* runs in one read-write transaction, retried on 40001 */
-	ROUTE_HEAVY = 1 << 3,      /* hashes passwords: limited by TECHEX_HASH_CONCURRENCY */
-	ROUTE_INLINE = 1 << 4,     /* runs on the I/O loop: no database, never blocks */
-	ROUTE_IDEMPOTENT = 1 << 5, /* honours Idempotency-Key */
+	ROUTE_AUTH = 1 << 0,          /* a valid session is required (401 otherwise) */
+	ROUTE_ADMIN = 1 << 1,         /* a platform admin is required (403 otherwise) */
+	ROUTE_TX = 1 << 2,            /* runs in one read-write transaction, retried on 40001 */
+	ROUTE_HEAVY = 1 << 3,         /* hashes passwords: limited by TECHEX_HASH_CONCURRENCY */
+	ROUTE_INLINE = 1 << 4,        /* runs on the I/O loop: no database, never blocks */
+	ROUTE_IDEMPOTENT = 1 << 5,    /* honours Idempotency-Key */
 	ROUTE_OPTIONAL_AUTH = 1 << 6, /* authenticates when a token is sent */
 };
 

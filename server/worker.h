@@ -13,11 +13,11 @@ struct job;
 typedef void (*job_done_fn)(struct job *job);
 
 struct job {
-	struct req req;     /* owned */
-	void *transport;    /* the I/O loop's request handle; opaque here */
+	struct req req;  /* owned */
+	void *transport; /* the I/O loop's request handle; opaque here */
 	int64_t start_ns;
 	bool heavy;
-	job_done_fn done;   /* called on the worker when the response is ready */
+	job_done_fn done; /* called on the worker when the response is ready */
 	struct job *next;
 };
 

@@ -16,97 +16,98 @@
 #include "credentials.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define ORG_COLS "o.id, o.name, o.kind, o.status, o.parent_id, " TS("o.created_at") ", " \
-	TS("o.updated_at") ", o.version, o.suspended_reason"
-#define USER_COLS "u.id, u.email, u.display_name, u.org_id, u.org_role, u.platform_admin, " \
-	TS("u.created_at")
+#define ORG_COLS                                                                    \
+	"o.id, o.name, o.kind, o.status, o.parent_id, " TS("o.created_at") ", " TS( \
+	    "o.updated_at") ", o.version, o.suspended_reason"
+#define USER_COLS                                                                                 \
+	"u.id, u.email, u.display_name, u.org_id, u.org_role, u.platform_admin, " TS("u.created_" \
+										     "at")
 
 #define LOGIN_WINDOW "interval '15 minutes'"
 #define LOGIN_MAX_FAILURES 10
 
 static const struct stmt st_authenticate = {
-	"accounts_authenticate",
-	"SELECT u.id, u.email, u.platform_admin, coalesce(u.org_id::text, ''),"
-	" coalesce(u.org_role, ''), coalesce(o.status, ''), coalesce(o.kind, '')"
-	" FROM sessions s JOIN users u ON u.id = s.user_id"
-	" LEFT JOIN organizations o ON o.id = u.org_id"
-	" WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()"
-	" AND (o.status IS NULL OR o.status <> 'suspended')",
-	1};
+    "accounts_authenticate",
+    "SELECT u.id, u.email, u.platform_admin, coalesce(u.org_id::text, ''),"
+    " coalesce(u.org_role, ''), coalesce(o.status, ''), coalesce(o.kind, '')"
+    " FROM sessions s JOIN users u ON u.id = s.user_id"
+    " LEFT JOIN organizations o ON o.id = u.org_id"
+    " WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()"
+    " AND (o.status IS NULL OR o.status <> 'suspended')",
+    1};
 
-static const struct stmt st_email_taken = {
-	"accounts_email_taken", "SELECT 1 FROM users WHERE email = $1", 1};
+static const struct stmt st_email_taken = {"accounts_email_taken",
+					   "SELECT 1 FROM users WHERE email = $1", 1};
 
-static const struct stmt st_org_exists = {
-	"accounts_org_exists", "SELECT 1 FROM organizations WHERE id = $1", 1};
+static const struct stmt st_org_exists = {"accounts_org_exists",
+					  "SELECT 1 FROM organizations WHERE id = $1", 1};
 
 static const struct stmt st_org_insert = {
-	"accounts_org_insert",
-	"INSERT INTO organizations AS o (name, kind, parent_id, status)"
-	" VALUES ($1, $2, $3, coalesce($4, 'unverified')) RETURNING " ORG_COLS,
-	4};
+    "accounts_org_insert",
+    "INSERT INTO organizations AS o (name, kind, parent_id, status)"
+    " VALUES ($1, $2, $3, coalesce($4, 'unverified')) RETURNING " ORG_COLS,
+    4};
 
 static const struct stmt st_user_insert = {
-	"accounts_user_insert",
-	"INSERT INTO users AS u (email, password_hash, display_name, org_id, org_role, platform_admin)"
-	" VALUES ($1, $2, $3, $4, $5, $6) RETURNING " USER_COLS,
-	6};
+    "accounts_user_insert",
+    "INSERT INTO users AS u (email, password_hash, display_name, org_id, org_role, platform_admin)"
+    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " USER_COLS,
+    6};
 
 static const struct stmt st_login_throttle = {
-	"accounts_login_throttle",
-	"SELECT"
-	" (SELECT count(*) FROM login_failures WHERE email = $1 AND at > now() - " LOGIN_WINDOW "),"
-	" (SELECT count(*) FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW "),"
-	" greatest(1, ceil(extract(epoch FROM greatest("
-	"   (SELECT at FROM login_failures WHERE email = $1 AND at > now() - " LOGIN_WINDOW
-	"     ORDER BY at DESC OFFSET 9 LIMIT 1),"
-	"   (SELECT at FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW
-	"     ORDER BY at DESC OFFSET 9 LIMIT 1)) + " LOGIN_WINDOW " - now())))::bigint",
-	2};
+    "accounts_login_throttle",
+    "SELECT"
+    " (SELECT count(*) FROM login_failures WHERE email = $1 AND at > now() - " LOGIN_WINDOW "),"
+    " (SELECT count(*) FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW "),"
+    " greatest(1, ceil(extract(epoch FROM greatest("
+    "   (SELECT at FROM login_failures WHERE email = $1 AND at > now() - " LOGIN_WINDOW
+    "     ORDER BY at DESC OFFSET 9 LIMIT 1),"
+    "   (SELECT at FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW
+    "     ORDER BY at DESC OFFSET 9 LIMIT 1)) + " LOGIN_WINDOW " - now())))::bigint",
+    2};
 
 static const struct stmt st_login_user = {
-	"accounts_login_user",
-	"SELECT u.id, u.password_hash, coalesce(o.status, '') FROM users u"
-	" LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = $1",
-	1};
+    "accounts_login_user",
+    "SELECT u.id, u.password_hash, coalesce(o.status, '') FROM users u"
+    " LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = $1",
+    1};
 
 static const struct stmt st_login_failed = {
-	"accounts_login_failed", "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)", 2};
+    "accounts_login_failed", "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)", 2};
 
-static const struct stmt st_login_clear = {
-	"accounts_login_clear", "DELETE FROM login_failures WHERE email = $1", 1};
+static const struct stmt st_login_clear = {"accounts_login_clear",
+					   "DELETE FROM login_failures WHERE email = $1", 1};
 
 static const struct stmt st_session_insert = {
-	"accounts_session_insert",
-	"INSERT INTO sessions (token_hash, user_id, expires_at)"
-	" VALUES ($1, $2, now() + interval '12 hours') RETURNING " TS("expires_at"),
-	2};
+    "accounts_session_insert",
+    "INSERT INTO sessions (token_hash, user_id, expires_at)"
+    " VALUES ($1, $2, now() + interval '12 hours') RETURNING " TS("expires_at"),
+    2};
 
 static const struct stmt st_session_revoke = {
-	"accounts_session_revoke",
-	"UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL", 1};
+    "accounts_session_revoke",
+    "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL", 1};
 
-static const struct stmt st_user_get = {
-	"accounts_user_get", "SELECT " USER_COLS " FROM users u WHERE u.id = $1", 1};
+static const struct stmt st_user_get = {"accounts_user_get",
+					"SELECT " USER_COLS " FROM users u WHERE u.id = $1", 1};
 
 static const struct stmt st_org_get = {
-	"accounts_org_get", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1", 1};
+    "accounts_org_get", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1", 1};
 
 static const struct stmt st_org_lock = {
-	"accounts_org_lock", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1 FOR UPDATE",
-	1};
+    "accounts_org_lock", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1 FOR UPDATE", 1};
 
 static const struct stmt st_org_set_status = {
-	"accounts_org_set_status",
-	"UPDATE organizations AS o SET status = $2, suspended_reason = $3, updated_at = now(),"
-	" version = version + 1 WHERE o.id = $1 RETURNING " ORG_COLS,
-	3};
+    "accounts_org_set_status",
+    "UPDATE organizations AS o SET status = $2, suspended_reason = $3, updated_at = now(),"
+    " version = version + 1 WHERE o.id = $1 RETURNING " ORG_COLS,
+    3};
 
 static const struct stmt st_org_revoke_sessions = {
-	"accounts_org_revoke_sessions",
-	"UPDATE sessions SET revoked_at = now() WHERE revoked_at IS NULL"
-	" AND user_id IN (SELECT id FROM users WHERE org_id = $1)",
-	1};
+    "accounts_org_revoke_sessions",
+    "UPDATE sessions SET revoked_at = now() WHERE revoked_at IS NULL"
+    " AND user_id IN (SELECT id FROM users WHERE org_id = $1)",
+    1};
 
 static const char *const org_kinds[] = {"university", "research_institute", "enterprise", NULL};
 
@@ -164,10 +165,11 @@ enum rc accounts_authenticate(struct req *r)
 	char digest[67];
 
 	if (token == NULL)
-		return problem_set(r, 401, "unauthorized",
-				   req_header(r, "Authorization")
-					   ? "the Authorization header must be \"Bearer <token>\""
-					   : "this needs \"Authorization: Bearer <token>\" from POST /v1/auth/login");
+		return problem_set(
+		    r, 401, "unauthorized",
+		    req_header(r, "Authorization")
+			? "the Authorization header must be \"Bearer <token>\""
+			: "this needs \"Authorization: Bearer <token>\" from POST /v1/auth/login");
 	token_digest_param(token, digest);
 	const char *p[1] = {digest};
 	PGresult *res = db_exec(r, &st_authenticate, p);
@@ -194,18 +196,18 @@ enum rc accounts_authenticate(struct req *r)
 /* ---- POST /v1/auth/register ------------------------------------------- */
 
 static const struct field register_org_spec[] = {
-	{.name = "name", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
-	{.name = "kind", .type = F_ENUM, .required = true, .enum_values = org_kinds},
-	{.name = "parent_id", .type = F_UUID, .nullable = true},
-	{0},
+    {.name = "name", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
+    {.name = "kind", .type = F_ENUM, .required = true, .enum_values = org_kinds},
+    {.name = "parent_id", .type = F_UUID, .nullable = true},
+    {0},
 };
 
 static const struct field register_spec[] = {
-	{.name = "email", .type = F_EMAIL, .required = true},
-	{.name = "password", .type = F_SECRET, .required = true, .min = 12, .max = 128},
-	{.name = "display_name", .type = F_TEXT1, .required = true, .min = 1, .max = 100},
-	{.name = "organization", .type = F_OBJECT, .required = true, .sub = register_org_spec},
-	{0},
+    {.name = "email", .type = F_EMAIL, .required = true},
+    {.name = "password", .type = F_SECRET, .required = true, .min = 12, .max = 128},
+    {.name = "display_name", .type = F_TEXT1, .required = true, .min = 1, .max = 100},
+    {.name = "organization", .type = F_OBJECT, .required = true, .sub = register_org_spec},
+    {0},
 };
 
 static enum rc accounts_register(struct req *r)
@@ -255,11 +257,16 @@ static enum rc accounts_register(struct req *r)
 			     json_string_value(json_object_get(o, "kind")), parent, NULL};
 	if ((org = db_exec(r, &st_org_insert, po)) == NULL)
 		goto out;
-	const char *pu[6] = {email, hash, json_string_value(json_object_get(r->json, "display_name")),
-			     PQgetvalue(org, 0, 0), "owner", "false"};
+	const char *pu[6] = {email,
+			     hash,
+			     json_string_value(json_object_get(r->json, "display_name")),
+			     PQgetvalue(org, 0, 0),
+			     "owner",
+			     "false"};
 	if ((user = db_exec(r, &st_user_insert, pu)) == NULL) {
 		if (r->problem.status == 409)
-			problem_set(r, 409, "email-taken", "an account with this email already exists");
+			problem_set(r, 409, "email-taken",
+				    "an account with this email already exists");
 		goto out;
 	}
 	if (audit_write(r, "organization.register", "organization", PQgetvalue(org, 0, 0),
@@ -267,8 +274,9 @@ static enum rc accounts_register(struct req *r)
 			json_pack("{s:s, s:s, s:s}", "user_id", PQgetvalue(user, 0, 0), "name",
 				  PQgetvalue(org, 0, 1), "kind", PQgetvalue(org, 0, 2))) != RC_OK)
 		goto out;
-	reply_json(r, 201, json_pack("{s:o, s:o}", "user", user_json(user, 0), "organization",
-				     org_json(org, 0, true)));
+	reply_json(r, 201,
+		   json_pack("{s:o, s:o}", "user", user_json(user, 0), "organization",
+			     org_json(org, 0, true)));
 	rc = RC_OK;
 out:
 	OPENSSL_cleanse(hash, sizeof hash);
@@ -281,9 +289,9 @@ out:
 /* ---- POST /v1/auth/login ---------------------------------------------- */
 
 static const struct field login_spec[] = {
-	{.name = "email", .type = F_EMAIL, .required = true},
-	{.name = "password", .type = F_SECRET, .required = true, .min = 1, .max = 128},
-	{0},
+    {.name = "email", .type = F_EMAIL, .required = true},
+    {.name = "password", .type = F_SECRET, .required = true, .min = 1, .max = 128},
+    {0},
 };
 
 static enum rc accounts_login(struct req *r)
@@ -403,8 +411,9 @@ static enum rc accounts_me(struct req *r)
 	}
 	if (r->auth.platform_admin)
 		json_array_append_new(roles, json_string("platform_admin"));
-	reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "user", user_json(user, 0), "organization",
-				     org, "roles", roles));
+	reply_json(r, 200,
+		   json_pack("{s:o, s:o, s:o}", "user", user_json(user, 0), "organization", org,
+			     "roles", roles));
 	PQclear(user);
 	return RC_OK;
 }
@@ -443,8 +452,8 @@ static enum rc accounts_get_org(struct req *r)
 
 static const struct field verify_spec[] = {{0}};
 static const struct field suspend_spec[] = {
-	{.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
-	{0},
+    {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
+    {0},
 };
 
 /* Moves an organization to status; reason for a suspension. */
@@ -490,9 +499,9 @@ static enum rc set_org_status(struct req *r, const char *status, const struct fi
 	json_t *detail = json_pack("{s:s, s:s}", "from", PQgetvalue(res, 0, 3), "to", status);
 	if (reason != NULL)
 		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, strcmp(status, "verified") == 0 ? "organization.verify"
-							   : "organization.suspend",
-			"organization", id, id, detail) != RC_OK)
+	if (audit_write(
+		r, strcmp(status, "verified") == 0 ? "organization.verify" : "organization.suspend",
+		"organization", id, id, detail) != RC_OK)
 		goto out;
 	set_etag(r, PQgetvalue(upd, 0, 7));
 	reply_json(r, 200, org_json(upd, 0, true));
@@ -514,15 +523,15 @@ static enum rc accounts_suspend_org(struct req *r)
 }
 
 const struct route accounts_routes[] = {
-	{M_POST, "/v1/auth/register", accounts_register, ROUTE_TX | ROUTE_HEAVY | ROUTE_IDEMPOTENT,
-	 "register"},
-	{M_POST, "/v1/auth/login", accounts_login, ROUTE_TX | ROUTE_HEAVY, "login"},
-	{M_POST, "/v1/auth/logout", accounts_logout, ROUTE_TX | ROUTE_AUTH, "logout"},
-	{M_GET, "/v1/me", accounts_me, ROUTE_AUTH, "getMe"},
-	{M_GET, "/v1/orgs/{id}", accounts_get_org, 0, "getOrganization"},
-	{M_POST, "/v1/admin/orgs/{id}/verify", accounts_verify_org, ROUTE_TX | ROUTE_ADMIN,
-	 "verifyOrganization"},
-	{M_POST, "/v1/admin/orgs/{id}/suspend", accounts_suspend_org, ROUTE_TX | ROUTE_ADMIN,
-	 "suspendOrganization"},
+    {M_POST, "/v1/auth/register", accounts_register, ROUTE_TX | ROUTE_HEAVY | ROUTE_IDEMPOTENT,
+     "register"},
+    {M_POST, "/v1/auth/login", accounts_login, ROUTE_TX | ROUTE_HEAVY, "login"},
+    {M_POST, "/v1/auth/logout", accounts_logout, ROUTE_TX | ROUTE_AUTH, "logout"},
+    {M_GET, "/v1/me", accounts_me, ROUTE_AUTH, "getMe"},
+    {M_GET, "/v1/orgs/{id}", accounts_get_org, 0, "getOrganization"},
+    {M_POST, "/v1/admin/orgs/{id}/verify", accounts_verify_org, ROUTE_TX | ROUTE_ADMIN,
+     "verifyOrganization"},
+    {M_POST, "/v1/admin/orgs/{id}/suspend", accounts_suspend_org, ROUTE_TX | ROUTE_ADMIN,
+     "suspendOrganization"},
 };
 const size_t accounts_routes_count = ARRAY_LEN(accounts_routes);

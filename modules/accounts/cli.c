@@ -81,7 +81,9 @@ int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *na
 	password = env ? xstrdup(env) : read_password("Password for the new admin: ");
 	size_t chars = password ? utf8_length(password) : 0;
 	if (password == NULL || chars < 12 || chars > 128) {
-		fprintf(stderr, "techex: TECHEX_ADMIN_PASSWORD: the password must be 12 to 128 characters\n");
+		fprintf(
+		    stderr,
+		    "techex: TECHEX_ADMIN_PASSWORD: the password must be 12 to 128 characters\n");
 		status = 2;
 		goto out;
 	}
@@ -109,7 +111,8 @@ int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *na
 	const char *pa[2] = {PQgetvalue(res, 0, 0), email};
 	if (!run(conn,
 		 "INSERT INTO audit_log (action, object_type, object_id, detail)"
-		 " VALUES ('admin.create', 'user', $1, jsonb_build_object('email', $2::text, 'via', 'command line'))",
+		 " VALUES ('admin.create', 'user', $1, jsonb_build_object('email', $2::text, "
+		 "'via', 'command line'))",
 		 2, pa, NULL) ||
 	    !run(conn, "COMMIT", 0, NULL, NULL)) {
 		run(conn, "ROLLBACK", 0, NULL, NULL);
@@ -146,7 +149,8 @@ enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, cons
 		return RC_ERR;
 	const char *po[4] = {name, kind, parent_id, status};
 	if (!run(conn,
-		 "INSERT INTO organizations (name, kind, parent_id, status) VALUES ($1, $2, $3, $4) RETURNING id",
+		 "INSERT INTO organizations (name, kind, parent_id, status) VALUES ($1, $2, $3, "
+		 "$4) RETURNING id",
 		 4, po, &res))
 		return RC_ERR;
 	snprintf(org_id, 37, "%s", PQgetvalue(res, 0, 0));
@@ -159,7 +163,8 @@ enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, cons
 	const char *pa[3] = {org_id, name, org_id};
 	ok = ok && run(conn,
 		       "INSERT INTO audit_log (org_id, action, object_type, object_id, detail)"
-		       " VALUES ($1, 'organization.seed', 'organization', $3, jsonb_build_object('name', $2::text))",
+		       " VALUES ($1, 'organization.seed', 'organization', $3, "
+		       "jsonb_build_object('name', $2::text))",
 		       3, pa, NULL);
 	OPENSSL_cleanse(hash, sizeof hash);
 	return ok ? RC_OK : RC_ERR;

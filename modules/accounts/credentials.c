@@ -18,9 +18,9 @@ enum rc password_hash(const char *password, char out[PASSWORD_HASH_MAX])
 	unsigned char salt[16];
 	if (RAND_bytes(salt, sizeof salt) != 1)
 		return RC_ERR;
-	int rc = argon2id_hash_encoded(PASSWORD_T_COST, PASSWORD_M_COST, PASSWORD_LANES, password,
-				       strlen(password), salt, sizeof salt, 32, out,
-				       PASSWORD_HASH_MAX);
+	int rc =
+	    argon2id_hash_encoded(PASSWORD_T_COST, PASSWORD_M_COST, PASSWORD_LANES, password,
+				  strlen(password), salt, sizeof salt, 32, out, PASSWORD_HASH_MAX);
 	OPENSSL_cleanse(salt, sizeof salt);
 	return rc == ARGON2_OK ? RC_OK : RC_ERR;
 }

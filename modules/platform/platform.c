@@ -14,38 +14,38 @@
 #include "../../server/metrics.h"
 #include "../../server/migrate.h"
 
-static const struct stmt st_migrations = {
-	"platform_migrations", "SELECT version, checksum FROM schema_migrations", 0};
+static const struct stmt st_migrations = {"platform_migrations",
+					  "SELECT version, checksum FROM schema_migrations", 0};
 
-static const struct stmt st_audit_insert = {
-	"platform_audit_insert",
-	"INSERT INTO audit_log (actor_user_id, org_id, action, object_type, object_id, detail, request_id)"
-	" VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
-	7};
+static const struct stmt st_audit_insert = {"platform_audit_insert",
+					    "INSERT INTO audit_log (actor_user_id, org_id, action, "
+					    "object_type, object_id, detail, request_id)"
+					    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
+					    7};
 
 static const struct stmt st_idem_claim = {
-	"platform_idem_claim",
-	"INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)"
-	" ON CONFLICT (scope, key) DO NOTHING RETURNING 1",
-	3};
+    "platform_idem_claim",
+    "INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)"
+    " ON CONFLICT (scope, key) DO NOTHING RETURNING 1",
+    3};
 
 static const struct stmt st_idem_get = {
-	"platform_idem_get",
-	"SELECT request_hash = $3, status, response FROM idempotency_keys"
-	" WHERE scope = $1 AND key = $2",
-	3};
+    "platform_idem_get",
+    "SELECT request_hash = $3, status, response FROM idempotency_keys"
+    " WHERE scope = $1 AND key = $2",
+    3};
 
 static const struct stmt st_idem_store = {
-	"platform_idem_store",
-	"UPDATE idempotency_keys SET status = $3, response = $4 WHERE scope = $1 AND key = $2", 4};
+    "platform_idem_store",
+    "UPDATE idempotency_keys SET status = $3, response = $4 WHERE scope = $1 AND key = $2", 4};
 
 static const struct stmt st_maintenance = {
-	"platform_maintenance",
-	"WITH s AS (DELETE FROM sessions WHERE expires_at < now() - interval '1 day'"
-	"           OR revoked_at < now() - interval '1 day'),"
-	" f AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')"
-	" DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
-	0};
+    "platform_maintenance",
+    "WITH s AS (DELETE FROM sessions WHERE expires_at < now() - interval '1 day'"
+    "           OR revoked_at < now() - interval '1 day'),"
+    " f AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')"
+    " DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+    0};
 
 const char *platform_metrics_token;
 
@@ -80,8 +80,9 @@ static enum rc platform_get_readyz(struct req *r)
 		PQclear(res);
 	}
 	if (pending > 0) {
-		problem_set(r, 503, "not-ready", "%zu migration(s) pending%s%s; run `techex migrate`",
-			    pending, first[0] ? ", first " : "", first);
+		problem_set(r, 503, "not-ready",
+			    "%zu migration(s) pending%s%s; run `techex migrate`", pending,
+			    first[0] ? ", first " : "", first);
 		r->problem.retry_after = 5;
 		return RC_ERR;
 	}
@@ -107,8 +108,9 @@ static enum rc platform_get_metrics(struct req *r)
 {
 	if (!platform_metrics_allowed(r->client_loopback, req_header(r, "Authorization"),
 				      platform_metrics_token))
-		return problem_set(r, 403, "forbidden",
-				   "metrics are open to loopback clients or with the metrics token");
+		return problem_set(
+		    r, 403, "forbidden",
+		    "metrics are open to loopback clients or with the metrics token");
 	char *text = metrics_render();
 	reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
 	free(text);
@@ -116,9 +118,9 @@ static enum rc platform_get_metrics(struct req *r)
 }
 
 const struct route platform_routes[] = {
-	{M_GET, "/healthz", platform_get_healthz, ROUTE_INLINE, "getHealthz"},
-	{M_GET, "/readyz", platform_get_readyz, 0, "getReadyz"},
-	{M_GET, "/metrics", platform_get_metrics, ROUTE_INLINE, "getMetrics"},
+    {M_GET, "/healthz", platform_get_healthz, ROUTE_INLINE, "getHealthz"},
+    {M_GET, "/readyz", platform_get_readyz, 0, "getReadyz"},
+    {M_GET, "/metrics", platform_get_metrics, ROUTE_INLINE, "getMetrics"},
 };
 const size_t platform_routes_count = ARRAY_LEN(platform_routes);
 
@@ -128,13 +130,13 @@ enum rc audit_write(struct req *r, const char *action, const char *object_type,
 	char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
 	json_decref(detail);
 	const char *params[7] = {
-		r->auth.user_id[0] ? r->auth.user_id : NULL,
-		org_id ? org_id : (r->auth.org_id[0] ? r->auth.org_id : NULL),
-		action,
-		object_type,
-		object_id,
-		detail_text ? detail_text : "{}",
-		r->request_id,
+	    r->auth.user_id[0] ? r->auth.user_id : NULL,
+	    org_id ? org_id : (r->auth.org_id[0] ? r->auth.org_id : NULL),
+	    action,
+	    object_type,
+	    object_id,
+	    detail_text ? detail_text : "{}",
+	    r->request_id,
 	};
 	PGresult *res = db_exec(r, &st_audit_insert, params);
 	free(detail_text);

@@ -219,3 +219,12 @@ def test_spec_and_route_tables_agree():
     p = subprocess.run([sys.executable, "tests/integration/check_spec.py"], cwd=ROOT,
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+@test
+def test_code_passes_the_formatter():
+    """every C file passes clang-format with the project's .clang-format"""
+    import subprocess
+    from harness import ROOT
+    p = subprocess.run(["make", "-s", "format-check"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, (p.stdout + p.stderr)[:2000]

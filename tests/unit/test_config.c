@@ -19,18 +19,36 @@ static const struct {
 	bool ok;
 	const char *key_in_error;
 } cases[] = {
-	{"defaults load", {NULL}, true, NULL},
-	{"workers in range", {"TECHEX_WORKERS", "4", NULL}, true, NULL},
-	{"workers zero is refused", {"TECHEX_WORKERS", "0", NULL}, false, "TECHEX_WORKERS"},
-	{"workers not a number is refused", {"TECHEX_WORKERS", "four", NULL}, false, "TECHEX_WORKERS"},
-	{"workers with trailing junk is refused", {"TECHEX_WORKERS", "4x", NULL}, false, "TECHEX_WORKERS"},
-	{"listen without port is refused", {"TECHEX_LISTEN", "127.0.0.1", NULL}, false, "TECHEX_LISTEN"},
-	{"listen port out of range is refused", {"TECHEX_LISTEN", "127.0.0.1:70000", NULL}, false, "TECHEX_LISTEN"},
-	{"listen IPv6 in brackets", {"TECHEX_LISTEN", "[::1]:9000", NULL}, true, NULL},
-	{"log level unknown is refused", {"TECHEX_LOG_LEVEL", "loud", NULL}, false, "TECHEX_LOG_LEVEL"},
-	{"TLS cert without key is refused", {"TECHEX_TLS_CERT", "/etc/hostname", NULL}, false, "TECHEX_TLS"},
-	{"TLS cert that does not exist is refused", {"TECHEX_TLS_CERT", "/nonexistent.pem", "TECHEX_TLS_KEY", "/nonexistent.key", NULL}, false, "TECHEX_TLS_CERT"},
-	{"hash concurrency above workers is refused", {"TECHEX_WORKERS", "2", "TECHEX_HASH_CONCURRENCY", "3", NULL}, false, "TECHEX_HASH_CONCURRENCY"},
+    {"defaults load", {NULL}, true, NULL},
+    {"workers in range", {"TECHEX_WORKERS", "4", NULL}, true, NULL},
+    {"workers zero is refused", {"TECHEX_WORKERS", "0", NULL}, false, "TECHEX_WORKERS"},
+    {"workers not a number is refused", {"TECHEX_WORKERS", "four", NULL}, false, "TECHEX_WORKERS"},
+    {"workers with trailing junk is refused",
+     {"TECHEX_WORKERS", "4x", NULL},
+     false,
+     "TECHEX_WORKERS"},
+    {"listen without port is refused",
+     {"TECHEX_LISTEN", "127.0.0.1", NULL},
+     false,
+     "TECHEX_LISTEN"},
+    {"listen port out of range is refused",
+     {"TECHEX_LISTEN", "127.0.0.1:70000", NULL},
+     false,
+     "TECHEX_LISTEN"},
+    {"listen IPv6 in brackets", {"TECHEX_LISTEN", "[::1]:9000", NULL}, true, NULL},
+    {"log level unknown is refused", {"TECHEX_LOG_LEVEL", "loud", NULL}, false, "TECHEX_LOG_LEVEL"},
+    {"TLS cert without key is refused",
+     {"TECHEX_TLS_CERT", "/etc/hostname", NULL},
+     false,
+     "TECHEX_TLS"},
+    {"TLS cert that does not exist is refused",
+     {"TECHEX_TLS_CERT", "/nonexistent.pem", "TECHEX_TLS_KEY", "/nonexistent.key", NULL},
+     false,
+     "TECHEX_TLS_CERT"},
+    {"hash concurrency above workers is refused",
+     {"TECHEX_WORKERS", "2", "TECHEX_HASH_CONCURRENCY", "3", NULL},
+     false,
+     "TECHEX_HASH_CONCURRENCY"},
 };
 
 void test_config(void)
@@ -57,5 +75,6 @@ void test_config(void)
 	static const char *const v6[] = {"TECHEX_LISTEN", "[::1]:9000", NULL};
 	current = v6;
 	if (config_load(&cfg, fake_env, err, sizeof err) == RC_OK)
-		CHECK("IPv6 host loses its brackets", strcmp(cfg.listen_host, "::1") == 0 && cfg.listen_port == 9000);
+		CHECK("IPv6 host loses its brackets",
+		      strcmp(cfg.listen_host, "::1") == 0 && cfg.listen_port == 9000);
 }

@@ -13,7 +13,8 @@ void test_credentials(void)
 	CHECK("a token has no padding or URL-unsafe characters", strpbrk(a, "+/=") == NULL);
 	token_digest_param(a, da);
 	token_digest_param(a, db);
-	CHECK("the digest is a bytea literal of 32 bytes", strncmp(da, "\\x", 2) == 0 && strlen(da) == 66);
+	CHECK("the digest is a bytea literal of 32 bytes",
+	      strncmp(da, "\\x", 2) == 0 && strlen(da) == 66);
 	CHECK("the digest is stable", strcmp(da, db) == 0);
 	CHECK("the digest is not the token", strstr(da, a) == NULL);
 
@@ -21,15 +22,16 @@ void test_credentials(void)
 		const char *name, *header;
 		bool ok;
 	} headers[] = {
-		{"Bearer with a token parses", "Bearer abcdefghijklmnopqrstuvwxyz012345", true},
-		{"the scheme is case-insensitive", "bearer abcdefghijklmnopqrstuvwxyz012345", true},
-		{"Basic is refused", "Basic abcdefghijklmnopqrstuvwxyz012345", false},
-		{"a short token is refused", "Bearer abc", false},
-		{"a token with spaces inside is refused", "Bearer abcdefghijkl mnopqrstuvwxyz", false},
-		{"a missing header is refused", NULL, false},
+	    {"Bearer with a token parses", "Bearer abcdefghijklmnopqrstuvwxyz012345", true},
+	    {"the scheme is case-insensitive", "bearer abcdefghijklmnopqrstuvwxyz012345", true},
+	    {"Basic is refused", "Basic abcdefghijklmnopqrstuvwxyz012345", false},
+	    {"a short token is refused", "Bearer abc", false},
+	    {"a token with spaces inside is refused", "Bearer abcdefghijkl mnopqrstuvwxyz", false},
+	    {"a missing header is refused", NULL, false},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(headers); i++)
-		CHECK(headers[i].name, (token_from_header(headers[i].header) != NULL) == headers[i].ok);
+		CHECK(headers[i].name,
+		      (token_from_header(headers[i].header) != NULL) == headers[i].ok);
 
 	char hash[PASSWORD_HASH_MAX];
 	CHECK("a password hashes", password_hash("红泥综合利用-2026", hash) == RC_OK);
@@ -39,5 +41,6 @@ void test_credentials(void)
 	CHECK("a wrong password does not", !password_verify(hash, "红泥综合利用-2027"));
 	CHECK("an unknown account never verifies", !password_verify(NULL, "anything at all"));
 	char hash2[PASSWORD_HASH_MAX];
-	CHECK("salts differ", password_hash("红泥综合利用-2026", hash2) == RC_OK && strcmp(hash, hash2) != 0);
+	CHECK("salts differ",
+	      password_hash("红泥综合利用-2026", hash2) == RC_OK && strcmp(hash, hash2) != 0);
 }

@@ -10,67 +10,72 @@ static const struct {
 	size_t len;
 	bool ok;
 } utf8_cases[] = {
-	{"ASCII is valid", "{\"a\":1}", 7, true},
-	{"Chinese is valid", "赤泥", 6, true},
-	{"a four-byte character is valid", "\xf0\x9f\x98\x80", 4, true},
-	{"a lone continuation byte is invalid", "\x80", 1, false},
-	{"a truncated sequence is invalid", "\xe8\xb5", 2, false},
-	{"an overlong slash is invalid", "\xc0\xaf", 2, false},
-	{"a surrogate is invalid", "\xed\xa0\x80", 3, false},
-	{"a NUL byte is refused", "a\0b", 3, false},
-	{"past U+10FFFF is invalid", "\xf4\x90\x80\x80", 4, false},
+    {"ASCII is valid", "{\"a\":1}", 7, true},
+    {"Chinese is valid", "赤泥", 6, true},
+    {"a four-byte character is valid", "\xf0\x9f\x98\x80", 4, true},
+    {"a lone continuation byte is invalid", "\x80", 1, false},
+    {"a truncated sequence is invalid", "\xe8\xb5", 2, false},
+    {"an overlong slash is invalid", "\xc0\xaf", 2, false},
+    {"a surrogate is invalid", "\xed\xa0\x80", 3, false},
+    {"a NUL byte is refused", "a\0b", 3, false},
+    {"past U+10FFFF is invalid", "\xf4\x90\x80\x80", 4, false},
 };
 
 static const char *const kinds[] = {"university", "enterprise", NULL};
 static const struct field inner[] = {
-	{.name = "kind", .type = F_ENUM, .required = true, .enum_values = kinds},
-	{0},
+    {.name = "kind", .type = F_ENUM, .required = true, .enum_values = kinds},
+    {0},
 };
 static const struct field spec[] = {
-	{.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 5},
-	{.name = "n", .type = F_INT, .min = 1, .max = 9},
-	{.name = "when", .type = F_DATE},
-	{.name = "at", .type = F_DATETIME},
-	{.name = "id", .type = F_UUID, .nullable = true},
-	{.name = "email", .type = F_EMAIL},
-	{.name = "tags", .type = F_STRINGS, .max_items = 2, .max = 4},
-	{.name = "org", .type = F_OBJECT, .sub = inner},
-	{.name = "text", .type = F_STRING, .max = 100},
-	{0},
+    {.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 5},
+    {.name = "n", .type = F_INT, .min = 1, .max = 9},
+    {.name = "when", .type = F_DATE},
+    {.name = "at", .type = F_DATETIME},
+    {.name = "id", .type = F_UUID, .nullable = true},
+    {.name = "email", .type = F_EMAIL},
+    {.name = "tags", .type = F_STRINGS, .max_items = 2, .max = 4},
+    {.name = "org", .type = F_OBJECT, .sub = inner},
+    {.name = "text", .type = F_STRING, .max = 100},
+    {0},
 };
 
 static const struct {
 	const char *name;
 	const char *body;
-	int errors;           /* expected number of field errors */
-	const char *field;    /* one field that must be named */
+	int errors;        /* expected number of field errors */
+	const char *field; /* one field that must be named */
 } cases[] = {
-	{"a valid object passes", "{\"title\":\"赤泥砖\",\"n\":3,\"when\":\"2024-02-29\",\"at\":\"2026-03-01T00:00:00Z\",\"id\":null,\"email\":\"a@b.cn\",\"tags\":[\"赤泥\"],\"org\":{\"kind\":\"university\"},\"text\":\"line\\nnext\\tcol\"}", 0, NULL},
-	{"a missing required field is named", "{}", 1, "title"},
-	{"length counts characters, not bytes", "{\"title\":\"赤泥赤泥赤\"}", 0, NULL},
-	{"six Chinese characters exceed five", "{\"title\":\"赤泥赤泥赤泥\"}", 1, "title"},
-	{"every bad field is reported at once", "{\"title\":\"\",\"n\":10,\"when\":\"2023-02-29\",\"email\":\"x\"}", 4, "when"},
-	{"a real is not an integer", "{\"title\":\"a\",\"n\":1.5}", 1, "n"},
-	{"a string is not an integer", "{\"title\":\"a\",\"n\":\"1\"}", 1, "n"},
-	{"an unknown field is refused", "{\"title\":\"a\",\"role\":\"admin\"}", 1, "role"},
-	{"a nested unknown field is named with its path", "{\"title\":\"a\",\"org\":{\"kind\":\"university\",\"x\":1}}", 1, "org.x"},
-	{"a nested enum is checked", "{\"title\":\"a\",\"org\":{\"kind\":\"bank\"}}", 1, "org.kind"},
-	{"too many items are refused", "{\"title\":\"a\",\"tags\":[\"a\",\"b\",\"c\"]}", 1, "tags"},
-	{"an item too long is named by index", "{\"title\":\"a\",\"tags\":[\"abcde\"]}", 1, "tags[0]"},
-	{"a control character is refused", "{\"title\":\"a\\u0007\"}", 1, "title"},
-	{"a newline is refused in a one-line field", "{\"title\":\"a\\nb\"}", 1, "title"},
-	{"a blank title is refused", "{\"title\":\"   \"}", 1, "title"},
-	{"null is refused where not nullable", "{\"title\":null}", 1, "title"},
-	{"a bad UUID is refused", "{\"title\":\"a\",\"id\":\"123\"}", 1, "id"},
-	{"a bad date-time is refused", "{\"title\":\"a\",\"at\":\"2026-03-01 00:00\"}", 1, "at"},
+    {"a valid object passes",
+     "{\"title\":\"赤泥砖\",\"n\":3,\"when\":\"2024-02-29\",\"at\":\"2026-03-01T00:00:00Z\",\"id\":"
+     "null,\"email\":\"a@b.cn\",\"tags\":[\"赤泥\"],\"org\":{\"kind\":\"university\"},\"text\":"
+     "\"line\\nnext\\tcol\"}",
+     0, NULL},
+    {"a missing required field is named", "{}", 1, "title"},
+    {"length counts characters, not bytes", "{\"title\":\"赤泥赤泥赤\"}", 0, NULL},
+    {"six Chinese characters exceed five", "{\"title\":\"赤泥赤泥赤泥\"}", 1, "title"},
+    {"every bad field is reported at once",
+     "{\"title\":\"\",\"n\":10,\"when\":\"2023-02-29\",\"email\":\"x\"}", 4, "when"},
+    {"a real is not an integer", "{\"title\":\"a\",\"n\":1.5}", 1, "n"},
+    {"a string is not an integer", "{\"title\":\"a\",\"n\":\"1\"}", 1, "n"},
+    {"an unknown field is refused", "{\"title\":\"a\",\"role\":\"admin\"}", 1, "role"},
+    {"a nested unknown field is named with its path",
+     "{\"title\":\"a\",\"org\":{\"kind\":\"university\",\"x\":1}}", 1, "org.x"},
+    {"a nested enum is checked", "{\"title\":\"a\",\"org\":{\"kind\":\"bank\"}}", 1, "org.kind"},
+    {"too many items are refused", "{\"title\":\"a\",\"tags\":[\"a\",\"b\",\"c\"]}", 1, "tags"},
+    {"an item too long is named by index", "{\"title\":\"a\",\"tags\":[\"abcde\"]}", 1, "tags[0]"},
+    {"a control character is refused", "{\"title\":\"a\\u0007\"}", 1, "title"},
+    {"a newline is refused in a one-line field", "{\"title\":\"a\\nb\"}", 1, "title"},
+    {"a blank title is refused", "{\"title\":\"   \"}", 1, "title"},
+    {"null is refused where not nullable", "{\"title\":null}", 1, "title"},
+    {"a bad UUID is refused", "{\"title\":\"a\",\"id\":\"123\"}", 1, "id"},
+    {"a bad date-time is refused", "{\"title\":\"a\",\"at\":\"2026-03-01 00:00\"}", 1, "at"},
 };
 
 void test_json(void)
 {
 	for (size_t i = 0; i < ARRAY_LEN(utf8_cases); i++)
-		CHECK(utf8_cases[i].name,
-		      (json_check_utf8(utf8_cases[i].bytes, utf8_cases[i].len, NULL) == RC_OK) ==
-			      utf8_cases[i].ok);
+		CHECK(utf8_cases[i].name, (json_check_utf8(utf8_cases[i].bytes, utf8_cases[i].len,
+							   NULL) == RC_OK) == utf8_cases[i].ok);
 
 	char deep[200];
 	memset(deep, '[', 33);
@@ -78,7 +83,8 @@ void test_json(void)
 	CHECK("33 levels are too deep", json_check_depth(deep, 66, 32) != RC_OK);
 	CHECK("32 levels are fine", json_check_depth(deep + 1, 64, 32) == RC_OK);
 	CHECK("brackets inside strings do not count",
-	      json_check_depth("{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", 43, 32) == RC_OK);
+	      json_check_depth("{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", 43, 32) ==
+		  RC_OK);
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		struct req r = {0};
@@ -95,8 +101,9 @@ void test_json(void)
 			bool named = false;
 			size_t k;
 			json_t *e;
-			json_array_foreach(r.problem.errors, k, e)
-				named |= strcmp(json_string_value(json_object_get(e, "field")), cases[i].field) == 0;
+			json_array_foreach(r.problem.errors, k, e) named |=
+			    strcmp(json_string_value(json_object_get(e, "field")),
+				   cases[i].field) == 0;
 			CHECK(cases[i].name, named);
 		}
 		json_decref(obj);

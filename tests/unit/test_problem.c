@@ -8,8 +8,8 @@ static const struct {
 	const char *sqlstate;
 	int status;
 } map[] = {
-	{"23505", 409}, {"23503", 422}, {"23514", 422}, {"22P02", 422}, {"40001", 0},
-	{"40P01", 0},   {"08006", 503}, {"57P01", 503}, {"42601", 500}, {NULL, 503},
+    {"23505", 409}, {"23503", 422}, {"23514", 422}, {"22P02", 422}, {"40001", 0},
+    {"40P01", 0},   {"08006", 503}, {"57P01", 503}, {"42601", 500}, {NULL, 503},
 };
 
 void test_problem(void)
@@ -21,12 +21,13 @@ void test_problem(void)
 	struct req r = {0};
 	problem_field(&r, "email", "must be an email address");
 	problem_field(&r, "organization.kind", "must be one of: university");
-	CHECK("collected fields make a 422", problem_fields_done(&r) != RC_OK && r.problem.status == 422);
+	CHECK("collected fields make a 422",
+	      problem_fields_done(&r) != RC_OK && r.problem.status == 422);
 	json_t *body = problem_to_json(&r.problem, NULL);
 	CHECK("the body has type, title, status, detail",
 	      json_object_get(body, "type") && json_object_get(body, "title") &&
-		      json_integer_value(json_object_get(body, "status")) == 422 &&
-		      json_object_get(body, "detail"));
+		  json_integer_value(json_object_get(body, "status")) == 422 &&
+		  json_object_get(body, "detail"));
 	CHECK("the body lists both fields", json_array_size(json_object_get(body, "errors")) == 2);
 	json_decref(body);
 	reply_problem(&r);
@@ -56,13 +57,18 @@ void test_metrics_access(void)
 		const char *auth, *token;
 		bool ok;
 	} cases[] = {
-		{"loopback needs no token", true, NULL, "", true},
-		{"remote without a configured token is refused", false, NULL, "", false},
-		{"remote with an empty configured token is refused even with Bearer", false, "Bearer ", "", false},
-		{"remote with the token is allowed", false, "Bearer s3cret-metrics", "s3cret-metrics", true},
-		{"remote with another token is refused", false, "Bearer s3cret-metricz", "s3cret-metrics", false},
-		{"remote with a prefix of the token is refused", false, "Bearer s3cret", "s3cret-metrics", false},
-		{"remote with Basic is refused", false, "Basic s3cret-metrics", "s3cret-metrics", false},
+	    {"loopback needs no token", true, NULL, "", true},
+	    {"remote without a configured token is refused", false, NULL, "", false},
+	    {"remote with an empty configured token is refused even with Bearer", false, "Bearer ",
+	     "", false},
+	    {"remote with the token is allowed", false, "Bearer s3cret-metrics", "s3cret-metrics",
+	     true},
+	    {"remote with another token is refused", false, "Bearer s3cret-metricz",
+	     "s3cret-metrics", false},
+	    {"remote with a prefix of the token is refused", false, "Bearer s3cret",
+	     "s3cret-metrics", false},
+	    {"remote with Basic is refused", false, "Basic s3cret-metrics", "s3cret-metrics",
+	     false},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
 		CHECK(cases[i].name, platform_metrics_allowed(cases[i].loopback, cases[i].auth,

@@ -11,34 +11,36 @@ static enum rc h(struct req *r)
 }
 
 static const struct route table[] = {
-	{M_GET, "/v1/orgs/{id}", h, 0, "getOrg"},
-	{M_POST, "/v1/admin/orgs/{id}/verify", h, 0, "verify"},
-	{M_GET, "/v1/me", h, 0, "me"},
-	{M_POST, "/v1/contracts/{id}/payments", h, 0, "pay"},
-	{M_GET, "/v1/contracts/{id}/payments", h, 0, "payments"},
-	{M_GET, "/v1/listings/{id}/bids/{bid}", h, 0, "bid"},
+    {M_GET, "/v1/orgs/{id}", h, 0, "getOrg"},
+    {M_POST, "/v1/admin/orgs/{id}/verify", h, 0, "verify"},
+    {M_GET, "/v1/me", h, 0, "me"},
+    {M_POST, "/v1/contracts/{id}/payments", h, 0, "pay"},
+    {M_GET, "/v1/contracts/{id}/payments", h, 0, "payments"},
+    {M_GET, "/v1/listings/{id}/bids/{bid}", h, 0, "bid"},
 };
 
 static const struct {
 	const char *name;
 	enum method method;
 	const char *path;
-	const char *op;   /* expected operation, or NULL */
-	int status;       /* when op is NULL */
+	const char *op; /* expected operation, or NULL */
+	int status;     /* when op is NULL */
 	const char *param, *value;
 } cases[] = {
-	{"a literal path matches", M_GET, "/v1/me", "me", 0, NULL, NULL},
-	{"a parameter captures its segment", M_GET, "/v1/orgs/abc", "getOrg", 0, "id", "abc"},
-	{"a Chinese segment is captured as bytes", M_GET, "/v1/orgs/%E8%B5%A4", "getOrg", 0, "id", "%E8%B5%A4"},
-	{"two parameters", M_GET, "/v1/listings/L1/bids/B2", "bid", 0, "bid", "B2"},
-	{"a parameter never spans segments", M_GET, "/v1/orgs/a/b", NULL, 404, NULL, NULL},
-	{"an empty parameter does not match", M_GET, "/v1/orgs/", NULL, 404, NULL, NULL},
-	{"a trailing slash is another path", M_GET, "/v1/me/", NULL, 404, NULL, NULL},
-	{"a prefix is not a match", M_GET, "/v1/m", NULL, 404, NULL, NULL},
-	{"an unknown path is 404", M_GET, "/nope", NULL, 404, NULL, NULL},
-	{"a known path with another method is 405", M_DELETE, "/v1/me", NULL, 405, NULL, NULL},
-	{"POST and GET on one pattern both route", M_POST, "/v1/contracts/c/payments", "pay", 0, "id", "c"},
-	{"HEAD is served by GET", M_HEAD, "/v1/me", "me", 0, NULL, NULL},
+    {"a literal path matches", M_GET, "/v1/me", "me", 0, NULL, NULL},
+    {"a parameter captures its segment", M_GET, "/v1/orgs/abc", "getOrg", 0, "id", "abc"},
+    {"a Chinese segment is captured as bytes", M_GET, "/v1/orgs/%E8%B5%A4", "getOrg", 0, "id",
+     "%E8%B5%A4"},
+    {"two parameters", M_GET, "/v1/listings/L1/bids/B2", "bid", 0, "bid", "B2"},
+    {"a parameter never spans segments", M_GET, "/v1/orgs/a/b", NULL, 404, NULL, NULL},
+    {"an empty parameter does not match", M_GET, "/v1/orgs/", NULL, 404, NULL, NULL},
+    {"a trailing slash is another path", M_GET, "/v1/me/", NULL, 404, NULL, NULL},
+    {"a prefix is not a match", M_GET, "/v1/m", NULL, 404, NULL, NULL},
+    {"an unknown path is 404", M_GET, "/nope", NULL, 404, NULL, NULL},
+    {"a known path with another method is 405", M_DELETE, "/v1/me", NULL, 405, NULL, NULL},
+    {"POST and GET on one pattern both route", M_POST, "/v1/contracts/c/payments", "pay", 0, "id",
+     "c"},
+    {"HEAD is served by GET", M_HEAD, "/v1/me", "me", 0, NULL, NULL},
 };
 
 void test_router(void)
@@ -49,10 +51,11 @@ void test_router(void)
 		struct kv params[MAX_PARAMS] = {{0}};
 		int n = 0, status = 0;
 		unsigned allow = 0;
-		const struct route *r = router_match(&rt, cases[i].method, cases[i].path, params, &n,
-						     &status, &allow);
+		const struct route *r =
+		    router_match(&rt, cases[i].method, cases[i].path, params, &n, &status, &allow);
 		if (cases[i].op) {
-			CHECK(cases[i].name, r != NULL && strcmp(r->operation_id, cases[i].op) == 0);
+			CHECK(cases[i].name,
+			      r != NULL && strcmp(r->operation_id, cases[i].op) == 0);
 			if (cases[i].param) {
 				bool found = false;
 				for (int k = 0; k < n; k++)

@@ -9,14 +9,14 @@
 
 extern int unit_passed, unit_failed;
 
-#define CHECK(name, cond)                                                              \
-	do {                                                                           \
-		if (cond) {                                                            \
-			unit_passed++;                                                 \
-		} else {                                                               \
-			unit_failed++;                                                 \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, (name));         \
-		}                                                                      \
+#define CHECK(name, cond)                                                       \
+	do {                                                                    \
+		if (cond) {                                                     \
+			unit_passed++;                                          \
+		} else {                                                        \
+			unit_failed++;                                          \
+			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, (name)); \
+		}                                                               \
 	} while (0)
 
 void test_router(void);

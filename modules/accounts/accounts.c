@@ -37,7 +37,7 @@ static const struct stmt st_authenticate = {
     1};
 
 static const struct stmt st_email_taken = {"accounts_email_taken",
-					   "SELECT 1 FROM users WHERE email = $1", 1};
+					   "SELECT 1 FROM users WHERE email = lower($1)", 1};
 
 static const struct stmt st_org_exists = {"accounts_org_exists",
 					  "SELECT 1 FROM organizations WHERE id = $1", 1};
@@ -51,7 +51,7 @@ static const struct stmt st_org_insert = {
 static const struct stmt st_user_insert = {
     "accounts_user_insert",
     "INSERT INTO users AS u (email, password_hash, display_name, org_id, org_role, platform_admin)"
-    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " USER_COLS,
+    " VALUES (lower($1), $2, $3, $4, $5, $6) RETURNING " USER_COLS,
     6};
 
 static const struct stmt st_login_throttle = {
@@ -69,7 +69,7 @@ static const struct stmt st_login_throttle = {
 static const struct stmt st_login_user = {
     "accounts_login_user",
     "SELECT u.id, u.password_hash, coalesce(o.status, '') FROM users u"
-    " LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = $1",
+    " LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = lower($1)",
     1};
 
 static const struct stmt st_login_failed = {

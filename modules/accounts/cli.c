@@ -94,10 +94,11 @@ int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *na
 	if (!run(conn, "BEGIN", 0, NULL, NULL))
 		goto out;
 	const char *p[3] = {email, hash, name ? name : "Platform admin"};
-	res = PQexecParams(conn,
-			   "INSERT INTO users (email, password_hash, display_name, platform_admin)"
-			   " VALUES ($1, $2, $3, true) ON CONFLICT (email) DO NOTHING RETURNING id",
-			   3, NULL, p, NULL, NULL, 0);
+	res = PQexecParams(
+	    conn,
+	    "INSERT INTO users (email, password_hash, display_name, platform_admin)"
+	    " VALUES (lower($1), $2, $3, true) ON CONFLICT (email) DO NOTHING RETURNING id",
+	    3, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "techex: %s", PQresultErrorMessage(res));
 		run(conn, "ROLLBACK", 0, NULL, NULL);

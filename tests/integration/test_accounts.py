@@ -31,6 +31,19 @@ def test_register_email_taken_is_409_case_insensitive():
 
 
 @test
+def test_register_email_with_non_ascii_capitals():
+    """an email with non-ASCII capitals registers and logs in in any case"""
+    s = main_server()
+    email = f"Ärger-{uuid.uuid4().hex[:6]}@Zibo.example.cn"
+    data, _ = register(s, email=email)
+    assert data["user"]["email"] == email.lower(), data
+    login(s, email.lower())
+    problem(s.request("POST", "/v1/auth/register", {
+        "email": email.upper(), "password": PASSWORD, "display_name": "王",
+        "organization": {"name": "山东翼冠", "kind": "enterprise"}}), 409)
+
+
+@test
 def test_register_password_bounds():
     """passwords must be 12 to 128 characters (characters, not bytes)"""
     s = main_server()
@@ -70,7 +83,7 @@ def test_register_refuses_mass_assignment():
         "organization": {"name": "东华水泥", "kind": "enterprise", "status": "verified"}})
     p = problem(r, 422)
     assert {"platform_admin", "organization.status"} <= {e["field"] for e in p["errors"]}, p
-    problem(s.request("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}), 401)
+    problem(login(s, email, expect=401), 401)
 
 
 @test
@@ -130,10 +143,9 @@ def test_login_same_answer_for_unknown_email_and_wrong_password():
 
 
 def harness_addresses(n):
-    """Distinct loopback client addresses no earlier run has used."""
-    import random
-    return [f"127.{random.randint(1, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
-            for _ in range(n)]
+    """Distinct loopback client addresses no earlier test has used."""
+    from harness import random_loopback
+    return [random_loopback() for _ in range(n)]
 
 
 @test

@@ -6,7 +6,7 @@ import socket
 import time
 
 from common import main_server
-from harness import problem, raw_exchange, register, test, unique_email, PASSWORD
+from harness import PASSWORD, login, problem, raw_exchange, register, test, unique_email
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -131,8 +131,7 @@ def test_body_reader_refusals_are_400():
         p = problem(r, 400)
         assert word.lower() in p["detail"].lower(), (name, p)
     # nothing was created by any of them
-    r = s.request("POST", "/v1/auth/login", {"email": email, "password": PASSWORD})
-    problem(r, 401)
+    problem(login(s, email, expect=401), 401)
 
 
 @test

@@ -19,6 +19,11 @@ case "$purpose" in
 	*) echo "usage: $0 run|test|bench|lint|all" >&2; exit 2 ;;
 esac
 
+# the linter needs Node.js and npm; any installation will do
+if [ "$purpose" = lint ] && command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+	exit 0
+fi
+
 missing=""
 for p in $want; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

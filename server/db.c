@@ -130,28 +130,27 @@ PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *param
 	return NULL;
 }
 
-static enum rc run_simple(struct req *r, const char *sql)
+/* Checks the result of BEGIN or COMMIT (which take no parameters). */
+static enum rc command_done(struct req *r, PGresult *res)
 {
-	PGresult *res = PQexec(r->db->conn, sql);
-	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		r->db->succeeded++;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		set_db_problem(r, res);
 		PQclear(res);
-		return r->problem.status == 0 ? RC_RETRY : RC_ERR;
+		return RC_OK;
 	}
+	set_db_problem(r, res);
 	PQclear(res);
-	return RC_OK;
+	return r->problem.status == 0 ? RC_RETRY : RC_ERR;
 }
 
 enum rc db_begin(struct req *r)
 {
-	return run_simple(r, "BEGIN");
+	return command_done(r, PQexec(r->db->conn, "BEGIN"));
 }
 
 enum rc db_commit(struct req *r)
 {
-	return run_simple(r, "COMMIT");
+	return command_done(r, PQexec(r->db->conn, "COMMIT"));
 }
 
 void db_rollback(struct db *db)

@@ -45,11 +45,6 @@ static bool command_ok(PGconn *conn, PGresult *res, const char *what)
 	return false;
 }
 
-static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
-				       " version text PRIMARY KEY,"
-				       " checksum text NOT NULL,"
-				       " applied_at timestamptz NOT NULL DEFAULT now())";
-
 enum rc migrate_apply(PGconn *conn)
 {
 	enum rc rc = RC_ERR;
@@ -59,7 +54,12 @@ enum rc migrate_apply(PGconn *conn)
 	if (!command_ok(conn, PQexec(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")"),
 			"taking the migration lock"))
 		return RC_ERR;
-	if (!command_ok(conn, PQexec(conn, create_table_sql), "creating schema_migrations"))
+	if (!command_ok(conn,
+			PQexec(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				     " version text PRIMARY KEY,"
+				     " checksum text NOT NULL,"
+				     " applied_at timestamptz NOT NULL DEFAULT now())"),
+			"creating schema_migrations"))
 		goto out;
 
 	for (size_t i = 0; i < migrations_count; i++) {

@@ -11,6 +11,15 @@
 
 _Atomic unsigned long db_reconnects;
 
+PGconn *db_connect(const char *conninfo)
+{
+	/* a default connect_timeout so an unreachable host cannot stall a worker
+	 * for minutes; one given in DATABASE_URL wins (it comes later) */
+	const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *const values[] = {"5", conninfo, NULL};
+	return PQconnectdbParams(keys, values, 1);
+}
+
 static void forget_prepared(struct db *db)
 {
 	db->nprepared = 0;
@@ -34,7 +43,7 @@ enum rc db_ensure(struct db *db)
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	forget_prepared(db);
-	db->conn = PQconnectdb(db->conninfo);
+	db->conn = db_connect(db->conninfo);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database connection failed: %s", PQerrorMessage(db->conn));
 		PQfinish(db->conn);

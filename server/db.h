@@ -27,6 +27,10 @@ struct db {
 	unsigned long succeeded; /* statements that succeeded on this connection */
 };
 
+/* Connects to conninfo (a libpq string or URI) with a default connect_timeout
+ * of 5 s. Caller frees with PQfinish, also on failure. */
+PGconn *db_connect(const char *conninfo);
+
 /* Makes sure the connection is up, connecting or reconnecting as needed.
  * Returns RC_ERR when the database cannot be reached. */
 enum rc db_ensure(struct db *db) MUSTCHECK;

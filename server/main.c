@@ -1,6 +1,7 @@
 /*
  * main.c - the techex command: serve, migrate, admin create, seed-demo.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "../modules/platform/platform.h"
 #include "../modules/platform/seed.h"
 #include "config.h"
+#include "db.h"
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
@@ -66,7 +68,7 @@ static int load_config(struct config *cfg)
 
 static PGconn *connect_db(const struct config *cfg)
 {
-	PGconn *conn = PQconnectdb(cfg->database_url);
+	PGconn *conn = db_connect(cfg->database_url);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "techex: cannot connect to the database (DATABASE_URL): %s",
 			PQerrorMessage(conn));
@@ -85,6 +87,10 @@ static void build_router(struct router *rt)
 
 static int cmd_serve(const struct config *cfg)
 {
+	/* argon2id's 19 MiB block must go back to the system after each hash, or
+	 * every worker that ever hashed keeps one: a fixed threshold makes large
+	 * blocks mmap'd and unmapped on free */
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 	char why[256] = "";
 	PGconn *conn = connect_db(cfg);
 	if (conn == NULL)

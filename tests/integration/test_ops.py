@@ -59,7 +59,7 @@ def test_sigterm_drains_requests_in_flight():
         m = s.request("GET", "/metrics").body.decode()
         held = sum(int(l.split()[1]) for l in m.splitlines()
                    if l.startswith(("techex_queue_depth ", "techex_workers_busy ")))
-        if held >= 5:
+        if held >= 6:
             break
         time.sleep(0.01)
     s.proc.send_signal(signal.SIGTERM)

@@ -55,7 +55,7 @@ static struct {
 	bool draining;
 	bool accepting;
 	char secret[37];
-	char path_431[64], path_408[64], path_413[64];
+	char path_431[64], path_408[64], path_413[64]; /* the filter's synthetic requests */
 	struct route maintenance_route;
 } srv = {.done_lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -436,6 +436,24 @@ static void reply_now(struct evhttp_request *evreq, struct req *r, int64_t start
 	req_free(r);
 }
 
+/* Sets the problem a synthetic request from the filter stands for; false for any
+ * other path. */
+static bool synthetic_problem(struct req *r, const char *path)
+{
+	if (strcmp(path, srv.path_431) == 0)
+		problem_set(r, 431, "headers-too-large", "the request headers exceed %d bytes",
+			    HTTP_MAX_HEADERS);
+	else if (strcmp(path, srv.path_413) == 0)
+		problem_set(r, 413, "body-too-large", "the request body exceeds %d bytes",
+			    HTTP_MAX_BODY);
+	else if (strcmp(path, srv.path_408) == 0)
+		problem_set(r, 408, "timeout", "the request headers did not arrive within %d s",
+			    srv.cfg->header_timeout);
+	else
+		return false;
+	return true;
+}
+
 static void on_request(struct evhttp_request *evreq, void *arg)
 {
 	int64_t start = mono_ns();
@@ -454,23 +472,7 @@ static void on_request(struct evhttp_request *evreq, void *arg)
 		path = "/";
 	r.path = xstrdup(path);
 
-	if (strcmp(path, srv.path_431) == 0) {
-		problem_set(&r, 431, "headers-too-large", "the request headers exceed %d bytes",
-			    HTTP_MAX_HEADERS);
-		reply_problem(&r);
-		reply_now(evreq, &r, start);
-		return;
-	}
-	if (strcmp(path, srv.path_413) == 0) {
-		problem_set(&r, 413, "body-too-large", "the request body exceeds %d bytes",
-			    HTTP_MAX_BODY);
-		reply_problem(&r);
-		reply_now(evreq, &r, start);
-		return;
-	}
-	if (strcmp(path, srv.path_408) == 0) {
-		problem_set(&r, 408, "timeout", "the request headers did not arrive within %d s",
-			    srv.cfg->header_timeout);
+	if (strncmp(path, "/-/", 3) == 0 && synthetic_problem(&r, path)) {
 		reply_problem(&r);
 		reply_now(evreq, &r, start);
 		return;

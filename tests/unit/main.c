@@ -11,6 +11,7 @@ int main(void)
 	test_credentials();
 	test_http();
 	test_metrics_access();
+	test_patent();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

@@ -26,5 +26,6 @@ void test_problem(void);
 void test_credentials(void);
 void test_http(void);
 void test_metrics_access(void);
+void test_patent(void);
 
 #endif

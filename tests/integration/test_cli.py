@@ -132,3 +132,18 @@ def test_seed_demo_loads_plan_organizations_twice_safely():
     assert rows == [["1"]], rows
     rows = psql("SELECT p.name FROM organizations o JOIN organizations p ON p.id = o.parent_id WHERE o.name = '中铝研究院'")
     assert rows == [["中铝山东有限公司"]], rows
+
+
+@test
+def test_search_tokens_match_chinese_bigrams_and_english_words():
+    """listing search tokens: 赤泥 matches inside a longer Chinese title; English is case-free"""
+    def matches(text, query):
+        (v,), = psql("SELECT to_tsvector('simple', techex_search_tokens($t$" + text + "$t$)) @@ "
+                     "plainto_tsquery('simple', techex_search_tokens($q$" + query + "$q$, true))")
+        return v == "t"
+    assert matches("利用赤泥制备路基材料", "赤泥")
+    assert matches("钛白石膏制备特种工程材料", "钛白石膏")
+    assert not matches("利用赤泥制备路基材料", "钛白石膏")
+    assert not matches("赤土与泥浆", "赤泥")  # the two characters must be adjacent
+    assert matches("Foundry Sand regeneration 铸造用砂再生", "foundry sand")
+    assert matches("高铁砂", "铁")  # a one-character query matches the character alone

@@ -61,16 +61,22 @@ static struct {
 
 /* ---- the connection filter --------------------------------------------- */
 
-enum conn_state { CS_HEADERS, CS_BODY, CS_CLOSING };
+/* HEADERS: collecting a header block; BODY: passing the declared body on;
+ * WAIT: the request is complete, later bytes wait for its reply; CLOSING: a
+ * refusal was injected and input is discarded. */
+enum conn_state { CS_HEADERS, CS_BODY, CS_WAIT, CS_CLOSING };
 
 struct conn {
 	enum conn_state state;
 	const char *inject; /* synthetic request to hand evhttp, or NULL */
 	struct event *deadline;
-	struct bufferevent *bev; /* the filter evhttp talks to; it owns the socket's */
-	size_t copied;           /* reply bytes copied below and still held above */
-	bool unsent;             /* counted in srv.unsent */
-	struct event *kick;      /* pushes queued reply bytes through the filter */
+	struct bufferevent *bev;      /* the filter evhttp talks to; it owns the socket's */
+	size_t copied;                /* reply bytes copied below and still held above */
+	bool unsent;                  /* counted in srv.unsent */
+	struct event *kick;           /* pushes queued reply bytes through the filter */
+	bool kick_read;               /* the kick also feeds held request bytes to evhttp */
+	unsigned long long body_left; /* declared body bytes still to pass */
+	bool body_unframed;           /* chunked: passed through until the reply */
 };
 
 size_t http_header_block_len(const char *buf, size_t len)
@@ -86,26 +92,36 @@ size_t http_header_block_len(const char *buf, size_t len)
 	return 0;
 }
 
-unsigned long long http_declared_length(const char *block, size_t len)
+/* Finds header name (lower case, with the colon) in a header block; returns the
+ * value's start or NULL. */
+static const char *header_in_block(const char *block, size_t len, const char *name, size_t *vlen)
 {
-	static const char name[] = "\ncontent-length:";
-	size_t n = sizeof name - 1;
-	for (size_t i = 0; i + n <= len; i++) {
-		if (strncasecmp(block + i, name, n) != 0)
+	size_t n = strlen(name);
+	for (size_t i = 0; i + n + 1 <= len; i++) {
+		if (block[i] != '\n' || strncasecmp(block + i + 1, name, n) != 0)
 			continue;
-		unsigned long long v = 0;
-		size_t k = i + n;
+		size_t k = i + 1 + n, end;
 		while (k < len && (block[k] == ' ' || block[k] == '\t'))
 			k++;
-		while (k < len && block[k] >= '0' && block[k] <= '9') {
-			if (v > (1ULL << 40))
-				return v; /* absurd: large enough to refuse */
-			v = v * 10 + (unsigned long long)(block[k] - '0');
-			k++;
-		}
-		return v;
+		for (end = k; end < len && block[end] != '\r' && block[end] != '\n'; end++)
+			;
+		*vlen = end - k;
+		return block + k;
 	}
-	return 0;
+	return NULL;
+}
+
+unsigned long long http_declared_length(const char *block, size_t len)
+{
+	size_t vlen = 0;
+	const char *v = header_in_block(block, len, "content-length:", &vlen);
+	unsigned long long n = 0;
+	for (size_t k = 0; v != NULL && k < vlen && v[k] >= '0' && v[k] <= '9'; k++) {
+		if (n > (1ULL << 40))
+			return n; /* absurd: large enough to refuse */
+		n = n * 10 + (unsigned long long)(v[k] - '0');
+	}
+	return n;
 }
 
 #define declared_length http_declared_length
@@ -117,6 +133,25 @@ static void conn_inject(struct conn *c, struct evbuffer *src, struct evbuffer *d
 	c->inject = NULL;
 	c->state = CS_CLOSING;
 	event_del(c->deadline);
+}
+
+/* Passes the declared body on; bytes past it belong to the next request, which
+ * waits (WAIT) until this one's reply starts. */
+static enum bufferevent_filter_result pass_body(struct conn *c, struct evbuffer *src,
+						struct evbuffer *dst)
+{
+	size_t len = evbuffer_get_length(src);
+	if (c->body_unframed) {
+		evbuffer_add_buffer(dst, src);
+		return BEV_OK;
+	}
+	size_t n = len < c->body_left ? len : (size_t)c->body_left;
+	if (n > 0)
+		evbuffer_remove_buffer(src, dst, n);
+	c->body_left -= n;
+	if (c->body_left == 0)
+		c->state = CS_WAIT;
+	return n > 0 ? BEV_OK : BEV_NEED_MORE;
 }
 
 static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct evbuffer *dst,
@@ -135,10 +170,10 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 		conn_inject(c, src, dst);
 		return BEV_OK;
 	}
-	if (c->state == CS_BODY) {
-		evbuffer_add_buffer(dst, src);
-		return BEV_OK;
-	}
+	if (c->state == CS_WAIT)
+		return BEV_NEED_MORE; /* the next request waits for this one's reply */
+	if (c->state == CS_BODY)
+		return pass_body(c, src, dst);
 	size_t len = evbuffer_get_length(src);
 	if (len == 0)
 		return BEV_NEED_MORE;
@@ -163,8 +198,12 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 		return BEV_OK;
 	}
 	event_del(c->deadline);
+	size_t vlen;
+	c->body_unframed = header_in_block(p, block, "transfer-encoding:", &vlen) != NULL;
+	c->body_left = declared_length(p, block);
+	evbuffer_remove_buffer(src, dst, block);
 	c->state = CS_BODY;
-	evbuffer_add_buffer(dst, src);
+	(void)pass_body(c, src, dst);
 	return BEV_OK;
 }
 
@@ -201,13 +240,15 @@ static enum bufferevent_filter_result conn_output(struct evbuffer *src, struct e
 		c->copied = queued;
 	}
 	size_t len = evbuffer_get_length(src);
-	if (c->copied == 0 && len >= 12 && c->state == CS_BODY) {
+	if (c->copied == 0 && len >= 12 && (c->state == CS_BODY || c->state == CS_WAIT)) {
 		/* a response other than "100 Continue" ends the request: the next
 		 * bytes from the client start a new header block */
 		char head[12];
 		evbuffer_copyout(src, head, sizeof head);
-		if (memcmp(head, "HTTP/1.", 7) == 0 && memcmp(head + 8, " 100", 4) != 0)
+		if (memcmp(head, "HTTP/1.", 7) == 0 && memcmp(head + 8, " 100", 4) != 0) {
 			c->state = CS_HEADERS;
+			c->kick_read = true; /* bytes held meanwhile go on once the kick runs */
+		}
 	}
 	while (c->copied < len) {
 		struct evbuffer_ptr at;
@@ -233,7 +274,13 @@ static void conn_kick(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 	(void)fd;
 	(void)what;
+	bufferevent_incref(c->bev);
 	bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
+	if (c->kick_read) {
+		c->kick_read = false;
+		bufferevent_flush(c->bev, EV_READ, BEV_FLUSH);
+	}
+	bufferevent_decref(c->bev);
 }
 
 static void conn_output_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
@@ -278,11 +325,21 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 	(void)arg;
 	if (srv.ssl_ctx != NULL) {
 		SSL *ssl = SSL_new(srv.ssl_ctx);
+		if (ssl == NULL) {
+			log_error("SSL_new failed: out of memory");
+			abort();
+		}
 		under = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 						       BEV_OPT_CLOSE_ON_FREE);
 	} else {
 		under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	}
+	if (under == NULL) {
+		log_error("cannot create a bufferevent: out of memory");
+		abort();
+	}
+	/* bytes held for a later request are bounded: reading pauses past this */
+	bufferevent_setwatermark(under, EV_READ, 0, 2 * (HTTP_MAX_BODY + HTTP_MAX_HEADERS));
 	struct conn *c = xcalloc(1, sizeof *c);
 	c->state = CS_HEADERS;
 	c->bev =
@@ -357,8 +414,14 @@ static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t star
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (srv.draining || status == 431 || status == 408 || status == 413)
 		evhttp_add_header(out, "Connection", "close");
-	if (r->resp.body_len > 0)
+	if (r->method == M_HEAD) {
+		/* the headers a GET would carry, without its body */
+		char len[24];
+		snprintf(len, sizeof len, "%zu", r->resp.body_len);
+		evhttp_add_header(out, "Content-Length", len);
+	} else if (r->resp.body_len > 0) {
 		evbuffer_add(body, r->resp.body, r->resp.body_len);
+	}
 	evhttp_send_reply(evreq, status, reason_phrase(status), body);
 	evbuffer_free(body);
 

@@ -233,3 +233,38 @@ def test_code_passes_the_formatter():
     from harness import ROOT
     p = subprocess.run(["make", "-s", "format-check"], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0, (p.stdout + p.stderr)[:2000]
+
+
+@test
+def test_head_then_get_on_one_connection():
+    """HEAD sends Content-Length and no body, so the next reply on the connection is intact"""
+    s = main_server()
+    out = raw_exchange(s.port, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                       b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    head, _, rest = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: 15" in head, out
+    assert rest.startswith(b"HTTP/1.1 200"), out
+    assert rest.endswith(b'{"status":"ok"}'), out
+
+
+@test
+def test_pipelined_requests_with_a_split_body():
+    """pipelined requests are answered in order, even when a body arrives in pieces"""
+    s = main_server()
+    body = json.dumps({"email": unique_email(), "password": "wrong-password-01"}).encode()
+    post = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + post + body[:10])
+    time.sleep(0.5)
+    c.sendall(body[10:])
+    got = b""
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        got += b
+    c.close()
+    assert got.count(b"HTTP/1.1 ") == 2, got
+    first, second = got.split(b"HTTP/1.1 ")[1:]
+    assert first.startswith(b"200") and second.startswith(b"401"), got

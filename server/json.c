@@ -225,7 +225,8 @@ static bool valid_datetime(const char *s)
 static bool check_text(struct req *r, const char *path, const struct field *f, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x20 && *p != 0x7f)
+		bool c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f; /* U+0080..U+009F */
+		if (*p >= 0x20 && *p != 0x7f && !c1)
 			continue;
 		if (f->type == F_STRING && (*p == '\n' || *p == '\t'))
 			continue;

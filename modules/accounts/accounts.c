@@ -57,14 +57,21 @@ static const struct stmt st_user_insert = {
 static const struct stmt st_login_throttle = {
     "accounts_login_throttle",
     "SELECT"
-    " (SELECT count(*) FROM login_failures WHERE email = $1 AND at > now() - " LOGIN_WINDOW "),"
+    " (SELECT count(*) FROM login_failures WHERE email = lower($1) AND at > now() - " LOGIN_WINDOW
+    "),"
     " (SELECT count(*) FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW "),"
     " greatest(1, ceil(extract(epoch FROM greatest("
-    "   (SELECT at FROM login_failures WHERE email = $1 AND at > now() - " LOGIN_WINDOW
+    "   (SELECT at FROM login_failures WHERE email = lower($1) AND at > now() - " LOGIN_WINDOW
     "     ORDER BY at DESC OFFSET 9 LIMIT 1),"
     "   (SELECT at FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW
     "     ORDER BY at DESC OFFSET 9 LIMIT 1)) + " LOGIN_WINDOW " - now())))::bigint",
     2};
+
+/* Failed logins for one account are counted and recorded one request at a time,
+ * so concurrent guesses cannot overshoot the limit. */
+static const struct stmt st_login_lock = {
+    "accounts_login_lock", "SELECT pg_advisory_xact_lock(hashtext('techex.login:' || lower($1)))",
+    1};
 
 static const struct stmt st_login_user = {
     "accounts_login_user",
@@ -73,10 +80,11 @@ static const struct stmt st_login_user = {
     1};
 
 static const struct stmt st_login_failed = {
-    "accounts_login_failed", "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)", 2};
+    "accounts_login_failed", "INSERT INTO login_failures (email, client_ip) VALUES (lower($1), $2)",
+    2};
 
 static const struct stmt st_login_clear = {"accounts_login_clear",
-					   "DELETE FROM login_failures WHERE email = $1", 1};
+					   "DELETE FROM login_failures WHERE email = lower($1)", 1};
 
 static const struct stmt st_session_insert = {
     "accounts_session_insert",
@@ -309,6 +317,9 @@ static enum rc accounts_login(struct req *r)
 	lower_ascii(email);
 
 	const char *pt[2] = {email, r->client_ip};
+	if ((res = db_exec(r, &st_login_lock, pt)) == NULL)
+		goto out;
+	PQclear(res);
 	if ((res = db_exec(r, &st_login_throttle, pt)) == NULL)
 		goto out;
 	long by_account = atol(PQgetvalue(res, 0, 0)), by_address = atol(PQgetvalue(res, 0, 1));

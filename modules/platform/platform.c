@@ -146,30 +146,62 @@ enum rc audit_write(struct req *r, const char *action, const char *object_type,
 	return RC_OK;
 }
 
-static void idem_scope(const struct req *r, char *out, size_t len)
+/* The request body with any "password" field removed, canonical (sorted keys),
+ * or the raw body when it is not a JSON object. Caller frees. A stored key must
+ * never keep a fast hash of a password. */
+static char *digest_body(const struct req *r, size_t *len)
 {
-	if (r->auth.org_id[0])
-		snprintf(out, len, "%s", r->auth.org_id);
-	else if (r->auth.user_id[0])
-		snprintf(out, len, "user:%s", r->auth.user_id);
-	else
-		snprintf(out, len, "anonymous");
+	json_t *obj = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+	char *text = NULL;
+	if (json_is_object(obj)) {
+		json_object_del(obj, "password");
+		text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	}
+	json_decref(obj);
+	if (text == NULL)
+		text = xstrndup(r->body, r->body_len);
+	*len = strlen(text);
+	return text;
 }
 
-/* bytea parameter text of SHA-256(method, path, body). */
+/* Keys are scoped per organization (or user); an anonymous caller's keys are
+ * scoped by the email it registers, so strangers' keys never meet. */
+static void idem_scope(const struct req *r, char *out, size_t len)
+{
+	if (r->auth.org_id[0]) {
+		snprintf(out, len, "%s", r->auth.org_id);
+	} else if (r->auth.user_id[0]) {
+		snprintf(out, len, "user:%s", r->auth.user_id);
+	} else {
+		unsigned char md[32];
+		char hex[33];
+		json_t *obj = json_loadb(r->body, r->body_len, 0, NULL);
+		const char *email = json_string_value(json_object_get(obj, "email"));
+		EVP_Digest(email ? email : "", email ? strlen(email) : 0, md, NULL, EVP_sha256(),
+			   NULL);
+		hex_encode(md, 16, hex);
+		snprintf(out, len, "anonymous:%s", hex);
+		json_decref(obj);
+	}
+}
+
+/* bytea parameter text of SHA-256(method, path, body without secrets). */
 static void request_digest(const struct req *r, char out[67])
 {
 	unsigned char md[32];
 	unsigned int n = 0;
+	size_t blen;
+	char *body = digest_body(r, &blen);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	EVP_DigestUpdate(ctx, r->method_name, strlen(r->method_name));
 	EVP_DigestUpdate(ctx, " ", 1);
 	EVP_DigestUpdate(ctx, r->path, strlen(r->path));
 	EVP_DigestUpdate(ctx, "\n", 1);
-	EVP_DigestUpdate(ctx, r->body, r->body_len);
+	EVP_DigestUpdate(ctx, body, blen);
 	EVP_DigestFinal_ex(ctx, md, &n);
 	EVP_MD_CTX_free(ctx);
+	free(body);
 	out[0] = '\\';
 	out[1] = 'x';
 	hex_encode(md, 32, out + 2);

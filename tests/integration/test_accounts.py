@@ -1,6 +1,7 @@
 """Accounts and organizations: register, login, logout, me, orgs, admin."""
 
 import hashlib
+import json
 import time
 import uuid
 
@@ -97,9 +98,36 @@ def test_register_is_idempotent_with_key():
     b = s.request("POST", "/v1/auth/register", body, headers={"Idempotency-Key": key})
     assert a.status == 201 and b.status == 201, (a, b)
     assert a.json() == b.json() and b.header("Idempotent-Replayed") == "true", (a, b)
-    other = dict(body, email=unique_email())
+    other = dict(body, display_name="别人")
     problem(s.request("POST", "/v1/auth/register", other, headers={"Idempotency-Key": key}), 422)
-    assert psql(f"SELECT count(*) FROM users WHERE email = '{other['email']}'") == [["0"]]
+    assert psql(f"SELECT display_name FROM users WHERE email = '{body['email']}'") == [["孙总"]]
+    # the stored key keeps no fast hash of the password
+    import hashlib
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    naive = hashlib.sha256(b"POST /v1/auth/register\n" + raw).hexdigest()
+    rows = psql(f"SELECT encode(request_hash, 'hex'), response FROM idempotency_keys WHERE key = '{key}'")
+    assert len(rows) == 1 and rows[0][0] != naive and PASSWORD not in rows[0][1], rows
+    # a stranger who happens to pick the same key for another email is not refused
+    stranger = dict(body, email=unique_email())
+    r = s.request("POST", "/v1/auth/register", stranger, headers={"Idempotency-Key": key})
+    assert r.status == 201 and r.json()["user"]["email"] == stranger["email"], r
+
+
+@test
+def test_concurrent_wrong_logins_cannot_overshoot_the_limit():
+    """20 wrong passwords at once for one account record at most 10 failures"""
+    import threading
+    s = main_server()
+    _, body = register(s)
+    threads = [threading.Thread(target=lambda i=i: login(s, body["email"], f"wrong-{i:010d}",
+                                                           expect=None))
+               for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = psql(f"SELECT count(*) FROM login_failures WHERE email = '{body['email']}'")
+    assert rows == [["10"]], rows
 
 
 @test

@@ -64,6 +64,7 @@ static const struct {
     {"too many items are refused", "{\"title\":\"a\",\"tags\":[\"a\",\"b\",\"c\"]}", 1, "tags"},
     {"an item too long is named by index", "{\"title\":\"a\",\"tags\":[\"abcde\"]}", 1, "tags[0]"},
     {"a control character is refused", "{\"title\":\"a\\u0007\"}", 1, "title"},
+    {"a C1 control character is refused", "{\"title\":\"a\\u009b\"}", 1, "title"},
     {"a newline is refused in a one-line field", "{\"title\":\"a\\nb\"}", 1, "title"},
     {"a blank title is refused", "{\"title\":\"   \"}", 1, "title"},
     {"null is refused where not nullable", "{\"title\":null}", 1, "title"},

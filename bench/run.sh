@@ -21,6 +21,7 @@ rounds=${BENCH_ROUNDS:-3}
 warmup=${BENCH_WARMUP:-2}
 conns=${BENCH_CONNECTIONS:-64}
 orgs=${BENCH_ORGS:-1000}
+listings=${BENCH_LISTINGS:-100000}
 bin=${TECHEX_BIN:-bin/techex}
 pgdir=var/bench-pg
 results=bench/results
@@ -212,6 +213,32 @@ export BENCH_ORG_COUNT
 bench_wrk orgs "/v1/orgs/{id}"
 unset BENCH_ORG_COUNT
 
+# listings: the demo set plus synthetic ones, searched and read by id
+if [ "$listings" -gt 0 ]; then
+	say "seeding the demo listings and $listings synthetic ones"
+	t0=$(date +%s)
+	"$bin" seed-demo --synthetic "$listings" >"$work/seed.out" 2>&1 ||
+		{ cat "$work/seed.out" >&2; die "seed-demo --synthetic failed"; }
+	seed_secs=$(($(date +%s) - t0))
+	sh scripts/pg.sh psql "$pgdir" -q -c "VACUUM ANALYZE listings" >/dev/null
+	sh scripts/pg.sh psql "$pgdir" -tA \
+		-c "SELECT id FROM listings WHERE status = 'published' ORDER BY random() LIMIT 5000" \
+		>"$work/listing-ids"
+	listing_total=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM listings")
+	BENCH_IDS_FILE="$work/listing-ids"
+	export BENCH_IDS_FILE
+	bench_wrk listing "/v1/listings/{id}"
+	unset BENCH_IDS_FILE
+	saved_conns=$conns
+	conns=1
+	bench_wrk search1 "/v1/listings?q=%E8%B5%A4%E6%B3%A5"
+	bench_wrk filtered1 "/v1/listings?domain=red_mud_building_materials&min_trl=5&sort=newest"
+	conns=16
+	bench_wrk search16 "/v1/listings?q=%E8%B5%A4%E6%B3%A5"
+	bench_wrk filtered16 "/v1/listings?domain=red_mud_building_materials&min_trl=5&sort=newest"
+	conns=$saved_conns
+fi
+
 sleep 2
 alive "the idle period after the runs"
 rss_end=$(rss_kb)
@@ -272,10 +299,18 @@ mkdir -p "$results"
 	wrk_row healthz "wrk GET /healthz (no database)"
 	wrk_row me "wrk GET /v1/me (Bearer token)"
 	wrk_row orgs "wrk GET /v1/orgs/{id} ($orgs ids, random)"
+	if [ "$listings" -gt 0 ]; then
+		wrk_row listing "wrk GET /v1/listings/{id} (5000 of $listing_total listings, random)"
+		wrk_row search1 "wrk search q=赤泥, 1 connection"
+		wrk_row search16 "wrk search q=赤泥, 16 connections"
+		wrk_row filtered1 "wrk search domain+min_trl, sort=newest, 1 connection"
+		wrk_row filtered16 "wrk search domain+min_trl, sort=newest, 16 connections"
+	fi
 	echo "| server just started | – | – | – | – | – | $(mib "$rss_start") |"
 	echo "| server idle after register + login, before the runs | – | – | – | – | – | $(mib "$rss_idle") |"
 	echo "| server idle, 2 s after the last run | – | – | – | – | – | $(mib "$rss_end") (peak $(mib "$hwm"), $threads_end threads) |"
 	echo
+	[ "$listings" -gt 0 ] && echo "Listings: $listing_total in all, loaded by \`techex seed-demo --synthetic $listings\` in ${seed_secs} s." && echo
 	echo "Server log at warn: $log_lines line(s); PostgreSQL log: $pg_errors ERROR/FATAL/PANIC line(s)."
 	if [ "${log_lines:-0}" -gt 0 ]; then
 		echo

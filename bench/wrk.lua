@@ -14,6 +14,19 @@ if org_count and org_count > 0 then
 	end
 end
 
+-- BENCH_IDS_FILE=F: request the path with {id} replaced by a random line of F
+local ids_file = os.getenv("BENCH_IDS_FILE")
+if ids_file and ids_file ~= "" then
+	local ids = {}
+	for line in io.lines(ids_file) do
+		if line ~= "" then ids[#ids + 1] = line end
+	end
+	math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003))
+	function request()
+		return wrk.format(nil, string.format("/v1/listings/%s", ids[math.random(1, #ids)]))
+	end
+end
+
 function done(summary, latency, requests)
 	local e = summary.errors
 	io.write(string.format(

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../modules/accounts/accounts.h"
+#include "../modules/listings/listings.h"
 #include "../modules/platform/platform.h"
 #include "../modules/platform/seed.h"
 #include "config.h"
@@ -83,6 +84,7 @@ static void build_router(struct router *rt)
 {
 	router_add(rt, platform_routes, platform_routes_count);
 	router_add(rt, accounts_routes, accounts_routes_count);
+	router_add(rt, listings_routes, listings_routes_count);
 }
 
 static int cmd_serve(const struct config *cfg)

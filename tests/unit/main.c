@@ -12,6 +12,7 @@ int main(void)
 	test_http();
 	test_metrics_access();
 	test_patent();
+	test_cursor();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

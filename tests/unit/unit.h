@@ -27,5 +27,6 @@ void test_credentials(void);
 void test_http(void);
 void test_metrics_access(void);
 void test_patent(void);
+void test_cursor(void);
 
 #endif

@@ -1,0 +1,878 @@
+/*
+ * listings.c - handlers for /v1/listings and the admin moderation of listings.
+ *
+ * A listing is a draft of its organization until an admin approves it; only
+ * published (and under_contract, licensed) listings are public. Anyone else
+ * asking for a listing they may not see gets 404, never its data.
+ */
+#include "listings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../server/cursor.h"
+#include "../../server/db.h"
+#include "../../server/json.h"
+#include "../platform/platform.h"
+#include "patent.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The API shape of a listing, built by the database; columns: json, version. */
+#define LISTING_JSON                                                                               \
+	"jsonb_build_object('id', l.id, 'org_id', l.org_id, 'kind', l.kind, 'title', l.title,"     \
+	" 'summary', l.summary, 'description', l.description, 'domain', l.domain,"                 \
+	" 'tags', to_jsonb(l.tags), 'trl', l.trl, 'transaction_modes', "                           \
+	"to_jsonb(l.transaction_modes),"                                                           \
+	" 'pricing', jsonb_build_object('mode', l.pricing_mode, 'asking_price_fen', "              \
+	"l.asking_price_fen,"                                                                      \
+	"   'reserve_price_fen', l.reserve_price_fen, 'min_increment_fen', l.min_increment_fen,"   \
+	"   'auction_ends_at', " TS(                                                               \
+	    "l.auction_ends_at") ", 'currency', l.currency),"                                      \
+				 " 'patent', l.patent, 'process', l.process, 'status', l.status,"  \
+				 " 'rejection_reason', l.rejection_reason,"                        \
+				 " 'submitted_at', " TS("l.submitted_at") ", 'published_at', " TS( \
+				     "l.published_at") ","                                         \
+						       " 'created_at', " TS(                       \
+							   "l.created_at") ", "                    \
+									   "'upd"                  \
+									   "ated"                  \
+									   "_at'"                  \
+									   ","                     \
+									   " " TS(                 \
+									       "l.updated_at") ")" \
+											       ":" \
+											       ":" \
+											       "t" \
+											       "e" \
+											       "x" \
+											       "t" \
+											       "," \
+											       " " \
+											       "l" \
+											       "." \
+											       "v" \
+											       "e" \
+											       "r" \
+											       "s" \
+											       "i" \
+											       "o" \
+											       "n"
+
+#define PUBLIC_STATUSES "('published', 'under_contract', 'licensed')"
+
+static const struct stmt st_insert = {
+    "listings_insert",
+    "INSERT INTO listings AS l (org_id, created_by, kind, title, summary, description, domain,"
+    " tags, trl, transaction_modes, pricing_mode, asking_price_fen, reserve_price_fen,"
+    " min_increment_fen, auction_ends_at, patent, process, patent_number)"
+    " VALUES ($1, $2, $3, $4, coalesce($5, ''), coalesce($6, ''), $7,"
+    " coalesce(ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), '{}'), $9,"
+    " ARRAY(SELECT jsonb_array_elements_text($10::jsonb)), $11, $12, $13, $14, $15,"
+    " $16::jsonb, $17::jsonb, $18)"
+    " RETURNING " LISTING_JSON,
+    18};
+
+static const struct stmt st_get = {
+    "listings_get", "SELECT " LISTING_JSON ", l.org_id, l.status FROM listings l WHERE l.id = $1",
+    1};
+
+static const struct stmt st_lock = {
+    "listings_lock",
+    "SELECT " LISTING_JSON ", l.org_id, l.status FROM listings l WHERE l.id = $1 FOR UPDATE", 1};
+
+static const struct stmt st_set_status = {
+    "listings_set_status",
+    "UPDATE listings AS l SET status = $2,"
+    " rejection_reason = CASE WHEN $2 = 'rejected' THEN $3 ELSE NULL END,"
+    " submitted_at = CASE WHEN $2 = 'pending_review' THEN now() ELSE submitted_at END,"
+    " published_at = CASE WHEN $2 = 'published' THEN now() ELSE published_at END,"
+    " updated_at = now(), version = version + 1 WHERE l.id = $1 RETURNING " LISTING_JSON,
+    3};
+
+/* Oldest first; the cursor is (submitted_at with microseconds, id). */
+static const struct stmt st_queue = {
+    "listings_moderation_queue",
+    "SELECT " LISTING_JSON ","
+    " to_char(l.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), l.id"
+    " FROM listings l WHERE l.status = 'pending_review'"
+    " AND ($1::timestamptz IS NULL OR (l.submitted_at, l.id) > ($1::timestamptz, $2::uuid))"
+    " ORDER BY l.submitted_at, l.id LIMIT $3",
+    3};
+
+static const struct stmt st_update = {
+    "listings_update",
+    "UPDATE listings AS l SET title = $2, summary = coalesce($3, ''),"
+    " description = coalesce($4, ''), domain = $5,"
+    " tags = coalesce(ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), '{}'), trl = $7,"
+    " transaction_modes = ARRAY(SELECT jsonb_array_elements_text($8::jsonb)),"
+    " pricing_mode = $9, asking_price_fen = $10, reserve_price_fen = $11,"
+    " min_increment_fen = $12, auction_ends_at = $13, patent = $14::jsonb,"
+    " process = $15::jsonb, patent_number = $16,"
+    " status = CASE WHEN status = 'published' THEN 'pending_review' ELSE status END,"
+    " submitted_at = CASE WHEN status = 'published' THEN now() ELSE submitted_at END,"
+    " updated_at = now(), version = version + 1 WHERE l.id = $1 RETURNING " LISTING_JSON,
+    16};
+
+/* Search: one statement per sort order, the filters optional ($1 q .. $7 org),
+ * keyset paging on ($8, $9). Columns: json, version, sort key, id. */
+#define SEARCH_FROM                                                                        \
+	" FROM listings l, LATERAL (SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE"      \
+	"   plainto_tsquery('simple', techex_search_tokens($1::text, true)) END AS q) s"   \
+	" WHERE l.status IN " PUBLIC_STATUSES " AND ($1::text IS NULL OR l.search @@ s.q)" \
+	" AND ($2::text IS NULL OR l.domain = $2) AND ($3::text IS NULL OR l.kind = $3)"   \
+	" AND ($4::text IS NULL OR $4 = ANY (l.transaction_modes))"                        \
+	" AND ($5::text IS NULL OR l.pricing_mode = $5)"                                   \
+	" AND ($6::int IS NULL OR l.trl >= $6) AND ($7::uuid IS NULL OR l.org_id = $7)"
+#define PUBLISHED_US \
+	"to_char(l.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+static const struct stmt st_search_newest = {
+    "listings_search_newest",
+    "SELECT " LISTING_JSON ", " PUBLISHED_US ", l.id" SEARCH_FROM
+    " AND ($8::text IS NULL OR (l.published_at, l.id) < ($8::timestamptz, $9::uuid))"
+    " ORDER BY l.published_at DESC, l.id DESC LIMIT $10",
+    10};
+
+static const struct stmt st_search_price_asc = {
+    "listings_search_price_asc",
+    "SELECT " LISTING_JSON ", coalesce(l.asking_price_fen, 9223372036854775807), l.id" SEARCH_FROM
+    " AND ($8::text IS NULL OR (coalesce(l.asking_price_fen, 9223372036854775807), l.id)"
+    "   > ($8::bigint, $9::uuid))"
+    " ORDER BY coalesce(l.asking_price_fen, 9223372036854775807), l.id LIMIT $10",
+    10};
+
+static const struct stmt st_search_price_desc = {
+    "listings_search_price_desc",
+    "SELECT " LISTING_JSON ", coalesce(l.asking_price_fen, -1), l.id" SEARCH_FROM
+    " AND ($8::text IS NULL OR (coalesce(l.asking_price_fen, -1), l.id) < ($8::bigint, $9::uuid))"
+    " ORDER BY coalesce(l.asking_price_fen, -1) DESC, l.id DESC LIMIT $10",
+    10};
+
+static const struct stmt st_search_relevance = {
+    "listings_search_relevance",
+    "SELECT " LISTING_JSON ", ts_rank(l.search, s.q)::float8, l.id" SEARCH_FROM
+    " AND ($8::text IS NULL OR (ts_rank(l.search, s.q)::float8, l.id) < ($8::float8, $9::uuid))"
+    " ORDER BY ts_rank(l.search, s.q)::float8 DESC, l.id DESC LIMIT $10",
+    10};
+
+static const char *const kinds[] = {"patent", "process", NULL};
+static const char *const domains[] = {"red_mud_building_materials",
+				      "red_mud_iron_recovery",
+				      "red_mud_modification",
+				      "red_mud_harmless_treatment",
+				      "red_mud_ecological_restoration",
+				      "titanium_gypsum",
+				      "foundry_waste",
+				      "construction_waste",
+				      "industrial_slag",
+				      "ceramic_waste",
+				      "recycled_resources",
+				      "other",
+				      NULL};
+static const char *const modes[] = {"assignment", "exclusive_license", "sole_license",
+				    "non_exclusive_license", NULL};
+static const char *const pricing_modes[] = {"fixed", "negotiable", "auction", NULL};
+static const char *const patent_types[] = {"invention", "utility_model", "design", NULL};
+static const char *const legal_statuses[] = {"pending", "granted",     "lapsed",
+					     "expired", "invalidated", NULL};
+static const char *const scales[] = {"lab", "pilot", "industrial", NULL};
+
+#define MAX_FEN 9223372036854775807LL
+
+static const struct field pricing_spec[] = {
+    {.name = "mode", .type = F_ENUM, .required = true, .enum_values = pricing_modes},
+    {.name = "asking_price_fen", .type = F_INT, .nullable = true, .min = 0, .max = MAX_FEN},
+    {.name = "reserve_price_fen", .type = F_INT, .nullable = true, .min = 0, .max = MAX_FEN},
+    {.name = "min_increment_fen", .type = F_INT, .nullable = true, .min = 1, .max = MAX_FEN},
+    {.name = "auction_ends_at", .type = F_DATETIME, .nullable = true},
+    {0},
+};
+
+static const struct field patent_spec[] = {
+    {.name = "number", .type = F_TEXT1, .required = true, .min = 1, .max = 40},
+    {.name = "type", .type = F_ENUM, .required = true, .enum_values = patent_types},
+    {.name = "legal_status", .type = F_ENUM, .enum_values = legal_statuses},
+    {.name = "filing_date", .type = F_DATE, .nullable = true},
+    {.name = "grant_date", .type = F_DATE, .nullable = true},
+    {.name = "expiry_date", .type = F_DATE, .nullable = true},
+    {.name = "ipc", .type = F_STRINGS, .max_items = 50, .min = 1, .max = 32},
+    {.name = "inventors", .type = F_STRINGS, .max_items = 50, .min = 1, .max = 100},
+    {0},
+};
+
+static const struct field process_spec[] = {
+    {.name = "scale", .type = F_ENUM, .required = true, .enum_values = scales},
+    {.name = "inputs", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 200},
+    {.name = "outputs", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 200},
+    {0},
+};
+
+static const struct field create_spec[] = {
+    {.name = "kind", .type = F_ENUM, .required = true, .enum_values = kinds},
+    {.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
+    {.name = "summary", .type = F_STRING, .max = 1000},
+    {.name = "description", .type = F_STRING, .max = 20000},
+    {.name = "domain", .type = F_ENUM, .required = true, .enum_values = domains},
+    {.name = "tags", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 50},
+    {.name = "trl", .type = F_INT, .required = true, .min = 1, .max = 9},
+    {.name = "transaction_modes",
+     .type = F_STRINGS,
+     .required = true,
+     .max_items = 4,
+     .min = 1,
+     .max = 32},
+    {.name = "pricing", .type = F_OBJECT, .required = true, .sub = pricing_spec},
+    {.name = "patent", .type = F_OBJECT, .sub = patent_spec},
+    {.name = "process", .type = F_OBJECT, .sub = process_spec},
+    {0},
+};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; s != NULL && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static const char *str_at(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* The rules across fields, after each field passed on its own. */
+static void check_listing(struct req *r, json_t *body, struct patent_number *pn)
+{
+	const char *kind = str_at(body, "kind");
+	json_t *modes_json = json_object_get(body, "transaction_modes");
+	json_t *pricing = json_object_get(body, "pricing");
+	json_t *patent = json_object_get(body, "patent"),
+	       *process = json_object_get(body, "process");
+	size_t i, j;
+	json_t *m;
+
+	if (json_array_size(modes_json) == 0)
+		problem_field(r, "transaction_modes", "must name at least one transaction mode");
+	json_array_foreach(modes_json, i, m)
+	{
+		char path[48];
+		snprintf(path, sizeof path, "transaction_modes[%zu]", i);
+		if (!in_list(modes, json_string_value(m)))
+			problem_field(r, path,
+				      "must be one of: assignment, exclusive_license, "
+				      "sole_license, non_exclusive_license");
+		for (j = 0; j < i; j++)
+			if (json_equal(m, json_array_get(modes_json, j)))
+				problem_field(r, path, "is listed twice");
+	}
+
+	const char *mode = str_at(pricing, "mode");
+	json_t *asking = json_object_get(pricing, "asking_price_fen");
+	if (mode != NULL && strcmp(mode, "fixed") == 0 && !json_is_integer(asking))
+		problem_field(r, "pricing.asking_price_fen", "is required for a fixed price");
+	if (mode != NULL && strcmp(mode, "auction") == 0) {
+		if (!json_is_integer(json_object_get(pricing, "reserve_price_fen")))
+			problem_field(r, "pricing.reserve_price_fen", "is required for an auction");
+		if (!json_is_integer(json_object_get(pricing, "min_increment_fen")))
+			problem_field(r, "pricing.min_increment_fen", "is required for an auction");
+		const char *ends = str_at(pricing, "auction_ends_at");
+		if (ends == NULL)
+			problem_field(r, "pricing.auction_ends_at", "is required for an auction");
+	} else {
+		static const char *const auction_only[] = {"reserve_price_fen", "min_increment_fen",
+							   "auction_ends_at"};
+		for (i = 0; i < ARRAY_LEN(auction_only); i++) {
+			json_t *v = json_object_get(pricing, auction_only[i]);
+			if (v != NULL && !json_is_null(v)) {
+				char path[48];
+				snprintf(path, sizeof path, "pricing.%s", auction_only[i]);
+				problem_field(r, path, "applies to auctions only");
+			}
+		}
+	}
+
+	if (kind != NULL && strcmp(kind, "patent") == 0) {
+		if (patent == NULL)
+			problem_field(r, "patent", "is required for a patent listing");
+		if (process != NULL)
+			problem_field(r, "process", "is for process listings only");
+	}
+	if (kind != NULL && strcmp(kind, "process") == 0) {
+		if (process == NULL)
+			problem_field(r, "process", "is required for a process listing");
+		if (patent != NULL)
+			problem_field(r, "patent", "is for patent listings only");
+	}
+	if (patent != NULL && str_at(patent, "number") != NULL) {
+		patent_number_parse(str_at(patent, "number"), pn);
+		if (pn->kind == PN_INVALID) {
+			problem_field(r, "patent.number", "%s", pn->error);
+		} else {
+			enum patent_type t = patent_type_from_name(str_at(patent, "type"));
+			if (t != PT_UNKNOWN && t != pn->type)
+				problem_field(r, "patent.type",
+					      "does not match the patent number (%s)",
+					      pn->type == PT_INVENTION       ? "an invention"
+					      : pn->type == PT_UTILITY_MODEL ? "a utility model"
+									     : "a design");
+		}
+		/* dates in order: filing <= grant <= expiry (ISO dates compare as text) */
+		const char *filing = str_at(patent, "filing_date"),
+			   *grant = str_at(patent, "grant_date"),
+			   *expiry = str_at(patent, "expiry_date");
+		if (filing && grant && strcmp(filing, grant) > 0)
+			problem_field(r, "patent.grant_date", "must not be before the filing date");
+		if (grant && expiry && strcmp(grant, expiry) > 0)
+			problem_field(r, "patent.expiry_date", "must not be before the grant date");
+		if (filing && expiry && strcmp(filing, expiry) > 0)
+			problem_field(r, "patent.expiry_date",
+				      "must not be before the filing date");
+	}
+}
+
+static char *dump_or_null(json_t *v)
+{
+	return v == NULL || json_is_null(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* Replies with the listing JSON at row 0 of res (columns: json, version). */
+static enum rc reply_listing(struct req *r, int status, PGresult *res)
+{
+	json_error_t err;
+	json_t *body = json_loads(PQgetvalue(res, 0, 0), 0, &err);
+	if (body == NULL)
+		return problem_set(r, 500, "internal", "could not read the listing");
+	char etag[32];
+	snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, 1));
+	reply_header(r, "ETag", etag);
+	reply_json(r, status, body);
+	return RC_OK;
+}
+
+/* The statement parameters of a validated listing body (create and PATCH). */
+struct listing_params {
+	char *tags, *modes, *patent, *process; /* owned JSON text */
+	char trl[8], asking[24], reserve[24], increment[24];
+	const char *v[16]; /* title .. patent_number, in the order of the statements */
+};
+
+static const char *fen(json_t *pricing, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(pricing, key);
+	if (!json_is_integer(v))
+		return NULL;
+	snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	return buf;
+}
+
+/* Validates b as a whole listing: each field, then the rules across fields, then
+ * an auction end in the future. Fills lp on success (free with params_free). */
+static enum rc listing_params(struct req *r, json_t *b, struct listing_params *lp)
+{
+	struct patent_number pn = {0};
+	memset(lp, 0, sizeof *lp);
+
+	/* the rules across fields need each field sound first */
+	if (validate_object(r, b, create_spec, "") == RC_OK)
+		check_listing(r, b, &pn);
+	if (problem_fields_done(r) != RC_OK)
+		return RC_ERR;
+
+	json_t *pricing = json_object_get(b, "pricing");
+	const char *ends = str_at(pricing, "auction_ends_at");
+	if (ends != NULL) {
+		/* the end of an auction must lie ahead; the database decides "now" */
+		static const struct stmt st_future = {"listings_future",
+						      "SELECT $1::timestamptz > now()", 1};
+		const char *p[1] = {ends};
+		PGresult *res = db_exec(r, &st_future, p);
+		if (res == NULL)
+			return RC_ERR;
+		bool future = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (!future) {
+			problem_field(r, "pricing.auction_ends_at", "must be in the future");
+			return problem_fields_done(r);
+		}
+	}
+
+	json_t *patent = json_object_get(b, "patent");
+	if (patent != NULL && !json_is_null(patent)) {
+		json_object_set_new(patent, "number", json_string(pn.normalized));
+		lp->patent = json_dumps(patent, JSON_COMPACT);
+	}
+	lp->process = dump_or_null(json_object_get(b, "process"));
+	lp->tags = dump_or_null(json_object_get(b, "tags"));
+	lp->modes = dump_or_null(json_object_get(b, "transaction_modes"));
+	snprintf(lp->trl, sizeof lp->trl, "%lld",
+		 (long long)json_integer_value(json_object_get(b, "trl")));
+	const char *v[16] = {
+	    str_at(b, "title"),
+	    str_at(b, "summary"),
+	    str_at(b, "description"),
+	    str_at(b, "domain"),
+	    lp->tags,
+	    lp->trl,
+	    lp->modes,
+	    str_at(pricing, "mode"),
+	    fen(pricing, "asking_price_fen", lp->asking, sizeof lp->asking),
+	    fen(pricing, "reserve_price_fen", lp->reserve, sizeof lp->reserve),
+	    fen(pricing, "min_increment_fen", lp->increment, sizeof lp->increment),
+	    ends,
+	    lp->patent,
+	    lp->process,
+	    lp->patent ? json_string_value(json_object_get(patent, "number")) : NULL,
+	    NULL,
+	};
+	memcpy(lp->v, v, sizeof v);
+	return RC_OK;
+}
+
+static void params_free(struct listing_params *lp)
+{
+	free(lp->tags);
+	free(lp->modes);
+	free(lp->patent);
+	free(lp->process);
+}
+
+/* POST /v1/listings */
+static enum rc listings_create(struct req *r)
+{
+	struct listing_params lp;
+	enum rc rc = RC_ERR;
+
+	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
+		return problem_set(r, 403, "organization-not-verified",
+				   "only members of a verified organization can create listings");
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if (listing_params(r, r->json, &lp) != RC_OK)
+		return RC_ERR;
+	const char *p[18] = {r->auth.org_id, r->auth.user_id, str_at(r->json, "kind")};
+	memcpy(p + 3, lp.v, 15 * sizeof *p);
+	PGresult *res = db_exec(r, &st_insert, p);
+	if (res == NULL)
+		goto out;
+	json_t *created = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	rc = audit_write(r, "listing.create", "listing", str_at(created, "id"), NULL,
+			 json_pack("{s:s, s:s}", "kind", str_at(r->json, "kind"), "title",
+				   str_at(r->json, "title")));
+	if (rc == RC_OK) {
+		char location[64];
+		snprintf(location, sizeof location, "/v1/listings/%s", str_at(created, "id"));
+		reply_header(r, "Location", location);
+		rc = reply_listing(r, 201, res);
+	}
+	json_decref(created);
+	PQclear(res);
+out:
+	params_free(&lp);
+	return rc;
+}
+
+/* RFC 7396 merge patch: objects merge, null removes, anything else replaces. */
+static void merge_patch(json_t *target, json_t *patch)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach(patch, key, value)
+	{
+		json_t *cur = json_object_get(target, key);
+		if (json_is_null(value))
+			json_object_del(target, key);
+		else if (json_is_object(value) && json_is_object(cur))
+			merge_patch(cur, value);
+		else
+			json_object_set(target, key, value);
+	}
+}
+
+/* The stored listing in the shape clients send (what PATCH merges into). */
+static json_t *editable(json_t *listing)
+{
+	static const char *const keep[] = {"kind",    "title",  "summary", "description",
+					   "domain",  "tags",   "trl",     "transaction_modes",
+					   "pricing", "patent", "process"};
+	json_t *out = json_object();
+	for (size_t i = 0; i < ARRAY_LEN(keep); i++) {
+		json_t *v = json_object_get(listing, keep[i]);
+		if (v != NULL && !json_is_null(v))
+			json_object_set(out, keep[i], v);
+	}
+	json_t *pricing = json_object_get(out, "pricing");
+	json_object_del(pricing, "currency");
+	const char *key;
+	json_t *value;
+	void *tmp;
+	json_object_foreach_safe(pricing, tmp, key, value)
+	{
+		if (json_is_null(value))
+			json_object_del(pricing, key);
+	}
+	return out;
+}
+
+static bool visible(const struct req *r, const char *org_id, const char *status)
+{
+	if (strcmp(status, "published") == 0 || strcmp(status, "under_contract") == 0 ||
+	    strcmp(status, "licensed") == 0)
+		return true;
+	return r->auth.platform_admin || (r->auth.org_id[0] && strcmp(r->auth.org_id, org_id) == 0);
+}
+
+/* Loads {id} (locked when lock) if the caller may see it; 404 otherwise.
+ * Columns: json, version, org_id, status. */
+static PGresult *load(struct req *r, bool lock)
+{
+	const char *id = req_param(r, "id");
+	if (!uuid_valid(id)) {
+		problem_set(r, 404, "not-found", "no listing has this id");
+		return NULL;
+	}
+	const char *p[1] = {id};
+	PGresult *res = db_exec(r, lock ? &st_lock : &st_get, p);
+	if (res == NULL)
+		return NULL;
+	if (PQntuples(res) != 1 || !visible(r, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))) {
+		PQclear(res);
+		problem_set(r, 404, "not-found", "no listing has this id");
+		return NULL;
+	}
+	return res;
+}
+
+/* GET /v1/listings/{id} */
+static enum rc listings_get(struct req *r)
+{
+	PGresult *res = load(r, false);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = reply_listing(r, 200, res);
+	PQclear(res);
+	return rc;
+}
+
+struct transition {
+	const char *action; /* audit action */
+	const char *to;
+	const char *const *from;
+	bool owner; /* the owner organization acts; else a platform admin */
+};
+
+static const char *const from_submit[] = {"draft", "rejected", NULL};
+static const char *const from_review[] = {"pending_review", NULL};
+static const char *const from_withdraw[] = {"draft", "pending_review", "published", "rejected",
+					    NULL};
+
+static const struct transition t_submit = {"listing.submit", "pending_review", from_submit, true};
+static const struct transition t_withdraw = {"listing.withdraw", "withdrawn", from_withdraw, true};
+static const struct transition t_approve = {"listing.approve", "published", from_review, false};
+static const struct transition t_reject = {"listing.reject", "rejected", from_review, false};
+
+static const struct field reason_spec[] = {
+    {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
+    {0},
+};
+static const struct field empty_spec[] = {{0}};
+
+static enum rc transition(struct req *r, const struct transition *t)
+{
+	const char *reason = NULL;
+	const struct field *spec = t == &t_reject ? reason_spec : empty_spec;
+	if (r->body_len > 0 || spec[0].name != NULL) {
+		if (body_read(r) != RC_OK)
+			return RC_ERR;
+		if (validate_object(r, r->json, spec, "") != RC_OK)
+			return problem_fields_done(r);
+		reason = str_at(r->json, "reason");
+	}
+	PGresult *res = load(r, true), *upd = NULL;
+	enum rc rc = RC_ERR;
+	if (res == NULL)
+		return RC_ERR;
+	const char *status = PQgetvalue(res, 0, 3);
+	if (t->owner && strcmp(r->auth.org_id, PQgetvalue(res, 0, 2)) != 0) {
+		problem_set(r, 403, "forbidden", "only the listing's organization can do this");
+		goto out;
+	}
+	if (!in_list(t->from, status)) {
+		problem_set(r, 409, "invalid-state", "a listing in status %s cannot move to %s",
+			    status, t->to);
+		goto out;
+	}
+	const char *id = req_param(r, "id");
+	const char *p[3] = {id, t->to, reason};
+	if ((upd = db_exec(r, &st_set_status, p)) == NULL)
+		goto out;
+	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", t->to);
+	if (reason != NULL)
+		json_object_set_new(detail, "reason", json_string(reason));
+	if (audit_write(r, t->action, "listing", id, PQgetvalue(res, 0, 2), detail) != RC_OK)
+		goto out;
+	rc = reply_listing(r, 200, upd);
+out:
+	PQclear(res);
+	PQclear(upd);
+	return rc;
+}
+
+static enum rc listings_submit(struct req *r)
+{
+	return transition(r, &t_submit);
+}
+
+static enum rc listings_withdraw(struct req *r)
+{
+	return transition(r, &t_withdraw);
+}
+
+static enum rc listings_approve(struct req *r)
+{
+	return transition(r, &t_approve);
+}
+
+static enum rc listings_reject(struct req *r)
+{
+	return transition(r, &t_reject);
+}
+
+/* PATCH /v1/listings/{id}: the owner edits with If-Match; an edit to a
+ * published listing sends it back to review. */
+static enum rc listings_patch(struct req *r)
+{
+	struct listing_params lp = {0};
+	PGresult *res = NULL, *upd = NULL;
+	json_t *merged = NULL;
+	enum rc rc = RC_ERR;
+	const char *if_match = req_header(r, "If-Match");
+
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if ((res = load(r, true)) == NULL)
+		return RC_ERR;
+	const char *status = PQgetvalue(res, 0, 3);
+	if (strcmp(r->auth.org_id, PQgetvalue(res, 0, 2)) != 0) {
+		problem_set(r, 403, "forbidden", "only the listing's organization can edit it");
+		goto out;
+	}
+	if (if_match == NULL) {
+		problem_set(r, 428, "precondition-required",
+			    "send If-Match with the listing's ETag to edit it");
+		goto out;
+	}
+	char etag[32];
+	snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, 1));
+	if (strcmp(if_match, etag) != 0 && strcmp(if_match, "*") != 0) {
+		problem_set(r, 412, "precondition-failed",
+			    "the listing changed since you read it (now %s); read it again", etag);
+		goto out;
+	}
+	static const char *const editable_states[] = {"draft", "pending_review", "published",
+						      "rejected", NULL};
+	if (!in_list(editable_states, status)) {
+		problem_set(r, 409, "invalid-state", "a listing in status %s cannot be edited",
+			    status);
+		goto out;
+	}
+	if (json_object_get(r->json, "kind") != NULL) {
+		problem_field(r, "kind", "cannot change; create a new listing instead");
+		rc = problem_fields_done(r);
+		goto out;
+	}
+	json_t *stored = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	merged = editable(stored);
+	json_decref(stored);
+	json_t *before = json_deep_copy(merged);
+	merge_patch(merged, r->json);
+	bool unchanged = json_equal(before, merged);
+	json_decref(before);
+	if (unchanged) {
+		/* nothing to change: no new version, no trip back to review */
+		rc = reply_listing(r, 200, res);
+		goto out;
+	}
+	if (listing_params(r, merged, &lp) != RC_OK)
+		goto out;
+	const char *p[16] = {req_param(r, "id")};
+	memcpy(p + 1, lp.v, 15 * sizeof *p);
+	if ((upd = db_exec(r, &st_update, p)) == NULL)
+		goto out;
+	if (audit_write(r, "listing.update", "listing", req_param(r, "id"), PQgetvalue(res, 0, 2),
+			json_pack("{s:s, s:o}", "status_before", status, "fields",
+				  json_deep_copy(r->json))) != RC_OK)
+		goto out;
+	rc = reply_listing(r, 200, upd);
+out:
+	params_free(&lp);
+	json_decref(merged);
+	PQclear(res);
+	PQclear(upd);
+	return rc;
+}
+
+static const char *const sorts[] = {"relevance", "newest", "price_asc", "price_desc", NULL};
+
+/* GET /v1/listings: public listings, searched, filtered, sorted, paged. */
+static enum rc listings_search(struct req *r)
+{
+	static const char *const known[] = {"q",
+					    "domain",
+					    "kind",
+					    "transaction_mode",
+					    "pricing_mode",
+					    "min_trl",
+					    "org_id",
+					    "sort",
+					    "limit",
+					    "cursor",
+					    NULL};
+	int limit;
+	struct cursor c;
+	char lim[16];
+
+	for (int i = 0; i < r->nquery; i++) {
+		if (!in_list(known, r->query[i].key))
+			problem_field(r, r->query[i].key, "is not a known parameter");
+		for (int j = 0; j < i; j++)
+			if (strcmp(r->query[i].key, r->query[j].key) == 0)
+				problem_field(r, r->query[i].key, "is given twice");
+	}
+	const char *q = req_query(r, "q"), *domain = req_query(r, "domain"),
+		   *kind = req_query(r, "kind"), *mode = req_query(r, "transaction_mode"),
+		   *pricing = req_query(r, "pricing_mode"), *min_trl = req_query(r, "min_trl"),
+		   *org = req_query(r, "org_id"), *sort = req_query(r, "sort");
+	if (q != NULL) {
+		json_t *js = json_string(q); /* NULL unless valid UTF-8 */
+		if (js == NULL)
+			problem_field(r, "q", "must be UTF-8 text");
+		else if (utf8_length(q) > 200)
+			problem_field(r, "q", "must be at most 200 characters");
+		json_decref(js);
+		if (*q == '\0')
+			q = NULL;
+	}
+	if (domain && !in_list(domains, domain))
+		problem_field(r, "domain", "is not a known domain");
+	if (kind && !in_list(kinds, kind))
+		problem_field(r, "kind", "must be patent or process");
+	if (mode && !in_list(modes, mode))
+		problem_field(r, "transaction_mode", "is not a known transaction mode");
+	if (pricing && !in_list(pricing_modes, pricing))
+		problem_field(r, "pricing_mode", "must be fixed, negotiable or auction");
+	if (min_trl && (strlen(min_trl) != 1 || min_trl[0] < '1' || min_trl[0] > '9'))
+		problem_field(r, "min_trl", "must be an integer from 1 to 9");
+	if (org && !uuid_valid(org))
+		problem_field(r, "org_id", "must be an organization id");
+	if (sort && !in_list(sorts, sort))
+		problem_field(r, "sort", "must be relevance, newest, price_asc or price_desc");
+	/* page_params adds its own errors to these and reports them all at once */
+	if (page_params(r, 2, &limit, &c) != RC_OK)
+		return RC_ERR;
+	if (c.nparts == 2 && !uuid_valid(c.parts[1])) {
+		problem_field(r, "cursor", "is not a cursor this list gave out");
+		return problem_fields_done(r);
+	}
+
+	const struct stmt *st = &st_search_newest;
+	if (sort == NULL || strcmp(sort, "relevance") == 0)
+		st = q != NULL ? &st_search_relevance : &st_search_newest;
+	else if (strcmp(sort, "price_asc") == 0)
+		st = &st_search_price_asc;
+	else if (strcmp(sort, "price_desc") == 0)
+		st = &st_search_price_desc;
+
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[10] = {q,
+			     domain,
+			     kind,
+			     mode,
+			     pricing,
+			     min_trl,
+			     org,
+			     c.nparts ? c.parts[0] : NULL,
+			     c.nparts ? c.parts[1] : NULL,
+			     lim};
+	PGresult *res = db_exec(r, st, p);
+	if (res == NULL) {
+		/* a cursor from another sort order does not parse as this one's key */
+		if (r->problem.status == 422 && c.nparts) {
+			problem_clear(&r->problem);
+			problem_field(r, "cursor", "belongs to another sort order");
+			return problem_fields_done(r);
+		}
+		return RC_ERR;
+	}
+	json_t *data = json_array();
+	int rows = PQntuples(res);
+	for (int i = 0; i < rows && i < limit; i++)
+		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0, NULL));
+	json_t *next = json_null();
+	if (rows > limit) {
+		struct cursor n = {.nparts = 2};
+		snprintf(n.parts[0], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 2));
+		snprintf(n.parts[1], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 3));
+		char *text = cursor_encode(&n);
+		next = json_string(text);
+		free(text);
+	}
+	PQclear(res);
+	reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
+	return RC_OK;
+}
+
+/* GET /v1/admin/moderation-queue */
+static enum rc listings_moderation_queue(struct req *r)
+{
+	int limit;
+	struct cursor c;
+	char lim[16];
+
+	if (page_params(r, 2, &limit, &c) != RC_OK)
+		return RC_ERR;
+	if (c.nparts == 2 && !uuid_valid(c.parts[1])) {
+		problem_field(r, "cursor", "is not a cursor this list gave out");
+		return problem_fields_done(r);
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1); /* one more tells whether a page follows */
+	const char *p[3] = {c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL, lim};
+	PGresult *res = db_exec(r, &st_queue, p);
+	if (res == NULL)
+		return RC_ERR;
+	json_t *data = json_array();
+	int rows = PQntuples(res);
+	for (int i = 0; i < rows && i < limit; i++)
+		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0, NULL));
+	json_t *next = json_null();
+	if (rows > limit) {
+		struct cursor n = {.nparts = 2};
+		snprintf(n.parts[0], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 2));
+		snprintf(n.parts[1], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 3));
+		char *text = cursor_encode(&n);
+		next = json_string(text);
+		free(text);
+	}
+	PQclear(res);
+	reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
+	return RC_OK;
+}
+
+const struct route listings_routes[] = {
+    {M_POST, "/v1/listings", listings_create, ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT,
+     "createListing"},
+    {M_GET, "/v1/listings", listings_search, 0, "searchListings"},
+    {M_GET, "/v1/listings/{id}", listings_get, ROUTE_OPTIONAL_AUTH, "getListing"},
+    {M_PATCH, "/v1/listings/{id}", listings_patch, ROUTE_TX | ROUTE_AUTH, "updateListing"},
+    {M_POST, "/v1/listings/{id}/submit", listings_submit, ROUTE_TX | ROUTE_AUTH, "submitListing"},
+    {M_POST, "/v1/listings/{id}/withdraw", listings_withdraw, ROUTE_TX | ROUTE_AUTH,
+     "withdrawListing"},
+    {M_GET, "/v1/admin/moderation-queue", listings_moderation_queue, ROUTE_ADMIN,
+     "getModerationQueue"},
+    {M_POST, "/v1/admin/listings/{id}/approve", listings_approve, ROUTE_TX | ROUTE_ADMIN,
+     "approveListing"},
+    {M_POST, "/v1/admin/listings/{id}/reject", listings_reject, ROUTE_TX | ROUTE_ADMIN,
+     "rejectListing"},
+};
+const size_t listings_routes_count = ARRAY_LEN(listings_routes);

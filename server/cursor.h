@@ -1,0 +1,31 @@
+/*
+ * cursor.h - opaque paging cursors and the limit parameter of list endpoints.
+ */
+#ifndef TECHEX_CURSOR_H
+#define TECHEX_CURSOR_H
+
+#include "common.h"
+
+struct req;
+
+#define CURSOR_MAX_PARTS 3
+#define CURSOR_PART_MAX 64
+
+/* The position after the last row of a page: up to three text values (a sort
+ * key and an id, say). */
+struct cursor {
+	int nparts;
+	char parts[CURSOR_MAX_PARTS][CURSOR_PART_MAX];
+};
+
+/* Encodes a cursor as base64url text. Caller frees. */
+char *cursor_encode(const struct cursor *c);
+
+/* Decodes text made by cursor_encode; RC_ERR for anything else. Pure. */
+enum rc cursor_decode(const char *text, int nparts, struct cursor *out) MUSTCHECK;
+
+/* Reads ?limit= (1..100, default 20) and ?cursor= (decoded into c, nparts
+ * parts; c->nparts is 0 without one). A bad value is a 422 naming it. */
+enum rc page_params(struct req *r, int nparts, int *limit, struct cursor *c) MUSTCHECK;
+
+#endif

@@ -6,8 +6,14 @@
 
 #include <libpq-fe.h>
 
-/* Loads the demo organizations (and, as modules grow, their listings); safe to
- * run twice. Returns the exit status. */
-int seed_demo(PGconn *conn);
+/* Largest N for `seed-demo --synthetic N`. */
+#define SEED_SYNTHETIC_MAX 1000000
+
+/* Loads the demo organizations and their published listings (tagged 演示数据)
+ * in one transaction; safe to run twice: an organization's demo listing with
+ * the same title is skipped. With synthetic > 0 it then adds that many
+ * generated published listings (tagged 合成数据) for benchmarks; these add up
+ * on every run. Prints what it did; returns the exit status. */
+int seed_demo(PGconn *conn, long synthetic);
 
 #endif

@@ -147,3 +147,37 @@ def test_search_tokens_match_chinese_bigrams_and_english_words():
     assert not matches("赤土与泥浆", "赤泥")  # the two characters must be adjacent
     assert matches("Foundry Sand regeneration 铸造用砂再生", "foundry sand")
     assert matches("高铁砂", "铁")  # a one-character query matches the character alone
+
+
+@test
+def test_seed_demo_loads_published_listings_from_the_plan():
+    """seed-demo loads about 40 published demo listings, once, findable by q=赤泥"""
+    from common import main_server
+    assert techex("seed-demo").returncode == 0
+    assert techex("seed-demo").returncode == 0
+    rows = psql("SELECT count(*), count(DISTINCT (org_id, title)), count(*) FILTER (WHERE kind = 'patent'),"
+                " count(*) FILTER (WHERE status = 'published') FROM listings WHERE '演示数据' = ANY (tags)")
+    total, distinct, patents, published = map(int, rows[0])
+    assert total >= 40 and total == distinct == published and 0 < patents < total, rows
+    s = main_server()
+    page = s.request("GET", "/v1/listings?q=%E8%B5%A4%E6%B3%A5&limit=100").json()
+    demo = [l for l in page["data"] if "演示数据" in l["tags"]]
+    assert len(demo) >= 5 and all("赤泥" in (l["title"] + l["description"] + "".join(l["tags"])) for l in demo), demo[:2]
+    assert all(l["summary"] and l["summary"].isascii() for l in demo), [l["summary"] for l in demo][:3]
+    patent = next(l for l in demo if l["kind"] == "patent")
+    full = s.request("GET", f"/v1/listings/{patent['id']}").json()
+    assert " " not in full["patent"]["number"] and "." not in full["patent"]["number"], full["patent"]
+
+
+@test
+def test_seed_demo_synthetic_listings():
+    """seed-demo --synthetic N adds N published listings for benchmarks; a bad N exits 2"""
+    before = int(psql("SELECT count(*) FROM listings WHERE '合成数据' = ANY (tags)")[0][0])
+    p = techex("seed-demo", "--synthetic", "300")
+    assert p.returncode == 0, p.stderr
+    after = int(psql("SELECT count(*) FROM listings WHERE '合成数据' = ANY (tags) AND status = 'published'")[0][0])
+    assert after - before == 300, (before, after)
+    for bad in ("0", "x", "1000001", "5y"):
+        q = techex("seed-demo", "--synthetic", bad)
+        assert q.returncode == 2 and "--synthetic" in q.stderr, (bad, q)
+    assert techex("seed-demo", "--synthetic").returncode == 2

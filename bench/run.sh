@@ -171,7 +171,9 @@ run_wrk() {
 	path=$2
 	shift 2
 	out="$work/wrk.out"
-	wrk -t2 -c"$conns" -d"${d}s" --latency -s bench/wrk.lua "$@" "$base$path" >"$out" 2>&1 ||
+	threads=2
+	[ "$conns" -ge 2 ] || threads=1
+	wrk -t"$threads" -c"$conns" -d"${d}s" --latency -s bench/wrk.lua "$@" "$base$path" >"$out" 2>&1 ||
 		{ cat "$out" >&2; alive "wrk $path"; die "wrk failed"; }
 	awk '/^BENCH / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }

@@ -57,6 +57,8 @@ enum rc db_ensure(struct db *db)
 	return RC_OK;
 }
 
+static PGresult *checked(struct req *r, PGresult *res);
+
 static bool is_prepared(const struct db *db, const struct stmt *st)
 {
 	for (size_t i = 0; i < db->nprepared; i++)
@@ -129,9 +131,25 @@ PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *param
 		db->prepared[db->nprepared++] = st;
 	}
 	res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+	return checked(r, res);
+}
+
+PGresult *db_exec_planned(struct req *r, const struct stmt *st, const char *const *params)
+{
+	if (r->db->conn == NULL) {
+		set_db_problem(r, NULL);
+		return NULL;
+	}
+	return checked(
+	    r, PQexecParams(r->db->conn, st->sql, st->nparams, NULL, params, NULL, NULL, 0));
+}
+
+/* Passes a statement's result on, or turns its error into the request's problem. */
+static PGresult *checked(struct req *r, PGresult *res)
+{
 	ExecStatusType s = PQresultStatus(res);
 	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
-		db->succeeded++;
+		r->db->succeeded++;
 		return res;
 	}
 	set_db_problem(r, res);

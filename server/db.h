@@ -40,6 +40,12 @@ enum rc db_ensure(struct db *db) MUSTCHECK;
  * a retryable failure leaves problem.sqlstate 40001/40P01 and status 0. */
 PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params) MUSTCHECK;
 
+/* As db_exec, but planned for this call's values instead of prepared once: for
+ * statements with optional filters ("$2 IS NULL OR ...") that a generic plan
+ * cannot serve with an index. */
+PGresult *db_exec_planned(struct req *r, const struct stmt *st,
+			  const char *const *params) MUSTCHECK;
+
 /* Transaction control for the request's connection. */
 enum rc db_begin(struct req *r) MUSTCHECK;
 enum rc db_commit(struct req *r) MUSTCHECK;

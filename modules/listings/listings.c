@@ -795,7 +795,7 @@ static enum rc listings_search(struct req *r)
 			     c.nparts ? c.parts[0] : NULL,
 			     c.nparts ? c.parts[1] : NULL,
 			     lim};
-	PGresult *res = db_exec(r, st, p);
+	PGresult *res = db_exec_planned(r, st, p);
 	if (res == NULL) {
 		/* a cursor from another sort order does not parse as this one's key */
 		if (r->problem.status == 422 && c.nparts) {

@@ -3,6 +3,7 @@
  */
 #include "db.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,4 +213,20 @@ const char *db_value(const PGresult *res, int row, int col)
 	if (PQgetisnull(res, row, col))
 		return NULL;
 	return PQgetvalue(res, row, col);
+}
+
+bool db_run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
+{
+	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType s = PQresultStatus(res);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		fprintf(stderr, "techex: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return false;
+	}
+	if (out != NULL)
+		*out = res;
+	else
+		PQclear(res);
+	return true;
 }

@@ -60,6 +60,11 @@ void db_close(struct db *db);
 /* Counter of reconnections, for /metrics. */
 extern _Atomic unsigned long db_reconnects;
 
+/* For command-line work on a plain connection: runs one parameterized statement;
+ * on failure prints the server's message to stderr and returns false. The result
+ * goes to *out (caller frees with PQclear) when out is not NULL. */
+bool db_run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out);
+
 /* Helpers for reading results: value or NULL for SQL NULL. Borrowed from res. */
 const char *db_value(const PGresult *res, int row, int col);
 

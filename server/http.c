@@ -21,6 +21,8 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
@@ -77,6 +79,7 @@ struct conn {
 	bool kick_read;               /* the kick also feeds held request bytes to evhttp */
 	unsigned long long body_left; /* declared body bytes still to pass */
 	bool body_unframed;           /* chunked: passed through until the reply */
+	bool nodelay;                 /* TCP_NODELAY set on the socket */
 };
 
 size_t http_header_block_len(const char *buf, size_t len)
@@ -233,6 +236,15 @@ static enum bufferevent_filter_result conn_output(struct evbuffer *src, struct e
 	char chunk[16384];
 	(void)limit;
 	(void)mode;
+
+	if (!c->nodelay) {
+		/* a reply goes out in several writes; Nagle would hold the last one back
+		 * until the client's delayed ACK (40 ms) */
+		int one = 1;
+		evutil_socket_t fd = bufferevent_getfd(c->bev);
+		if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0)
+			c->nodelay = true;
+	}
 
 	size_t queued = evbuffer_get_length(dst);
 	if (queued < c->copied) { /* the socket took copied - queued bytes */

@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../../server/db.h"
 #include "../../server/json.h"
 #include "accounts.h"
 #include "credentials.h"
@@ -37,22 +38,6 @@ static char *read_password(const char *prompt)
 	char *out = xstrdup(buf);
 	OPENSSL_cleanse(buf, sizeof buf);
 	return out;
-}
-
-static bool run(PGconn *conn, const char *sql, int n, const char *const *p, PGresult **out)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
-	ExecStatusType s = PQresultStatus(res);
-	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-		fprintf(stderr, "techex: %s", PQresultErrorMessage(res));
-		PQclear(res);
-		return false;
-	}
-	if (out != NULL)
-		*out = res;
-	else
-		PQclear(res);
-	return true;
 }
 
 static bool email_ok(const char *email)
@@ -91,7 +76,7 @@ int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *na
 		fprintf(stderr, "techex: could not hash the password\n");
 		goto out;
 	}
-	if (!run(conn, "BEGIN", 0, NULL, NULL))
+	if (!db_run(conn, "BEGIN", 0, NULL, NULL))
 		goto out;
 	const char *p[3] = {email, hash, name ? name : "Platform admin"};
 	res = PQexecParams(
@@ -101,22 +86,22 @@ int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *na
 	    3, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "techex: %s", PQresultErrorMessage(res));
-		run(conn, "ROLLBACK", 0, NULL, NULL);
+		db_run(conn, "ROLLBACK", 0, NULL, NULL);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
 		fprintf(stderr, "techex: an account with the email %s already exists\n", email);
-		run(conn, "ROLLBACK", 0, NULL, NULL);
+		db_run(conn, "ROLLBACK", 0, NULL, NULL);
 		goto out;
 	}
 	const char *pa[2] = {PQgetvalue(res, 0, 0), email};
-	if (!run(conn,
-		 "INSERT INTO audit_log (action, object_type, object_id, detail)"
-		 " VALUES ('admin.create', 'user', $1, jsonb_build_object('email', $2::text, "
-		 "'via', 'command line'))",
-		 2, pa, NULL) ||
-	    !run(conn, "COMMIT", 0, NULL, NULL)) {
-		run(conn, "ROLLBACK", 0, NULL, NULL);
+	if (!db_run(conn,
+		    "INSERT INTO audit_log (action, object_type, object_id, detail)"
+		    " VALUES ('admin.create', 'user', $1, jsonb_build_object('email', $2::text, "
+		    "'via', 'command line'))",
+		    2, pa, NULL) ||
+	    !db_run(conn, "COMMIT", 0, NULL, NULL)) {
+		db_run(conn, "ROLLBACK", 0, NULL, NULL);
 		goto out;
 	}
 	printf("created platform admin %s (id %s)\n", email, PQgetvalue(res, 0, 0));
@@ -138,7 +123,7 @@ enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, cons
 	const char *pe[1] = {email};
 
 	/* already seeded: reuse it */
-	if (!run(conn, "SELECT org_id FROM users WHERE email = $1", 1, pe, &res))
+	if (!db_run(conn, "SELECT org_id FROM users WHERE email = $1", 1, pe, &res))
 		return RC_ERR;
 	if (PQntuples(res) == 1) {
 		snprintf(org_id, 37, "%s", PQgetvalue(res, 0, 0));
@@ -149,24 +134,24 @@ enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, cons
 	if (password_hash(password, hash) != RC_OK)
 		return RC_ERR;
 	const char *po[4] = {name, kind, parent_id, status};
-	if (!run(conn,
-		 "INSERT INTO organizations (name, kind, parent_id, status) VALUES ($1, $2, $3, "
-		 "$4) RETURNING id",
-		 4, po, &res))
+	if (!db_run(conn,
+		    "INSERT INTO organizations (name, kind, parent_id, status) VALUES ($1, $2, $3, "
+		    "$4) RETURNING id",
+		    4, po, &res))
 		return RC_ERR;
 	snprintf(org_id, 37, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	const char *pu[4] = {email, hash, display_name, org_id};
-	bool ok = run(conn,
-		      "INSERT INTO users (email, password_hash, display_name, org_id, org_role)"
-		      " VALUES ($1, $2, $3, $4, 'owner')",
-		      4, pu, NULL);
+	bool ok = db_run(conn,
+			 "INSERT INTO users (email, password_hash, display_name, org_id, org_role)"
+			 " VALUES ($1, $2, $3, $4, 'owner')",
+			 4, pu, NULL);
 	const char *pa[3] = {org_id, name, org_id};
-	ok = ok && run(conn,
-		       "INSERT INTO audit_log (org_id, action, object_type, object_id, detail)"
-		       " VALUES ($1, 'organization.seed', 'organization', $3, "
-		       "jsonb_build_object('name', $2::text))",
-		       3, pa, NULL);
+	ok = ok && db_run(conn,
+			  "INSERT INTO audit_log (org_id, action, object_type, object_id, detail)"
+			  " VALUES ($1, 'organization.seed', 'organization', $3, "
+			  "jsonb_build_object('name', $2::text))",
+			  3, pa, NULL);
 	OPENSSL_cleanse(hash, sizeof hash);
 	return ok ? RC_OK : RC_ERR;
 }

@@ -461,9 +461,10 @@ static enum rc listings_create(struct req *r)
 			 json_pack("{s:s, s:s}", "kind", str_at(r->json, "kind"), "title",
 				   str_at(r->json, "title")));
 	if (rc == RC_OK) {
-		char location[64];
-		snprintf(location, sizeof location, "/v1/listings/%s", str_at(created, "id"));
-		reply_header(r, "Location", location);
+		char location[128];
+		if (snprintf(location, sizeof location, "%s/%s", r->path, str_at(created, "id")) <
+		    (int)sizeof location)
+			reply_header(r, "Location", location);
 		rc = reply_listing(r, 201, res);
 	}
 	json_decref(created);
@@ -713,6 +714,27 @@ out:
 	return rc;
 }
 
+/* Replies {data, next_cursor} from up to limit + 1 rows (columns: listing json,
+ * version, sort key, id); the extra row only tells that another page follows. */
+static void reply_page(struct req *r, PGresult *res, int limit)
+{
+	json_t *data = json_array();
+	int rows = PQntuples(res);
+	for (int i = 0; i < rows && i < limit; i++)
+		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0, NULL));
+	json_t *next = json_null();
+	if (rows > limit) {
+		struct cursor n = {.nparts = 2};
+		snprintf(n.parts[0], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 2));
+		snprintf(n.parts[1], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 3));
+		char *text = cursor_encode(&n);
+		next = json_string(text);
+		free(text);
+	}
+	PQclear(res);
+	reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
+}
+
 static const char *const sorts[] = {"relevance", "newest", "price_asc", "price_desc", NULL};
 
 /* GET /v1/listings: public listings, searched, filtered, sorted, paged. */
@@ -805,21 +827,7 @@ static enum rc listings_search(struct req *r)
 		}
 		return RC_ERR;
 	}
-	json_t *data = json_array();
-	int rows = PQntuples(res);
-	for (int i = 0; i < rows && i < limit; i++)
-		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0, NULL));
-	json_t *next = json_null();
-	if (rows > limit) {
-		struct cursor n = {.nparts = 2};
-		snprintf(n.parts[0], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 2));
-		snprintf(n.parts[1], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 3));
-		char *text = cursor_encode(&n);
-		next = json_string(text);
-		free(text);
-	}
-	PQclear(res);
-	reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
+	reply_page(r, res, limit);
 	return RC_OK;
 }
 
@@ -841,21 +849,7 @@ static enum rc listings_moderation_queue(struct req *r)
 	PGresult *res = db_exec(r, &st_queue, p);
 	if (res == NULL)
 		return RC_ERR;
-	json_t *data = json_array();
-	int rows = PQntuples(res);
-	for (int i = 0; i < rows && i < limit; i++)
-		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0, NULL));
-	json_t *next = json_null();
-	if (rows > limit) {
-		struct cursor n = {.nparts = 2};
-		snprintf(n.parts[0], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 2));
-		snprintf(n.parts[1], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 3));
-		char *text = cursor_encode(&n);
-		next = json_string(text);
-		free(text);
-	}
-	PQclear(res);
-	reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
+	reply_page(r, res, limit);
 	return RC_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../../server/common.h"
+#include "../../server/db.h"
 #include "../accounts/accounts.h"
 #include "../listings/patent.h"
 
@@ -732,23 +733,6 @@ static const struct demo_listing demo_listings[] = {
      .inventors = "刘博|崔明"},
 };
 
-/* Runs a statement; on failure prints the server's message and returns false. */
-static bool exec(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType s = PQresultStatus(res);
-	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-		fprintf(stderr, "techex: seed-demo: %s", PQresultErrorMessage(res));
-		PQclear(res);
-		return false;
-	}
-	if (out != NULL)
-		*out = res;
-	else
-		PQclear(res);
-	return true;
-}
-
 static void rollback(PGconn *conn)
 {
 	PQclear(PQexec(conn, "ROLLBACK"));
@@ -879,7 +863,7 @@ static int insert_demo_listing(PGconn *conn, const struct demo_listing *l, const
 	    l->outputs,
 	};
 	PGresult *res;
-	if (!exec(conn, sql, 24, p, &res)) {
+	if (!db_run(conn, sql, 24, p, &res)) {
 		fprintf(stderr, "techex: seed-demo: listing %s failed\n", l->title);
 		return -1;
 	}
@@ -1194,7 +1178,7 @@ static int seed_synthetic(PGconn *conn, long n, char ids[][37])
 		if ((conns[nconns] = connect_like(conn)) == NULL)
 			break;
 	for (int k = 0; k < nconns; k++)
-		if (!exec(conns[k], "BEGIN", 0, NULL, NULL))
+		if (!db_run(conns[k], "BEGIN", 0, NULL, NULL))
 			failed = true;
 	while (!failed && sent < n) {
 		bool busy[SYNTH_CONNS] = {false};
@@ -1232,14 +1216,14 @@ static int seed_synthetic(PGconn *conn, long n, char ids[][37])
 			printf("synthetic listings: %ld of %ld\n", done, n);
 	}
 	const char *pa[1] = {total};
-	failed = failed || !exec(conn,
-				 "INSERT INTO audit_log (action, object_type, detail)"
-				 " VALUES ('listing.seed_synthetic', 'listing',"
-				 " jsonb_build_object('count', $1::bigint, 'tag', '合成数据'))",
-				 1, pa, NULL);
+	failed = failed || !db_run(conn,
+				   "INSERT INTO audit_log (action, object_type, detail)"
+				   " VALUES ('listing.seed_synthetic', 'listing',"
+				   " jsonb_build_object('count', $1::bigint, 'tag', '合成数据'))",
+				   1, pa, NULL);
 	/* the helpers first: if one of them cannot commit, nothing has */
 	for (int k = nconns - 1; k >= 0 && !failed; k--)
-		failed = !exec(conns[k], "COMMIT", 0, NULL, NULL);
+		failed = !db_run(conns[k], "COMMIT", 0, NULL, NULL);
 	if (failed) {
 		for (int k = 0; k < nconns; k++)
 			rollback(conns[k]);
@@ -1267,9 +1251,9 @@ int seed_demo(PGconn *conn, long synthetic)
 		return 2;
 	}
 	/* one transaction; the lock makes a concurrent second run wait, then skip */
-	if (!exec(conn, "BEGIN", 0, NULL, NULL) ||
-	    !exec(conn, "SELECT pg_advisory_xact_lock(hashtext('techex seed-demo'))", 0, NULL,
-		  NULL)) {
+	if (!db_run(conn, "BEGIN", 0, NULL, NULL) ||
+	    !db_run(conn, "SELECT pg_advisory_xact_lock(hashtext('techex seed-demo'))", 0, NULL,
+		    NULL)) {
 		rollback(conn);
 		return 1;
 	}
@@ -1305,7 +1289,7 @@ int seed_demo(PGconn *conn, long synthetic)
 		inserted += rc;
 		patents += rc && l->app_prefix != NULL;
 	}
-	if (!exec(conn, "COMMIT", 0, NULL, NULL)) {
+	if (!db_run(conn, "COMMIT", 0, NULL, NULL)) {
 		rollback(conn);
 		return 1;
 	}

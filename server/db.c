@@ -21,6 +21,14 @@ PGconn *db_connect(const char *conninfo)
 	return PQconnectdbParams(keys, values, 1);
 }
 
+/* Server notices ("text-search query doesn't contain lexemes", say) go to the
+ * JSON log at debug level instead of raw lines on stderr. */
+static void log_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 static void forget_prepared(struct db *db)
 {
 	db->nprepared = 0;
@@ -51,6 +59,7 @@ enum rc db_ensure(struct db *db)
 		db->conn = NULL;
 		return RC_ERR;
 	}
+	PQsetNoticeProcessor(db->conn, log_notice, NULL);
 	if (db->ever_connected)
 		db_reconnects++;
 	db->ever_connected = true;

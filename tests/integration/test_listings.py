@@ -390,3 +390,14 @@ def test_search_reports_all_bad_parameters_at_once():
     """filter errors and paging errors come back together in one 422"""
     p = problem(main_server().request("GET", "/v1/listings?domain=gold&limit=0&cursor=%21"), 422)
     assert {"domain", "limit", "cursor"} <= {e["field"] for e in p["errors"]}, p
+
+
+@test
+def test_search_with_only_punctuation_finds_nothing_quietly():
+    """a query with no searchable word finds nothing, and the server log stays JSON"""
+    import json as _json
+    s = main_server()
+    r = s.request("GET", "/v1/listings?q=%21%21%3F")
+    assert r.status == 200 and r.json() == {"data": [], "next_cursor": None}, r
+    for line in s.read_log().splitlines():
+        _json.loads(line)  # every line is a JSON object

@@ -60,6 +60,9 @@ enum rc db_ensure(struct db *db)
 		return RC_ERR;
 	}
 	PQsetNoticeProcessor(db->conn, log_notice, NULL);
+	/* Short requests side by side: no parallel plans. Searches also rely on an
+	 * appended union being read in order (its tiers stop early). */
+	PQclear(PQexec(db->conn, "SET max_parallel_workers_per_gather = 0"));
 	if (db->ever_connected)
 		db_reconnects++;
 	db->ever_connected = true;

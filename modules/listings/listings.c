@@ -150,12 +150,32 @@ static const struct stmt st_search_price_desc = {
     " ORDER BY coalesce(l.asking_price_fen, -1) DESC, l.id DESC LIMIT $10",
     10};
 
+/* Relevance: tier 0 (title or tags match) before tier 1 (a match elsewhere), each
+ * newest first. The tiers are appended in order under one LIMIT, so tier 1 is not
+ * even read while tier 0 fills the page, and a common term never ranks every
+ * match. $1 is never NULL here. Cursor: ($8 tier, $9 published_at, $10 id). */
+#define RELEVANCE_Q "plainto_tsquery('simple', techex_search_tokens($1::text, true))"
+#define RELEVANCE_FILTERS                                                                \
+	" WHERE l.status IN " PUBLIC_STATUSES " AND l.search @@ " RELEVANCE_Q            \
+	" AND ($2::text IS NULL OR l.domain = $2) AND ($3::text IS NULL OR l.kind = $3)" \
+	" AND ($4::text IS NULL OR $4 = ANY (l.transaction_modes))"                      \
+	" AND ($5::text IS NULL OR l.pricing_mode = $5)"                                 \
+	" AND ($6::int IS NULL OR l.trl >= $6) AND ($7::uuid IS NULL OR l.org_id = $7)"
+#define RELEVANCE_TIER(tier, head, keyset)                                    \
+	"(SELECT " LISTING_JSON ", '" #tier "'::text, " PUBLISHED_US ", l.id" \
+	" FROM listings l" RELEVANCE_FILTERS " AND " head " AND " keyset      \
+	" ORDER BY l.published_at DESC, l.id DESC LIMIT $11)"
+
 static const struct stmt st_search_relevance = {
     "listings_search_relevance",
-    "SELECT " LISTING_JSON ", ts_rank(l.search, s.q)::float8, l.id" SEARCH_FROM
-    " AND ($8::text IS NULL OR (ts_rank(l.search, s.q)::float8, l.id) < ($8::float8, $9::uuid))"
-    " ORDER BY ts_rank(l.search, s.q)::float8 DESC, l.id DESC LIMIT $10",
-    10};
+    RELEVANCE_TIER(
+	0, "l.search_head @@ " RELEVANCE_Q,
+	"($8::int IS NULL OR ($8::int = 0 AND (l.published_at, l.id) < ($9::timestamptz, "
+	"$10::uuid)))") " UNION ALL " RELEVANCE_TIER(1, "NOT l.search_head @@ " RELEVANCE_Q,
+						     "($8::int IS NULL OR $8::int = 0 OR "
+						     "(l.published_at, l.id) < ($9::timestamptz, "
+						     "$10::uuid))") " LIMIT $11",
+    11};
 
 static const char *const kinds[] = {"patent", "process", NULL};
 static const char *const domains[] = {"red_mud_building_materials",
@@ -715,8 +735,9 @@ out:
 }
 
 /* Replies {data, next_cursor} from up to limit + 1 rows (columns: listing json,
- * version, sort key, id); the extra row only tells that another page follows. */
-static void reply_page(struct req *r, PGresult *res, int limit)
+ * version, then the nparts cursor columns); the extra row only tells that another
+ * page follows. */
+static void reply_page(struct req *r, PGresult *res, int limit, int nparts)
 {
 	json_t *data = json_array();
 	int rows = PQntuples(res);
@@ -724,9 +745,10 @@ static void reply_page(struct req *r, PGresult *res, int limit)
 		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0, NULL));
 	json_t *next = json_null();
 	if (rows > limit) {
-		struct cursor n = {.nparts = 2};
-		snprintf(n.parts[0], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 2));
-		snprintf(n.parts[1], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, 3));
+		struct cursor n = {.nparts = nparts};
+		for (int k = 0; k < nparts; k++)
+			snprintf(n.parts[k], CURSOR_PART_MAX, "%s",
+				 PQgetvalue(res, limit - 1, 2 + k));
 		char *text = cursor_encode(&n);
 		next = json_string(text);
 		free(text);
@@ -790,14 +812,6 @@ static enum rc listings_search(struct req *r)
 		problem_field(r, "org_id", "must be an organization id");
 	if (sort && !in_list(sorts, sort))
 		problem_field(r, "sort", "must be relevance, newest, price_asc or price_desc");
-	/* page_params adds its own errors to these and reports them all at once */
-	if (page_params(r, 2, &limit, &c) != RC_OK)
-		return RC_ERR;
-	if (c.nparts == 2 && !uuid_valid(c.parts[1])) {
-		problem_field(r, "cursor", "is not a cursor this list gave out");
-		return problem_fields_done(r);
-	}
-
 	const struct stmt *st = &st_search_newest;
 	if (sort == NULL || strcmp(sort, "relevance") == 0)
 		st = q != NULL ? &st_search_relevance : &st_search_newest;
@@ -805,18 +819,25 @@ static enum rc listings_search(struct req *r)
 		st = &st_search_price_asc;
 	else if (strcmp(sort, "price_desc") == 0)
 		st = &st_search_price_desc;
+	bool tiered = st == &st_search_relevance; /* its cursor carries the tier too */
+	int nparts = tiered ? 3 : 2;
+
+	/* page_params adds its own errors to these and reports them all at once */
+	if (page_params(r, nparts, &limit, &c) != RC_OK)
+		return RC_ERR;
+	if (c.nparts &&
+	    (!uuid_valid(c.parts[nparts - 1]) ||
+	     (tiered && strcmp(c.parts[0], "0") != 0 && strcmp(c.parts[0], "1") != 0))) {
+		problem_field(r, "cursor", "is not a cursor this list gave out");
+		return problem_fields_done(r);
+	}
 
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *p[10] = {q,
-			     domain,
-			     kind,
-			     mode,
-			     pricing,
-			     min_trl,
-			     org,
-			     c.nparts ? c.parts[0] : NULL,
-			     c.nparts ? c.parts[1] : NULL,
-			     lim};
+	const char *p[11] = {q, domain, kind, mode, pricing, min_trl, org};
+	int at = 7;
+	for (int k = 0; k < nparts; k++)
+		p[at++] = c.nparts ? c.parts[k] : NULL;
+	p[at] = lim;
 	PGresult *res = db_exec_planned(r, st, p);
 	if (res == NULL) {
 		/* a cursor from another sort order does not parse as this one's key */
@@ -827,7 +848,7 @@ static enum rc listings_search(struct req *r)
 		}
 		return RC_ERR;
 	}
-	reply_page(r, res, limit);
+	reply_page(r, res, limit, nparts);
 	return RC_OK;
 }
 
@@ -849,7 +870,7 @@ static enum rc listings_moderation_queue(struct req *r)
 	PGresult *res = db_exec(r, &st_queue, p);
 	if (res == NULL)
 		return RC_ERR;
-	reply_page(r, res, limit);
+	reply_page(r, res, limit, 2);
 	return RC_OK;
 }
 

@@ -401,3 +401,26 @@ def test_search_with_only_punctuation_finds_nothing_quietly():
     assert r.status == 200 and r.json() == {"data": [], "next_cursor": None}, r
     for line in s.read_log().splitlines():
         _json.loads(line)  # every line is a JSON object
+
+
+@test
+def test_relevance_puts_title_and_tag_matches_first():
+    """sort=relevance: listings matching in title or tags come first, then those matching elsewhere, newest first"""
+    from urllib.parse import quote
+    tok, _, org, _ = university(name="相关性测试研究所")
+    word = "磁选" + uuid.uuid4().hex[:4]
+    in_title = publish(tok, dict(PROCESS, title=f"赤泥{word}提铁工艺", tags=["提铁"]))
+    in_desc = publish(tok, dict(PROCESS, title="赤泥提铁新工艺", description=f"采用{word}技术。"))
+    in_tags = publish(tok, dict(PROCESS, title="高铁砂回收", tags=[word]))
+    in_desc2 = publish(tok, dict(PROCESS, title="钢渣提铁", summary=f"{word} separation"))
+    got = [l["id"] for l in search(f"q={quote(word)}&org_id={org['id']}")["data"]]
+    assert got == [in_tags, in_title, in_desc2, in_desc], got
+    # and paging through the tiers one listing at a time gives the same order
+    seen, cursor = [], None
+    while True:
+        page = search(f"q={quote(word)}&org_id={org['id']}&limit=1" + (f"&cursor={cursor}" if cursor else ""))
+        seen += [l["id"] for l in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == got, (seen, got)

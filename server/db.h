@@ -11,6 +11,9 @@
 
 struct req;
 
+/* SQL text formatting a timestamptz column as RFC 3339 UTC ("2026-03-01T00:00:00Z"). */
+#define SQL_RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 /* A prepared statement, declared next to the module that uses it. */
 struct stmt {
 	const char *name;

@@ -127,8 +127,6 @@ unsigned long long http_declared_length(const char *block, size_t len)
 	return n;
 }
 
-#define declared_length http_declared_length
-
 static void conn_inject(struct conn *c, struct evbuffer *src, struct evbuffer *dst)
 {
 	evbuffer_drain(src, evbuffer_get_length(src));
@@ -194,7 +192,7 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 		conn_inject(c, src, dst);
 		return BEV_OK;
 	}
-	if (declared_length(p, block) > HTTP_MAX_BODY) {
+	if (http_declared_length(p, block) > HTTP_MAX_BODY) {
 		/* refuse before reading a byte of it, as a problem, not evhttp's page */
 		c->inject = srv.path_413;
 		conn_inject(c, src, dst);
@@ -203,7 +201,7 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 	event_del(c->deadline);
 	size_t vlen;
 	c->body_unframed = header_in_block(p, block, "transfer-encoding:", &vlen) != NULL;
-	c->body_left = declared_length(p, block);
+	c->body_left = http_declared_length(p, block);
 	evbuffer_remove_buffer(src, dst, block);
 	c->state = CS_BODY;
 	(void)pass_body(c, src, dst);

@@ -12,26 +12,16 @@ extern enum log_level log_threshold;
 
 void log_write(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
-#define log_debug(...)                                     \
-	do {                                               \
-		if (log_threshold <= LOG_DEBUG)            \
-			log_write(LOG_DEBUG, __VA_ARGS__); \
+/* The level is checked before the arguments are formatted. */
+#define log_at(level, ...)                               \
+	do {                                             \
+		if (log_threshold <= (level))            \
+			log_write((level), __VA_ARGS__); \
 	} while (0)
-#define log_info(...)                                     \
-	do {                                              \
-		if (log_threshold <= LOG_INFO)            \
-			log_write(LOG_INFO, __VA_ARGS__); \
-	} while (0)
-#define log_warn(...)                                     \
-	do {                                              \
-		if (log_threshold <= LOG_WARN)            \
-			log_write(LOG_WARN, __VA_ARGS__); \
-	} while (0)
-#define log_error(...)                                     \
-	do {                                               \
-		if (log_threshold <= LOG_ERROR)            \
-			log_write(LOG_ERROR, __VA_ARGS__); \
-	} while (0)
+#define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_at(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_at(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_at(LOG_ERROR, __VA_ARGS__)
 
 struct access_entry {
 	const char *request_id;

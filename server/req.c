@@ -82,6 +82,18 @@ void reply_header(struct req *r, const char *name, const char *value)
 	r->resp.nheaders++;
 }
 
+void etag_format(const char *version, char *out, size_t len)
+{
+	snprintf(out, len, "\"%s\"", version);
+}
+
+void reply_etag(struct req *r, const char *version)
+{
+	char etag[32];
+	etag_format(version, etag, sizeof etag);
+	reply_header(r, "ETag", etag);
+}
+
 void reply_problem(struct req *r)
 {
 	json_t *body = problem_to_json(&r->problem, NULL);

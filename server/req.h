@@ -98,6 +98,10 @@ void reply_raw(struct req *r, int status, const char *content_type, const char *
 void reply_empty(struct req *r, int status);
 /* Adds a response header; both strings are copied. */
 void reply_header(struct req *r, const char *name, const char *value);
+/* The ETag of an object at a version ("\"7\""), into out (at least 32 bytes). */
+void etag_format(const char *version, char *out, size_t len);
+/* Adds the ETag header for an object at version. */
+void reply_etag(struct req *r, const char *version);
 /* Writes r->problem as application/problem+json. */
 void reply_problem(struct req *r);
 /* Forgets any response built so far (before a transaction is re-run). */

@@ -15,7 +15,7 @@
 #include "../platform/platform.h"
 #include "credentials.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TS(col) SQL_RFC3339(col)
 #define ORG_COLS                                                                    \
 	"o.id, o.name, o.kind, o.status, o.parent_id, " TS("o.created_at") ", " TS( \
 	    "o.updated_at") ", o.version, o.suspended_reason"
@@ -140,13 +140,6 @@ static json_t *org_json(const PGresult *res, int row, bool full)
 			json_object_set_new(o, "suspended_reason", str_or_null(res, row, 8));
 	}
 	return o;
-}
-
-static void set_etag(struct req *r, const char *version)
-{
-	char etag[32];
-	snprintf(etag, sizeof etag, "\"%s\"", version);
-	reply_header(r, "ETag", etag);
 }
 
 /* A user from USER_COLS at column 0. */
@@ -455,7 +448,7 @@ static enum rc accounts_get_org(struct req *r)
 		PQclear(res);
 		return problem_set(r, 404, "not-found", "no organization has this id");
 	}
-	set_etag(r, PQgetvalue(res, 0, 7));
+	reply_etag(r, PQgetvalue(res, 0, 7));
 	reply_json(r, 200, org_json(res, 0, false));
 	PQclear(res);
 	return RC_OK;
@@ -493,7 +486,7 @@ static enum rc set_org_status(struct req *r, const char *status, const struct fi
 	}
 	if (strcmp(PQgetvalue(res, 0, 3), status) == 0) {
 		/* already there: nothing changes, nothing to audit */
-		set_etag(r, PQgetvalue(res, 0, 7));
+		reply_etag(r, PQgetvalue(res, 0, 7));
 		reply_json(r, 200, org_json(res, 0, true));
 		rc = RC_OK;
 		goto out;
@@ -514,7 +507,7 @@ static enum rc set_org_status(struct req *r, const char *status, const struct fi
 		r, strcmp(status, "verified") == 0 ? "organization.verify" : "organization.suspend",
 		"organization", id, id, detail) != RC_OK)
 		goto out;
-	set_etag(r, PQgetvalue(upd, 0, 7));
+	reply_etag(r, PQgetvalue(upd, 0, 7));
 	reply_json(r, 200, org_json(upd, 0, true));
 	rc = RC_OK;
 out:

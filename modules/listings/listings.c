@@ -17,7 +17,7 @@
 #include "../platform/platform.h"
 #include "patent.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TS(col) SQL_RFC3339(col)
 
 /* The API shape of a listing, built by the database; columns: json, version. */
 #define LISTING_JSON                                                                               \
@@ -364,9 +364,7 @@ static enum rc reply_listing(struct req *r, int status, PGresult *res)
 	json_t *body = json_loads(PQgetvalue(res, 0, 0), 0, &err);
 	if (body == NULL)
 		return problem_set(r, 500, "internal", "could not read the listing");
-	char etag[32];
-	snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, 1));
-	reply_header(r, "ETag", etag);
+	reply_etag(r, PQgetvalue(res, 0, 1));
 	reply_json(r, status, body);
 	return RC_OK;
 }
@@ -685,7 +683,7 @@ static enum rc listings_patch(struct req *r)
 		goto out;
 	}
 	char etag[32];
-	snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, 1));
+	etag_format(PQgetvalue(res, 0, 1), etag, sizeof etag);
 	if (strcmp(if_match, etag) != 0 && strcmp(if_match, "*") != 0) {
 		problem_set(r, 412, "precondition-failed",
 			    "the listing changed since you read it (now %s); read it again", etag);

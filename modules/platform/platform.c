@@ -149,15 +149,15 @@ enum rc audit_write(struct req *r, const char *action, const char *object_type,
 /* The request body with any "password" field removed, canonical (sorted keys),
  * or the raw body when it is not a JSON object. Caller frees. A stored key must
  * never keep a fast hash of a password. */
-static char *digest_body(const struct req *r, size_t *len)
+static char *digest_body(const struct req *r, const json_t *obj, size_t *len)
 {
-	json_t *obj = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
 	char *text = NULL;
 	if (json_is_object(obj)) {
-		json_object_del(obj, "password");
-		text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+		json_t *copy = json_copy((json_t *)obj);
+		json_object_del(copy, "password");
+		text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(copy);
 	}
-	json_decref(obj);
 	if (text == NULL)
 		text = xstrndup(r->body, r->body_len);
 	*len = strlen(text);
@@ -166,7 +166,7 @@ static char *digest_body(const struct req *r, size_t *len)
 
 /* Keys are scoped per organization (or user); an anonymous caller's keys are
  * scoped by the email it registers, so strangers' keys never meet. */
-static void idem_scope(const struct req *r, char *out, size_t len)
+static void idem_scope(const struct req *r, const json_t *obj, char *out, size_t len)
 {
 	if (r->auth.org_id[0]) {
 		snprintf(out, len, "%s", r->auth.org_id);
@@ -175,23 +175,21 @@ static void idem_scope(const struct req *r, char *out, size_t len)
 	} else {
 		unsigned char md[32];
 		char hex[33];
-		json_t *obj = json_loadb(r->body, r->body_len, 0, NULL);
 		const char *email = json_string_value(json_object_get(obj, "email"));
 		EVP_Digest(email ? email : "", email ? strlen(email) : 0, md, NULL, EVP_sha256(),
 			   NULL);
 		hex_encode(md, 16, hex);
 		snprintf(out, len, "anonymous:%s", hex);
-		json_decref(obj);
 	}
 }
 
 /* bytea parameter text of SHA-256(method, path, body without secrets). */
-static void request_digest(const struct req *r, char out[67])
+static void request_digest(const struct req *r, const json_t *obj, char out[67])
 {
 	unsigned char md[32];
 	unsigned int n = 0;
 	size_t blen;
-	char *body = digest_body(r, &blen);
+	char *body = digest_body(r, obj, &blen);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	EVP_DigestUpdate(ctx, r->method_name, strlen(r->method_name));
@@ -219,8 +217,11 @@ enum rc idempotency_begin(struct req *r)
 	if (len == 0 || len > 255)
 		return problem_set(r, 400, "bad-idempotency-key",
 				   "Idempotency-Key must be 1 to 255 visible ASCII characters");
-	idem_scope(r, scope, sizeof scope);
-	request_digest(r, digest);
+	/* parsed once here for both; the handler reads the body on its own terms */
+	json_t *obj = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+	idem_scope(r, obj, scope, sizeof scope);
+	request_digest(r, obj, digest);
+	json_decref(obj);
 
 	const char *p[3] = {scope, key, digest};
 	PGresult *res = db_exec(r, &st_idem_claim, p);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "req.h"
 
 #define SEP '\x1f'
@@ -97,4 +99,27 @@ enum rc page_params(struct req *r, int nparts, int *limit, struct cursor *c)
 	if (cur != NULL && cursor_decode(cur, nparts, c) != RC_OK)
 		problem_field(r, "cursor", "is not a cursor this list gave out");
 	return problem_fields_done(r);
+}
+
+/* Replies {data, next_cursor} from up to limit + 1 rows (columns: listing json,
+ * version, then the nparts cursor columns); the extra row only tells that another
+ * page follows. */
+void reply_page(struct req *r, PGresult *res, int limit, int nparts)
+{
+	json_t *data = json_array();
+	int rows = PQntuples(res);
+	for (int i = 0; i < rows && i < limit; i++)
+		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0, NULL));
+	json_t *next = json_null();
+	if (rows > limit) {
+		struct cursor n = {.nparts = nparts};
+		for (int k = 0; k < nparts; k++)
+			snprintf(n.parts[k], CURSOR_PART_MAX, "%s",
+				 PQgetvalue(res, limit - 1, 2 + k));
+		char *text = cursor_encode(&n);
+		next = json_string(text);
+		free(text);
+	}
+	PQclear(res);
+	reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
 }

@@ -7,6 +7,7 @@
 #include "common.h"
 
 struct req;
+struct pg_result;
 
 #define CURSOR_MAX_PARTS 3
 #define CURSOR_PART_MAX 64
@@ -27,5 +28,10 @@ enum rc cursor_decode(const char *text, int nparts, struct cursor *out) MUSTCHEC
 /* Reads ?limit= (1..100, default 20) and ?cursor= (decoded into c, nparts
  * parts; c->nparts is 0 without one). A bad value is a 422 naming it. */
 enum rc page_params(struct req *r, int nparts, int *limit, struct cursor *c) MUSTCHECK;
+
+/* Replies {data, next_cursor} from up to limit + 1 rows of res (columns: the
+ * object's JSON text, its version, then the nparts cursor columns); the extra row
+ * only tells that another page follows. Clears res. */
+void reply_page(struct req *r, struct pg_result *res, int limit, int nparts);
 
 #endif

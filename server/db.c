@@ -92,11 +92,16 @@ static void set_db_problem(struct req *r, PGresult *res)
 		snprintf(r->problem.detail, sizeof r->problem.detail,
 			 "the transaction conflicted with another; retry");
 		break;
-	case 409:
+	case 409: {
+		/* our own triggers (signed contracts, the ledger) say why in words */
+		const char *why = state && strcmp(state, "23001") == 0
+				      ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				      : NULL;
 		r->problem.slug = "conflict";
-		snprintf(r->problem.detail, sizeof r->problem.detail,
-			 "the request conflicts with an existing record");
+		snprintf(r->problem.detail, sizeof r->problem.detail, "%s",
+			 why ? why : "the request conflicts with an existing record");
 		break;
+	}
 	case 422:
 		r->problem.slug = "validation";
 		snprintf(r->problem.detail, sizeof r->problem.detail,

@@ -102,6 +102,46 @@ static bool content_type_is_json(const char *ct)
 	       strncasecmp(ct, "charset=\"utf-8\"", 15) == 0;
 }
 
+/* Records every number in v at or beyond 2^63 in magnitude as a field error. */
+static void find_huge_numbers(struct req *r, const json_t *v, const char *path)
+{
+	char sub[256];
+	double d = json_is_real(v) ? json_real_value(v) : 0;
+	if (d >= 9223372036854775808.0 || d <= -9223372036854775808.0) {
+		problem_field(r, *path ? path : "(body)",
+			      "is out of range: integers here fit in 64 bits");
+	} else if (json_is_object(v)) {
+		const char *key;
+		const json_t *item;
+		json_object_foreach((json_t *)v, key, item)
+		{
+			snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
+			find_huge_numbers(r, item, sub);
+		}
+	} else if (json_is_array(v)) {
+		size_t i;
+		const json_t *item;
+		json_array_foreach(v, i, item)
+		{
+			snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+			find_huge_numbers(r, item, sub);
+		}
+	}
+}
+
+/* Valid JSON with an integer beyond 64 bits is a range error on a field (422),
+ * not a malformed body: name the fields. RC_OK when there were such fields. */
+static enum rc huge_integers(struct req *r)
+{
+	json_t *all = json_loadb(r->body, r->body_len,
+				 JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, NULL);
+	if (all == NULL)
+		return RC_ERR;
+	find_huge_numbers(r, all, "");
+	json_decref(all);
+	return problem_fields_done(r) == RC_ERR ? RC_OK : RC_ERR;
+}
+
 enum rc body_read(struct req *r)
 {
 	json_error_t jerr;
@@ -121,6 +161,9 @@ enum rc body_read(struct req *r)
 		return problem_set(r, 400, "malformed-body", "the JSON nests deeper than %d levels",
 				   JSON_MAX_DEPTH);
 	r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (r->json == NULL && json_error_code(&jerr) == json_error_numeric_overflow &&
+	    huge_integers(r) == RC_OK)
+		return RC_ERR; /* 422 naming the fields */
 	if (r->json == NULL)
 		return problem_set(r, 400, "malformed-body",
 				   "the body is not valid JSON: %s (line %d, column %d)", jerr.text,
@@ -146,6 +189,7 @@ static const char *type_name(enum field_type t)
 	case F_BOOL: return "a boolean";
 	case F_OBJECT: return "an object";
 	case F_STRINGS: return "an array of strings";
+	case F_OBJECTS: return "an array of objects";
 	default: return "a string";
 	}
 }
@@ -304,6 +348,29 @@ static void validate_value(struct req *r, const char *path, const struct field *
 			struct field each = *f;
 			each.type = F_TEXT1;
 			(void)check_text(r, ipath, &each, json_string_value(item));
+		}
+		return;
+	}
+	case F_OBJECTS: {
+		if (!json_is_array(v)) {
+			problem_field(r, path, "must be an array of objects");
+			return;
+		}
+		if (f->max_items > 0 && json_array_size(v) > (size_t)f->max_items) {
+			problem_field(r, path, "must have at most %d items", f->max_items);
+			return;
+		}
+		size_t i;
+		const json_t *item;
+		char ipath[256];
+		json_array_foreach(v, i, item)
+		{
+			if (snprintf(ipath, sizeof ipath, "%s[%zu]", path, i) >= (int)sizeof ipath)
+				ipath[sizeof ipath - 1] = '\0';
+			if (!json_is_object(item))
+				problem_field(r, ipath, "must be an object");
+			else if (validate_object(r, item, f->sub, ipath) != RC_OK)
+				continue; /* the nested errors are recorded */
 		}
 		return;
 	}

@@ -35,6 +35,7 @@ enum field_type {
 	F_DATETIME, /* RFC 3339 */
 	F_OBJECT,   /* nested object validated by sub */
 	F_STRINGS,  /* array of strings: max items in max_items, each min..max chars */
+	F_OBJECTS,  /* array of objects, each validated by sub: at most max_items */
 };
 
 struct field {

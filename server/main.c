@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../modules/accounts/accounts.h"
+#include "../modules/bids/bids.h"
+#include "../modules/contracts/contracts.h"
 #include "../modules/listings/listings.h"
 #include "../modules/platform/platform.h"
 #include "../modules/platform/seed.h"
@@ -87,6 +89,8 @@ static void build_router(struct router *rt)
 	router_add(rt, platform_routes, platform_routes_count);
 	router_add(rt, accounts_routes, accounts_routes_count);
 	router_add(rt, listings_routes, listings_routes_count);
+	router_add(rt, bids_routes, bids_routes_count);
+	router_add(rt, contracts_routes, contracts_routes_count);
 }
 
 static int cmd_serve(const struct config *cfg)

@@ -52,6 +52,7 @@ static const struct {
 	int status;
 } sqlstate_map[] = {
     {"23505", 409}, /* unique_violation */
+    {"23001", 409}, /* restrict_violation: a signed contract or the ledger refuses a change */
     {"23503", 422}, /* foreign_key_violation */
     {"23514", 422}, /* check_violation */
     {"23502", 422}, /* not_null_violation */

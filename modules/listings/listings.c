@@ -14,51 +14,32 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../bids/bids.h"
 #include "../platform/platform.h"
 #include "patent.h"
 
 #define TS(col) SQL_RFC3339(col)
 
 /* The API shape of a listing, built by the database; columns: json, version. */
-#define LISTING_JSON                                                                               \
-	"jsonb_build_object('id', l.id, 'org_id', l.org_id, 'kind', l.kind, 'title', l.title,"     \
-	" 'summary', l.summary, 'description', l.description, 'domain', l.domain,"                 \
-	" 'tags', to_jsonb(l.tags), 'trl', l.trl, 'transaction_modes', "                           \
-	"to_jsonb(l.transaction_modes),"                                                           \
-	" 'pricing', jsonb_build_object('mode', l.pricing_mode, 'asking_price_fen', "              \
-	"l.asking_price_fen,"                                                                      \
-	"   'reserve_price_fen', l.reserve_price_fen, 'min_increment_fen', l.min_increment_fen,"   \
-	"   'auction_ends_at', " TS(                                                               \
-	    "l.auction_ends_at") ", 'currency', l.currency),"                                      \
-				 " 'patent', l.patent, 'process', l.process, 'status', l.status,"  \
-				 " 'rejection_reason', l.rejection_reason,"                        \
-				 " 'submitted_at', " TS("l.submitted_at") ", 'published_at', " TS( \
-				     "l.published_at") ","                                         \
-						       " 'created_at', " TS(                       \
-							   "l.created_at") ", "                    \
-									   "'upd"                  \
-									   "ated"                  \
-									   "_at'"                  \
-									   ","                     \
-									   " " TS(                 \
-									       "l.updated_at") ")" \
-											       ":" \
-											       ":" \
-											       "t" \
-											       "e" \
-											       "x" \
-											       "t" \
-											       "," \
-											       " " \
-											       "l" \
-											       "." \
-											       "v" \
-											       "e" \
-											       "r" \
-											       "s" \
-											       "i" \
-											       "o" \
-											       "n"
+// clang-format off
+#define LISTING_JSON                                                                        \
+	"jsonb_build_object('id', l.id, 'org_id', l.org_id, 'kind', l.kind, 'title', l.title," \
+	" 'summary', l.summary, 'description', l.description, 'domain', l.domain,"             \
+	" 'tags', to_jsonb(l.tags), 'trl', l.trl,"                                             \
+	" 'transaction_modes', to_jsonb(l.transaction_modes),"                                 \
+	" 'pricing', jsonb_build_object('mode', l.pricing_mode,"                               \
+	"   'asking_price_fen', l.asking_price_fen, 'reserve_price_fen', l.reserve_price_fen," \
+	"   'min_increment_fen', l.min_increment_fen,"                                         \
+	"   'auction_ends_at', " TS("l.auction_ends_at") ", 'currency', l.currency,"           \
+	"   'highest_bid_fen', CASE WHEN l.pricing_mode = 'auction' THEN (SELECT"             \
+	"     max(x.amount_fen) FROM bids x WHERE x.listing_id = l.id"                         \
+	"     AND x.status IN ('open', 'countered', 'accepted')) END),"                        \
+	" 'patent', l.patent, 'process', l.process, 'status', l.status,"                       \
+	" 'rejection_reason', l.rejection_reason,"                                             \
+	" 'submitted_at', " TS("l.submitted_at") ", 'published_at', " TS("l.published_at") "," \
+	" 'created_at', " TS("l.created_at") ", 'updated_at', " TS("l.updated_at") ")::text,"  \
+	" l.version"
+// clang-format on
 
 #define PUBLIC_STATUSES "('published', 'under_contract', 'licensed')"
 
@@ -89,6 +70,13 @@ static const struct stmt st_set_status = {
     " submitted_at = CASE WHEN $2 = 'pending_review' THEN now() ELSE submitted_at END,"
     " published_at = CASE WHEN $2 = 'published' THEN now() ELSE published_at END,"
     " updated_at = now(), version = version + 1 WHERE l.id = $1 RETURNING " LISTING_JSON,
+    3};
+
+/* Status only: published_at keeps the date the listing was first published. */
+static const struct stmt st_move = {
+    "listings_move",
+    "UPDATE listings SET status = $3, updated_at = now(), version = version + 1"
+    " WHERE id = $1 AND status = $2 RETURNING org_id",
     3};
 
 /* Oldest first; the cursor is (submitted_at with microseconds, id). */
@@ -523,6 +511,7 @@ static json_t *editable(json_t *listing)
 	}
 	json_t *pricing = json_object_get(out, "pricing");
 	json_object_del(pricing, "currency");
+	json_object_del(pricing, "highest_bid_fen"); /* read-only: the auction's state */
 	const char *key;
 	json_t *value;
 	void *tmp;
@@ -631,10 +620,27 @@ static enum rc transition(struct req *r, const struct transition *t)
 		json_object_set_new(detail, "reason", json_string(reason));
 	if (audit_write(r, t->action, "listing", id, PQgetvalue(res, 0, 2), detail) != RC_OK)
 		goto out;
+	if (t == &t_withdraw && bids_close_live(r, id, NULL, "the listing was withdrawn") != RC_OK)
+		goto out;
 	rc = reply_listing(r, 200, upd);
 out:
 	PQclear(res);
 	PQclear(upd);
+	return rc;
+}
+
+enum rc listing_move(struct req *r, const char *id, const char *from, const char *to,
+		     const char *action, const char *why)
+{
+	const char *p[3] = {id, from, to};
+	PGresult *res = db_exec(r, &st_move, p);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = RC_OK;
+	if (PQntuples(res) == 1)
+		rc = audit_write(r, action, "listing", id, PQgetvalue(res, 0, 0),
+				 json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "why", why));
+	PQclear(res);
 	return rc;
 }
 
@@ -730,29 +736,6 @@ out:
 	PQclear(res);
 	PQclear(upd);
 	return rc;
-}
-
-/* Replies {data, next_cursor} from up to limit + 1 rows (columns: listing json,
- * version, then the nparts cursor columns); the extra row only tells that another
- * page follows. */
-static void reply_page(struct req *r, PGresult *res, int limit, int nparts)
-{
-	json_t *data = json_array();
-	int rows = PQntuples(res);
-	for (int i = 0; i < rows && i < limit; i++)
-		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0, NULL));
-	json_t *next = json_null();
-	if (rows > limit) {
-		struct cursor n = {.nparts = nparts};
-		for (int k = 0; k < nparts; k++)
-			snprintf(n.parts[k], CURSOR_PART_MAX, "%s",
-				 PQgetvalue(res, limit - 1, 2 + k));
-		char *text = cursor_encode(&n);
-		next = json_string(text);
-		free(text);
-	}
-	PQclear(res);
-	reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
 }
 
 static const char *const sorts[] = {"relevance", "newest", "price_asc", "price_desc", NULL};

@@ -9,4 +9,10 @@
 extern const struct route listings_routes[];
 extern const size_t listings_routes_count;
 
+/* Moves listing id from status `from` to `to` in the request's transaction
+ * (a deal begins, is signed or falls through) and audits it as action with why
+ * in the detail. A listing no longer in `from` is left as it is. */
+enum rc listing_move(struct req *r, const char *id, const char *from, const char *to,
+		     const char *action, const char *why) MUSTCHECK;
+
 #endif

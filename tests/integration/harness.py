@@ -38,12 +38,15 @@ def free_port():
     return port
 
 
-def psql(sql, db="techex"):
-    """Runs SQL as the superuser and returns the rows as lists of strings."""
+def psql(sql, db="techex", check=True):
+    """Runs SQL as the superuser and returns the rows as lists of strings; with
+    check=False a failure returns the error text instead of raising."""
     out = subprocess.run(
         ["sh", os.path.join(ROOT, "scripts/pg.sh"), "psql", PGDIR, "-d", db, "-tA", "-F", "\t", "-v",
          "ON_ERROR_STOP=1", "-c", sql],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True, check=check)
+    if not check:
+        return out.stdout + out.stderr if out.returncode != 0 else ""
     return [line.split("\t") for line in out.stdout.splitlines() if line]
 
 
@@ -245,7 +248,7 @@ def run_all(selected=None):
     t0 = time.time()
     for fn in TESTS:
         name = fn.__name__
-        if selected and selected not in name:
+        if selected and selected not in name and selected != fn.__module__:
             continue
         doc = (fn.__doc__ or name).strip().splitlines()[0]
         start = time.time()

@@ -129,13 +129,15 @@ def test_body_reader_refusals_are_400():
         ("33 levels deep", b'{"a":' * 33 + b"1" + b"}" * 33, "application/json", "deeper"),
         ("5000 levels deep", b"[" * 5000 + b"]" * 5000, "application/json", "deeper"),
         ("array at the top", b"[1,2]", "application/json", "object"),
-        ("integer beyond 64 bits", b'{"n": 123456789012345678901234567890}', "application/json", "JSON"),
     ]
     for name, body, ct, word in cases:
         headers = {"Content-Type": ct} if ct else {}
         r = s.request("POST", "/v1/auth/register", raw=body, headers=headers, content_type=None)
         p = problem(r, 400)
         assert word.lower() in p["detail"].lower(), (name, p)
+    # valid JSON with an integer beyond 64 bits is a range error on that field
+    huge = good_bytes[:-1] + b',"n": 123456789012345678901234567890}'
+    problem(s.request("POST", "/v1/auth/register", raw=huge), 422, "n")
     # nothing was created by any of them
     problem(login(s, email, expect=401), 401)
 

@@ -55,7 +55,8 @@ def test_create_patent_draft_normalizes_the_number():
     assert listing["patent"]["number"] == "ZL2017106018623", listing["patent"]
     assert listing["pricing"] == {"mode": "negotiable", "asking_price_fen": 50000000,
                                   "reserve_price_fen": None, "min_increment_fen": None,
-                                  "auction_ends_at": None, "currency": "CNY"}, listing["pricing"]
+                                  "auction_ends_at": None, "currency": "CNY",
+                                  "highest_bid_fen": None}, listing["pricing"]
     assert listing["process"] is None
     rows = psql(f"SELECT action FROM audit_log WHERE object_id = '{listing['id']}'")
     assert rows == [["listing.create"]], rows

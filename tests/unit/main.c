@@ -13,6 +13,7 @@ int main(void)
 	test_metrics_access();
 	test_patent();
 	test_cursor();
+	test_contracts();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

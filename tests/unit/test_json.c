@@ -36,6 +36,7 @@ static const struct field spec[] = {
     {.name = "tags", .type = F_STRINGS, .max_items = 2, .max = 4},
     {.name = "org", .type = F_OBJECT, .sub = inner},
     {.name = "text", .type = F_STRING, .max = 100},
+    {.name = "orgs", .type = F_OBJECTS, .sub = inner, .max_items = 2},
     {0},
 };
 
@@ -51,6 +52,16 @@ static const struct {
      "\"line\\nnext\\tcol\"}",
      0, NULL},
     {"a missing required field is named", "{}", 1, "title"},
+    {"an array of objects checks each one by path",
+     "{\"title\":\"a\",\"orgs\":[{\"kind\":\"university\"},{\"kind\":\"bank\"}]}", 1,
+     "orgs[1].kind"},
+    {"an array of objects refuses a non-object item", "{\"title\":\"a\",\"orgs\":[1]}", 1,
+     "orgs[0]"},
+    {"an array of objects is bounded",
+     "{\"title\":\"a\",\"orgs\":[{\"kind\":\"university\"},{\"kind\":\"university\"},"
+     "{\"kind\":\"university\"}]}",
+     1, "orgs"},
+    {"an array of objects must be an array", "{\"title\":\"a\",\"orgs\":{}}", 1, "orgs"},
     {"length counts characters, not bytes", "{\"title\":\"赤泥赤泥赤\"}", 0, NULL},
     {"six Chinese characters exceed five", "{\"title\":\"赤泥赤泥赤泥\"}", 1, "title"},
     {"every bad field is reported at once",
@@ -128,6 +139,23 @@ void test_json(void)
 	r.body = (char *)"[1]";
 	r.body_len = 3;
 	CHECK("a top-level array is a 400", body_read(&r) != RC_OK && r.problem.status == 400);
+	json_decref(r.json);
+	r.json = NULL;
+	problem_clear(&r.problem);
+	r.body = (char *)"{\"a\":{\"b\":[1, 99999999999999999999]}, \"c\": -9223372036854775809}";
+	r.body_len = strlen(r.body);
+	CHECK("integers beyond 64 bits are a 422 naming each field",
+	      body_read(&r) != RC_OK && r.problem.status == 422 &&
+		  json_array_size(r.problem.errors) == 2 &&
+		  strcmp(json_string_value(
+			     json_object_get(json_array_get(r.problem.errors, 0), "field")),
+			 "a.b[1]") == 0);
+	json_decref(r.json);
+	r.json = NULL;
+	problem_clear(&r.problem);
+	r.body = (char *)"{\"a\": 9223372036854775807}";
+	r.body_len = strlen(r.body);
+	CHECK("INT64_MAX itself reads", body_read(&r) == RC_OK);
 	json_decref(r.json);
 	problem_clear(&r.problem);
 }

@@ -28,5 +28,6 @@ void test_http(void);
 void test_metrics_access(void);
 void test_patent(void);
 void test_cursor(void);
+void test_contracts(void);
 
 #endif

@@ -1,0 +1,19 @@
+/*
+ * bids.h - offers on listings, the negotiation on each, auctions, express
+ * licences, and the accept that drafts a contract.
+ */
+#ifndef TECHEX_BIDS_H
+#define TECHEX_BIDS_H
+
+#include "../../server/router.h"
+
+extern const struct route bids_routes[];
+extern const size_t bids_routes_count;
+
+/* Closes every live (open or countered) bid on listing_id but except_bid (may be
+ * NULL) in the request's transaction, recording why in each bid's history and
+ * the audit log; bids already past their expiry become expired instead. */
+enum rc bids_close_live(struct req *r, const char *listing_id, const char *except_bid,
+			const char *why) MUSTCHECK;
+
+#endif

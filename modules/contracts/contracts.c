@@ -1,0 +1,1041 @@
+/*
+ * contracts.c - handlers for /v1/contracts.
+ *
+ * An accepted bid drafts a contract. While it is a draft either party edits its
+ * terms and revenue-share plan (If-Match); every edit recomputes the digest,
+ * the SHA-256 of the canonical JSON of terms and plan. A signature names the
+ * digest it signs; from the first signature the database refuses any change to
+ * terms, plan or parties (contracts_guard in migrations/0005). Both signatures
+ * make it active. Only the two parties and platform admins ever see it.
+ */
+#include "contracts.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../server/cursor.h"
+#include "../../server/db.h"
+#include "../../server/json.h"
+#include "../listings/listings.h"
+#include "../platform/platform.h"
+#include "share.h"
+
+#define TS(col) SQL_RFC3339(col)
+#define US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+// clang-format off
+#define TERMS_OBJ                                                                          \
+	"jsonb_build_object('upfront_fee_fen', c.upfront_fee_fen, 'royalty_bp', c.royalty_bp," \
+	" 'minimum_annual_royalty_fen', c.minimum_annual_royalty_fen,"                         \
+	" 'term_start', c.term_start, 'term_end', c.term_end, 'territory', c.territory,"      \
+	" 'field_of_use', c.field_of_use)"
+
+/* The API shape of a contract (jsonb). */
+#define CONTRACT_OBJ                                                                       \
+	"jsonb_build_object('id', c.id, 'listing_id', c.listing_id, 'bid_id', c.bid_id,"      \
+	" 'licensor_org_id', c.licensor_org_id, 'licensee_org_id', c.licensee_org_id,"        \
+	" 'transaction_mode', c.transaction_mode, 'status', c.status, 'currency', c.currency,"\
+	" 'terms', " TERMS_OBJ ", 'revenue_share', c.revenue_share,"                          \
+	" 'signatures', coalesce((SELECT jsonb_agg(jsonb_build_object('org_id', s.org_id,"     \
+	"     'user_id', s.user_id, 'party', s.party, 'signed_at', " TS("s.signed_at") ","     \
+	"     'digest', s.digest) ORDER BY s.signed_at, s.party)"                              \
+	"   FROM contract_signatures s WHERE s.contract_id = c.id), '[]'::jsonb),"             \
+	" 'digest', c.digest, 'activated_at', " TS("c.activated_at") ","                      \
+	" 'terminated_at', " TS("c.terminated_at") ","                                        \
+	" 'termination_reason', c.termination_reason,"                                        \
+	" 'created_at', " TS("c.created_at") ", 'updated_at', " TS("c.updated_at") ")"
+
+/* Columns: json, version, licensor, licensee, status, transaction_mode, listing_id. */
+#define CONTRACT_COLS                                                                      \
+	CONTRACT_OBJ "::text, c.version, c.licensor_org_id, c.licensee_org_id, c.status,"     \
+	" c.transaction_mode, c.listing_id"
+enum { COL_JSON, COL_VERSION, COL_LICENSOR, COL_LICENSEE, COL_STATUS, COL_MODE, COL_LISTING };
+
+/* The terms columns from a jsonb parameter t (the validated terms object). */
+#define TERMS_FROM_T                                                                       \
+	"(x.t->>'upfront_fee_fen')::bigint, (x.t->>'royalty_bp')::integer,"                    \
+	" (x.t->>'minimum_annual_royalty_fen')::bigint, (x.t->>'term_start')::date,"           \
+	" (x.t->>'term_end')::date, x.t->>'territory', x.t->>'field_of_use'"
+// clang-format on
+
+#define SHANGHAI_TODAY "(now() AT TIME ZONE 'Asia/Shanghai')::date"
+
+/* What a draft needs from its bid: columns royalty_bp, territory, field_of_use,
+ * term_start (today in China), term_end (from term_months), licensor kind and
+ * name, the listing's inventors (JSON array). */
+static const struct stmt st_draft_info = {
+    "contracts_draft_info",
+    "SELECT b.royalty_bp, b.territory, b.field_of_use, to_char(" SHANGHAI_TODAY ", 'YYYY-MM-DD'),"
+    " to_char((" SHANGHAI_TODAY " + make_interval(months => b.term_months))::date - 1,"
+    " 'YYYY-MM-DD'), o.kind, o.name, coalesce(l.patent -> 'inventors', '[]'::jsonb)::text"
+    " FROM bids b JOIN listings l ON l.id = b.listing_id"
+    " JOIN organizations o ON o.id = b.owner_org_id WHERE b.id = $1",
+    1};
+
+static const struct stmt st_insert = {
+    "contracts_insert",
+    "INSERT INTO contracts AS c (listing_id, bid_id, licensor_org_id, licensee_org_id,"
+    " transaction_mode, upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen, term_start,"
+    " term_end, territory, field_of_use, revenue_share, digest)"
+    " SELECT b.listing_id, b.id, b.owner_org_id, b.bidder_org_id, b.transaction_mode, " TERMS_FROM_T
+    ", $3::jsonb, $4 FROM bids b, (SELECT $2::jsonb AS t) x WHERE b.id = $1"
+    " RETURNING " CONTRACT_COLS,
+    4};
+
+/* The licensor's kind and name and the listing's inventors, for the default plan. */
+static const struct stmt st_plan_info = {
+    "contracts_plan_info",
+    "SELECT o.kind, o.name, coalesce(l.patent -> 'inventors', '[]'::jsonb)::text"
+    " FROM contracts c JOIN organizations o ON o.id = c.licensor_org_id"
+    " JOIN listings l ON l.id = c.listing_id WHERE c.id = $1",
+    1};
+
+static const struct stmt st_get = {"contracts_get",
+				   "SELECT " CONTRACT_COLS " FROM contracts c WHERE c.id = $1", 1};
+
+static const struct stmt st_lock = {
+    "contracts_lock", "SELECT " CONTRACT_COLS " FROM contracts c WHERE c.id = $1 FOR UPDATE", 1};
+
+static const struct stmt st_update = {
+    "contracts_update",
+    "UPDATE contracts AS c SET (upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen,"
+    " term_start, term_end, territory, field_of_use) = (SELECT " TERMS_FROM_T "),"
+    " revenue_share = $3::jsonb, digest = $4, updated_at = now(), version = c.version + 1"
+    " FROM (SELECT $2::jsonb AS t) x WHERE c.id = $1 RETURNING " CONTRACT_COLS,
+    4};
+
+static const struct stmt st_sign = {
+    "contracts_sign",
+    "INSERT INTO contract_signatures (contract_id, org_id, user_id, party, digest)"
+    " VALUES ($1, $2, $3, $4, $5)",
+    5};
+
+static const struct stmt st_set_status = {
+    "contracts_set_status",
+    "UPDATE contracts AS c SET status = $2,"
+    " activated_at = CASE WHEN $2 = 'active' THEN now() ELSE c.activated_at END,"
+    " updated_at = now(), version = c.version + 1 WHERE c.id = $1 RETURNING " CONTRACT_COLS,
+    2};
+
+static const struct stmt st_terminate = {
+    "contracts_terminate",
+    "UPDATE contracts AS c SET status = 'terminated', terminated_at = now(), terminated_by = $2,"
+    " termination_reason = $3, updated_at = now(), version = c.version + 1"
+    " WHERE c.id = $1 RETURNING " CONTRACT_COLS,
+    3};
+
+/* Newest first; $1 the caller's organization (NULL: every contract, for admins). */
+static const struct stmt st_list = {
+    "contracts_list",
+    "SELECT " CONTRACT_OBJ "::text, c.version, " US(
+	"c.created_at") ", c.id FROM contracts c"
+			" WHERE ($1::uuid IS NULL OR c.licensor_org_id = $1 OR c.licensee_org_id = "
+			"$1)"
+			" AND ($2::text IS NULL OR ($2 = 'licensor' AND c.licensor_org_id = $1)"
+			"      OR ($2 = 'licensee' AND c.licensee_org_id = $1))"
+			" AND ($3::text IS NULL OR c.status = $3) AND ($4::uuid IS NULL OR "
+			"c.listing_id = $4)"
+			" AND ($5::timestamptz IS NULL OR (c.created_at, c.id) < ($5::timestamptz, "
+			"$6::uuid))"
+			" ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
+    7};
+
+/* Everything the printable document shows; columns: json, licensor, licensee. */
+static const struct stmt st_document = {
+    "contracts_document",
+    "SELECT jsonb_build_object('contract', " CONTRACT_OBJ ","
+    " 'licensor', jsonb_build_object('name', lo.name, 'kind', lo.kind),"
+    " 'licensee', jsonb_build_object('name', le.name, 'kind', le.kind),"
+    " 'listing', jsonb_build_object('title', l.title, 'kind', l.kind, 'domain', l.domain,"
+    "   'patent', l.patent, 'process', l.process),"
+    " 'signers', coalesce((SELECT jsonb_agg(jsonb_build_object('party', s.party,"
+    "   'organization', o.name, 'user', u.display_name, 'signed_at', " TS(
+	"s.signed_at") ","
+		       "   'digest', s.digest) ORDER BY s.signed_at, s.party)"
+		       "   FROM contract_signatures s JOIN organizations o ON o.id = s.org_id"
+		       "   JOIN users u ON u.id = s.user_id WHERE s.contract_id = c.id), "
+		       "'[]'::jsonb))::text,"
+		       " c.licensor_org_id, c.licensee_org_id"
+		       " FROM contracts c JOIN organizations lo ON lo.id = c.licensor_org_id"
+		       " JOIN organizations le ON le.id = c.licensee_org_id JOIN listings l ON "
+		       "l.id = c.listing_id"
+		       " WHERE c.id = $1",
+    1};
+
+#define MAX_FEN 9223372036854775807LL
+
+static const char *const roles[] = {"institution", "inventor", "platform", "other", NULL};
+static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
+				       "active", "terminated",         NULL};
+
+static const struct field terms_spec[] = {
+    {.name = "upfront_fee_fen", .type = F_INT, .min = 0, .max = MAX_FEN},
+    {.name = "royalty_bp", .type = F_INT, .min = 0, .max = 10000},
+    {.name = "minimum_annual_royalty_fen", .type = F_INT, .min = 0, .max = MAX_FEN},
+    {.name = "term_start", .type = F_DATE, .nullable = true},
+    {.name = "term_end", .type = F_DATE, .nullable = true},
+    {.name = "territory", .type = F_TEXT1, .nullable = true, .min = 1, .max = 200},
+    {.name = "field_of_use", .type = F_TEXT1, .nullable = true, .min = 1, .max = 500},
+    {0},
+};
+
+static const struct field share_spec[] = {
+    {.name = "beneficiary", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
+    {.name = "role", .type = F_ENUM, .required = true, .enum_values = roles},
+    {.name = "share_bp", .type = F_INT, .required = true, .min = 1, .max = 10000},
+    {0},
+};
+
+/* 50 inventors (the most a listing names) and the institution */
+#define MAX_SHARES 51
+
+static const struct field patch_spec[] = {
+    {.name = "terms", .type = F_OBJECT, .sub = terms_spec},
+    {.name = "revenue_share", .type = F_OBJECTS, .sub = share_spec, .max_items = MAX_SHARES},
+    {0},
+};
+
+static const struct field sign_spec[] = {
+    {.name = "digest", .type = F_TEXT1, .required = true, .min = 64, .max = 64},
+    {0},
+};
+
+static const struct field reason_spec[] = {
+    {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
+    {0},
+};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; s != NULL && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static bool exclusive_mode(const char *mode)
+{
+	return strcmp(mode, "assignment") == 0 || strcmp(mode, "exclusive_license") == 0 ||
+	       strcmp(mode, "sole_license") == 0;
+}
+
+/* ---- pure parts: digest, default plan ---------------------------------- */
+
+void contract_digest(const json_t *terms, const json_t *plan, char out[65])
+{
+	json_t *doc =
+	    json_pack("{s:O, s:O}", "revenue_share", (json_t *)plan, "terms", (json_t *)terms);
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	unsigned char md[32];
+	EVP_Digest(text, strlen(text), md, NULL, EVP_sha256(), NULL);
+	hex_encode(md, sizeof md, out);
+	free(text);
+	json_decref(doc);
+}
+
+static json_t *share(const char *beneficiary, const char *role, long long bp)
+{
+	return json_pack("{s:s, s:s, s:I}", "beneficiary", beneficiary, "role", role, "share_bp",
+			 (json_int_t)bp);
+}
+
+json_t *contract_default_plan(const char *licensor_kind, const char *licensor_name,
+			      const json_t *inventors)
+{
+	json_t *plan = json_array();
+	if (strcmp(licensor_kind, "university") != 0 &&
+	    strcmp(licensor_kind, "research_institute") != 0) {
+		json_array_append_new(plan, share(licensor_name, "institution", 10000));
+		return plan;
+	}
+	/* the distinct names, in the listing's order */
+	const char *names[MAX_SHARES];
+	size_t n = 0, i;
+	const json_t *v;
+	json_array_foreach(inventors, i, v)
+	{
+		const char *name = json_string_value(v);
+		bool seen = name == NULL || *name == '\0';
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(names[k], name) == 0;
+		if (!seen && n < MAX_SHARES - 1) /* room for the institution */
+			names[n++] = name;
+	}
+	if (n == 0) {
+		json_array_append_new(plan, share("科技成果完成人 (inventors)", "inventor", 5000));
+	} else {
+		int64_t weights[MAX_SHARES], parts[MAX_SHARES];
+		for (size_t k = 0; k < n; k++)
+			weights[k] = 1;
+		share_split(5000, weights, n, parts);
+		for (size_t k = 0; k < n; k++)
+			json_array_append_new(plan, share(names[k], "inventor", parts[k]));
+	}
+	json_array_append_new(plan, share(licensor_name, "institution", 5000));
+	return plan;
+}
+
+/* ---- loading and access -------------------------------------------------- */
+
+/* "licensor", "licensee", or NULL when the caller's organization is neither. */
+static const char *party_of(const struct req *r, const PGresult *res)
+{
+	if (!r->auth.org_id[0])
+		return NULL;
+	if (strcmp(r->auth.org_id, PQgetvalue(res, 0, COL_LICENSOR)) == 0)
+		return "licensor";
+	if (strcmp(r->auth.org_id, PQgetvalue(res, 0, COL_LICENSEE)) == 0)
+		return "licensee";
+	return NULL;
+}
+
+/* Loads {id} (locked when lock) if the caller is a party or an admin; 404 otherwise. */
+static PGresult *load(struct req *r, bool lock)
+{
+	const char *id = req_param(r, "id");
+	if (!uuid_valid(id)) {
+		problem_set(r, 404, "not-found", "no contract has this id");
+		return NULL;
+	}
+	const char *p[1] = {id};
+	PGresult *res = db_exec(r, lock ? &st_lock : &st_get, p);
+	if (res == NULL)
+		return NULL;
+	if (PQntuples(res) != 1 || (party_of(r, res) == NULL && !r->auth.platform_admin)) {
+		PQclear(res);
+		problem_set(r, 404, "not-found", "no contract has this id");
+		return NULL;
+	}
+	return res;
+}
+
+/* Replies with the contract at row 0 of res, with its ETag. */
+static enum rc reply_contract(struct req *r, int status, const PGresult *res)
+{
+	json_t *body = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
+	if (body == NULL)
+		return problem_set(r, 500, "internal", "could not read the contract");
+	reply_etag(r, PQgetvalue(res, 0, COL_VERSION));
+	reply_json(r, status, body);
+	return RC_OK;
+}
+
+/* Party owners and admins sign and terminate; plain members do not. */
+static bool may_commit_org(const struct req *r)
+{
+	return strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
+}
+
+/* ---- drafting ---------------------------------------------------------- */
+
+static json_t *json_text_or_null(const PGresult *res, int row, int col)
+{
+	const char *v = db_value(res, row, col);
+	return v ? json_string(v) : json_null();
+}
+
+enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen, json_t **out)
+{
+	const char *p[4] = {bid_id};
+	PGresult *info = db_exec(r, &st_draft_info, p);
+	if (info == NULL)
+		return RC_ERR;
+	if (PQntuples(info) != 1) {
+		PQclear(info);
+		return problem_set(r, 500, "internal", "the accepted bid has vanished");
+	}
+	const char *royalty = db_value(info, 0, 0);
+	json_t *terms = json_pack(
+	    "{s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "upfront_fee_fen",
+	    (json_int_t)strtoll(price_fen, NULL, 10), "royalty_bp",
+	    (json_int_t)(royalty ? strtoll(royalty, NULL, 10) : 0), "minimum_annual_royalty_fen",
+	    (json_int_t)0, "term_start", json_text_or_null(info, 0, 3), "term_end",
+	    json_text_or_null(info, 0, 4), "territory", json_text_or_null(info, 0, 1),
+	    "field_of_use", json_text_or_null(info, 0, 2));
+	json_t *inventors = json_loads(PQgetvalue(info, 0, 7), 0, NULL);
+	json_t *plan =
+	    contract_default_plan(PQgetvalue(info, 0, 5), PQgetvalue(info, 0, 6), inventors);
+	json_decref(inventors);
+	PQclear(info);
+
+	char digest[65];
+	contract_digest(terms, plan, digest);
+	char *terms_text = json_dumps(terms, JSON_COMPACT),
+	     *plan_text = json_dumps(plan, JSON_COMPACT);
+	json_decref(terms);
+	json_decref(plan);
+	p[1] = terms_text;
+	p[2] = plan_text;
+	p[3] = digest;
+	PGresult *res = db_exec(r, &st_insert, p);
+	free(terms_text);
+	free(plan_text);
+	if (res == NULL) {
+		if (r->problem.status == 409)
+			problem_set(r, 409, "listing-under-contract",
+				    "another exclusive deal on this listing is already under way");
+		return RC_ERR;
+	}
+	*out = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
+	const char *id = json_string_value(json_object_get(*out, "id"));
+	enum rc rc =
+	    audit_write(r, "contract.draft", "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
+			json_pack("{s:s, s:s, s:s, s:s}", "bid_id", bid_id, "licensee_org_id",
+				  PQgetvalue(res, 0, COL_LICENSEE), "upfront_fee_fen", price_fen,
+				  "digest", digest));
+	PQclear(res);
+	if (rc != RC_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* ---- handlers ---------------------------------------------------------- */
+
+/* GET /v1/contracts/{id} */
+static enum rc contracts_get(struct req *r)
+{
+	PGresult *res = load(r, false);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = reply_contract(r, 200, res);
+	PQclear(res);
+	return rc;
+}
+
+/* GET /v1/contracts: the caller's organization's contracts (every one, for admins). */
+static enum rc contracts_list(struct req *r)
+{
+	static const char *const known[] = {"status", "role",   "listing_id",
+					    "limit",  "cursor", NULL};
+	int limit;
+	struct cursor c;
+	char lim[16];
+
+	for (int i = 0; i < r->nquery; i++)
+		if (!in_list(known, r->query[i].key))
+			problem_field(r, r->query[i].key, "is not a known parameter");
+	const char *status = req_query(r, "status"), *role = req_query(r, "role"),
+		   *listing = req_query(r, "listing_id");
+	if (status && !in_list(statuses, status))
+		problem_field(r, "status",
+			      "must be draft, signed_by_licensor, signed_by_licensee, active or "
+			      "terminated");
+	if (role && strcmp(role, "licensor") != 0 && strcmp(role, "licensee") != 0)
+		problem_field(r, "role", "must be licensor or licensee");
+	if (listing && !uuid_valid(listing))
+		problem_field(r, "listing_id", "must be a listing id");
+	if (page_params(r, 2, &limit, &c) != RC_OK)
+		return RC_ERR;
+	if (c.nparts == 2 && !uuid_valid(c.parts[1])) {
+		problem_field(r, "cursor", "is not a cursor this list gave out");
+		return problem_fields_done(r);
+	}
+	const char *org = r->auth.platform_admin ? NULL : r->auth.org_id;
+	if (org != NULL && *org == '\0') {
+		reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
+		return RC_OK;
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[7] = {
+	    org, role, status, listing, c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
+	    lim};
+	PGresult *res = db_exec_planned(r, &st_list, p);
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, 2);
+	return RC_OK;
+}
+
+/* The stored plan's licensor default (for a plan set empty). */
+static json_t *default_plan_of(struct req *r, const char *id)
+{
+	const char *p[1] = {id};
+	PGresult *res = db_exec(r, &st_plan_info, p);
+	if (res == NULL)
+		return NULL;
+	json_t *inventors = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+	json_t *plan =
+	    contract_default_plan(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), inventors);
+	json_decref(inventors);
+	PQclear(res);
+	return plan;
+}
+
+/* The rules across a plan's entries: shares sum to 10000, no beneficiary twice
+ * in one role. Records field errors. */
+static void check_plan(struct req *r, const json_t *plan)
+{
+	long long sum = 0;
+	size_t i, j;
+	const json_t *e;
+	json_array_foreach(plan, i, e)
+	{
+		sum += json_integer_value(json_object_get(e, "share_bp"));
+		for (j = 0; j < i; j++) {
+			const json_t *prev = json_array_get(plan, j);
+			if (json_equal(json_object_get(e, "beneficiary"),
+				       json_object_get(prev, "beneficiary")) &&
+			    json_equal(json_object_get(e, "role"), json_object_get(prev, "role"))) {
+				char path[48];
+				snprintf(path, sizeof path, "revenue_share[%zu]", i);
+				problem_field(
+				    r, path,
+				    "repeats revenue_share[%zu]: same beneficiary and role", j);
+				break;
+			}
+		}
+	}
+	if (json_array_size(plan) > 0 && sum != 10000)
+		problem_field(r, "revenue_share",
+			      "shares must sum to 10000 basis points (100 %%); these sum to %lld",
+			      sum);
+}
+
+/* PATCH /v1/contracts/{id}: either party edits terms and plan of a draft. */
+static enum rc contracts_patch(struct req *r)
+{
+	PGresult *res = NULL, *upd = NULL;
+	json_t *stored = NULL, *terms = NULL, *plan = NULL;
+	enum rc rc = RC_ERR;
+	const char *if_match = req_header(r, "If-Match");
+
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if ((res = load(r, true)) == NULL)
+		return RC_ERR;
+	const char *id = req_param(r, "id");
+	if (party_of(r, res) == NULL) {
+		problem_set(r, 403, "forbidden", "only the two parties can edit a contract");
+		goto out;
+	}
+	if (if_match == NULL) {
+		problem_set(r, 428, "precondition-required",
+			    "send If-Match with the contract's ETag to edit it");
+		goto out;
+	}
+	char etag[32];
+	etag_format(PQgetvalue(res, 0, COL_VERSION), etag, sizeof etag);
+	if (strcmp(if_match, etag) != 0 && strcmp(if_match, "*") != 0) {
+		problem_set(r, 412, "precondition-failed",
+			    "the contract changed since you read it (now %s); read it again", etag);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, COL_STATUS), "terminated") == 0) {
+		problem_set(r, 409, "invalid-state", "a terminated contract cannot change");
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, COL_STATUS), "draft") != 0) {
+		problem_set(r, 409, "contract-signed",
+			    "a contract in status %s cannot change: terms are fixed from the first "
+			    "signature",
+			    PQgetvalue(res, 0, COL_STATUS));
+		goto out;
+	}
+	if (validate_object(r, r->json, patch_spec, "") != RC_OK)
+		goto fields;
+
+	stored = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
+	terms = json_deep_copy(json_object_get(stored, "terms"));
+	const char *key;
+	json_t *value;
+	json_object_foreach(json_object_get(r->json, "terms"), key, value)
+	    json_object_set(terms, key, value);
+	const char *start = json_string_value(json_object_get(terms, "term_start")),
+		   *end = json_string_value(json_object_get(terms, "term_end"));
+	if (start && end && strcmp(start, end) > 0)
+		problem_field(r, "terms.term_end", "must not be before terms.term_start");
+
+	json_t *new_plan = json_object_get(r->json, "revenue_share");
+	if (new_plan == NULL) {
+		plan = json_incref(json_object_get(stored, "revenue_share"));
+	} else if (json_array_size(new_plan) == 0) {
+		if ((plan = default_plan_of(r, id)) == NULL)
+			goto out;
+	} else {
+		check_plan(r, new_plan);
+		plan = json_incref(new_plan);
+	}
+fields:
+	if (problem_fields_done(r) != RC_OK)
+		goto out;
+
+	char digest[65];
+	contract_digest(terms, plan, digest);
+	if (strcmp(digest, json_string_value(json_object_get(stored, "digest"))) == 0) {
+		rc = reply_contract(r, 200, res); /* nothing changes: no new version */
+		goto out;
+	}
+	char *terms_text = json_dumps(terms, JSON_COMPACT),
+	     *plan_text = json_dumps(plan, JSON_COMPACT);
+	const char *p[4] = {id, terms_text, plan_text, digest};
+	upd = db_exec(r, &st_update, p);
+	free(terms_text);
+	free(plan_text);
+	if (upd == NULL)
+		goto out;
+	if (audit_write(r, "contract.update", "contract", id, NULL,
+			json_pack("{s:O, s:s, s:s}", "fields", r->json, "digest_before",
+				  json_string_value(json_object_get(stored, "digest")), "digest",
+				  digest)) != RC_OK)
+		goto out;
+	rc = reply_contract(r, 200, upd);
+out:
+	json_decref(stored);
+	json_decref(terms);
+	json_decref(plan);
+	PQclear(res);
+	PQclear(upd);
+	return rc;
+}
+
+/* What a contract still lacks before anyone may sign it (as field errors). */
+static void check_complete(struct req *r, const json_t *contract)
+{
+	const json_t *terms = json_object_get(contract, "terms");
+	const char *mode = json_string_value(json_object_get(contract, "transaction_mode"));
+	if (json_is_null(json_object_get(terms, "term_start")))
+		problem_field(r, "terms.term_start", "is required before signing");
+	if (strcmp(mode, "assignment") != 0 && json_is_null(json_object_get(terms, "term_end")))
+		problem_field(r, "terms.term_end", "is required before a licence is signed");
+}
+
+/* POST /v1/contracts/{id}/sign: an owner or admin of a party signs the digest. */
+static enum rc contracts_sign(struct req *r)
+{
+	PGresult *res = NULL, *upd = NULL;
+	json_t *contract = NULL;
+	enum rc rc = RC_ERR;
+
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if (validate_object(r, r->json, sign_spec, "") != RC_OK)
+		return problem_fields_done(r);
+	char digest[65];
+	snprintf(digest, sizeof digest, "%s",
+		 json_string_value(json_object_get(r->json, "digest")));
+	for (char *d = digest; *d; d++) {
+		*d = (char)tolower((unsigned char)*d);
+		if (!isxdigit((unsigned char)*d)) {
+			problem_field(r, "digest", "must be 64 hexadecimal digits (SHA-256)");
+			return problem_fields_done(r);
+		}
+	}
+	if ((res = load(r, true)) == NULL)
+		return RC_ERR;
+	const char *id = req_param(r, "id"), *party = party_of(r, res);
+	const char *status = PQgetvalue(res, 0, COL_STATUS);
+	if (party == NULL || !may_commit_org(r)) {
+		problem_set(r, 403, "forbidden",
+			    "only an owner or admin of one of the two parties can sign");
+		goto out;
+	}
+	if (strcmp(r->auth.org_status, "verified") != 0) {
+		problem_set(r, 403, "organization-not-verified",
+			    "only verified organizations sign contracts");
+		goto out;
+	}
+	char mine[32];
+	snprintf(mine, sizeof mine, "signed_by_%s", party);
+	if (strcmp(status, "draft") != 0 && strcmp(status, "signed_by_licensor") != 0 &&
+	    strcmp(status, "signed_by_licensee") != 0) {
+		problem_set(r, 409, "invalid-state", "a contract in status %s cannot be signed",
+			    status);
+		goto out;
+	}
+	if (strcmp(status, mine) == 0) {
+		problem_set(r, 409, "already-signed",
+			    "your organization has already signed; the %s "
+			    "has not yet",
+			    strcmp(party, "licensor") == 0 ? "licensee" : "licensor");
+		goto out;
+	}
+	contract = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
+	const char *current = json_string_value(json_object_get(contract, "digest"));
+	if (strcmp(digest, current) != 0) {
+		problem_set(
+		    r, 409, "digest-mismatch",
+		    "the contract's digest is now %s: read it again, check the terms, and sign "
+		    "that digest",
+		    current);
+		goto out;
+	}
+	check_complete(r, contract);
+	if (r->problem.errors != NULL) {
+		problem_set(r, 409, "contract-incomplete",
+			    "the contract cannot be signed until it is complete; see errors");
+		goto out;
+	}
+	const char *sp[5] = {id, r->auth.org_id, r->auth.user_id, party, digest};
+	PGresult *ins = db_exec(r, &st_sign, sp);
+	if (ins == NULL)
+		goto out;
+	PQclear(ins);
+	bool both = strcmp(status, "draft") != 0;
+	const char *to = both ? "active" : mine;
+	const char *up[2] = {id, to};
+	if ((upd = db_exec(r, &st_set_status, up)) == NULL)
+		goto out;
+	if (audit_write(r, "contract.sign", "contract", id, NULL,
+			json_pack("{s:s, s:s, s:s, s:s}", "party", party, "digest", digest, "from",
+				  status, "to", to)) != RC_OK)
+		goto out;
+	if (both) {
+		const char *mode = PQgetvalue(res, 0, COL_MODE);
+		if (audit_write(r, "contract.activate", "contract", id, NULL,
+				json_pack("{s:s}", "digest", digest)) != RC_OK)
+			goto out;
+		if (exclusive_mode(mode) &&
+		    listing_move(r, PQgetvalue(res, 0, COL_LISTING), "under_contract", "licensed",
+				 "listing.licensed",
+				 "an exclusive contract became active") != RC_OK)
+			goto out;
+	}
+	rc = reply_contract(r, 200, upd);
+out:
+	json_decref(contract);
+	PQclear(res);
+	PQclear(upd);
+	return rc;
+}
+
+/* POST /v1/contracts/{id}/terminate: a party's owner or admin, or a platform
+ * admin, ends the contract with a reason. An exclusive deal that never became
+ * active frees its listing; so does an exclusive or sole licence that ends (an
+ * assignment, once active, moved the right itself and stays done). */
+static enum rc contracts_terminate(struct req *r)
+{
+	PGresult *res = NULL, *upd = NULL;
+	enum rc rc = RC_ERR;
+
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if (validate_object(r, r->json, reason_spec, "") != RC_OK)
+		return problem_fields_done(r);
+	if ((res = load(r, true)) == NULL)
+		return RC_ERR;
+	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS),
+		   *mode = PQgetvalue(res, 0, COL_MODE), *listing = PQgetvalue(res, 0, COL_LISTING);
+	const char *reason = json_string_value(json_object_get(r->json, "reason"));
+	if (!r->auth.platform_admin && (party_of(r, res) == NULL || !may_commit_org(r))) {
+		problem_set(
+		    r, 403, "forbidden",
+		    "only an owner or admin of one of the two parties, or a platform admin, "
+		    "can terminate a contract");
+		goto out;
+	}
+	if (strcmp(status, "terminated") == 0) {
+		problem_set(r, 409, "invalid-state", "the contract is already terminated");
+		goto out;
+	}
+	const char *p[3] = {id, r->auth.user_id, reason};
+	if ((upd = db_exec(r, &st_terminate, p)) == NULL)
+		goto out;
+	if (audit_write(r, "contract.terminate", "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
+			json_pack("{s:s, s:s}", "from", status, "reason", reason)) != RC_OK)
+		goto out;
+	if (exclusive_mode(mode)) {
+		bool active = strcmp(status, "active") == 0;
+		const char *from = active ? "licensed" : "under_contract";
+		if ((!active || strcmp(mode, "assignment") != 0) &&
+		    listing_move(r, listing, from, "published", "listing.republish",
+				 active
+				     ? "its exclusive licence was terminated"
+				     : "its exclusive deal fell through before it became active") !=
+			RC_OK)
+			goto out;
+	}
+	rc = reply_contract(r, 200, upd);
+out:
+	PQclear(res);
+	PQclear(upd);
+	return rc;
+}
+
+/* ---- the printable document ------------------------------------------- */
+
+/* Writes s with every ASCII punctuation character backslash-escaped (CommonMark
+ * takes each literally then) and line breaks as spaces, so data can neither
+ * format the document nor break a table row. */
+static void md_text(FILE *f, const char *s)
+{
+	for (; s != NULL && *s; s++) {
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			fputc(' ', f);
+		else if (ispunct((unsigned char)*s))
+			fprintf(f, "\\%c", *s);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void md_yuan(FILE *f, long long fen)
+{
+	char digits[32];
+	snprintf(digits, sizeof digits, "%lld", fen / 100);
+	size_t n = strlen(digits);
+	fputs("¥", f);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			fputc(',', f);
+		fputc(digits[i], f);
+	}
+	fprintf(f, ".%02lld (%lld fen)", fen % 100, fen);
+}
+
+static void md_bp(FILE *f, long long bp)
+{
+	fprintf(f, "%lld.%02lld %% (%lld bp)", bp / 100, bp % 100, bp);
+}
+
+static const char *label(const char *const (*table)[2], const char *key)
+{
+	for (; (*table)[0] != NULL; table++)
+		if (key != NULL && strcmp((*table)[0], key) == 0)
+			return (*table)[1];
+	return key ? key : "";
+}
+
+static const char *const mode_labels[][2] = {
+    {"assignment", "转让 assignment"},
+    {"exclusive_license", "独占许可 exclusive licence"},
+    {"sole_license", "排他许可 sole licence"},
+    {"non_exclusive_license", "普通许可 non-exclusive licence"},
+    {NULL, NULL},
+};
+static const char *const status_labels[][2] = {
+    {"draft", "草案 draft"},
+    {"signed_by_licensor", "许可方已签署 signed by the licensor"},
+    {"signed_by_licensee", "被许可方已签署 signed by the licensee"},
+    {"active", "生效 active"},
+    {"terminated", "已终止 terminated"},
+    {NULL, NULL},
+};
+static const char *const kind_labels[][2] = {
+    {"university", "高等院校 university"},
+    {"research_institute", "科研院所 research institute"},
+    {"enterprise", "企业 enterprise"},
+    {"patent", "专利 patent"},
+    {"process", "工艺技术 process know-how"},
+    {"invention", "发明 invention"},
+    {"utility_model", "实用新型 utility model"},
+    {"design", "外观设计 design"},
+    {"lab", "实验室 lab"},
+    {"pilot", "中试 pilot"},
+    {"industrial", "工业化 industrial"},
+    {"institution", "单位 institution"},
+    {"inventor", "完成人 inventor"},
+    {"platform", "平台 platform"},
+    {"other", "其他 other"},
+    {"licensor", "许可方 Licensor"},
+    {"licensee", "被许可方 Licensee"},
+    {NULL, NULL},
+};
+
+static const char *str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static long long num(const json_t *obj, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(obj, key));
+}
+
+static void md_list(FILE *f, const json_t *array)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(array, i, v)
+	{
+		if (i > 0)
+			fputs("、", f);
+		md_text(f, json_string_value(v));
+	}
+	if (json_array_size(array) == 0)
+		fputs("—", f);
+}
+
+/* doc: {contract: <API JSON>, licensor: {name, kind}, licensee: {name, kind},
+ *       listing: {title, kind, domain, patent, process},
+ *       signers: [{party, organization, user, signed_at, digest}]} */
+char *contract_markdown(const json_t *doc)
+{
+	const json_t *c = json_object_get(doc, "contract"), *terms = json_object_get(c, "terms"),
+		     *listing = json_object_get(doc, "listing");
+	const char *mode = str(c, "transaction_mode");
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (f == NULL)
+		return NULL;
+
+	bool assignment = mode != NULL && strcmp(mode, "assignment") == 0;
+	fprintf(f, "# %s\n\n",
+		assignment ? "技术转让合同 Technology Assignment Contract"
+			   : "技术许可合同 Technology Licence Contract");
+	fputs("| 项目 Item | 内容 Value |\n|---|---|\n", f);
+	fprintf(f, "| 合同编号 Contract No. | %s |\n", str(c, "id"));
+	fprintf(f, "| 状态 Status | %s |\n", label(status_labels, str(c, "status")));
+	fprintf(f, "| 交易方式 Transaction mode | %s |\n", label(mode_labels, mode));
+	fprintf(f, "| 起草时间 Drafted at | %s |\n", str(c, "created_at"));
+	if (str(c, "activated_at"))
+		fprintf(f, "| 生效时间 In force since | %s |\n", str(c, "activated_at"));
+	fputs("\n## 一、合同双方 Parties\n\n", f);
+	fputs(
+	    "| 角色 Role | 名称 Name | 类型 Kind | 机构编号 Organization ID |\n|---|---|---|---|\n",
+	    f);
+	static const char *const parties[] = {"licensor", "licensee"};
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *o = json_object_get(doc, parties[i]);
+		char idkey[24];
+		snprintf(idkey, sizeof idkey, "%s_org_id", parties[i]);
+		fprintf(f, "| %s | ", label(kind_labels, parties[i]));
+		md_text(f, str(o, "name"));
+		fprintf(f, " | %s | %s |\n", label(kind_labels, str(o, "kind")), str(c, idkey));
+	}
+
+	fputs("\n## 二、技术 The technology\n\n", f);
+	fputs("- 名称 Title: ", f);
+	md_text(f, str(listing, "title"));
+	fprintf(f, "\n- 类别 Kind: %s\n", label(kind_labels, str(listing, "kind")));
+	fprintf(f, "- 领域 Domain: %s\n", str(listing, "domain"));
+	fprintf(f, "- 挂牌编号 Listing ID: %s\n", str(c, "listing_id"));
+	const json_t *patent = json_object_get(listing, "patent"),
+		     *process = json_object_get(listing, "process");
+	if (json_is_object(patent)) {
+		fputs("- 专利号 Patent number: ", f);
+		md_text(f, str(patent, "number"));
+		fprintf(f, "\n- 专利类型 Patent type: %s\n",
+			label(kind_labels, str(patent, "type")));
+		fputs("- 发明人 Inventors: ", f);
+		md_list(f, json_object_get(patent, "inventors"));
+		fputs("\n", f);
+	}
+	if (json_is_object(process)) {
+		fprintf(f, "- 规模 Scale: %s\n", label(kind_labels, str(process, "scale")));
+		fputs("- 原料 Inputs: ", f);
+		md_list(f, json_object_get(process, "inputs"));
+		fputs("\n- 产品 Outputs: ", f);
+		md_list(f, json_object_get(process, "outputs"));
+		fputs("\n", f);
+	}
+
+	fputs("\n## 三、合同条款 Terms\n\n| 条款 Term | 约定 Agreed |\n|---|---|\n", f);
+	fprintf(f, "| %s | ", assignment ? "转让费 Price" : "入门费 Upfront fee");
+	md_yuan(f, num(terms, "upfront_fee_fen"));
+	fputs(" |\n| 提成费率 Royalty rate | ", f);
+	md_bp(f, num(terms, "royalty_bp"));
+	fputs(" of net sales |\n| 年度最低提成 Minimum annual royalty | ", f);
+	md_yuan(f, num(terms, "minimum_annual_royalty_fen"));
+	fprintf(f, " |\n| 期限 Term | %s 至 to %s |\n",
+		str(terms, "term_start") ? str(terms, "term_start") : "未约定 not set",
+		str(terms, "term_end") ? str(terms, "term_end") : "未约定 not set");
+	fputs("| 地域 Territory | ", f);
+	if (str(terms, "territory"))
+		md_text(f, str(terms, "territory"));
+	else
+		fputs("未约定 not set", f);
+	fputs(" |\n| 使用领域 Field of use | ", f);
+	if (str(terms, "field_of_use"))
+		md_text(f, str(terms, "field_of_use"));
+	else
+		fputs("未约定 not set", f);
+	fprintf(f, " |\n| 币种 Currency | %s |\n", str(c, "currency"));
+
+	fputs("\n## 四、收益分配 Revenue share\n\n", f);
+	fputs("许可方所得净收入按下表分配。The licensor's net income is shared as follows.\n\n", f);
+	fputs("| # | 受益人 Beneficiary | 角色 Role | 比例 Share |\n|---|---|---|---|\n", f);
+	size_t i;
+	const json_t *e;
+	long long total = 0;
+	json_array_foreach(json_object_get(c, "revenue_share"), i, e)
+	{
+		fprintf(f, "| %zu | ", i + 1);
+		md_text(f, str(e, "beneficiary"));
+		fprintf(f, " | %s | ", label(kind_labels, str(e, "role")));
+		md_bp(f, num(e, "share_bp"));
+		fputs(" |\n", f);
+		total += num(e, "share_bp");
+	}
+	fputs("| | 合计 Total | | ", f);
+	md_bp(f, total);
+	fputs(" |\n", f);
+
+	fputs("\n## 五、摘要与签署 Digest and signatures\n\n", f);
+	fprintf(f,
+		"合同摘要 Digest: `%s`\n\n"
+		"SHA-256 over the canonical JSON of `terms` and `revenue_share` (keys sorted, no "
+		"white space, integers as integers, UTF-8), as `GET /v1/contracts/%s` returns "
+		"them.\n\n",
+		str(c, "digest"), str(c, "id"));
+	const json_t *signers = json_object_get(doc, "signers");
+	if (json_array_size(signers) == 0) {
+		fputs("尚无签署。Not yet signed.\n", f);
+	} else {
+		fputs(
+		    "| 签署方 Party | 机构 Organization | 签署人 Signed by | 时间 Signed at | 摘要 "
+		    "Digest |\n|---|---|---|---|---|\n",
+		    f);
+		json_array_foreach(signers, i, e)
+		{
+			fprintf(f, "| %s | ", label(kind_labels, str(e, "party")));
+			md_text(f, str(e, "organization"));
+			fputs(" | ", f);
+			md_text(f, str(e, "user"));
+			fprintf(f, " | %s | `%s` |\n", str(e, "signed_at"), str(e, "digest"));
+		}
+	}
+	if (str(c, "terminated_at")) {
+		fprintf(f, "\n## 六、终止 Termination\n\n- 时间 At: %s\n- 原因 Reason: ",
+			str(c, "terminated_at"));
+		md_text(f, str(c, "termination_reason"));
+		fputs("\n", f);
+	}
+	fclose(f);
+	return out;
+}
+
+/* GET /v1/contracts/{id}/document */
+static enum rc contracts_document(struct req *r)
+{
+	const char *id = req_param(r, "id");
+	if (!uuid_valid(id))
+		return problem_set(r, 404, "not-found", "no contract has this id");
+	const char *p[1] = {id};
+	PGresult *res = db_exec(r, &st_document, p);
+	if (res == NULL)
+		return RC_ERR;
+	bool party = PQntuples(res) == 1 && r->auth.org_id[0] &&
+		     (strcmp(r->auth.org_id, PQgetvalue(res, 0, 1)) == 0 ||
+		      strcmp(r->auth.org_id, PQgetvalue(res, 0, 2)) == 0);
+	if (PQntuples(res) != 1 || (!party && !r->auth.platform_admin)) {
+		PQclear(res);
+		return problem_set(r, 404, "not-found", "no contract has this id");
+	}
+	json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	char *md = doc ? contract_markdown(doc) : NULL;
+	json_decref(doc);
+	if (md == NULL)
+		return problem_set(r, 500, "internal", "could not render the contract");
+	reply_raw(r, 200, "text/markdown; charset=utf-8", md, strlen(md));
+	free(md);
+	return RC_OK;
+}
+
+const struct route contracts_routes[] = {
+    {M_GET, "/v1/contracts", contracts_list, ROUTE_AUTH, "listContracts"},
+    {M_GET, "/v1/contracts/{id}", contracts_get, ROUTE_AUTH, "getContract"},
+    {M_PATCH, "/v1/contracts/{id}", contracts_patch, ROUTE_TX | ROUTE_AUTH, "updateContract"},
+    {M_POST, "/v1/contracts/{id}/sign", contracts_sign, ROUTE_TX | ROUTE_AUTH, "signContract"},
+    {M_POST, "/v1/contracts/{id}/terminate", contracts_terminate, ROUTE_TX | ROUTE_AUTH,
+     "terminateContract"},
+    {M_GET, "/v1/contracts/{id}/document", contracts_document, ROUTE_AUTH, "getContractDocument"},
+};
+const size_t contracts_routes_count = ARRAY_LEN(contracts_routes);

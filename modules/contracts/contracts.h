@@ -1,0 +1,42 @@
+/*
+ * contracts.h - licensing contracts: terms and revenue-share plan, a digest
+ * both parties sign, termination, and the printable document.
+ */
+#ifndef TECHEX_CONTRACTS_H
+#define TECHEX_CONTRACTS_H
+
+#include <jansson.h>
+
+#include "../../server/router.h"
+
+extern const struct route contracts_routes[];
+extern const size_t contracts_routes_count;
+
+/* Drafts the contract of the accepted bid bid_id in the request's transaction:
+ * the upfront fee is price_fen, royalty, term and scope come from the bid, the
+ * revenue share is the licensor's default plan. Audited. On success *out is the
+ * contract's API JSON (caller decrefs). A second live exclusive deal on the
+ * listing is refused by the database (409). */
+enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
+		       json_t **out) MUSTCHECK;
+
+/* The hex SHA-256 of the canonical JSON of {"revenue_share": plan, "terms":
+ * terms}: keys sorted, no insignificant white space, integers as integers, text
+ * as UTF-8 with only the escapes JSON requires (RFC 8785 for this data). Pure. */
+void contract_digest(const json_t *terms, const json_t *plan, char out[65]);
+
+/* The revenue-share plan a contract starts with, and returns to when its plan is
+ * set empty. A university or research institute licensor gets the statutory
+ * default of art. 45 of the Law on Promoting the Transformation of Scientific and
+ * Technological Achievements: 5000 bp to the inventors (split equally among the
+ * distinct names in inventors, largest remainder, ties to the earlier name; one
+ * collective entry when none are named) and 5000 bp to the institution. Any other
+ * licensor gets 10000 bp as the institution. Pure; caller decrefs. */
+json_t *contract_default_plan(const char *licensor_kind, const char *licensor_name,
+			      const json_t *inventors);
+
+/* The contract as a Markdown document (see contracts.c for its input shape).
+ * Pure; caller frees. */
+char *contract_markdown(const json_t *doc);
+
+#endif

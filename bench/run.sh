@@ -182,6 +182,18 @@ run_wrk() {
 	}' "$out" | grep . || { cat "$out" >&2; die "no BENCH line in the wrk output"; }
 }
 
+# the write ceiling: one bid's database work as one transaction, 8 clients
+run_pgbench_bids() {
+	out="$work/pgbench-bids.out"
+	pgbench -n -M prepared -c 8 -j 2 -T "$1" -D nlistings="$bid_listings" -D org="$bidder_org" \
+		-D usr="$bidder_user" -f bench/bid_create.sql \
+		-h "$sock" -p 5432 -U techex techex >"$out" 2>&1 || { cat "$out" >&2; die "pgbench (bids) failed"; }
+	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out" | tail -n 1)
+	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
+	[ -n "$tps" ] || { cat "$out" >&2; die "no tps in the pgbench output"; }
+	echo "$tps ${failed:-0}"
+}
+
 say "pgbench ceiling: ${warmup}s warm-up, $rounds x ${dur}s"
 run_pgbench "$warmup" >/dev/null
 : >"$work/pgbench.rounds"
@@ -239,6 +251,45 @@ if [ "$listings" -gt 0 ]; then
 	bench_wrk search16 "/v1/listings?q=%E8%B5%A4%E6%B3%A5"
 	bench_wrk filtered16 "/v1/listings?domain=red_mud_building_materials&min_trl=5&sort=newest"
 	conns=$saved_conns
+
+	# bids: a verified enterprise offers on negotiable listings, each request with
+	# its own Idempotency-Key; the ceiling is the same writes as one pgbench
+	# transaction (bench/bid_create.sql) at 8 clients
+	say "registering a verified enterprise to bid"
+	call 201 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/register" <<EOF
+{"email":"bidder@techex.example","password":"$password","display_name":"王经理","organization":{"name":"淄博基准受让企业","kind":"enterprise"}}
+EOF
+	bidder_org=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["organization"]["id"])' <"$work/body")
+	bidder_user=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["user"]["id"])' <"$work/body")
+	sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -v org="$bidder_org" >/dev/null <<'EOF'
+UPDATE organizations SET status = 'verified' WHERE id = :'org';
+CREATE TABLE bench_bid_listings AS
+SELECT row_number() OVER (ORDER BY id) AS n, id FROM listings
+WHERE status = 'published' AND pricing_mode = 'negotiable'
+  AND 'exclusive_license' = ANY (transaction_modes) AND org_id <> :'org';
+CREATE UNIQUE INDEX ON bench_bid_listings (n);
+GRANT SELECT ON bench_bid_listings TO techex;
+ANALYZE bench_bid_listings;
+EOF
+	call 200 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/login" <<EOF
+{"email":"bidder@techex.example","password":"$password"}
+EOF
+	bidder_token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$work/body")
+	sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT id FROM bench_bid_listings" >"$work/bid-ids"
+	bid_listings=$(grep -c . "$work/bid-ids")
+	say "pgbench bid-creation transaction: ${warmup}s warm-up, $rounds x ${dur}s"
+	run_pgbench_bids "$warmup" >/dev/null
+	: >"$work/pgbench-bids.rounds"
+	r=1
+	while [ $r -le "$rounds" ]; do
+		run_pgbench_bids "$dur" >>"$work/pgbench-bids.rounds"
+		r=$((r + 1))
+	done
+	BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
+	export BENCH_BID_IDS_FILE BENCH_TOKEN
+	bench_wrk bids "/v1/listings/{id}/bids"
+	unset BENCH_BID_IDS_FILE BENCH_TOKEN
+	bids_made=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM bids")
 fi
 
 sleep 2
@@ -270,7 +321,7 @@ wrk_row() {
 	label=$2
 	set -- $(col "$work/$name.rounds" 1)
 	rate=$(awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { printf "%.0f req/s (%.0f–%.0f)", m, lo, hi }')
-	ratio=$(awk -v m="$1" -v p="$pg_med" 'BEGIN { printf "%.2f", m / p }')
+	ratio=$(awk -v m="$1" -v p="${ceiling:-$pg_med}" 'BEGIN { printf "%.2f", m / p }')
 	p50=$(ms "$(col "$work/$name.rounds" 2 | cut -d' ' -f1)")
 	p99=$(ms "$(col "$work/$name.rounds" 3 | cut -d' ' -f1)")
 	errs=""
@@ -302,17 +353,22 @@ mkdir -p "$results"
 	wrk_row me "wrk GET /v1/me (Bearer token)"
 	wrk_row orgs "wrk GET /v1/orgs/{id} ($orgs ids, random)"
 	if [ "$listings" -gt 0 ]; then
-		wrk_row listing "wrk GET /v1/listings/{id} (5000 of $listing_total listings, random)"
+		wrk_row listing "wrk GET /v1/listings/{id} ($(grep -c . "$work/listing-ids") published of $listing_total listings, random)"
 		wrk_row search1 "wrk search q=赤泥, 1 connection"
 		wrk_row search16 "wrk search q=赤泥, 16 connections"
 		wrk_row filtered1 "wrk search domain+min_trl, sort=newest, 1 connection"
 		wrk_row filtered16 "wrk search domain+min_trl, sort=newest, 16 connections"
+		set -- $(col "$work/pgbench-bids.rounds" 1)
+		ceiling=$1
+		echo "| pgbench: one bid's writes as one transaction (bench/bid_create.sql), 8 clients (write ceiling) | $(awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { printf "%.0f tps (%.0f–%.0f)", m, lo, hi }') | – | – | 1.00 | $(sum "$work/pgbench-bids.rounds" 2) failed | – |"
+		wrk_row bids "wrk POST /v1/listings/{id}/bids, an Idempotency-Key each ($bid_listings negotiable listings), ÷ the write ceiling"
+		ceiling=""
 	fi
 	echo "| server just started | – | – | – | – | – | $(mib "$rss_start") |"
 	echo "| server idle after register + login, before the runs | – | – | – | – | – | $(mib "$rss_idle") |"
 	echo "| server idle, 2 s after the last run | – | – | – | – | – | $(mib "$rss_end") (peak $(mib "$hwm"), $threads_end threads) |"
 	echo
-	[ "$listings" -gt 0 ] && echo "Listings: $listing_total in all, loaded by \`techex seed-demo --synthetic $listings\` in ${seed_secs} s." && echo
+	[ "$listings" -gt 0 ] && echo "Listings: $listing_total in all, loaded by \`techex seed-demo --synthetic $listings\` in ${seed_secs} s; $bids_made bids after the runs." && echo
 	echo "Server log at warn: $log_lines line(s); PostgreSQL log: $pg_errors ERROR/FATAL/PANIC line(s)."
 	if [ "${log_lines:-0}" -gt 0 ]; then
 		echo

@@ -27,6 +27,32 @@ if ids_file and ids_file ~= "" then
 	end
 end
 
+-- BENCH_BID_IDS_FILE=F, BENCH_TOKEN=T: POST an offer to a random listing of F,
+-- each with an Idempotency-Key of its own, as the bearer of T
+local bid_file = os.getenv("BENCH_BID_IDS_FILE")
+if bid_file and bid_file ~= "" then
+	local ids = {}
+	for line in io.lines(bid_file) do
+		if line ~= "" then ids[#ids + 1] = line end
+	end
+	math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003))
+	local tag = string.format("%x%x", os.time(), math.random(1, 2147483647))
+	local headers = {
+		["Content-Type"] = "application/json",
+		["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN"),
+	}
+	local sent = 0
+	function request()
+		sent = sent + 1
+		headers["Idempotency-Key"] = string.format("bench-%s-%d", tag, sent)
+		local body = string.format('{"amount_fen":%d,"transaction_mode":"exclusive_license",' ..
+			'"message":"基准测试报价：拟建年处理赤泥30万吨生产线","terms":{"royalty_bp":300,' ..
+			'"term_months":60,"territory":"山东省"}}', 30000000 + sent)
+		return wrk.format("POST", string.format("/v1/listings/%s/bids", ids[math.random(1, #ids)]),
+			headers, body)
+	end
+end
+
 function done(summary, latency, requests)
 	local e = summary.errors
 	io.write(string.format(

@@ -1,11 +1,13 @@
 /*
  * seed.c - demo data drawn from the plan for the Zibo industrial resource
  * utilization base: the organizations it names, published listings for the
- * technologies in its columns, and (on request) synthetic listings for
- * benchmarks. Every statement is parameterized.
+ * technologies in its columns, a few deals on them (bids, a counter, contracts
+ * in draft and active), and (on request) synthetic listings for benchmarks.
+ * Every statement is parameterized.
  */
 #include "seed.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "../../server/common.h"
 #include "../../server/db.h"
 #include "../accounts/accounts.h"
+#include "../contracts/contracts.h"
 #include "../listings/patent.h"
 
 struct demo_org {
@@ -733,6 +736,128 @@ static const struct demo_listing demo_listings[] = {
      .inventors = "刘博|崔明"},
 };
 
+/*
+ * Demo deals on demo listings, one per listing, each as far along as the
+ * stage says: an offer (open), an offer the owner countered, or an offer the
+ * owner accepted with its contract, a draft or signed by both parties
+ * (active). The bidder is another verified demo enterprise; every deal is on a
+ * negotiable listing. An accepted exclusive deal (assignment, exclusive or
+ * sole licence) puts its listing under contract, or licensed once active, as
+ * the API does; the deals below are non-exclusive licences, so every demo
+ * listing stays published.
+ */
+enum deal_stage { DEAL_OPEN, DEAL_COUNTERED, DEAL_DRAFT, DEAL_ACTIVE };
+
+struct demo_deal {
+	const char *org; /* the listing's organization, key in demo_orgs */
+	const char *title;
+	const char *bidder; /* key in demo_orgs */
+	const char *mode;
+	const char *amount_fen;
+	const char *royalty_bp;  /* or NULL */
+	const char *term_months; /* required once accepted */
+	const char *field_of_use;
+	const char *message; /* the bidder's offer */
+	enum deal_stage stage;
+	const char *counter_fen; /* DEAL_COUNTERED */
+	const char *reply;       /* the owner's counter or acceptance */
+	/* when the offer came; the owner replied 2 days later, the licensor
+	 * signed 4 and the licensee 5 days later */
+	int days_ago;
+};
+
+/* Contracts drawn from the demo deals cover this territory. */
+#define DEMO_TERRITORY "山东省"
+
+static const struct demo_deal demo_deals[] = {
+    {.org = "chalco_ri",
+     .title = "赤泥直接还原制备海绵铁粉的方法",
+     .bidder = "shengri",
+     .mode = "exclusive_license",
+     .amount_fen = "280000000",
+     .royalty_bp = "300",
+     .term_months = "60",
+     .field_of_use = "赤泥直接还原制备海绵铁粉及其作为炼钢原料的销售",
+     .message = "我公司拟在淄博建设年处理赤泥30万吨生产线，希望获得独占许可。",
+     .stage = DEAL_OPEN,
+     .days_ago = 3},
+    {.org = "cbma",
+     .title = "赤泥制备陶瓷砖坯料的方法",
+     .bidder = "yijing",
+     .mode = "non_exclusive_license",
+     .amount_fen = "60000000",
+     .royalty_bp = "200",
+     .term_months = "36",
+     .field_of_use = "陶瓷砖及陶瓷透水砖坯料",
+     .message = "我公司现有陶瓷透水砖生产线，拟以脱碱赤泥替代部分黏土生产陶瓷砖，申请普通许可，"
+		"先在淄博博山厂区试产。",
+     .stage = DEAL_OPEN,
+     .days_ago = 2},
+    {.org = "dongda",
+     .title = "赤泥发泡轻质土路堤填筑技术",
+     .bidder = "dongjia",
+     .mode = "non_exclusive_license",
+     .amount_fen = "50000000",
+     .term_months = "24",
+     .field_of_use = "厂区道路软基路堤及管廊回填",
+     .message = "我集团厂区道路和管廊扩建需要软基处理，拟采用赤泥泡沫轻质土填筑，申请普通许可，"
+		"希望贵方提供配合比设计和施工指导。",
+     .stage = DEAL_OPEN,
+     .days_ago = 1},
+    {.org = "jinhong",
+     .title = "钛白石膏改性路基回填材料",
+     .bidder = "haiyi",
+     .mode = "exclusive_license",
+     .amount_fen = "120000000",
+     .royalty_bp = "200",
+     .term_months = "60",
+     .field_of_use = "道路路基及管沟回填工程",
+     .message = "我公司承建淄博周边多条县乡公路，拟推广钛白石膏路基回填材料，"
+		"希望获得山东省内独占许可。",
+     .stage = DEAL_COUNTERED,
+     .counter_fen = "180000000",
+     .reply = "中试路段数据完整，且我方派技术人员现场指导施工，独占许可首付款调整为180万元，"
+	      "提成比例维持2%。",
+     .days_ago = 6},
+    {.org = "sdut",
+     .title = "赤泥发泡保温板及其制备方法",
+     .bidder = "jinka",
+     .mode = "non_exclusive_license",
+     .amount_fen = "80000000",
+     .royalty_bp = "250",
+     .term_months = "36",
+     .field_of_use = "建筑外墙保温板及防火隔离带材料的生产和销售",
+     .message = "我公司拟在淄博新建年产10万立方米赤泥发泡保温板生产线，申请山东省内普通许可。",
+     .stage = DEAL_DRAFT,
+     .reply = "同意贵公司报价，学校课题组将提供配方和工艺技术指导，请确认合同草案。",
+     .days_ago = 4},
+    {.org = "chalco_sd",
+     .title = "赤泥堆场原位土壤化与植被重建技术",
+     .bidder = "tianzhirun",
+     .mode = "non_exclusive_license",
+     .amount_fen = "150000000",
+     .royalty_bp = "0",
+     .term_months = "24",
+     .field_of_use = "赤泥堆场封场及生态修复工程",
+     .message = "我公司承接赤泥堆场封场治理工程，拟采用贵公司原位土壤化与植被重建技术，"
+		"申请普通许可。",
+     .stage = DEAL_ACTIVE,
+     .reply = "同意许可，我方提供堆场中试示范数据和现场技术培训。",
+     .days_ago = 20},
+    {.org = "sdut",
+     .title = "一种赤泥基酸性土壤改良剂及其制备方法",
+     .bidder = "shanlv_env",
+     .mode = "non_exclusive_license",
+     .amount_fen = "45000000",
+     .royalty_bp = "150",
+     .term_months = "36",
+     .field_of_use = "酸性土壤改良剂的生产及农田修复",
+     .message = "拟将该改良剂用于赤泥堆场周边酸化农田的修复示范，申请普通许可。",
+     .stage = DEAL_ACTIVE,
+     .reply = "同意，课题组将配合开展小区试验并提供施用指导。",
+     .days_ago = 12},
+};
+
 static void rollback(PGconn *conn)
 {
 	PQclear(PQexec(conn, "ROLLBACK"));
@@ -870,6 +995,315 @@ static int insert_demo_listing(PGconn *conn, const struct demo_listing *l, const
 	int inserted = PQntuples(res);
 	PQclear(res);
 	return inserted;
+}
+
+static int org_index(const char *key)
+{
+	for (size_t i = 0; i < N_ORGS; i++)
+		if (strcmp(demo_orgs[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool exclusive_mode(const char *mode)
+{
+	return strcmp(mode, "assignment") == 0 || strcmp(mode, "exclusive_license") == 0 ||
+	       strcmp(mode, "sole_license") == 0;
+}
+
+/* The owner accounts_seed_org made for demo organization i, into user (37 bytes). */
+static bool demo_user_of(PGconn *conn, size_t i, const char *org_id, char user[37])
+{
+	const char *p[2] = {demo_orgs[i].email, org_id};
+	PGresult *res;
+	if (!db_run(conn, "SELECT id FROM users WHERE email = $1::text AND org_id = $2::uuid", 2, p,
+		    &res))
+		return false;
+	bool found = PQntuples(res) == 1;
+	if (found)
+		snprintf(user, 37, "%s", PQgetvalue(res, 0, 0));
+	else
+		fprintf(stderr, "techex: seed-demo: %s has no user %s\n", demo_orgs[i].name,
+			demo_orgs[i].email);
+	PQclear(res);
+	return found;
+}
+
+/* An audit row for seeded deal data; detail is a JSON object (text). */
+static bool demo_audit(PGconn *conn, const char *org_id, const char *action, const char *type,
+		       const char *id, const char *detail)
+{
+	const char *p[5] = {org_id, action, type, id, detail};
+	return db_run(conn,
+		      "INSERT INTO audit_log (org_id, action, object_type, object_id, detail)"
+		      " VALUES ($1::uuid, $2::text, $3::text, $4::text,"
+		      " $5::jsonb || '{\"demo\": true}'::jsonb)",
+		      5, p, NULL);
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* A table mistake in deal d, or NULL. */
+static const char *demo_deal_mistake(const struct demo_deal *d, int owner, int bidder)
+{
+	if (owner < 0 || strcmp(demo_orgs[owner].status, "verified") != 0)
+		return "the listing's organization is not a verified demo organization";
+	if (bidder < 0 || bidder == owner || strcmp(demo_orgs[bidder].kind, "enterprise") != 0 ||
+	    strcmp(demo_orgs[bidder].status, "verified") != 0)
+		return "the bidder must be another verified demo enterprise";
+	if ((d->stage == DEAL_COUNTERED) != (d->counter_fen != NULL))
+		return "a countered deal, and only that, has a counter amount";
+	if (d->stage >= DEAL_DRAFT && d->term_months == NULL)
+		return "an accepted deal needs term_months for its contract";
+	if (d->days_ago < (d->stage == DEAL_ACTIVE ? 5 : d->stage == DEAL_OPEN ? 0 : 2))
+		return "the offer is too recent for the stage (days_ago)";
+	for (const struct demo_deal *e = demo_deals; e < d; e++)
+		if (strcmp(e->org, d->org) == 0 && strcmp(e->title, d->title) == 0)
+			return "a listing takes one demo deal";
+	return NULL;
+}
+
+/* A side of a demo deal: its organization and the user who acts for it. */
+struct party {
+	const char *org_id;
+	char user_id[37];
+};
+
+/* The contract of the accepted bid bid_id, as contract_draft words it: the
+ * accepted price up front, royalty, term and scope from the bid, the
+ * licensor's default revenue share; signed by both sides and active for
+ * DEAL_ACTIVE. The listing row (l) gives kind and name of the licensor and the
+ * inventors. Returns the contract's id into id (37 bytes). */
+static bool insert_demo_contract(PGconn *conn, const struct demo_deal *d, const PGresult *l,
+				 const char *bid_id, const struct party *licensor,
+				 const struct party *licensee, char id[37])
+{
+	static const char dates_sql[] =
+	    "SELECT to_char(x.d, 'YYYY-MM-DD'),"
+	    " to_char((x.d + make_interval(months => $2::int))::date - 1, 'YYYY-MM-DD')"
+	    " FROM (SELECT ((now() - make_interval(days => $1::int))"
+	    "  AT TIME ZONE 'Asia/Shanghai')::date AS d) x";
+	static const char insert_sql[] =
+	    "INSERT INTO contracts (listing_id, bid_id, licensor_org_id, licensee_org_id,"
+	    " transaction_mode, upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen,"
+	    " term_start, term_end, territory, field_of_use, revenue_share, digest, created_at,"
+	    " updated_at)"
+	    " SELECT b.listing_id, b.id, b.owner_org_id, b.bidder_org_id, b.transaction_mode,"
+	    "  (x.t->>'upfront_fee_fen')::bigint, (x.t->>'royalty_bp')::integer,"
+	    "  (x.t->>'minimum_annual_royalty_fen')::bigint, (x.t->>'term_start')::date,"
+	    "  (x.t->>'term_end')::date, x.t->>'territory', x.t->>'field_of_use', $3::jsonb,"
+	    "  $4::text, b.decided_at, b.decided_at"
+	    " FROM bids b, (SELECT $2::jsonb AS t) x WHERE b.id = $1::uuid RETURNING id";
+	static const char sign_sql[] =
+	    "INSERT INTO contract_signatures (contract_id, org_id, user_id, party, digest,"
+	    " signed_at) VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text,"
+	    " now() - make_interval(days => $6::int))";
+	static const char activate_sql[] =
+	    "UPDATE contracts SET status = 'active',"
+	    " activated_at = now() - make_interval(days => $2::int),"
+	    " updated_at = now() - make_interval(days => $2::int), version = version + 2"
+	    " WHERE id = $1::uuid AND status = 'draft'";
+	PGresult *res = NULL;
+	json_t *terms = NULL, *inventors = NULL, *plan = NULL;
+	char *terms_text = NULL, *plan_text = NULL;
+	bool ok = false;
+
+	/* the deal was accepted two days after the offer; the term starts then */
+	char accepted[12], licensor_signed[12], licensee_signed[12];
+	snprintf(accepted, sizeof accepted, "%d", d->days_ago - 2);
+	snprintf(licensor_signed, sizeof licensor_signed, "%d", d->days_ago - 4);
+	snprintf(licensee_signed, sizeof licensee_signed, "%d", d->days_ago - 5);
+	const char *pd[2] = {accepted, d->term_months};
+	if (!db_run(conn, dates_sql, 2, pd, &res))
+		goto out;
+	terms = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:o}", "upfront_fee_fen",
+			  (json_int_t)strtoll(d->amount_fen, NULL, 10), "royalty_bp",
+			  (json_int_t)(d->royalty_bp ? strtoll(d->royalty_bp, NULL, 10) : 0),
+			  "minimum_annual_royalty_fen", (json_int_t)0, "term_start",
+			  PQgetvalue(res, 0, 0), "term_end", PQgetvalue(res, 0, 1), "territory",
+			  DEMO_TERRITORY, "field_of_use", text_or_null(d->field_of_use));
+	PQclear(res);
+	res = NULL;
+	inventors = json_loads(PQgetvalue(l, 0, 6), 0, NULL);
+	if (terms == NULL || inventors == NULL)
+		goto out;
+	plan = contract_default_plan(PQgetvalue(l, 0, 4), PQgetvalue(l, 0, 5), inventors);
+	char digest[65];
+	contract_digest(terms, plan, digest);
+	terms_text = json_dumps(terms, JSON_COMPACT);
+	plan_text = json_dumps(plan, JSON_COMPACT);
+	const char *pi[4] = {bid_id, terms_text, plan_text, digest};
+	if (!db_run(conn, insert_sql, 4, pi, &res))
+		goto out;
+	snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
+	if (d->stage == DEAL_ACTIVE) {
+		/* the final terms are in: both sign that digest, then it is active */
+		const char *ps[6] = {id,         licensor->org_id, licensor->user_id,
+				     "licensor", digest,           licensor_signed};
+		const char *pe[6] = {id,         licensee->org_id, licensee->user_id,
+				     "licensee", digest,           licensee_signed};
+		const char *pa[2] = {id, licensee_signed};
+		if (!db_run(conn, sign_sql, 6, ps, NULL) || !db_run(conn, sign_sql, 6, pe, NULL) ||
+		    !db_run(conn, activate_sql, 2, pa, NULL))
+			goto out;
+	}
+	char *detail = NULL;
+	json_t *dj = json_pack("{s:s, s:s, s:s}", "bid_id", bid_id, "status",
+			       d->stage == DEAL_ACTIVE ? "active" : "draft", "digest", digest);
+	if (dj != NULL)
+		detail = json_dumps(dj, JSON_COMPACT);
+	json_decref(dj);
+	ok = detail != NULL &&
+	     demo_audit(conn, licensor->org_id, "contract.seed", "contract", id, detail);
+	free(detail);
+out:
+	PQclear(res);
+	free(plan_text);
+	free(terms_text);
+	json_decref(plan);
+	json_decref(inventors);
+	json_decref(terms);
+	return ok;
+}
+
+/* One demo deal, unless its listing has a bid already or is no longer
+ * published. Returns 1 inserted, 0 skipped, -1 on error. */
+static int insert_demo_deal(PGconn *conn, const struct demo_deal *d, char ids[][37])
+{
+	/* columns: id, org_id, status, pricing_mode, licensor kind, licensor name,
+	 * inventors (JSON array), bids on it, whether it offers the mode ($3) */
+	static const char listing_sql[] =
+	    "SELECT l.id, l.org_id, l.status, l.pricing_mode, o.kind, o.name,"
+	    " coalesce(l.patent -> 'inventors', '[]'::jsonb)::text,"
+	    " (SELECT count(*) FROM bids b WHERE b.listing_id = l.id),"
+	    " $3::text = ANY (l.transaction_modes)"
+	    " FROM listings l JOIN organizations o ON o.id = l.org_id"
+	    " WHERE l.org_id = $1::uuid AND l.title = $2::text AND l.tags @> '{演示数据}'"
+	    " FOR UPDATE OF l";
+	static const char bid_sql[] =
+	    "INSERT INTO bids (listing_id, owner_org_id, bidder_org_id, created_by, amount_fen,"
+	    " transaction_mode, message, royalty_bp, term_months, territory, field_of_use, status,"
+	    " counter_amount_fen, counter_message, counters, decided_at, created_at, updated_at,"
+	    " version)"
+	    " SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::bigint, $6::text, $7::text,"
+	    "  $8::integer, $9::integer, $10::text, $11::text, $12::text, $13::bigint, $14::text,"
+	    "  CASE WHEN $12::text = 'countered' THEN 1 ELSE 0 END,"
+	    "  CASE WHEN $12::text = 'accepted' THEN t.reply END, t.offer,"
+	    "  coalesce(t.reply, t.offer), CASE WHEN t.reply IS NULL THEN 1 ELSE 2 END"
+	    " FROM (SELECT now() - make_interval(days => $15::int) AS offer,"
+	    "  now() - make_interval(days => $16::int) AS reply) t"
+	    " RETURNING id";
+	static const char event_sql[] =
+	    "INSERT INTO bid_events (bid_id, kind, actor_org_id, actor_user_id, amount_fen,"
+	    " message, at) VALUES ($1::uuid, $2::text, $3::uuid, $4::uuid, $5::bigint, $6::text,"
+	    " now() - make_interval(days => $7::int))";
+	static const char move_sql[] =
+	    "WITH l AS (UPDATE listings SET status = $2::text, updated_at = now(),"
+	    "  version = version + 1 WHERE id = $1::uuid AND status = 'published'"
+	    "  RETURNING id, org_id)"
+	    " INSERT INTO audit_log (org_id, action, object_type, object_id, detail)"
+	    " SELECT org_id, 'listing.' || $2::text, 'listing', id::text,"
+	    "  jsonb_build_object('from', 'published', 'to', $2::text,"
+	    "   'why', 'a demo exclusive deal', 'demo', true) FROM l";
+	int owner_i = org_index(d->org), bidder_i = org_index(d->bidder);
+	const char *mistake = demo_deal_mistake(d, owner_i, bidder_i);
+	if (mistake != NULL) {
+		fprintf(stderr, "techex: seed-demo: deal on %s: %s\n", d->title, mistake);
+		return -1;
+	}
+	struct party owner = {.org_id = ids[owner_i]}, bidder = {.org_id = ids[bidder_i]};
+	PGresult *l = NULL, *res = NULL;
+	char *detail = NULL;
+	int rc = -1;
+
+	const char *pl[3] = {owner.org_id, d->title, d->mode};
+	if (!db_run(conn, listing_sql, 3, pl, &l))
+		goto out;
+	if (PQntuples(l) != 1) {
+		fprintf(stderr, "techex: seed-demo: deal on %s: no such demo listing\n", d->title);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(l, 0, 3), "negotiable") != 0 ||
+	    strcmp(PQgetvalue(l, 0, 8), "t") != 0) {
+		fprintf(stderr,
+			"techex: seed-demo: deal on %s: the listing must be negotiable and offer "
+			"%s\n",
+			d->title, d->mode);
+		goto out;
+	}
+	/* run before, or the listing has moved on through the API: leave it be */
+	if (strcmp(PQgetvalue(l, 0, 2), "published") != 0 ||
+	    strcmp(PQgetvalue(l, 0, 7), "0") != 0) {
+		rc = 0;
+		goto out;
+	}
+	if (!demo_user_of(conn, (size_t)owner_i, owner.org_id, owner.user_id) ||
+	    !demo_user_of(conn, (size_t)bidder_i, bidder.org_id, bidder.user_id))
+		goto out;
+
+	bool accepted = d->stage >= DEAL_DRAFT;
+	const char *status = accepted                     ? "accepted"
+			     : d->stage == DEAL_COUNTERED ? "countered"
+							  : "open";
+	char offered[12], replied[12];
+	snprintf(offered, sizeof offered, "%d", d->days_ago);
+	snprintf(replied, sizeof replied, "%d", d->days_ago - 2);
+	const char *listing_id = PQgetvalue(l, 0, 0);
+	const char *pb[16] = {listing_id,      owner.org_id,
+			      bidder.org_id,   bidder.user_id,
+			      d->amount_fen,   d->mode,
+			      d->message,      d->royalty_bp,
+			      d->term_months,  DEMO_TERRITORY,
+			      d->field_of_use, status,
+			      d->counter_fen,  d->stage == DEAL_COUNTERED ? d->reply : NULL,
+			      offered,         d->stage == DEAL_OPEN ? NULL : replied};
+	if (!db_run(conn, bid_sql, 16, pb, &res))
+		goto out;
+	char bid_id[37];
+	snprintf(bid_id, sizeof bid_id, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = NULL;
+	const char *offer[7] = {bid_id,        "offer",    bidder.org_id, bidder.user_id,
+				d->amount_fen, d->message, offered};
+	const char *reply[7] = {
+	    bid_id,        accepted ? "accept" : "counter",           owner.org_id,
+	    owner.user_id, accepted ? d->amount_fen : d->counter_fen, d->reply,
+	    replied};
+	if (!db_run(conn, event_sql, 7, offer, NULL) ||
+	    (d->stage != DEAL_OPEN && !db_run(conn, event_sql, 7, reply, NULL)))
+		goto out;
+	json_t *dj = json_pack("{s:s, s:s, s:s, s:s}", "listing_id", listing_id, "amount_fen",
+			       d->amount_fen, "transaction_mode", d->mode, "status", status);
+	if (dj != NULL)
+		detail = json_dumps(dj, JSON_COMPACT);
+	json_decref(dj);
+	if (detail == NULL || !demo_audit(conn, bidder.org_id, "bid.seed", "bid", bid_id, detail))
+		goto out;
+
+	char contract_id[37] = "";
+	if (accepted) {
+		if (!insert_demo_contract(conn, d, l, bid_id, &owner, &bidder, contract_id))
+			goto out;
+		const char *pm[2] = {listing_id,
+				     d->stage == DEAL_ACTIVE ? "licensed" : "under_contract"};
+		if (exclusive_mode(d->mode) && !db_run(conn, move_sql, 2, pm, NULL))
+			goto out;
+	}
+	static const char *const stage_names[] = {"open bid", "countered bid", "draft contract",
+						  "active contract"};
+	printf("deal %-34s %s -> %s: %s\n", d->title, demo_orgs[bidder_i].name,
+	       demo_orgs[owner_i].name, stage_names[d->stage]);
+	rc = 1;
+out:
+	if (rc < 0)
+		fprintf(stderr, "techex: seed-demo: deal on %s failed\n", d->title);
+	free(detail);
+	PQclear(res);
+	PQclear(l);
+	return rc;
 }
 
 /*
@@ -1289,6 +1723,15 @@ int seed_demo(PGconn *conn, long synthetic)
 		inserted += rc;
 		patents += rc && l->app_prefix != NULL;
 	}
+	int deals = 0;
+	for (size_t i = 0; i < ARRAY_LEN(demo_deals); i++) {
+		int rc = insert_demo_deal(conn, &demo_deals[i], ids);
+		if (rc < 0) {
+			rollback(conn);
+			return 1;
+		}
+		deals += rc;
+	}
 	if (!db_run(conn, "COMMIT", 0, NULL, NULL)) {
 		rollback(conn);
 		return 1;
@@ -1296,6 +1739,9 @@ int seed_demo(PGconn *conn, long synthetic)
 	printf(
 	    "demo listings: %d inserted (%d patents), %zu already present; all tagged 演示数据\n",
 	    inserted, patents, ARRAY_LEN(demo_listings) - (size_t)inserted);
+	printf("demo deals (bids, and contracts for the accepted ones): %d inserted, %zu already "
+	       "present or moved on\n",
+	       deals, ARRAY_LEN(demo_deals) - (size_t)deals);
 	printf("demo password for every owner: %s\n",
 	       getenv("TECHEX_DEMO_PASSWORD") ? "(from TECHEX_DEMO_PASSWORD)" : password);
 	if (synthetic > 0)

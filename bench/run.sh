@@ -155,10 +155,15 @@ threads_idle=$(threads)
 # Each round appends one line to $work/NAME.rounds:
 #   pgbench: tps failed
 #   wrk:     rps p50_us p99_us non2xx connect read write timeout
+# run_pgbench DURATION [CLIENTS SCRIPT [-D VAR=VALUE...]]: "tps failed" of one run
 run_pgbench() {
+	d=$1
+	clients=${2:-2}
+	script=${3:-bench/org_select.sql}
+	[ $# -ge 3 ] && shift 3 || shift $#
 	out="$work/pgbench.out"
-	pgbench -n -M prepared -c 2 -j 2 -T "$1" -D orgs="$orgs" -f bench/org_select.sql \
-		-h "$sock" -p 5432 -U techex techex >"$out" 2>&1 || { cat "$out" >&2; die "pgbench failed"; }
+	pgbench -n -M prepared -c "$clients" -j 2 -T "$d" -D orgs="$orgs" "$@" -f "$script" \
+		-h "$sock" -p 5432 -U techex techex >"$out" 2>&1 || { cat "$out" >&2; die "pgbench $script failed"; }
 	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out" | tail -n 1)
 	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
 	[ -n "$tps" ] || { cat "$out" >&2; die "no tps in the pgbench output"; }
@@ -182,26 +187,21 @@ run_wrk() {
 	}' "$out" | grep . || { cat "$out" >&2; die "no BENCH line in the wrk output"; }
 }
 
-# the write ceiling: one bid's database work as one transaction, 8 clients
-run_pgbench_bids() {
-	out="$work/pgbench-bids.out"
-	pgbench -n -M prepared -c 8 -j 2 -T "$1" -D nlistings="$bid_listings" -D org="$bidder_org" \
-		-D usr="$bidder_user" -f bench/bid_create.sql \
-		-h "$sock" -p 5432 -U techex techex >"$out" 2>&1 || { cat "$out" >&2; die "pgbench (bids) failed"; }
-	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out" | tail -n 1)
-	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
-	[ -n "$tps" ] || { cat "$out" >&2; die "no tps in the pgbench output"; }
-	echo "$tps ${failed:-0}"
+# bench_pgbench NAME [CLIENTS SCRIPT [-D ...]]: warm-up, then the rounds into $work/NAME.rounds
+bench_pgbench() {
+	name=$1
+	shift
+	say "pgbench ${2:-bench/org_select.sql}: ${warmup}s warm-up, $rounds x ${dur}s"
+	run_pgbench "$warmup" "$@" >/dev/null
+	: >"$work/$name.rounds"
+	r=1
+	while [ $r -le "$rounds" ]; do
+		run_pgbench "$dur" "$@" >>"$work/$name.rounds"
+		r=$((r + 1))
+	done
 }
 
-say "pgbench ceiling: ${warmup}s warm-up, $rounds x ${dur}s"
-run_pgbench "$warmup" >/dev/null
-: >"$work/pgbench.rounds"
-r=1
-while [ $r -le "$rounds" ]; do
-	run_pgbench "$dur" >>"$work/pgbench.rounds"
-	r=$((r + 1))
-done
+bench_pgbench pgbench
 
 # bench_wrk NAME PATH [wrk options...]: warm-up, rounds, RSS right after
 bench_wrk() {
@@ -277,14 +277,9 @@ EOF
 	bidder_token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$work/body")
 	sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT id FROM bench_bid_listings" >"$work/bid-ids"
 	bid_listings=$(grep -c . "$work/bid-ids")
-	say "pgbench bid-creation transaction: ${warmup}s warm-up, $rounds x ${dur}s"
-	run_pgbench_bids "$warmup" >/dev/null
-	: >"$work/pgbench-bids.rounds"
-	r=1
-	while [ $r -le "$rounds" ]; do
-		run_pgbench_bids "$dur" >>"$work/pgbench-bids.rounds"
-		r=$((r + 1))
-	done
+	# the write ceiling: one bid's database work as one transaction, 8 clients
+	bench_pgbench pgbench-bids 8 bench/bid_create.sql -D nlistings="$bid_listings" \
+		-D org="$bidder_org" -D usr="$bidder_user"
 	BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
 	export BENCH_BID_IDS_FILE BENCH_TOKEN
 	bench_wrk bids "/v1/listings/{id}/bids"

@@ -4,9 +4,22 @@
 --   always             print one machine-readable BENCH line when the run is done
 local org_count = tonumber(os.getenv("BENCH_ORG_COUNT") or "")
 
-if org_count and org_count > 0 then
-	-- a different sequence per thread: the address of a fresh table differs
+-- a different sequence per thread: the address of a fresh table differs
+local function seed_thread()
 	math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003))
+end
+
+-- the non-empty lines of a file
+local function read_ids(file)
+	local ids = {}
+	for line in io.lines(file) do
+		if line ~= "" then ids[#ids + 1] = line end
+	end
+	return ids
+end
+
+if org_count and org_count > 0 then
+	seed_thread()
 	function request()
 		local path = string.format("/v1/orgs/00000000-0000-4000-8000-%012d",
 			math.random(1, org_count))
@@ -17,11 +30,8 @@ end
 -- BENCH_IDS_FILE=F: request the path with {id} replaced by a random line of F
 local ids_file = os.getenv("BENCH_IDS_FILE")
 if ids_file and ids_file ~= "" then
-	local ids = {}
-	for line in io.lines(ids_file) do
-		if line ~= "" then ids[#ids + 1] = line end
-	end
-	math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003))
+	local ids = read_ids(ids_file)
+	seed_thread()
 	function request()
 		return wrk.format(nil, string.format("/v1/listings/%s", ids[math.random(1, #ids)]))
 	end
@@ -31,11 +41,8 @@ end
 -- each with an Idempotency-Key of its own, as the bearer of T
 local bid_file = os.getenv("BENCH_BID_IDS_FILE")
 if bid_file and bid_file ~= "" then
-	local ids = {}
-	for line in io.lines(bid_file) do
-		if line ~= "" then ids[#ids + 1] = line end
-	end
-	math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003))
+	local ids = read_ids(bid_file)
+	seed_thread()
 	local tag = string.format("%x%x", os.time(), math.random(1, 2147483647))
 	local headers = {
 		["Content-Type"] = "application/json",

@@ -108,6 +108,14 @@ void uuid_random(char out[37])
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
+bool str_in(const char *const *list, const char *s)
+{
+	for (; s != NULL && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
 bool uuid_valid(const char *s)
 {
 	if (s == NULL || strlen(s) != 36)

@@ -42,6 +42,9 @@ void hex_encode(const unsigned char *in, size_t n, char *out);
 /* A random UUID v4 string (37 bytes with NUL) from OpenSSL's RAND_bytes. */
 void uuid_random(char out[37]);
 
+/* True if s (may be NULL) is one of the strings of list (NULL-terminated). */
+bool str_in(const char *const *list, const char *s);
+
 /* True if s is a canonical UUID (8-4-4-4-12 hex digits). */
 bool uuid_valid(const char *s);
 

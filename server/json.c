@@ -325,41 +325,18 @@ static void validate_value(struct req *r, const char *path, const struct field *
 			return; /* the nested errors are recorded */
 		return;
 	}
-	case F_STRINGS: {
-		if (!json_is_array(v)) {
-			problem_field(r, path, "must be an array of strings");
-			return;
-		}
-		if (f->max_items > 0 && json_array_size(v) > (size_t)f->max_items) {
-			problem_field(r, path, "must have at most %d items", f->max_items);
-			return;
-		}
-		size_t i;
-		const json_t *item;
-		char ipath[256];
-		json_array_foreach(v, i, item)
-		{
-			if (snprintf(ipath, sizeof ipath, "%s[%zu]", path, i) >= (int)sizeof ipath)
-				ipath[sizeof ipath - 1] = '\0';
-			if (!json_is_string(item)) {
-				problem_field(r, ipath, "must be a string");
-				continue;
-			}
-			struct field each = *f;
-			each.type = F_TEXT1;
-			(void)check_text(r, ipath, &each, json_string_value(item));
-		}
-		return;
-	}
+	case F_STRINGS:
 	case F_OBJECTS: {
 		if (!json_is_array(v)) {
-			problem_field(r, path, "must be an array of objects");
+			problem_field(r, path, "must be %s", type_name(f->type));
 			return;
 		}
 		if (f->max_items > 0 && json_array_size(v) > (size_t)f->max_items) {
 			problem_field(r, path, "must have at most %d items", f->max_items);
 			return;
 		}
+		struct field each = *f; /* a string item: single-line text, min..max chars */
+		each.type = F_TEXT1;
 		size_t i;
 		const json_t *item;
 		char ipath[256];
@@ -367,10 +344,15 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		{
 			if (snprintf(ipath, sizeof ipath, "%s[%zu]", path, i) >= (int)sizeof ipath)
 				ipath[sizeof ipath - 1] = '\0';
-			if (!json_is_object(item))
+			if (f->type == F_OBJECTS && !json_is_object(item))
 				problem_field(r, ipath, "must be an object");
-			else if (validate_object(r, item, f->sub, ipath) != RC_OK)
-				continue; /* the nested errors are recorded */
+			else if (f->type == F_OBJECTS) {
+				if (validate_object(r, item, f->sub, ipath) != RC_OK)
+					continue; /* its errors are recorded */
+			} else if (!json_is_string(item))
+				problem_field(r, ipath, "must be a string");
+			else
+				(void)check_text(r, ipath, &each, json_string_value(item));
 		}
 		return;
 	}

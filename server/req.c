@@ -33,6 +33,19 @@ const char *req_query(const struct req *r, const char *name)
 	return kv_find(r->query, r->nquery, name, false);
 }
 
+void req_query_check(struct req *r, const char *const *known)
+{
+	for (int i = 0; i < r->nquery; i++) {
+		if (!str_in(known, r->query[i].key))
+			problem_field(r, r->query[i].key, "is not a known parameter");
+		for (int j = 0; j < i; j++)
+			if (strcmp(r->query[i].key, r->query[j].key) == 0) {
+				problem_field(r, r->query[i].key, "is given twice");
+				break;
+			}
+	}
+}
+
 void resp_reset(struct resp *resp)
 {
 	free(resp->body);

@@ -90,6 +90,10 @@ const char *req_param(const struct req *r, const char *name);
 /* Query parameter by name (first occurrence). Borrowed; NULL when absent. */
 const char *req_query(const struct req *r, const char *name);
 
+/* Records a field error for every query parameter not in known (NULL-terminated)
+ * and for every one given twice; the caller reports them with problem_fields_done. */
+void req_query_check(struct req *r, const char *const *known);
+
 /* Replies with JSON: takes ownership of body (json_decref'd). */
 void reply_json(struct req *r, int status, json_t *body);
 /* Replies with a body of the given content type; copies the bytes. */

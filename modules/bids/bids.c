@@ -259,20 +259,6 @@ static const struct field message_spec[] = {
     {0},
 };
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; s != NULL && *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
-static bool exclusive_mode(const char *mode)
-{
-	return strcmp(mode, "assignment") == 0 || strcmp(mode, "exclusive_license") == 0 ||
-	       strcmp(mode, "sole_license") == 0;
-}
-
 static const char *str_at(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
@@ -383,7 +369,7 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 	if (contract_draft(r, bid_id, price_fen, &contract) != RC_OK)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
-	bool exclusive = exclusive_mode(mode), auction = strcmp(pricing, "auction") == 0;
+	bool exclusive = deal_is_exclusive(mode), auction = strcmp(pricing, "auction") == 0;
 	if ((exclusive || auction) &&
 	    bids_close_live(r, listing_id, bid_id,
 			    exclusive ? "another offer on the listing was accepted"
@@ -445,10 +431,7 @@ static enum rc bids_create(struct req *r)
 	PGresult *res = NULL;
 	const char *status = PQntuples(l) == 1 ? PQgetvalue(l, 0, L_STATUS) : NULL;
 	bool owner = PQntuples(l) == 1 && same(r->auth.org_id, PQgetvalue(l, 0, L_ORG));
-	if (status == NULL ||
-	    (!in_list((const char *const[]){"published", "under_contract", "licensed", NULL},
-		      status) &&
-	     !owner && !r->auth.platform_admin)) {
+	if (status == NULL || !listing_visible(r, PQgetvalue(l, 0, L_ORG), status)) {
 		problem_set(r, 404, "not-found", "no listing has this id");
 		goto out;
 	}
@@ -544,7 +527,7 @@ static enum rc bids_create(struct req *r)
 				  amount_s, "transaction_mode", mode)) != RC_OK)
 		goto out;
 	char location[96];
-	snprintf(location, sizeof location, "/v1/bids/%s", id);
+	snprintf(location, sizeof location, "%s/%s", "/v1/bids", id);
 	reply_header(r, "Location", location);
 
 	if (auction && strcmp(PQgetvalue(l, 0, L_LAST_MINUTES), "t") == 0) {
@@ -789,11 +772,9 @@ out:
 /* Common query parameters of the two bid lists. */
 static enum rc list_params(struct req *r, const char *const *known, int *limit, struct cursor *c)
 {
-	for (int i = 0; i < r->nquery; i++)
-		if (!in_list(known, r->query[i].key))
-			problem_field(r, r->query[i].key, "is not a known parameter");
+	req_query_check(r, known);
 	const char *status = req_query(r, "status");
-	if (status && !in_list(statuses, status))
+	if (status && !str_in(statuses, status))
 		problem_field(r, "status",
 			      "must be open, countered, accepted, rejected, withdrawn, expired or "
 			      "closed");
@@ -827,11 +808,7 @@ static enum rc bids_list_listing(struct req *r)
 		return RC_ERR;
 	bool found = PQntuples(l) == 1;
 	bool owner = found && same(r->auth.org_id, PQgetvalue(l, 0, 0));
-	bool visible =
-	    found &&
-	    (owner || r->auth.platform_admin ||
-	     in_list((const char *const[]){"published", "under_contract", "licensed", NULL},
-		     PQgetvalue(l, 0, 1)));
+	bool visible = found && listing_visible(r, PQgetvalue(l, 0, 0), PQgetvalue(l, 0, 1));
 	PQclear(l);
 	if (!visible)
 		return problem_set(r, 404, "not-found", "no listing has this id");

@@ -209,21 +209,13 @@ static const struct field reason_spec[] = {
     {0},
 };
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; s != NULL && *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
+/* ---- pure parts: digest, default plan ---------------------------------- */
 
-static bool exclusive_mode(const char *mode)
+bool deal_is_exclusive(const char *mode)
 {
 	return strcmp(mode, "assignment") == 0 || strcmp(mode, "exclusive_license") == 0 ||
 	       strcmp(mode, "sole_license") == 0;
 }
-
-/* ---- pure parts: digest, default plan ---------------------------------- */
 
 void contract_digest(const json_t *terms, const json_t *plan, char out[65])
 {
@@ -417,12 +409,10 @@ static enum rc contracts_list(struct req *r)
 	struct cursor c;
 	char lim[16];
 
-	for (int i = 0; i < r->nquery; i++)
-		if (!in_list(known, r->query[i].key))
-			problem_field(r, r->query[i].key, "is not a known parameter");
+	req_query_check(r, known);
 	const char *status = req_query(r, "status"), *role = req_query(r, "role"),
 		   *listing = req_query(r, "listing_id");
-	if (status && !in_list(statuses, status))
+	if (status && !str_in(statuses, status))
 		problem_field(r, "status",
 			      "must be draft, signed_by_licensor, signed_by_licensee, active or "
 			      "terminated");
@@ -690,7 +680,7 @@ static enum rc contracts_sign(struct req *r)
 		if (audit_write(r, "contract.activate", "contract", id, NULL,
 				json_pack("{s:s}", "digest", digest)) != RC_OK)
 			goto out;
-		if (exclusive_mode(mode) &&
+		if (deal_is_exclusive(mode) &&
 		    listing_move(r, PQgetvalue(res, 0, COL_LISTING), "under_contract", "licensed",
 				 "listing.licensed",
 				 "an exclusive contract became active") != RC_OK)
@@ -739,7 +729,7 @@ static enum rc contracts_terminate(struct req *r)
 	if (audit_write(r, "contract.terminate", "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
 			json_pack("{s:s, s:s}", "from", status, "reason", reason)) != RC_OK)
 		goto out;
-	if (exclusive_mode(mode)) {
+	if (deal_is_exclusive(mode)) {
 		bool active = strcmp(status, "active") == 0;
 		const char *from = active ? "licensed" : "under_contract";
 		if ((!active || strcmp(mode, "assignment") != 0) &&
@@ -847,6 +837,12 @@ static long long num(const json_t *obj, const char *key)
 	return (long long)json_integer_value(json_object_get(obj, key));
 }
 
+/* A term the parties left open reads as such. */
+static const char *or_unset(const char *s)
+{
+	return s ? s : "未约定 not set";
+}
+
 static void md_list(FILE *f, const json_t *array)
 {
 	size_t i;
@@ -933,19 +929,12 @@ char *contract_markdown(const json_t *doc)
 	md_bp(f, num(terms, "royalty_bp"));
 	fputs(" of net sales |\n| 年度最低提成 Minimum annual royalty | ", f);
 	md_yuan(f, num(terms, "minimum_annual_royalty_fen"));
-	fprintf(f, " |\n| 期限 Term | %s 至 to %s |\n",
-		str(terms, "term_start") ? str(terms, "term_start") : "未约定 not set",
-		str(terms, "term_end") ? str(terms, "term_end") : "未约定 not set");
+	fprintf(f, " |\n| 期限 Term | %s 至 to %s |\n", or_unset(str(terms, "term_start")),
+		or_unset(str(terms, "term_end")));
 	fputs("| 地域 Territory | ", f);
-	if (str(terms, "territory"))
-		md_text(f, str(terms, "territory"));
-	else
-		fputs("未约定 not set", f);
+	md_text(f, or_unset(str(terms, "territory")));
 	fputs(" |\n| 使用领域 Field of use | ", f);
-	if (str(terms, "field_of_use"))
-		md_text(f, str(terms, "field_of_use"));
-	else
-		fputs("未约定 not set", f);
+	md_text(f, or_unset(str(terms, "field_of_use")));
 	fprintf(f, " |\n| 币种 Currency | %s |\n", str(c, "currency"));
 
 	fputs("\n## 四、收益分配 Revenue share\n\n", f);

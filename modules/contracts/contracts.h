@@ -20,6 +20,10 @@ extern const size_t contracts_routes_count;
 enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
 		       json_t **out) MUSTCHECK;
 
+/* True for the modes that bind a listing to one counterparty: assignment,
+ * exclusive and sole licences. Pure. */
+bool deal_is_exclusive(const char *mode);
+
 /* The hex SHA-256 of the canonical JSON of {"revenue_share": plan, "terms":
  * terms}: keys sorted, no insignificant white space, integers as integers, text
  * as UTF-8 with only the escapes JSON requires (RFC 8785 for this data). Pure. */

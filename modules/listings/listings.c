@@ -237,14 +237,6 @@ static const struct field create_spec[] = {
     {0},
 };
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; s != NULL && *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
 static const char *str_at(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
@@ -267,7 +259,7 @@ static void check_listing(struct req *r, json_t *body, struct patent_number *pn)
 	{
 		char path[48];
 		snprintf(path, sizeof path, "transaction_modes[%zu]", i);
-		if (!in_list(modes, json_string_value(m)))
+		if (!str_in(modes, json_string_value(m)))
 			problem_field(r, path,
 				      "must be one of: assignment, exclusive_license, "
 				      "sole_license, non_exclusive_license");
@@ -523,10 +515,11 @@ static json_t *editable(json_t *listing)
 	return out;
 }
 
-static bool visible(const struct req *r, const char *org_id, const char *status)
+bool listing_visible(const struct req *r, const char *org_id, const char *status)
 {
-	if (strcmp(status, "published") == 0 || strcmp(status, "under_contract") == 0 ||
-	    strcmp(status, "licensed") == 0)
+	static const char *const public_statuses[] = {"published", "under_contract", "licensed",
+						      NULL};
+	if (str_in(public_statuses, status))
 		return true;
 	return r->auth.platform_admin || (r->auth.org_id[0] && strcmp(r->auth.org_id, org_id) == 0);
 }
@@ -544,7 +537,8 @@ static PGresult *load(struct req *r, bool lock)
 	PGresult *res = db_exec(r, lock ? &st_lock : &st_get, p);
 	if (res == NULL)
 		return NULL;
-	if (PQntuples(res) != 1 || !visible(r, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))) {
+	if (PQntuples(res) != 1 ||
+	    !listing_visible(r, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))) {
 		PQclear(res);
 		problem_set(r, 404, "not-found", "no listing has this id");
 		return NULL;
@@ -606,7 +600,7 @@ static enum rc transition(struct req *r, const struct transition *t)
 		problem_set(r, 403, "forbidden", "only the listing's organization can do this");
 		goto out;
 	}
-	if (!in_list(t->from, status)) {
+	if (!str_in(t->from, status)) {
 		problem_set(r, 409, "invalid-state", "a listing in status %s cannot move to %s",
 			    status, t->to);
 		goto out;
@@ -697,7 +691,7 @@ static enum rc listings_patch(struct req *r)
 	}
 	static const char *const editable_states[] = {"draft", "pending_review", "published",
 						      "rejected", NULL};
-	if (!in_list(editable_states, status)) {
+	if (!str_in(editable_states, status)) {
 		problem_set(r, 409, "invalid-state", "a listing in status %s cannot be edited",
 			    status);
 		goto out;
@@ -758,13 +752,7 @@ static enum rc listings_search(struct req *r)
 	struct cursor c;
 	char lim[16];
 
-	for (int i = 0; i < r->nquery; i++) {
-		if (!in_list(known, r->query[i].key))
-			problem_field(r, r->query[i].key, "is not a known parameter");
-		for (int j = 0; j < i; j++)
-			if (strcmp(r->query[i].key, r->query[j].key) == 0)
-				problem_field(r, r->query[i].key, "is given twice");
-	}
+	req_query_check(r, known);
 	const char *q = req_query(r, "q"), *domain = req_query(r, "domain"),
 		   *kind = req_query(r, "kind"), *mode = req_query(r, "transaction_mode"),
 		   *pricing = req_query(r, "pricing_mode"), *min_trl = req_query(r, "min_trl"),
@@ -779,19 +767,19 @@ static enum rc listings_search(struct req *r)
 		if (*q == '\0')
 			q = NULL;
 	}
-	if (domain && !in_list(domains, domain))
+	if (domain && !str_in(domains, domain))
 		problem_field(r, "domain", "is not a known domain");
-	if (kind && !in_list(kinds, kind))
+	if (kind && !str_in(kinds, kind))
 		problem_field(r, "kind", "must be patent or process");
-	if (mode && !in_list(modes, mode))
+	if (mode && !str_in(modes, mode))
 		problem_field(r, "transaction_mode", "is not a known transaction mode");
-	if (pricing && !in_list(pricing_modes, pricing))
+	if (pricing && !str_in(pricing_modes, pricing))
 		problem_field(r, "pricing_mode", "must be fixed, negotiable or auction");
 	if (min_trl && (strlen(min_trl) != 1 || min_trl[0] < '1' || min_trl[0] > '9'))
 		problem_field(r, "min_trl", "must be an integer from 1 to 9");
 	if (org && !uuid_valid(org))
 		problem_field(r, "org_id", "must be an organization id");
-	if (sort && !in_list(sorts, sort))
+	if (sort && !str_in(sorts, sort))
 		problem_field(r, "sort", "must be relevance, newest, price_asc or price_desc");
 	const struct stmt *st = &st_search_newest;
 	if (sort == NULL || strcmp(sort, "relevance") == 0)

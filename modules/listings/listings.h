@@ -9,6 +9,11 @@
 extern const struct route listings_routes[];
 extern const size_t listings_routes_count;
 
+/* True when the caller may see a listing of organization org_id in status:
+ * anyone once it is public (published, under contract, licensed), else only its
+ * organization and platform admins. */
+bool listing_visible(const struct req *r, const char *org_id, const char *status);
+
 /* Moves listing id from status `from` to `to` in the request's transaction
  * (a deal begins, is signed or falls through) and audits it as action with why
  * in the detail. A listing no longer in `from` is left as it is. */

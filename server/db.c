@@ -63,6 +63,8 @@ enum rc db_ensure(struct db *db)
 	/* Short requests side by side: no parallel plans. Searches also rely on an
 	 * appended union being read in order (its tiers stop early). */
 	PQclear(PQexec(db->conn, "SET max_parallel_workers_per_gather = 0"));
+	/* a date without a zone (a filter's from/to) means that day in UTC, on every server */
+	PQclear(PQexec(db->conn, "SET TimeZone = 'UTC'"));
 	if (db->ever_connected)
 		db_reconnects++;
 	db->ever_connected = true;

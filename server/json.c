@@ -397,9 +397,11 @@ static void validate_value(struct req *r, const char *path, const struct field *
 			problem_field(r, path, "must be a date YYYY-MM-DD");
 		return;
 	case F_DATETIME:
-		if (!valid_datetime(s))
-			problem_field(r, path,
-				      "must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z");
+	case F_MOMENT:
+		if (!valid_datetime(s) && !(f->type == F_MOMENT && valid_date(s)))
+			problem_field(
+			    r, path, "must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z%s",
+			    f->type == F_MOMENT ? " (or a date, 2026-03-01)" : "");
 		return;
 	default: return;
 	}

@@ -33,6 +33,7 @@ enum field_type {
 	F_UUID,
 	F_DATE,     /* YYYY-MM-DD */
 	F_DATETIME, /* RFC 3339 */
+	F_MOMENT,   /* RFC 3339 date-time, or a date YYYY-MM-DD (its midnight UTC) */
 	F_OBJECT,   /* nested object validated by sub */
 	F_STRINGS,  /* array of strings: max items in max_items, each min..max chars */
 	F_OBJECTS,  /* array of objects, each validated by sub: at most max_items */

@@ -11,7 +11,9 @@
 #include "../modules/contracts/contracts.h"
 #include "../modules/listings/listings.h"
 #include "../modules/platform/platform.h"
+#include "../modules/platform/reports.h"
 #include "../modules/platform/seed.h"
+#include "../modules/revenue/revenue.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
@@ -39,6 +41,10 @@ static void usage(FILE *to)
 	    "  seed-demo [--synthetic N]      load demo organizations and listings from the Zibo\n"
 	    "                                 plan; --synthetic N (1..1000000) adds N generated\n"
 	    "                                 listings for benchmarks\n"
+	    "  check                          read-only invariant checks of contracts and the "
+	    "ledger;\n"
+	    "                                 exit 0 when all hold, 1 with a report when one "
+	    "fails\n"
 	    "  --help                         this text\n"
 	    "  --version                      the version\n"
 	    "\n");
@@ -91,6 +97,8 @@ static void build_router(struct router *rt)
 	router_add(rt, listings_routes, listings_routes_count);
 	router_add(rt, bids_routes, bids_routes_count);
 	router_add(rt, contracts_routes, contracts_routes_count);
+	router_add(rt, revenue_routes, revenue_routes_count);
+	router_add(rt, reports_routes, reports_routes_count);
 }
 
 static int cmd_serve(const struct config *cfg)
@@ -143,7 +151,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	bool known = strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
-		     strcmp(cmd, "admin") == 0 || strcmp(cmd, "seed-demo") == 0;
+		     strcmp(cmd, "admin") == 0 || strcmp(cmd, "seed-demo") == 0 ||
+		     strcmp(cmd, "check") == 0;
 	if (!known) {
 		fprintf(stderr, "techex: unknown command \"%s\"\n\n", cmd);
 		usage(stderr);
@@ -220,6 +229,8 @@ int main(int argc, char **argv)
 			status = 1;
 		} else if (strcmp(cmd, "admin") == 0) {
 			status = accounts_cli_admin_create(conn, email, name);
+		} else if (strcmp(cmd, "check") == 0) {
+			status = revenue_check(conn);
 		} else {
 			status = seed_demo(conn, synthetic);
 		}

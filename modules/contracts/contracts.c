@@ -747,6 +747,57 @@ out:
 	return rc;
 }
 
+/* ---- invariants ---------------------------------------------------------- */
+
+int contracts_check(PGconn *conn, FILE *out)
+{
+	static const char sql_digests[] =
+	    "SELECT c.id, c.digest, " TERMS_OBJ "::text, c.revenue_share::text,"
+	    " coalesce((SELECT string_agg(s.party || ' ' || s.digest, ',') FROM "
+	    "contract_signatures s"
+	    "   WHERE s.contract_id = c.id AND s.digest <> c.digest), '')"
+	    " FROM contracts c ORDER BY c.created_at, c.id";
+	static const char sql_exclusive[] =
+	    "SELECT listing_id, count(*) FROM contracts WHERE status <> 'terminated'"
+	    " AND transaction_mode IN ('assignment', 'exclusive_license', 'sole_license')"
+	    " GROUP BY listing_id HAVING count(*) > 1";
+	PGresult *res = NULL;
+	int failed = 0;
+	if (!db_run(conn, sql_digests, 0, NULL, &res))
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *terms = json_loads(PQgetvalue(res, i, 2), 0, NULL),
+		       *plan = json_loads(PQgetvalue(res, i, 3), 0, NULL);
+		char digest[65];
+		contract_digest(terms, plan, digest);
+		json_decref(terms);
+		json_decref(plan);
+		if (strcmp(digest, PQgetvalue(res, i, 1)) != 0) {
+			fprintf(out,
+				"contract %s: its terms or plan no longer match its digest %s\n",
+				PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+			failed++;
+		}
+		if (*PQgetvalue(res, i, 4)) {
+			fprintf(out, "contract %s: signed on another digest than its own (%s)\n",
+				PQgetvalue(res, i, 0), PQgetvalue(res, i, 4));
+			failed++;
+		}
+	}
+	fprintf(out, "contracts: %d checked against their digests and signatures\n",
+		PQntuples(res));
+	PQclear(res);
+	if (!db_run(conn, sql_exclusive, 0, NULL, &res))
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		fprintf(out, "listing %s: %s live exclusive deals at once\n", PQgetvalue(res, i, 0),
+			PQgetvalue(res, i, 1));
+		failed++;
+	}
+	PQclear(res);
+	return failed;
+}
+
 /* ---- the printable document ------------------------------------------- */
 
 /* Writes s with every ASCII punctuation character backslash-escaped (CommonMark

@@ -6,6 +6,8 @@
 #define TECHEX_CONTRACTS_H
 
 #include <jansson.h>
+#include <libpq-fe.h>
+#include <stdio.h>
 
 #include "../../server/router.h"
 
@@ -38,6 +40,12 @@ void contract_digest(const json_t *terms, const json_t *plan, char out[65]);
  * licensor gets 10000 bp as the institution. Pure; caller decrefs. */
 json_t *contract_default_plan(const char *licensor_kind, const char *licensor_name,
 			      const json_t *inventors);
+
+/* `techex check`'s part for contracts, on a plain connection: every signature is
+ * on its contract's digest, every digest is that of the stored terms and plan,
+ * and no listing has two live exclusive deals. Prints each failure to out;
+ * returns how many failed, or -1 when the database could not be read. */
+int contracts_check(PGconn *conn, FILE *out);
 
 /* The contract as a Markdown document (see contracts.c for its input shape).
  * Pure; caller frees. */

@@ -166,19 +166,19 @@ static const struct stmt st_search_relevance = {
     11};
 
 static const char *const kinds[] = {"patent", "process", NULL};
-static const char *const domains[] = {"red_mud_building_materials",
-				      "red_mud_iron_recovery",
-				      "red_mud_modification",
-				      "red_mud_harmless_treatment",
-				      "red_mud_ecological_restoration",
-				      "titanium_gypsum",
-				      "foundry_waste",
-				      "construction_waste",
-				      "industrial_slag",
-				      "ceramic_waste",
-				      "recycled_resources",
-				      "other",
-				      NULL};
+const char *const listing_domains[] = {"red_mud_building_materials",
+				       "red_mud_iron_recovery",
+				       "red_mud_modification",
+				       "red_mud_harmless_treatment",
+				       "red_mud_ecological_restoration",
+				       "titanium_gypsum",
+				       "foundry_waste",
+				       "construction_waste",
+				       "industrial_slag",
+				       "ceramic_waste",
+				       "recycled_resources",
+				       "other",
+				       NULL};
 static const char *const modes[] = {"assignment", "exclusive_license", "sole_license",
 				    "non_exclusive_license", NULL};
 static const char *const pricing_modes[] = {"fixed", "negotiable", "auction", NULL};
@@ -222,7 +222,7 @@ static const struct field create_spec[] = {
     {.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
     {.name = "summary", .type = F_STRING, .max = 1000},
     {.name = "description", .type = F_STRING, .max = 20000},
-    {.name = "domain", .type = F_ENUM, .required = true, .enum_values = domains},
+    {.name = "domain", .type = F_ENUM, .required = true, .enum_values = listing_domains},
     {.name = "tags", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 50},
     {.name = "trl", .type = F_INT, .required = true, .min = 1, .max = 9},
     {.name = "transaction_modes",
@@ -767,7 +767,7 @@ static enum rc listings_search(struct req *r)
 		if (*q == '\0')
 			q = NULL;
 	}
-	if (domain && !str_in(domains, domain))
+	if (domain && !str_in(listing_domains, domain))
 		problem_field(r, "domain", "is not a known domain");
 	if (kind && !str_in(kinds, kind))
 		problem_field(r, "kind", "must be patent or process");

@@ -9,6 +9,9 @@
 extern const struct route listings_routes[];
 extern const size_t listings_routes_count;
 
+/* The technology domains of API.md, NULL-terminated. */
+extern const char *const listing_domains[];
+
 /* True when the caller may see a listing of organization org_id in status:
  * anyone once it is public (published, under contract, licensed), else only its
  * organization and platform admins. */

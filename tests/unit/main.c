@@ -14,6 +14,7 @@ int main(void)
 	test_patent();
 	test_cursor();
 	test_contracts();
+	test_revenue();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

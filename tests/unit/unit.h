@@ -29,5 +29,6 @@ void test_metrics_access(void);
 void test_patent(void);
 void test_cursor(void);
 void test_contracts(void);
+void test_revenue(void);
 
 #endif

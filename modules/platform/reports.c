@@ -1,0 +1,151 @@
+/*
+ * reports.c - what the platform reports: the public statistics the city's plan
+ * measures, and the audit log for admins.
+ */
+#include "reports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../server/cursor.h"
+#include "../../server/db.h"
+#include "../../server/json.h"
+#include "../listings/listings.h"
+
+/* Per domain ($1: the domains in API order) and in all: public listings, deals
+ * signed (contracts that became active), their upfront value, the money
+ * distributed through the ledger, and the tonnes of waste reported used. */
+static const struct stmt st_stats = {
+    "reports_stats",
+    "WITH d AS (SELECT value AS domain, pos FROM jsonb_array_elements_text($1::jsonb)"
+    "   WITH ORDINALITY AS x(value, pos)),"
+    " l AS (SELECT domain, count(*) AS n FROM listings"
+    "   WHERE status IN ('published', 'under_contract', 'licensed') GROUP BY domain),"
+    " c AS (SELECT l.domain, count(*) AS deals, sum(c.upfront_fee_fen) AS value"
+    "   FROM contracts c JOIN listings l ON l.id = c.listing_id"
+    "   WHERE c.activated_at IS NOT NULL GROUP BY l.domain),"
+    " p AS (SELECT l.domain, sum(p.amount_fen) AS paid FROM payments p"
+    "   JOIN contracts c ON c.id = p.contract_id JOIN listings l ON l.id = c.listing_id"
+    "   WHERE p.status = 'confirmed' GROUP BY l.domain),"
+    " w AS (SELECT l.domain, sum(r.waste_utilized_tonnes) AS tonnes FROM royalty_reports r"
+    "   JOIN contracts c ON c.id = r.contract_id JOIN listings l ON l.id = c.listing_id"
+    "   GROUP BY l.domain),"
+    " r AS (SELECT d.pos, d.domain, coalesce(l.n, 0) AS n, coalesce(c.deals, 0) AS deals,"
+    "   coalesce(c.value, 0) AS value, coalesce(p.paid, 0) AS paid,"
+    "   coalesce(w.tonnes, 0) AS tonnes FROM d LEFT JOIN l USING (domain)"
+    "   LEFT JOIN c USING (domain) LEFT JOIN p USING (domain) LEFT JOIN w USING (domain))"
+    " SELECT jsonb_build_object('data', jsonb_agg(jsonb_build_object('domain', domain,"
+    "   'published_listings', n, 'deals_signed', deals, 'contract_value_fen', value,"
+    "   'royalties_distributed_fen', paid, 'waste_utilized_tonnes', tonnes) ORDER BY pos),"
+    " 'totals', jsonb_build_object('published_listings', sum(n), 'deals_signed', sum(deals),"
+    "   'contract_value_fen', sum(value), 'royalties_distributed_fen', sum(paid),"
+    "   'waste_utilized_tonnes', sum(tonnes)), 'currency', 'CNY')::text FROM r",
+    1};
+
+/* Newest first; the cursor is the last id. Columns: json, version, id. */
+static const struct stmt st_audit_log = {
+    "reports_audit_log",
+    "SELECT jsonb_build_object('id', a.id, 'at', " SQL_RFC3339(
+	"a.at") ","
+		" 'actor_user_id', a.actor_user_id, 'org_id', a.org_id, 'action', a.action,"
+		" 'object_type', a.object_type, 'object_id', a.object_id, 'detail', a.detail,"
+		" 'request_id', a.request_id)::text, 1, a.id FROM audit_log a"
+		" WHERE ($1::uuid IS NULL OR a.actor_user_id = $1) AND ($2::uuid IS NULL OR "
+		"a.org_id = $2)"
+		" AND ($3::text IS NULL OR a.action = $3) AND ($4::text IS NULL OR a.object_type = "
+		"$4)"
+		" AND ($5::text IS NULL OR a.object_id = $5) AND ($6::timestamptz IS NULL OR a.at "
+		">= $6)"
+		" AND ($7::timestamptz IS NULL OR a.at < $7) AND ($8::bigint IS NULL OR a.id < $8)"
+		" ORDER BY a.id DESC LIMIT $9",
+    9};
+
+/* GET /v1/stats */
+static enum rc reports_stats(struct req *r)
+{
+	static const char *const known[] = {NULL};
+	req_query_check(r, known);
+	if (problem_fields_done(r) != RC_OK)
+		return RC_ERR;
+	json_t *domains = json_array();
+	for (const char *const *d = listing_domains; *d; d++)
+		json_array_append_new(domains, json_string(*d));
+	char *text = json_dumps(domains, JSON_COMPACT);
+	json_decref(domains);
+	const char *p[1] = {text};
+	PGresult *res = db_exec(r, &st_stats, p);
+	free(text);
+	if (res == NULL)
+		return RC_ERR;
+	json_t *body = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	if (body == NULL)
+		return problem_set(r, 500, "internal", "could not read the statistics");
+	reply_header(r, "Cache-Control", "public, max-age=10");
+	reply_json(r, 200, body);
+	return RC_OK;
+}
+
+/* GET /v1/admin/audit-log */
+static enum rc reports_audit_log(struct req *r)
+{
+	static const char *const known[] = {"actor_user_id", "org_id", "action", "object_type",
+					    "object_id",     "from",   "to",     "limit",
+					    "cursor",        NULL};
+	static const struct field filters[] = {
+	    {.name = "actor_user_id", .type = F_UUID},
+	    {.name = "org_id", .type = F_UUID},
+	    {.name = "action", .type = F_TEXT1, .min = 1, .max = 100},
+	    {.name = "object_type", .type = F_TEXT1, .min = 1, .max = 100},
+	    {.name = "object_id", .type = F_TEXT1, .min = 1, .max = 200},
+	    {.name = "from", .type = F_MOMENT},
+	    {.name = "to", .type = F_MOMENT},
+	    {0},
+	};
+	int limit;
+	struct cursor c;
+	char lim[16];
+
+	req_query_check(r, known);
+	/* the filters are checked by the body validator, as a flat object of strings */
+	json_t *q = json_object();
+	for (const struct field *f = filters; f->name; f++) {
+		const char *v = req_query(r, f->name);
+		json_t *s = v ? json_string(v) : NULL;
+		if (v && s == NULL)
+			problem_field(r, f->name, "must be UTF-8 text");
+		else if (s)
+			json_object_set_new(q, f->name, s);
+	}
+	(void)!validate_object(r, q, filters, ""); /* errors are reported below */
+	json_decref(q);
+	if (page_params(r, 1, &limit, &c) != RC_OK)
+		return RC_ERR;
+	char *end = NULL;
+	if (c.nparts && (strtoll(c.parts[0], &end, 10) <= 0 || *end != '\0')) {
+		problem_field(r, "cursor", "is not a cursor this list gave out");
+		return problem_fields_done(r);
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[9] = {req_query(r, "actor_user_id"),
+			    req_query(r, "org_id"),
+			    req_query(r, "action"),
+			    req_query(r, "object_type"),
+			    req_query(r, "object_id"),
+			    req_query(r, "from"),
+			    req_query(r, "to"),
+			    c.nparts ? c.parts[0] : NULL,
+			    lim};
+	PGresult *res = db_exec_planned(r, &st_audit_log, p);
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, 1);
+	return RC_OK;
+}
+
+const struct route reports_routes[] = {
+    {M_GET, "/v1/stats", reports_stats, 0, "getStats"},
+    {M_GET, "/v1/admin/audit-log", reports_audit_log, ROUTE_ADMIN, "getAuditLog"},
+};
+const size_t reports_routes_count = ARRAY_LEN(reports_routes);

@@ -1,0 +1,12 @@
+/*
+ * reports.h - platform statistics and the admins' audit-log view.
+ */
+#ifndef TECHEX_REPORTS_H
+#define TECHEX_REPORTS_H
+
+#include "../../server/router.h"
+
+extern const struct route reports_routes[];
+extern const size_t reports_routes_count;
+
+#endif

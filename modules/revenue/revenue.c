@@ -1,0 +1,994 @@
+/*
+ * revenue.c - handlers for royalty reports, payments, the ledger and
+ * statements.
+ *
+ * The licensee of an active contract reports each period's sales and records
+ * its payments; the licensor confirms a payment, and in that transaction the
+ * amount is split by the signed revenue-share plan (largest remainder, ties to
+ * the earlier beneficiary) into ledger entries that chain by SHA-256 per
+ * contract. The ledger only grows: its table refuses UPDATE and DELETE, and a
+ * forced change shows in /ledger/verify and `techex check`.
+ */
+#include "revenue.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../server/cursor.h"
+#include "../../server/db.h"
+#include "../../server/json.h"
+#include "../contracts/contracts.h"
+#include "../contracts/share.h"
+#include "../platform/platform.h"
+
+#define TS(col) SQL_RFC3339(col)
+#define US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define SHANGHAI_TODAY "(now() AT TIME ZONE 'Asia/Shanghai')::date"
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define MAX_FEN 9223372036854775807LL
+#define MAX_GROSS_FEN 1000000000000000LL /* 10^15 fen: ten trillion yuan */
+
+// clang-format off
+/* The API shape of a payment (jsonb), with its split once confirmed. */
+#define PAYMENT_OBJ                                                                        \
+	"jsonb_build_object('id', p.id, 'contract_id', p.contract_id,"                        \
+	" 'payer_org_id', p.payer_org_id, 'payee_org_id', p.payee_org_id, 'kind', p.kind,"    \
+	" 'amount_fen', p.amount_fen, 'currency', p.currency,"                                \
+	" 'paid_at', " TS("p.paid_at") ", 'reference', p.reference, 'status', p.status,"      \
+	" 'dispute_reason', p.dispute_reason, 'decided_at', " TS("p.decided_at") ","          \
+	" 'created_at', " TS("p.created_at") ", 'updated_at', " TS("p.updated_at") ","        \
+	" 'split', CASE WHEN p.status = 'confirmed' THEN (SELECT jsonb_agg(jsonb_build_object(" \
+	"   'beneficiary', e.beneficiary, 'role', e.role, 'share_bp', e.share_bp,"             \
+	"   'amount_fen', e.amount_fen) ORDER BY e.seq)"                                       \
+	"   FROM ledger_entries e WHERE e.payment_id = p.id) END)"
+
+/* Columns: json, version, payer, payee, status, contract, amount. */
+#define PAYMENT_COLS                                                                       \
+	PAYMENT_OBJ "::text, p.version, p.payer_org_id, p.payee_org_id, p.status,"            \
+	" p.contract_id, p.amount_fen"
+
+#define REPORT_OBJ                                                                         \
+	"jsonb_build_object('id', r.id, 'contract_id', r.contract_id,"                        \
+	" 'period_start', r.period_start, 'period_end', r.period_end,"                        \
+	" 'gross_sales_fen', r.gross_sales_fen, 'royalty_bp', r.royalty_bp,"                  \
+	" 'royalty_due_fen', r.royalty_due_fen,"                                               \
+	" 'waste_utilized_tonnes', r.waste_utilized_tonnes, 'currency', r.currency,"          \
+	" 'reported_by', r.reported_by, 'created_at', " TS("r.created_at") ")"
+
+/* A ledger entry's columns, in the order ledger_entry_json reads them. */
+#define LEDGER_COLUMNS                                                                     \
+	"e.seq, e.payment_id, e.beneficiary, e.role, e.share_bp, e.amount_fen, e.currency, "  \
+	TS("e.created_at") ", e.prev_hash, e.hash, e.contract_id"
+// clang-format on
+enum {
+	E_SEQ,
+	E_PAYMENT,
+	E_BENEFICIARY,
+	E_ROLE,
+	E_SHARE,
+	E_AMOUNT,
+	E_CURRENCY,
+	E_CREATED,
+	E_PREV,
+	E_HASH,
+	E_CONTRACT
+};
+
+/* The contract a revenue request is about. Columns: licensor, licensee, status,
+ * ever active, royalty_bp, term_start, term_end, minimum annual royalty. */
+#define CONTRACT_FACTS                                                                       \
+	"SELECT c.licensor_org_id, c.licensee_org_id, c.status, c.activated_at IS NOT NULL," \
+	" c.royalty_bp, c.term_start, c.term_end, c.minimum_annual_royalty_fen"              \
+	" FROM contracts c WHERE c.id = $1"
+enum { C_LICENSOR, C_LICENSEE, C_STATUS, C_ACTIVATED, C_ROYALTY, C_START, C_END, C_MINIMUM };
+
+static const struct stmt st_contract = {"revenue_contract", CONTRACT_FACTS, 1};
+static const struct stmt st_contract_lock = {"revenue_contract_lock", CONTRACT_FACTS " FOR UPDATE",
+					     1};
+
+/* Where a new report's period stands: $2 start, $3 end. Columns: ended, inside
+ * the term, overlapping an earlier report's period (its dates, or NULL). */
+static const struct stmt st_report_period = {
+    "revenue_report_period",
+    "SELECT $3::date < " SHANGHAI_TODAY ","
+    " $2::date >= c.term_start AND (c.term_end IS NULL OR $3::date <= c.term_end),"
+    " (SELECT r.period_start || ' .. ' || r.period_end FROM royalty_reports r"
+    "   WHERE r.contract_id = c.id AND daterange(r.period_start, r.period_end, '[]')"
+    "   && daterange($2::date, $3::date, '[]') ORDER BY r.period_start LIMIT 1)"
+    " FROM contracts c WHERE c.id = $1",
+    3};
+
+static const struct stmt st_report_insert = {
+    "revenue_report_insert",
+    "INSERT INTO royalty_reports AS r (contract_id, reported_by, period_start, period_end,"
+    " gross_sales_fen, royalty_bp, royalty_due_fen, waste_utilized_tonnes)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING " REPORT_OBJ "::text, r.id",
+    8};
+
+static const struct stmt st_reports = {"revenue_reports",
+				       "SELECT coalesce(jsonb_agg(" REPORT_OBJ
+				       " ORDER BY r.period_start), '[]'::jsonb)::text"
+				       " FROM royalty_reports r WHERE r.contract_id = $1",
+				       1};
+
+/* Contract years from term_start, up to today and the term's end: what was due
+ * in each (by period_start) against the minimum annual royalty. */
+static const struct stmt st_contract_years = {
+    "revenue_contract_years",
+    "SELECT coalesce(jsonb_agg(jsonb_build_object('year', y.k + 1, 'start', y.s, 'end', y.e,"
+    "   'royalty_due_fen', y.due, 'minimum_annual_royalty_fen', c.minimum_annual_royalty_fen,"
+    "   'shortfall_fen', greatest(c.minimum_annual_royalty_fen - y.due, 0),"
+    "   'ended', y.e < " SHANGHAI_TODAY ") ORDER BY y.k), '[]'::jsonb)::text"
+    " FROM contracts c, LATERAL (SELECT k, s, e, (SELECT coalesce(sum(r.royalty_due_fen), 0)"
+    "     FROM royalty_reports r WHERE r.contract_id = c.id AND r.period_start BETWEEN s AND e)"
+    "     AS due FROM (SELECT k, (c.term_start + make_interval(years => k))::date AS s,"
+    "       least((c.term_start + make_interval(years => k + 1))::date - 1,"
+    "             coalesce(c.term_end, 'infinity'::date)) AS e"
+    "       FROM generate_series(0, 199) AS k) g"
+    "     WHERE s <= least(" SHANGHAI_TODAY ", coalesce(c.term_end, 'infinity'::date))) y"
+    " WHERE c.id = $1 AND c.term_start IS NOT NULL",
+    1};
+
+static const struct stmt st_payment_insert = {
+    "revenue_payment_insert",
+    "INSERT INTO payments AS p (contract_id, payer_org_id, payee_org_id, recorded_by, kind,"
+    " amount_fen, paid_at, reference) SELECT c.id, c.licensee_org_id, c.licensor_org_id, $2,"
+    " $3, $4, $5::timestamptz, $6 FROM contracts c WHERE c.id = $1"
+    " RETURNING " PAYMENT_COLS,
+    6};
+
+static const struct stmt st_paid_at_future = {"revenue_paid_at_future",
+					      "SELECT $1::timestamptz > now()", 1};
+
+static const struct stmt st_payments = {
+    "revenue_payments",
+    "SELECT " PAYMENT_OBJ
+    "::text, p.version, " US("p.created_at") ", p.id FROM payments p"
+					     " WHERE p.contract_id = $1"
+					     " AND ($2::timestamptz IS NULL OR (p.created_at, "
+					     "p.id) > ($2::timestamptz, $3::uuid))"
+					     " ORDER BY p.created_at, p.id LIMIT $4",
+    4};
+
+static const struct stmt st_payment_get = {
+    "revenue_payment_get", "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1", 1};
+
+static const struct stmt st_payment_lock = {
+    "revenue_payment_lock", "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 FOR UPDATE",
+    1};
+
+/* The signed plan, with the contract row locked: one ledger append at a time. */
+static const struct stmt st_plan_lock = {
+    "revenue_plan_lock", "SELECT revenue_share::text FROM contracts WHERE id = $1 FOR UPDATE", 1};
+
+/* The chain's last link, and the entries' time (whole seconds, as hashed). */
+static const struct stmt st_ledger_tail = {
+    "revenue_ledger_tail",
+    "SELECT t.seq, t.hash, " TS("now()") " FROM (SELECT 1) x LEFT JOIN LATERAL"
+					 " (SELECT seq, hash FROM ledger_entries WHERE contract_id "
+					 "= $1 ORDER BY seq DESC LIMIT 1) t"
+					 " ON true",
+    1};
+
+static const struct stmt st_ledger_insert = {
+    "revenue_ledger_insert",
+    "INSERT INTO ledger_entries (contract_id, seq, payment_id, beneficiary, role, share_bp,"
+    " amount_fen, currency, created_at, prev_hash, hash)"
+    " SELECT contract_id, seq, payment_id, beneficiary, role, share_bp, amount_fen, currency,"
+    " created_at, prev_hash, hash FROM jsonb_to_recordset($1::jsonb) AS x(contract_id uuid,"
+    " seq integer, payment_id uuid, beneficiary text, role text, share_bp integer,"
+    " amount_fen bigint, currency text, created_at timestamptz, prev_hash text, hash text)",
+    1};
+
+static const struct stmt st_payment_decide = {
+    "revenue_payment_decide",
+    "UPDATE payments AS p SET status = $2, dispute_reason = $3, decided_by = $4,"
+    " decided_at = now(), updated_at = now(), version = p.version + 1"
+    " WHERE p.id = $1 RETURNING " PAYMENT_COLS,
+    4};
+
+static const struct stmt st_ledger_page = {
+    "revenue_ledger_page",
+    "SELECT " LEDGER_COLUMNS " FROM ledger_entries e WHERE e.contract_id = $1 AND e.seq > $2"
+    " ORDER BY e.seq LIMIT $3",
+    3};
+
+static const struct stmt st_ledger_all = {
+    "revenue_ledger_all",
+    "SELECT " LEDGER_COLUMNS " FROM ledger_entries e WHERE e.contract_id = $1 ORDER BY e.seq", 1};
+
+/* An organization's payments made or received with paid_at in [$2, $3] (UTC
+ * dates), with their splits and totals, as one JSON document. */
+static const struct stmt st_statement = {
+    "revenue_statement",
+    "SELECT jsonb_build_object('organization_id', $1::uuid, 'from', $2::date, 'to', $3::date,"
+    " 'currency', 'CNY', 'data', coalesce(jsonb_agg(s.row ORDER BY s.paid_at, s.id), '[]'),"
+    " 'totals', jsonb_build_object('payments', count(s.id),"
+    "   'paid_fen', coalesce(sum(s.amount_fen) FILTER (WHERE s.dir = 'paid'), 0),"
+    "   'received_fen', coalesce(sum(s.amount_fen) FILTER (WHERE s.dir = 'received'), 0),"
+    "   'paid_confirmed_fen', coalesce(sum(s.amount_fen)"
+    "     FILTER (WHERE s.dir = 'paid' AND s.status = 'confirmed'), 0),"
+    "   'received_confirmed_fen', coalesce(sum(s.amount_fen)"
+    "     FILTER (WHERE s.dir = 'received' AND s.status = 'confirmed'), 0)))::text"
+    " FROM (SELECT p.id, p.paid_at, p.amount_fen, p.status, d.dir,"
+    "   " PAYMENT_OBJ " || jsonb_build_object('direction', d.dir, 'payment_id', p.id,"
+    "   'counterparty_org_id', CASE d.dir WHEN 'paid' THEN p.payee_org_id"
+    "   ELSE p.payer_org_id END) AS row"
+    "   FROM payments p, LATERAL (SELECT CASE WHEN p.payer_org_id = $1 THEN 'paid'"
+    "     ELSE 'received' END AS dir) d"
+    "   WHERE (p.payer_org_id = $1 OR p.payee_org_id = $1)"
+    "   AND p.paid_at >= ($2::date)::timestamp AT TIME ZONE 'UTC'"
+    "   AND p.paid_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC') s",
+    3};
+
+static const char *const kinds[] = {"upfront", "royalty", "milestone", NULL};
+
+static const struct field report_spec[] = {
+    {.name = "period_start", .type = F_DATE, .required = true},
+    {.name = "period_end", .type = F_DATE, .required = true},
+    {.name = "gross_sales_fen", .type = F_INT, .required = true, .min = 0, .max = MAX_GROSS_FEN},
+    {.name = "waste_utilized_tonnes",
+     .type = F_INT,
+     .required = true,
+     .min = 0,
+     .max = 1000000000000LL},
+    {0},
+};
+
+static const struct field payment_spec[] = {
+    {.name = "amount_fen", .type = F_INT, .required = true, .min = 1, .max = MAX_FEN},
+    {.name = "kind", .type = F_ENUM, .required = true, .enum_values = kinds},
+    {.name = "paid_at", .type = F_MOMENT, .required = true},
+    {.name = "reference", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
+    {0},
+};
+
+static const struct field reason_spec[] = {
+    {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
+    {0},
+};
+
+/* ---- pure parts ---------------------------------------------------------- */
+
+int64_t royalty_due(int64_t gross_fen, int bp)
+{
+	__int128 due = ((__int128)gross_fen * bp + 5000) / 10000;
+	return (int64_t)due;
+}
+
+void ledger_hash(const char *prev_hash, const json_t *entry, char out[65])
+{
+	char *text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
+	unsigned char md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, prev_hash, strlen(prev_hash));
+	EVP_DigestUpdate(ctx, "\n", 1);
+	EVP_DigestUpdate(ctx, text, strlen(text));
+	EVP_DigestFinal_ex(ctx, md, NULL);
+	EVP_MD_CTX_free(ctx);
+	hex_encode(md, sizeof md, out);
+	free(text);
+}
+
+/* The hashed fields of the entry at row i (LEDGER_COLUMNS). */
+static json_t *ledger_entry_json(const PGresult *rows, int i)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "amount_fen",
+			 (json_int_t)strtoll(PQgetvalue(rows, i, E_AMOUNT), NULL, 10),
+			 "beneficiary", PQgetvalue(rows, i, E_BENEFICIARY), "contract_id",
+			 PQgetvalue(rows, i, E_CONTRACT), "created_at",
+			 PQgetvalue(rows, i, E_CREATED), "currency",
+			 PQgetvalue(rows, i, E_CURRENCY), "payment_id",
+			 PQgetvalue(rows, i, E_PAYMENT), "role", PQgetvalue(rows, i, E_ROLE), "seq",
+			 (json_int_t)strtoll(PQgetvalue(rows, i, E_SEQ), NULL, 10), "share_bp",
+			 (json_int_t)strtoll(PQgetvalue(rows, i, E_SHARE), NULL, 10));
+}
+
+int ledger_first_broken(const PGresult *rows, char *why, size_t len)
+{
+	const char *prev = ZERO_HASH;
+	for (int i = 0; i < PQntuples(rows); i++) {
+		int seq = atoi(PQgetvalue(rows, i, E_SEQ));
+		char hash[65];
+		if (seq != i + 1) {
+			snprintf(why, len, "entry %d is missing: the chain jumps to %d", i + 1,
+				 seq);
+			return i + 1;
+		}
+		if (strcmp(PQgetvalue(rows, i, E_PREV), prev) != 0) {
+			snprintf(why, len, "entry %d does not link to entry %d", seq, seq - 1);
+			return seq;
+		}
+		json_t *entry = ledger_entry_json(rows, i);
+		ledger_hash(prev, entry, hash);
+		json_decref(entry);
+		if (strcmp(hash, PQgetvalue(rows, i, E_HASH)) != 0) {
+			snprintf(why, len, "entry %d does not match its hash: it was changed", seq);
+			return seq;
+		}
+		prev = PQgetvalue(rows, i, E_HASH);
+	}
+	return 0;
+}
+
+/* ---- access -------------------------------------------------------------- */
+
+static bool same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && *a && strcmp(a, b) == 0;
+}
+
+/* The contract {id} (locked when lock) if the caller is a party or an admin;
+ * 404 otherwise. Columns: CONTRACT_FACTS. */
+static PGresult *load_contract(struct req *r, bool lock)
+{
+	const char *id = req_param(r, "id");
+	if (!uuid_valid(id)) {
+		problem_set(r, 404, "not-found", "no contract has this id");
+		return NULL;
+	}
+	const char *p[1] = {id};
+	PGresult *res = db_exec(r, lock ? &st_contract_lock : &st_contract, p);
+	if (res == NULL)
+		return NULL;
+	if (PQntuples(res) != 1 ||
+	    (!same(r->auth.org_id, PQgetvalue(res, 0, C_LICENSOR)) &&
+	     !same(r->auth.org_id, PQgetvalue(res, 0, C_LICENSEE)) && !r->auth.platform_admin)) {
+		PQclear(res);
+		problem_set(r, 404, "not-found", "no contract has this id");
+		return NULL;
+	}
+	return res;
+}
+
+/* The licensee of a contract that has been active: RC_OK, else the problem. */
+static enum rc licensee_of_live_contract(struct req *r, const PGresult *c, const char *what)
+{
+	if (!same(r->auth.org_id, PQgetvalue(c, 0, C_LICENSEE)))
+		return problem_set(r, 403, "forbidden", "only the licensee %s", what);
+	if (strcmp(PQgetvalue(c, 0, C_STATUS), "active") != 0 &&
+	    !(strcmp(PQgetvalue(c, 0, C_STATUS), "terminated") == 0 &&
+	      strcmp(PQgetvalue(c, 0, C_ACTIVATED), "t") == 0))
+		return problem_set(r, 409, "contract-not-active",
+				   "the contract is %s: only a contract both parties signed takes "
+				   "royalty reports and payments",
+				   PQgetvalue(c, 0, C_STATUS));
+	return RC_OK;
+}
+
+static enum rc reply_text_json(struct req *r, int status, const char *text, const char *version)
+{
+	json_t *body = json_loads(text, 0, NULL);
+	if (body == NULL)
+		return problem_set(r, 500, "internal", "could not read the record");
+	if (version != NULL)
+		reply_etag(r, version);
+	reply_json(r, status, body);
+	return RC_OK;
+}
+
+/* ---- royalty reports ----------------------------------------------------- */
+
+/* POST /v1/contracts/{id}/royalty-reports */
+static enum rc reports_create(struct req *r)
+{
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if (validate_object(r, r->json, report_spec, "") != RC_OK)
+		return problem_fields_done(r);
+	const char *start = json_string_value(json_object_get(r->json, "period_start")),
+		   *end = json_string_value(json_object_get(r->json, "period_end"));
+	if (strcmp(start, end) > 0) {
+		problem_field(r, "period_end", "must not be before period_start");
+		return problem_fields_done(r);
+	}
+	PGresult *c = load_contract(r, true), *res = NULL;
+	if (c == NULL)
+		return RC_ERR;
+	enum rc rc = RC_ERR;
+	if (licensee_of_live_contract(r, c, "reports royalties") != RC_OK)
+		goto out;
+	const char *id = req_param(r, "id");
+	const char *pp[3] = {id, start, end};
+	if ((res = db_exec(r, &st_report_period, pp)) == NULL)
+		goto out;
+	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
+		problem_field(r, "period_start",
+			      "the period must lie inside the contract term (%s to %s)",
+			      PQgetvalue(c, 0, C_START),
+			      *PQgetvalue(c, 0, C_END) ? PQgetvalue(c, 0, C_END) : "open");
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		problem_field(r, "period_end", "the period has not ended yet");
+	if (problem_fields_done(r) != RC_OK)
+		goto out;
+	if (!PQgetisnull(res, 0, 2)) {
+		problem_set(r, 409, "period-overlap",
+			    "the period overlaps the one already reported for %s",
+			    PQgetvalue(res, 0, 2));
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+
+	long long gross =
+	    (long long)json_integer_value(json_object_get(r->json, "gross_sales_fen"));
+	int bp = atoi(PQgetvalue(c, 0, C_ROYALTY));
+	char gross_s[24], due_s[24], tonnes_s[24];
+	snprintf(gross_s, sizeof gross_s, "%lld", gross);
+	snprintf(due_s, sizeof due_s, "%lld", (long long)royalty_due(gross, bp));
+	snprintf(tonnes_s, sizeof tonnes_s, "%lld",
+		 (long long)json_integer_value(json_object_get(r->json, "waste_utilized_tonnes")));
+	const char *ip[8] = {
+	    id, r->auth.user_id, start, end, gross_s, PQgetvalue(c, 0, C_ROYALTY), due_s, tonnes_s};
+	if ((res = db_exec(r, &st_report_insert, ip)) == NULL)
+		goto out;
+	if (audit_write(r, "royalty_report.create", "royalty_report", PQgetvalue(res, 0, 1), NULL,
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "contract_id", id,
+				  "period_start", start, "period_end", end, "gross_sales_fen",
+				  gross_s, "royalty_due_fen", due_s, "waste_utilized_tonnes",
+				  tonnes_s)) != RC_OK)
+		goto out;
+	rc = reply_text_json(r, 201, PQgetvalue(res, 0, 0), NULL);
+out:
+	PQclear(c);
+	PQclear(res);
+	return rc;
+}
+
+/* GET /v1/contracts/{id}/royalty-reports: every report, and each contract year
+ * against the minimum annual royalty. */
+static enum rc reports_list(struct req *r)
+{
+	PGresult *c = load_contract(r, false);
+	if (c == NULL)
+		return RC_ERR;
+	PQclear(c);
+	const char *p[1] = {req_param(r, "id")};
+	PGresult *reports = db_exec(r, &st_reports, p);
+	if (reports == NULL)
+		return RC_ERR;
+	PGresult *years = db_exec(r, &st_contract_years, p);
+	if (years == NULL) {
+		PQclear(reports);
+		return RC_ERR;
+	}
+	json_t *y = PQntuples(years) == 1 ? json_loads(PQgetvalue(years, 0, 0), 0, NULL) : NULL;
+	reply_json(r, 200,
+		   json_pack("{s:o, s:n, s:o}", "data",
+			     json_loads(PQgetvalue(reports, 0, 0), 0, NULL), "next_cursor",
+			     "contract_years", y ? y : json_array()));
+	PQclear(reports);
+	PQclear(years);
+	return RC_OK;
+}
+
+/* ---- payments ------------------------------------------------------------ */
+
+/* POST /v1/contracts/{id}/payments: the licensee records a payment. */
+static enum rc payments_create(struct req *r)
+{
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if (validate_object(r, r->json, payment_spec, "") != RC_OK)
+		return problem_fields_done(r);
+	PGresult *c = load_contract(r, false), *res = NULL;
+	if (c == NULL)
+		return RC_ERR;
+	enum rc rc = RC_ERR;
+	if (licensee_of_live_contract(r, c, "records payments") != RC_OK)
+		goto out;
+	const char *paid_at = json_string_value(json_object_get(r->json, "paid_at"));
+	char moment[40];
+	if (strlen(paid_at) == 10) /* a date: its midnight UTC */
+		snprintf(moment, sizeof moment, "%sT00:00:00Z", paid_at);
+	else
+		snprintf(moment, sizeof moment, "%s", paid_at);
+	const char *fp[1] = {moment};
+	if ((res = db_exec(r, &st_paid_at_future, fp)) == NULL)
+		goto out;
+	bool future = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	res = NULL;
+	if (future) {
+		problem_field(r, "paid_at", "must not be in the future");
+		rc = problem_fields_done(r);
+		goto out;
+	}
+	char amount[24];
+	snprintf(amount, sizeof amount, "%lld",
+		 (long long)json_integer_value(json_object_get(r->json, "amount_fen")));
+	const char *id = req_param(r, "id");
+	const char *ip[6] = {
+	    id,     r->auth.user_id, json_string_value(json_object_get(r->json, "kind")),
+	    amount, moment,          json_string_value(json_object_get(r->json, "reference"))};
+	if ((res = db_exec(r, &st_payment_insert, ip)) == NULL)
+		goto out;
+	json_t *created = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	char pid[37];
+	snprintf(pid, sizeof pid, "%s", json_string_value(json_object_get(created, "id")));
+	json_decref(created);
+	if (audit_write(r, "payment.report", "payment", pid, NULL,
+			json_pack("{s:s, s:s, s:s, s:s}", "contract_id", id, "amount_fen", amount,
+				  "kind", json_string_value(json_object_get(r->json, "kind")),
+				  "paid_at", moment)) != RC_OK)
+		goto out;
+	char location[96];
+	snprintf(location, sizeof location, "%s/%s", "/v1/payments", pid);
+	reply_header(r, "Location", location);
+	rc = reply_text_json(r, 201, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+out:
+	PQclear(c);
+	PQclear(res);
+	return rc;
+}
+
+/* GET /v1/contracts/{id}/payments */
+static enum rc payments_list(struct req *r)
+{
+	static const char *const known[] = {"limit", "cursor", NULL};
+	int limit;
+	struct cursor cur;
+	char lim[16];
+
+	req_query_check(r, known);
+	if (page_params(r, 2, &limit, &cur) != RC_OK)
+		return RC_ERR;
+	if (cur.nparts == 2 && !uuid_valid(cur.parts[1])) {
+		problem_field(r, "cursor", "is not a cursor this list gave out");
+		return problem_fields_done(r);
+	}
+	PGresult *c = load_contract(r, false);
+	if (c == NULL)
+		return RC_ERR;
+	PQclear(c);
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[4] = {req_param(r, "id"), cur.nparts ? cur.parts[0] : NULL,
+			    cur.nparts ? cur.parts[1] : NULL, lim};
+	PGresult *res = db_exec(r, &st_payments, p);
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, 2);
+	return RC_OK;
+}
+
+/* The payment {id} (locked when lock) if the caller's organization paid or
+ * received it, or is a platform admin; 404 otherwise. Columns: PAYMENT_COLS. */
+static PGresult *load_payment(struct req *r, bool lock)
+{
+	const char *id = req_param(r, "id");
+	if (!uuid_valid(id)) {
+		problem_set(r, 404, "not-found", "no payment has this id");
+		return NULL;
+	}
+	const char *p[1] = {id};
+	PGresult *res = db_exec(r, lock ? &st_payment_lock : &st_payment_get, p);
+	if (res == NULL)
+		return NULL;
+	if (PQntuples(res) != 1 ||
+	    (!same(r->auth.org_id, PQgetvalue(res, 0, 2)) &&
+	     !same(r->auth.org_id, PQgetvalue(res, 0, 3)) && !r->auth.platform_admin)) {
+		PQclear(res);
+		problem_set(r, 404, "not-found", "no payment has this id");
+		return NULL;
+	}
+	return res;
+}
+
+/* GET /v1/payments/{id} */
+static enum rc payments_get(struct req *r)
+{
+	PGresult *res = load_payment(r, false);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = reply_text_json(r, 200, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return rc;
+}
+
+/* Appends one entry per beneficiary of the contract's plan for the payment:
+ * the amount split by share_bp, largest remainder, chained to the contract's
+ * last entry. The contract row stays locked until commit. */
+static enum rc ledger_append(struct req *r, const char *contract_id, const char *payment_id,
+			     long long amount)
+{
+	const char *p[1] = {contract_id};
+	PGresult *plan_res = db_exec(r, &st_plan_lock, p);
+	if (plan_res == NULL)
+		return RC_ERR;
+	json_t *plan = json_loads(PQgetvalue(plan_res, 0, 0), 0, NULL);
+	PQclear(plan_res);
+	PGresult *tail = db_exec(r, &st_ledger_tail, p);
+	if (tail == NULL) {
+		json_decref(plan);
+		return RC_ERR;
+	}
+	int seq = PQgetisnull(tail, 0, 0) ? 0 : atoi(PQgetvalue(tail, 0, 0));
+	char prev[65], now[32];
+	snprintf(prev, sizeof prev, "%s",
+		 PQgetisnull(tail, 0, 1) ? ZERO_HASH : PQgetvalue(tail, 0, 1));
+	snprintf(now, sizeof now, "%s", PQgetvalue(tail, 0, 2));
+	PQclear(tail);
+
+	size_t n = json_array_size(plan);
+	int64_t *weights = xcalloc(n ? n : 1, sizeof *weights),
+		*parts = xcalloc(n ? n : 1, sizeof *parts);
+	for (size_t i = 0; i < n; i++)
+		weights[i] =
+		    json_integer_value(json_object_get(json_array_get(plan, i), "share_bp"));
+	share_split(amount, weights, n, parts);
+	json_t *rows = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(plan, i);
+		json_t *entry = json_pack(
+		    "{s:I, s:O, s:s, s:s, s:s, s:s, s:O, s:i, s:O}", "amount_fen",
+		    (json_int_t)parts[i], "beneficiary", json_object_get(e, "beneficiary"),
+		    "contract_id", contract_id, "created_at", now, "currency", "CNY", "payment_id",
+		    payment_id, "role", json_object_get(e, "role"), "seq", ++seq, "share_bp",
+		    json_object_get(e, "share_bp"));
+		char hash[65];
+		ledger_hash(prev, entry, hash);
+		json_object_set_new(entry, "prev_hash", json_string(prev));
+		json_object_set_new(entry, "hash", json_string(hash));
+		memcpy(prev, hash, sizeof prev);
+		json_array_append_new(rows, entry);
+	}
+	free(weights);
+	free(parts);
+	json_decref(plan);
+	char *text = json_dumps(rows, JSON_COMPACT);
+	json_decref(rows);
+	const char *ip[1] = {text};
+	PGresult *res = db_exec(r, &st_ledger_insert, ip);
+	free(text);
+	if (res == NULL)
+		return RC_ERR;
+	PQclear(res);
+	return RC_OK;
+}
+
+/* POST /v1/payments/{id}/confirm and /dispute: the licensor decides. */
+static enum rc payment_decide(struct req *r, bool confirm)
+{
+	const char *reason = NULL;
+	if (!confirm || r->body_len > 0) {
+		if (body_read(r) != RC_OK)
+			return RC_ERR;
+		static const struct field none[] = {{0}};
+		if (validate_object(r, r->json, confirm ? none : reason_spec, "") != RC_OK)
+			return problem_fields_done(r);
+		reason = json_string_value(json_object_get(r->json, "reason"));
+	}
+	PGresult *res = load_payment(r, true), *upd = NULL;
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = RC_ERR;
+	const char *status = PQgetvalue(res, 0, 4), *id = req_param(r, "id");
+	if (!same(r->auth.org_id, PQgetvalue(res, 0, 3))) {
+		problem_set(r, 403, "forbidden",
+			    "only the licensor, who received the money, confirms or disputes a "
+			    "payment");
+		goto out;
+	}
+	if (strcmp(status, "confirmed") == 0) {
+		if (confirm) /* a second confirm adds nothing */
+			rc = reply_text_json(r, 200, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		else
+			problem_set(r, 409, "invalid-state",
+				    "a confirmed payment cannot be disputed: it is in the ledger");
+		goto out;
+	}
+	if (!confirm && strcmp(status, "disputed") == 0) {
+		problem_set(r, 409, "invalid-state", "the payment is already disputed");
+		goto out;
+	}
+	if (confirm && ledger_append(r, PQgetvalue(res, 0, 5), id,
+				     strtoll(PQgetvalue(res, 0, 6), NULL, 10)) != RC_OK)
+		goto out;
+	const char *p[4] = {id, confirm ? "confirmed" : "disputed", reason, r->auth.user_id};
+	if ((upd = db_exec(r, &st_payment_decide, p)) == NULL)
+		goto out;
+	json_t *detail = json_pack("{s:s, s:s, s:s}", "from", status, "amount_fen",
+				   PQgetvalue(res, 0, 6), "contract_id", PQgetvalue(res, 0, 5));
+	if (reason)
+		json_object_set_new(detail, "reason", json_string(reason));
+	if (audit_write(r, confirm ? "payment.confirm" : "payment.dispute", "payment", id, NULL,
+			detail) != RC_OK)
+		goto out;
+	rc = reply_text_json(r, 200, PQgetvalue(upd, 0, 0), PQgetvalue(upd, 0, 1));
+out:
+	PQclear(res);
+	PQclear(upd);
+	return rc;
+}
+
+static enum rc payments_confirm(struct req *r)
+{
+	return payment_decide(r, true);
+}
+
+static enum rc payments_dispute(struct req *r)
+{
+	return payment_decide(r, false);
+}
+
+/* ---- the ledger ---------------------------------------------------------- */
+
+/* GET /v1/contracts/{id}/ledger: entries in seq order, paged by seq. */
+static enum rc ledger_list(struct req *r)
+{
+	static const char *const known[] = {"limit", "cursor", NULL};
+	int limit;
+	struct cursor cur;
+	char lim[16];
+
+	req_query_check(r, known);
+	if (page_params(r, 1, &limit, &cur) != RC_OK)
+		return RC_ERR;
+	char *end = NULL;
+	long after = cur.nparts ? strtol(cur.parts[0], &end, 10) : 0;
+	if (cur.nparts && (end == cur.parts[0] || *end != '\0' || after < 0)) {
+		problem_field(r, "cursor", "is not a cursor this list gave out");
+		return problem_fields_done(r);
+	}
+	PGresult *c = load_contract(r, false);
+	if (c == NULL)
+		return RC_ERR;
+	PQclear(c);
+	char after_s[24];
+	snprintf(after_s, sizeof after_s, "%ld", after);
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[3] = {req_param(r, "id"), after_s, lim};
+	PGresult *res = db_exec(r, &st_ledger_page, p);
+	if (res == NULL)
+		return RC_ERR;
+	json_t *data = json_array();
+	int rows = PQntuples(res);
+	for (int i = 0; i < rows && i < limit; i++) {
+		json_t *e = ledger_entry_json(res, i);
+		json_object_del(e, "contract_id");
+		json_object_set_new(e, "prev_hash", json_string(PQgetvalue(res, i, E_PREV)));
+		json_object_set_new(e, "hash", json_string(PQgetvalue(res, i, E_HASH)));
+		json_array_append_new(data, e);
+	}
+	json_t *next = json_null();
+	if (rows > limit) {
+		struct cursor n = {.nparts = 1};
+		snprintf(n.parts[0], CURSOR_PART_MAX, "%s", PQgetvalue(res, limit - 1, E_SEQ));
+		char *text = cursor_encode(&n);
+		next = json_string(text);
+		free(text);
+	}
+	PQclear(res);
+	reply_json(r, 200,
+		   json_pack("{s:s, s:o, s:o}", "contract_id", req_param(r, "id"), "data", data,
+			     "next_cursor", next));
+	return RC_OK;
+}
+
+/* GET /v1/contracts/{id}/ledger/verify: recomputes the whole chain. */
+static enum rc ledger_verify(struct req *r)
+{
+	PGresult *c = load_contract(r, false);
+	if (c == NULL)
+		return RC_ERR;
+	PQclear(c);
+	const char *p[1] = {req_param(r, "id")};
+	PGresult *res = db_exec(r, &st_ledger_all, p);
+	if (res == NULL)
+		return RC_ERR;
+	char why[160] = "";
+	int broken = ledger_first_broken(res, why, sizeof why);
+	json_t *body = json_pack("{s:b, s:i}", "ok", broken == 0, "entries", PQntuples(res));
+	if (broken) {
+		json_object_set_new(body, "first_broken_seq", json_integer(broken));
+		json_object_set_new(body, "reason", json_string(why));
+	} else if (PQntuples(res) > 0) {
+		json_object_set_new(body, "head_hash",
+				    json_string(PQgetvalue(res, PQntuples(res) - 1, E_HASH)));
+	}
+	PQclear(res);
+	reply_json(r, 200, body);
+	return RC_OK;
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+/* Writes one CSV field (RFC 4180), neutralizing text a spreadsheet would run as
+ * a formula. */
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	bool quote = strpbrk(s, ",\"\r\n") != NULL || (*s && strchr("=+-@\t", *s) != NULL);
+	if (quote)
+		fputc('"', f);
+	if (*s && strchr("=+-@\t", *s) != NULL)
+		fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	if (quote)
+		fputc('"', f);
+	fputs(last ? "\r\n" : ",", f);
+}
+
+/* The statement as CSV: a BOM (so Chinese opens intact in Excel), a header row,
+ * one row per payment. Caller frees. */
+static char *statement_csv(const json_t *doc, size_t *len)
+{
+	static const char *const columns[] = {"paid_at",    "direction", "contract_id",
+					      "payment_id", "kind",      "amount_fen",
+					      "currency",   "status",    "reference"};
+	char *out = NULL;
+	FILE *f = open_memstream(&out, len);
+	if (f == NULL)
+		return NULL;
+	fputs("\xef\xbb\xbf", f);
+	for (size_t k = 0; k < ARRAY_LEN(columns); k++)
+		csv_field(f, columns[k], k + 1 == ARRAY_LEN(columns));
+	size_t i;
+	const json_t *row;
+	json_array_foreach(json_object_get(doc, "data"), i, row)
+	{
+		for (size_t k = 0; k < ARRAY_LEN(columns); k++) {
+			const json_t *v = json_object_get(row, columns[k]);
+			char num[24];
+			const char *text = json_string_value(v);
+			if (json_is_integer(v)) {
+				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+				text = num;
+			}
+			csv_field(f, text ? text : "", k + 1 == ARRAY_LEN(columns));
+		}
+	}
+	fclose(f);
+	return out;
+}
+
+static bool wants_csv(const struct req *r)
+{
+	const char *accept = req_header(r, "Accept");
+	return accept != NULL && strstr(accept, "text/csv") != NULL;
+}
+
+/* GET /v1/orgs/{id}/statement?from=&to= */
+static enum rc statement(struct req *r)
+{
+	static const char *const known[] = {"from", "to", NULL};
+	static const struct stmt st_dates = {
+	    "revenue_statement_dates",
+	    "SELECT coalesce($1::date, '2000-01-01'), coalesce($2::date, " SHANGHAI_TODAY ")", 2};
+	const char *org = req_param(r, "id"), *from = req_query(r, "from"),
+		   *to = req_query(r, "to");
+	if (!uuid_valid(org) || (!same(r->auth.org_id, org) && !r->auth.platform_admin))
+		return problem_set(r, 404, "not-found", "no statement for this organization");
+	req_query_check(r, known);
+	static const struct field dates[] = {
+	    {.name = "from", .type = F_DATE}, {.name = "to", .type = F_DATE}, {0}};
+	json_t *q = json_pack("{s:o, s:o}", "from", from ? json_string(from) : json_null(), "to",
+			      to ? json_string(to) : json_null());
+	json_t *v;
+	void *tmp;
+	const char *key;
+	json_object_foreach_safe(q, tmp, key, v)
+	{
+		if (json_is_null(v))
+			json_object_del(q, key);
+	}
+	/* json_string refuses invalid UTF-8: such a date is a bad date all the same */
+	if ((from && !json_object_get(q, "from")) || (to && !json_object_get(q, "to")))
+		problem_field(r, from && !json_object_get(q, "from") ? "from" : "to",
+			      "must be a date YYYY-MM-DD");
+	bool ok = validate_object(r, q, dates, "") == RC_OK && r->problem.errors == NULL;
+	json_decref(q);
+	if (from && to && ok && strcmp(from, to) > 0)
+		problem_field(r, "to", "must not be before from");
+	if (problem_fields_done(r) != RC_OK)
+		return RC_ERR;
+	const char *dp[2] = {from, to};
+	PGresult *d = db_exec(r, &st_dates, dp);
+	if (d == NULL)
+		return RC_ERR;
+	const char *p[3] = {org, PQgetvalue(d, 0, 0), PQgetvalue(d, 0, 1)};
+	PGresult *res = db_exec(r, &st_statement, p);
+	PQclear(d);
+	if (res == NULL)
+		return RC_ERR;
+	json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	if (doc == NULL)
+		return problem_set(r, 500, "internal", "could not read the statement");
+	if (!wants_csv(r)) {
+		reply_json(r, 200, doc);
+		return RC_OK;
+	}
+	size_t len = 0;
+	char *csv = statement_csv(doc, &len);
+	char disposition[160];
+	snprintf(disposition, sizeof disposition,
+		 "attachment; filename=\"techex-statement-%s-%s-%s.csv\"", org,
+		 json_string_value(json_object_get(doc, "from")),
+		 json_string_value(json_object_get(doc, "to")));
+	json_decref(doc);
+	if (csv == NULL)
+		return problem_set(r, 500, "internal", "could not write the statement");
+	reply_raw(r, 200, "text/csv; charset=utf-8", csv, len);
+	reply_header(r, "Content-Disposition", disposition);
+	free(csv);
+	return RC_OK;
+}
+
+/* ---- techex check -------------------------------------------------------- */
+
+int revenue_check(PGconn *conn)
+{
+	static const char sql_sums[] =
+	    "SELECT p.id, p.status, p.amount_fen, coalesce(sum(e.amount_fen), 0), count(e.seq)"
+	    " FROM payments p LEFT JOIN ledger_entries e ON e.payment_id = p.id GROUP BY p.id"
+	    " HAVING (p.status = 'confirmed' AND coalesce(sum(e.amount_fen), 0) <> p.amount_fen)"
+	    " OR (p.status <> 'confirmed' AND count(e.seq) > 0)";
+	static const char sql_chains[] = "SELECT DISTINCT contract_id FROM ledger_entries";
+	static const char sql_chain[] = "SELECT " LEDGER_COLUMNS " FROM ledger_entries e"
+					" WHERE e.contract_id = $1 ORDER BY e.seq";
+	PGresult *res = NULL;
+	int failed = contracts_check(conn, stdout);
+	if (failed < 0)
+		return 2;
+	if (!db_run(conn, sql_sums, 0, NULL, &res))
+		return 2;
+	for (int i = 0; i < PQntuples(res); i++) {
+		printf("payment %s (%s, %s fen): its ledger entries sum to %s fen in %s entries\n",
+		       PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		       PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+		failed++;
+	}
+	PQclear(res);
+	if (!db_run(conn, sql_chains, 0, NULL, &res))
+		return 2;
+	int chains = PQntuples(res);
+	for (int i = 0; i < chains; i++) {
+		const char *p[1] = {PQgetvalue(res, i, 0)};
+		PGresult *rows = NULL;
+		if (!db_run(conn, sql_chain, 1, p, &rows)) {
+			PQclear(res);
+			return 2;
+		}
+		char why[160];
+		if (ledger_first_broken(rows, why, sizeof why) != 0) {
+			printf("ledger of contract %s: %s\n", p[0], why);
+			failed++;
+		}
+		PQclear(rows);
+	}
+	PQclear(res);
+	printf("ledger: %d chains recomputed; payments: every confirmed one checked against its "
+	       "entries\n",
+	       chains);
+	if (failed == 0) {
+		printf("check: all invariants hold\n");
+		return 0;
+	}
+	printf("check: %d problem%s found\n", failed, failed == 1 ? "" : "s");
+	return 1;
+}
+
+const struct route revenue_routes[] = {
+    {M_POST, "/v1/contracts/{id}/royalty-reports", reports_create,
+     ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT, "createRoyaltyReport"},
+    {M_GET, "/v1/contracts/{id}/royalty-reports", reports_list, ROUTE_AUTH, "listRoyaltyReports"},
+    {M_POST, "/v1/contracts/{id}/payments", payments_create,
+     ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT, "createPayment"},
+    {M_GET, "/v1/contracts/{id}/payments", payments_list, ROUTE_AUTH, "listPayments"},
+    {M_GET, "/v1/payments/{id}", payments_get, ROUTE_AUTH, "getPayment"},
+    {M_POST, "/v1/payments/{id}/confirm", payments_confirm, ROUTE_TX | ROUTE_AUTH,
+     "confirmPayment"},
+    {M_POST, "/v1/payments/{id}/dispute", payments_dispute, ROUTE_TX | ROUTE_AUTH,
+     "disputePayment"},
+    {M_GET, "/v1/contracts/{id}/ledger", ledger_list, ROUTE_AUTH, "getLedger"},
+    {M_GET, "/v1/contracts/{id}/ledger/verify", ledger_verify, ROUTE_AUTH, "verifyLedger"},
+    {M_GET, "/v1/orgs/{id}/statement", statement, ROUTE_AUTH, "getStatement"},
+};
+const size_t revenue_routes_count = ARRAY_LEN(revenue_routes);

@@ -1,0 +1,36 @@
+/*
+ * revenue.h - royalty reports, payments, the hash-chained ledger that splits
+ * each confirmed payment among the beneficiaries of the signed plan, and the
+ * statements organizations download.
+ */
+#ifndef TECHEX_REVENUE_H
+#define TECHEX_REVENUE_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "../../server/router.h"
+
+extern const struct route revenue_routes[];
+extern const size_t revenue_routes_count;
+
+/* The royalty on gross_fen at bp basis points, rounded half up: exact for every
+ * gross up to 10^15 fen (the bound of a report) and well beyond. Pure. */
+int64_t royalty_due(int64_t gross_fen, int bp);
+
+/* The hash of a ledger entry: hex SHA-256 of prev_hash, a newline, and the
+ * canonical JSON (keys sorted, no white space) of the entry's fields amount_fen,
+ * beneficiary, contract_id, created_at, currency, payment_id, role, seq and
+ * share_bp. Pure. */
+void ledger_hash(const char *prev_hash, const json_t *entry, char out[65]);
+
+/* Checks one contract's chain, given its entries in seq order (columns of
+ * LEDGER_COLUMNS in revenue.c). Returns 0 when every entry links to the one
+ * before and hashes right, else the seq of the first broken entry, with why. */
+int ledger_first_broken(const PGresult *rows, char *why, size_t len);
+
+/* `techex check`: read-only invariant checks on a plain connection; prints a
+ * report and returns the exit status (0 all hold, 1 one failed, 2 unreachable). */
+int revenue_check(PGconn *conn);
+
+#endif

@@ -22,6 +22,7 @@ warmup=${BENCH_WARMUP:-2}
 conns=${BENCH_CONNECTIONS:-64}
 orgs=${BENCH_ORGS:-1000}
 listings=${BENCH_LISTINGS:-100000}
+payments=${BENCH_PAYMENTS:-40000}
 bin=${TECHEX_BIN:-bin/techex}
 pgdir=var/bench-pg
 results=bench/results
@@ -285,6 +286,49 @@ EOF
 	bench_wrk bids "/v1/listings/{id}/bids"
 	unset BENCH_BID_IDS_FILE BENCH_TOKEN
 	bids_made=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM bids")
+
+	# revenue: the seller confirms payments spread over 8 active contracts (a
+	# contract's ledger is one chain, appended one confirmation at a time), then
+	# the bidder downloads its statement of every one of them
+	say "setting up 8 active contracts and $payments reported payments"
+	sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -v email="$email" >/dev/null <<'EOF'
+UPDATE organizations SET status = 'verified'
+WHERE id = (SELECT org_id FROM users WHERE email = :'email');
+EOF
+	TECHEX_ADMIN_PASSWORD=$password "$bin" admin create --email benchadmin@techex.example \
+		>"$work/admin.out" 2>&1 || { cat "$work/admin.out" >&2; die "admin create failed"; }
+	call 200 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/login" <<EOF
+{"email":"benchadmin@techex.example","password":"$password"}
+EOF
+	admin_token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$work/body")
+	python3 bench/revenue_setup.py "$base" "$token" "$bidder_token" "$admin_token" 8 \
+		>"$work/contracts" || die "the revenue set-up failed"
+	cids="{$(paste -sd, "$work/contracts")}"
+	sh scripts/pg.sh psql "$pgdir" -tA -v ON_ERROR_STOP=1 -v cids="$cids" -v n="$payments" \
+		>"$work/payment-ids" <<'EOF'
+INSERT INTO payments (contract_id, payer_org_id, payee_org_id, recorded_by, kind, amount_fen,
+                      paid_at, reference)
+SELECT c.id, c.licensee_org_id, c.licensor_org_id,
+       (SELECT id FROM users WHERE org_id = c.licensee_org_id LIMIT 1), 'royalty', 100000 + i,
+       '2025-06-01'::timestamptz + i * interval '1 second', '基准付款 ' || i
+FROM generate_series(1, :n) AS i
+JOIN contracts c ON c.id = (:'cids'::uuid[])[1 + i % 8];
+SELECT id FROM payments WHERE reference LIKE '基准付款 %' ORDER BY paid_at;
+EOF
+	BENCH_CONFIRM_IDS_FILE="$work/payment-ids" BENCH_TOKEN=$token
+	export BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
+	bench_wrk confirm "/v1/payments/{id}/confirm"
+	unset BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
+	entries=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM ledger_entries")
+	confirmed=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM payments WHERE status = 'confirmed'")
+	bidder_org_id=$bidder_org
+	saved_conns=$conns
+	conns=1
+	bench_wrk statement1 "/v1/orgs/$bidder_org_id/statement?from=2025-01-01&to=2025-12-31" \
+		-H "Authorization: Bearer $bidder_token"
+	conns=$saved_conns
+	bench_wrk stats "/v1/stats"
+	"$bin" check >"$work/check.out" 2>&1 && check_result="passes" || check_result="FAILS"
 fi
 
 sleep 2
@@ -358,12 +402,15 @@ mkdir -p "$results"
 		echo "| pgbench: one bid's writes as one transaction (bench/bid_create.sql), 8 clients (write ceiling) | $(awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { printf "%.0f tps (%.0f–%.0f)", m, lo, hi }') | – | – | 1.00 | $(sum "$work/pgbench-bids.rounds" 2) failed | – |"
 		wrk_row bids "wrk POST /v1/listings/{id}/bids, an Idempotency-Key each ($bid_listings negotiable listings), ÷ the write ceiling"
 		ceiling=""
+		wrk_row confirm "wrk POST /v1/payments/{id}/confirm, 8 contracts (each: 3 ledger entries, chained)"
+		wrk_row statement1 "wrk GET /v1/orgs/{id}/statement of $confirmed confirmed payments, $entries ledger entries, 1 connection"
+		wrk_row stats "wrk GET /v1/stats (every domain, over all listings and deals)"
 	fi
 	echo "| server just started | – | – | – | – | – | $(mib "$rss_start") |"
 	echo "| server idle after register + login, before the runs | – | – | – | – | – | $(mib "$rss_idle") |"
 	echo "| server idle, 2 s after the last run | – | – | – | – | – | $(mib "$rss_end") (peak $(mib "$hwm"), $threads_end threads) |"
 	echo
-	[ "$listings" -gt 0 ] && echo "Listings: $listing_total in all, loaded by \`techex seed-demo --synthetic $listings\` in ${seed_secs} s; $bids_made bids after the runs." && echo
+	[ "$listings" -gt 0 ] && echo "Listings: $listing_total in all, loaded by \`techex seed-demo --synthetic $listings\` in ${seed_secs} s; $bids_made bids after the runs; \`techex check\` afterwards $check_result." && echo
 	echo "Server log at warn: $log_lines line(s); PostgreSQL log: $pg_errors ERROR/FATAL/PANIC line(s)."
 	if [ "${log_lines:-0}" -gt 0 ]; then
 		echo

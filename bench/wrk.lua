@@ -60,6 +60,21 @@ if bid_file and bid_file ~= "" then
 	end
 end
 
+-- BENCH_CONFIRM_IDS_FILE=F, BENCH_TOKEN=T: POST /v1/payments/{id}/confirm for the ids
+-- of F in order, each thread from a random place of its own (a payment confirmed
+-- twice answers 200 and adds nothing, as the API promises)
+local confirm_file = os.getenv("BENCH_CONFIRM_IDS_FILE")
+if confirm_file and confirm_file ~= "" then
+	local ids = read_ids(confirm_file)
+	seed_thread()
+	local next_i = math.random(1, #ids)
+	local headers = {["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "")}
+	function request()
+		next_i = next_i % #ids + 1
+		return wrk.format("POST", string.format("/v1/payments/%s/confirm", ids[next_i]), headers)
+	end
+end
+
 function done(summary, latency, requests)
 	local e = summary.errors
 	io.write(string.format(

@@ -34,8 +34,9 @@ CREATE TABLE payments (
     paid_at        timestamptz NOT NULL,
     reference      text NOT NULL CHECK (char_length(reference) BETWEEN 1 AND 200),
     status         text NOT NULL DEFAULT 'reported'
-                   CHECK (status IN ('reported', 'confirmed', 'disputed')),
+                   CHECK (status IN ('reported', 'confirmed', 'disputed', 'reversed')),
     dispute_reason text,
+    reversal_reason text,
     decided_by     uuid REFERENCES users (id),
     decided_at     timestamptz,
     created_at     timestamptz NOT NULL DEFAULT now(),
@@ -43,13 +44,15 @@ CREATE TABLE payments (
     version        integer NOT NULL DEFAULT 1,
     CHECK (payer_org_id <> payee_org_id),
     CHECK ((status = 'reported') = (decided_at IS NULL)),
-    CHECK ((status = 'disputed') = (dispute_reason IS NOT NULL))
+    CHECK ((status = 'disputed') = (dispute_reason IS NOT NULL)),
+    CHECK ((status = 'reversed') = (reversal_reason IS NOT NULL))
 );
 CREATE INDEX payments_contract_idx ON payments (contract_id, created_at, id);
 CREATE INDEX payments_payer_idx ON payments (payer_org_id, paid_at, id);
 CREATE INDEX payments_payee_idx ON payments (payee_org_id, paid_at, id);
 
--- One row per beneficiary per confirmed payment, chained per contract:
+-- One row per beneficiary per confirmed payment, chained per contract; a
+-- reversed payment gets one more row per beneficiary with the amount negated:
 -- hash = SHA-256(prev_hash || "\n" || the canonical JSON of the entry's other
 -- fields), prev_hash of a contract's first entry is 64 zeros. See
 -- api-spec/openapi.yaml (LedgerEntry) for the exact form.

@@ -37,9 +37,10 @@
 	" 'payer_org_id', p.payer_org_id, 'payee_org_id', p.payee_org_id, 'kind', p.kind,"    \
 	" 'amount_fen', p.amount_fen, 'currency', p.currency,"                                \
 	" 'paid_at', " TS("p.paid_at") ", 'reference', p.reference, 'status', p.status,"      \
-	" 'dispute_reason', p.dispute_reason, 'decided_at', " TS("p.decided_at") ","          \
+	" 'dispute_reason', p.dispute_reason, 'reversal_reason', p.reversal_reason,"           \
+	" 'decided_at', " TS("p.decided_at") ","                                              \
 	" 'created_at', " TS("p.created_at") ", 'updated_at', " TS("p.updated_at") ","        \
-	" 'split', CASE WHEN p.status = 'confirmed' THEN (SELECT jsonb_agg(jsonb_build_object(" \
+	" 'split', CASE WHEN p.status IN ('confirmed', 'reversed') THEN (SELECT jsonb_agg(jsonb_build_object(" \
 	"   'beneficiary', e.beneficiary, 'role', e.role, 'share_bp', e.share_bp,"             \
 	"   'amount_fen', e.amount_fen) ORDER BY e.seq)"                                       \
 	"   FROM ledger_entries e WHERE e.payment_id = p.id) END)"
@@ -182,12 +183,23 @@ static const struct stmt st_ledger_insert = {
     " amount_fen bigint, currency text, created_at timestamptz, prev_hash text, hash text)",
     1};
 
+/* $2 the new status, $3 its reason (a dispute's or a reversal's). */
 static const struct stmt st_payment_decide = {
     "revenue_payment_decide",
-    "UPDATE payments AS p SET status = $2, dispute_reason = $3, decided_by = $4,"
+    "UPDATE payments AS p SET status = $2,"
+    " dispute_reason = CASE WHEN $2 = 'disputed' THEN $3 END,"
+    " reversal_reason = CASE WHEN $2 = 'reversed' THEN $3 END, decided_by = $4,"
     " decided_at = now(), updated_at = now(), version = p.version + 1"
     " WHERE p.id = $1 RETURNING " PAYMENT_COLS,
     4};
+
+/* The entries a confirmed payment made, in order, to be reversed. */
+static const struct stmt st_payment_entries = {
+    "revenue_payment_entries",
+    "SELECT jsonb_agg(jsonb_build_object('beneficiary', beneficiary, 'role', role,"
+    " 'share_bp', share_bp, 'amount_fen', -amount_fen) ORDER BY seq)::text"
+    " FROM ledger_entries WHERE payment_id = $1 AND amount_fen > 0",
+    1};
 
 static const struct stmt st_ledger_page = {
     "revenue_ledger_page",
@@ -588,30 +600,10 @@ static enum rc payments_get(struct req *r)
 	return rc;
 }
 
-/* Appends one entry per beneficiary of the contract's plan for the payment:
- * the amount split by share_bp, largest remainder, chained to the contract's
- * last entry. The contract row stays locked until commit. */
-static enum rc ledger_append(struct req *r, const char *contract_id, const char *payment_id,
-			     long long amount)
+/* The lines a confirmation books: the amount split by the plan's share_bp,
+ * largest remainder, ties to the earlier beneficiary. Caller decrefs. */
+static json_t *plan_split(const json_t *plan, long long amount)
 {
-	const char *p[1] = {contract_id};
-	PGresult *plan_res = db_exec(r, &st_plan_lock, p);
-	if (plan_res == NULL)
-		return RC_ERR;
-	json_t *plan = json_loads(PQgetvalue(plan_res, 0, 0), 0, NULL);
-	PQclear(plan_res);
-	PGresult *tail = db_exec(r, &st_ledger_tail, p);
-	if (tail == NULL) {
-		json_decref(plan);
-		return RC_ERR;
-	}
-	int seq = PQgetisnull(tail, 0, 0) ? 0 : atoi(PQgetvalue(tail, 0, 0));
-	char prev[65], now[32];
-	snprintf(prev, sizeof prev, "%s",
-		 PQgetisnull(tail, 0, 1) ? ZERO_HASH : PQgetvalue(tail, 0, 1));
-	snprintf(now, sizeof now, "%s", PQgetvalue(tail, 0, 2));
-	PQclear(tail);
-
 	size_t n = json_array_size(plan);
 	int64_t *weights = xcalloc(n ? n : 1, sizeof *weights),
 		*parts = xcalloc(n ? n : 1, sizeof *parts);
@@ -619,29 +611,71 @@ static enum rc ledger_append(struct req *r, const char *contract_id, const char 
 		weights[i] =
 		    json_integer_value(json_object_get(json_array_get(plan, i), "share_bp"));
 	share_split(amount, weights, n, parts);
-	json_t *rows = json_array();
+	json_t *lines = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_array_get(plan, i);
-		json_t *entry = json_pack(
-		    "{s:I, s:O, s:s, s:s, s:s, s:s, s:O, s:i, s:O}", "amount_fen",
-		    (json_int_t)parts[i], "beneficiary", json_object_get(e, "beneficiary"),
-		    "contract_id", contract_id, "created_at", now, "currency", "CNY", "payment_id",
-		    payment_id, "role", json_object_get(e, "role"), "seq", ++seq, "share_bp",
-		    json_object_get(e, "share_bp"));
+		const json_t *e = json_array_get(plan, i);
+		json_array_append_new(lines, json_pack("{s:O, s:O, s:O, s:I}", "beneficiary",
+						       json_object_get(e, "beneficiary"), "role",
+						       json_object_get(e, "role"), "share_bp",
+						       json_object_get(e, "share_bp"), "amount_fen",
+						       (json_int_t)parts[i]));
+	}
+	free(weights);
+	free(parts);
+	return lines;
+}
+
+/* Books a payment into its contract's ledger: the plan's split of amount, or,
+ * for a reversal, the payment's own entries negated. Each entry is chained to
+ * the one before; the contract row stays locked until commit, so appends to one
+ * chain happen one at a time. */
+static enum rc ledger_append(struct req *r, const char *contract_id, const char *payment_id,
+			     long long amount, bool reversal)
+{
+	const char *p[1] = {contract_id}, *pp[1] = {payment_id};
+	PGresult *res = db_exec(r, &st_plan_lock, p);
+	if (res == NULL)
+		return RC_ERR;
+	json_t *plan = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	json_t *lines = NULL;
+	if (!reversal) {
+		lines = plan_split(plan, amount);
+	} else if ((res = db_exec(r, &st_payment_entries, pp)) != NULL) {
+		lines = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		PQclear(res);
+	}
+	json_decref(plan);
+	if (lines == NULL || (res = db_exec(r, &st_ledger_tail, p)) == NULL) {
+		json_decref(lines);
+		return RC_ERR;
+	}
+	int seq = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
+	char prev[65], now[32];
+	snprintf(prev, sizeof prev, "%s",
+		 PQgetisnull(res, 0, 1) ? ZERO_HASH : PQgetvalue(res, 0, 1));
+	snprintf(now, sizeof now, "%s", PQgetvalue(res, 0, 2));
+	PQclear(res);
+
+	size_t i;
+	json_t *entry;
+	json_array_foreach(lines, i, entry)
+	{
+		json_object_set_new(entry, "contract_id", json_string(contract_id));
+		json_object_set_new(entry, "created_at", json_string(now));
+		json_object_set_new(entry, "currency", json_string("CNY"));
+		json_object_set_new(entry, "payment_id", json_string(payment_id));
+		json_object_set_new(entry, "seq", json_integer(++seq));
 		char hash[65];
 		ledger_hash(prev, entry, hash);
 		json_object_set_new(entry, "prev_hash", json_string(prev));
 		json_object_set_new(entry, "hash", json_string(hash));
 		memcpy(prev, hash, sizeof prev);
-		json_array_append_new(rows, entry);
 	}
-	free(weights);
-	free(parts);
-	json_decref(plan);
-	char *text = json_dumps(rows, JSON_COMPACT);
-	json_decref(rows);
+	char *text = json_dumps(lines, JSON_COMPACT);
+	json_decref(lines);
 	const char *ip[1] = {text};
-	PGresult *res = db_exec(r, &st_ledger_insert, ip);
+	res = db_exec(r, &st_ledger_insert, ip);
 	free(text);
 	if (res == NULL)
 		return RC_ERR;
@@ -649,15 +683,23 @@ static enum rc ledger_append(struct req *r, const char *contract_id, const char 
 	return RC_OK;
 }
 
-/* POST /v1/payments/{id}/confirm and /dispute: the licensor decides. */
-static enum rc payment_decide(struct req *r, bool confirm)
+enum decision { CONFIRM, DISPUTE, REVERSE };
+
+/* POST /v1/payments/{id}/confirm, /dispute and /reverse: the licensor decides.
+ * A confirmation books the split into the ledger; a reversal (of a confirmed
+ * payment that bounced, say) books the same entries negated, since the ledger
+ * itself never changes. */
+static enum rc payment_decide(struct req *r, enum decision d)
 {
+	static const char *const to[] = {"confirmed", "disputed", "reversed"};
+	static const char *const actions[] = {"payment.confirm", "payment.dispute",
+					      "payment.reverse"};
+	static const struct field none[] = {{0}};
 	const char *reason = NULL;
-	if (!confirm || r->body_len > 0) {
+	if (d != CONFIRM || r->body_len > 0) {
 		if (body_read(r) != RC_OK)
 			return RC_ERR;
-		static const struct field none[] = {{0}};
-		if (validate_object(r, r->json, confirm ? none : reason_spec, "") != RC_OK)
+		if (validate_object(r, r->json, d == CONFIRM ? none : reason_spec, "") != RC_OK)
 			return problem_fields_done(r);
 		reason = json_string_value(json_object_get(r->json, "reason"));
 	}
@@ -668,34 +710,38 @@ static enum rc payment_decide(struct req *r, bool confirm)
 	const char *status = PQgetvalue(res, 0, 4), *id = req_param(r, "id");
 	if (!same(r->auth.org_id, PQgetvalue(res, 0, 3))) {
 		problem_set(r, 403, "forbidden",
-			    "only the licensor, who received the money, confirms or disputes a "
-			    "payment");
+			    "only the licensor, who received the money, confirms, disputes or "
+			    "reverses a payment");
 		goto out;
 	}
-	if (strcmp(status, "confirmed") == 0) {
-		if (confirm) /* a second confirm adds nothing */
-			rc = reply_text_json(r, 200, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-		else
-			problem_set(r, 409, "invalid-state",
-				    "a confirmed payment cannot be disputed: it is in the ledger");
+	if (d == CONFIRM && strcmp(status, "confirmed") == 0) {
+		/* a second confirm adds nothing */
+		rc = reply_text_json(r, 200, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 		goto out;
 	}
-	if (!confirm && strcmp(status, "disputed") == 0) {
-		problem_set(r, 409, "invalid-state", "the payment is already disputed");
+	bool allowed = d == REVERSE ? strcmp(status, "confirmed") == 0
+		       : d == DISPUTE
+			   ? strcmp(status, "reported") == 0
+			   : strcmp(status, "reported") == 0 || strcmp(status, "disputed") == 0;
+	if (!allowed) {
+		problem_set(r, 409, "invalid-state", "a %s payment cannot be %s%s", status, to[d],
+			    d == DISPUTE && strcmp(status, "confirmed") == 0
+				? ": it is in the ledger; reverse it instead"
+				: "");
 		goto out;
 	}
-	if (confirm && ledger_append(r, PQgetvalue(res, 0, 5), id,
-				     strtoll(PQgetvalue(res, 0, 6), NULL, 10)) != RC_OK)
+	if (d != DISPUTE &&
+	    ledger_append(r, PQgetvalue(res, 0, 5), id, strtoll(PQgetvalue(res, 0, 6), NULL, 10),
+			  d == REVERSE) != RC_OK)
 		goto out;
-	const char *p[4] = {id, confirm ? "confirmed" : "disputed", reason, r->auth.user_id};
+	const char *p[4] = {id, to[d], reason, r->auth.user_id};
 	if ((upd = db_exec(r, &st_payment_decide, p)) == NULL)
 		goto out;
 	json_t *detail = json_pack("{s:s, s:s, s:s}", "from", status, "amount_fen",
 				   PQgetvalue(res, 0, 6), "contract_id", PQgetvalue(res, 0, 5));
 	if (reason)
 		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, confirm ? "payment.confirm" : "payment.dispute", "payment", id, NULL,
-			detail) != RC_OK)
+	if (audit_write(r, actions[d], "payment", id, NULL, detail) != RC_OK)
 		goto out;
 	rc = reply_text_json(r, 200, PQgetvalue(upd, 0, 0), PQgetvalue(upd, 0, 1));
 out:
@@ -706,12 +752,17 @@ out:
 
 static enum rc payments_confirm(struct req *r)
 {
-	return payment_decide(r, true);
+	return payment_decide(r, CONFIRM);
 }
 
 static enum rc payments_dispute(struct req *r)
 {
-	return payment_decide(r, false);
+	return payment_decide(r, DISPUTE);
+}
+
+static enum rc payments_reverse(struct req *r)
+{
+	return payment_decide(r, REVERSE);
 }
 
 /* ---- the ledger ---------------------------------------------------------- */
@@ -897,14 +948,16 @@ static enum rc statement(struct req *r)
 	PQclear(d);
 	if (res == NULL)
 		return RC_ERR;
+	if (!wants_csv(r)) { /* the database wrote the JSON: pass it on as it is */
+		reply_raw(r, 200, "application/json", PQgetvalue(res, 0, 0),
+			  (size_t)PQgetlength(res, 0, 0));
+		PQclear(res);
+		return RC_OK;
+	}
 	json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 	PQclear(res);
 	if (doc == NULL)
 		return problem_set(r, 500, "internal", "could not read the statement");
-	if (!wants_csv(r)) {
-		reply_json(r, 200, doc);
-		return RC_OK;
-	}
 	size_t len = 0;
 	char *csv = statement_csv(doc, &len);
 	char disposition[160];
@@ -929,7 +982,10 @@ int revenue_check(PGconn *conn)
 	    "SELECT p.id, p.status, p.amount_fen, coalesce(sum(e.amount_fen), 0), count(e.seq)"
 	    " FROM payments p LEFT JOIN ledger_entries e ON e.payment_id = p.id GROUP BY p.id"
 	    " HAVING (p.status = 'confirmed' AND coalesce(sum(e.amount_fen), 0) <> p.amount_fen)"
-	    " OR (p.status <> 'confirmed' AND count(e.seq) > 0)";
+	    " OR (p.status = 'reversed' AND (coalesce(sum(e.amount_fen), 0) <> 0"
+	    "     OR coalesce(sum(e.amount_fen) FILTER (WHERE e.amount_fen > 0), 0) <> "
+	    "p.amount_fen))"
+	    " OR (p.status IN ('reported', 'disputed') AND count(e.seq) > 0)";
 	static const char sql_chains[] = "SELECT DISTINCT contract_id FROM ledger_entries";
 	static const char sql_chain[] = "SELECT " LEDGER_COLUMNS " FROM ledger_entries e"
 					" WHERE e.contract_id = $1 ORDER BY e.seq";
@@ -987,6 +1043,8 @@ const struct route revenue_routes[] = {
      "confirmPayment"},
     {M_POST, "/v1/payments/{id}/dispute", payments_dispute, ROUTE_TX | ROUTE_AUTH,
      "disputePayment"},
+    {M_POST, "/v1/payments/{id}/reverse", payments_reverse, ROUTE_TX | ROUTE_AUTH,
+     "reversePayment"},
     {M_GET, "/v1/contracts/{id}/ledger", ledger_list, ROUTE_AUTH, "getLedger"},
     {M_GET, "/v1/contracts/{id}/ledger/verify", ledger_verify, ROUTE_AUTH, "verifyLedger"},
     {M_GET, "/v1/orgs/{id}/statement", statement, ROUTE_AUTH, "getStatement"},

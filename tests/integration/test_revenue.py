@@ -159,10 +159,26 @@ def test_confirmed_payment_is_split_exactly_into_a_hash_chain():
     assert sum(x["amount_fen"] for x in done2["split"]) == 777, done2
     problem(s().request("POST", f"/v1/payments/{p2['id']}/dispute", {"reason": "x"},
                         token=seller[0]), 409)
+    # the transfer bounced: a reversal books the same entries negated; the chain only grows
+    problem(s().request("POST", f"/v1/payments/{p2['id']}/reverse", {}, token=seller[0]), 422,
+            "reason")
+    problem(s().request("POST", f"/v1/payments/{p2['id']}/reverse", {"reason": "退票"},
+                        token=buyer[0]), 403)
+    rev = s().request("POST", f"/v1/payments/{p2['id']}/reverse", {"reason": "银行退票"},
+                      token=seller[0])
+    assert rev.status == 200 and rev.json()["status"] == "reversed", rev
+    assert rev.json()["reversal_reason"] == "银行退票", rev
+    split = rev.json()["split"]
+    assert sum(x["amount_fen"] for x in split) == 0 and len(split) == 6, split
+    assert [x["amount_fen"] for x in split[3:]] == [-x["amount_fen"] for x in split[:3]], split
+    problem(s().request("POST", f"/v1/payments/{p2['id']}/reverse", {"reason": "再次"},
+                        token=seller[0]), 409)
+    problem(s().request("POST", f"/v1/payments/{p2['id']}/confirm", token=seller[0]), 409)
+    assert len(get(buyer[0], f"/v1/contracts/{cid}/ledger").json()["data"]) == 9
     entries = get(buyer[0], f"/v1/contracts/{cid}/ledger?limit=2").json()
     assert len(entries["data"]) == 2 and entries["next_cursor"], entries
     rest = get(buyer[0], f"/v1/contracts/{cid}/ledger?cursor={entries['next_cursor']}").json()
-    assert [e["seq"] for e in rest["data"]] == [3, 4, 5, 6] and rest["next_cursor"] is None
+    assert [e["seq"] for e in rest["data"]] == [3, 4, 5, 6, 7, 8, 9] and rest["next_cursor"] is None
     assert rest["data"][0]["prev_hash"] == entries["data"][1]["hash"]
     assert get(seller[0], f"/v1/contracts/{cid}/ledger/verify").json()["ok"] is True
 
@@ -176,7 +192,8 @@ def test_confirmed_payment_is_split_exactly_into_a_hash_chain():
     pay(seller[0], cid, 1, expect=403)
     actions = [a[0] for a in psql(f"SELECT action FROM audit_log WHERE object_id = '{p2['id']}'"
                                   " ORDER BY id")]
-    assert actions == ["payment.report", "payment.dispute", "payment.confirm"], actions
+    assert actions == ["payment.report", "payment.dispute", "payment.confirm",
+                       "payment.reverse"], actions
 
 
 @test
@@ -292,6 +309,7 @@ def test_revenue_is_private_to_the_parties():
             ("GET", f"/v1/payments/{p['id']}", None),
             ("POST", f"/v1/payments/{p['id']}/confirm", None),
             ("POST", f"/v1/payments/{p['id']}/dispute", {"reason": "试探"}),
+            ("POST", f"/v1/payments/{p['id']}/reverse", {"reason": "试探"}),
             ("GET", f"/v1/contracts/{cid}/ledger", None),
             ("GET", f"/v1/contracts/{cid}/ledger/verify", None),
             ("GET", f"/v1/orgs/{buyer[2]['id']}/statement", None)):

@@ -47,6 +47,8 @@ static const struct key keys[] = {
     {"TECHEX_TLS_KEY", KEY_FILE, "", 0, 0, STR(tls_key), "PEM private key"},
     {"TECHEX_METRICS_TOKEN", KEY_STRING, "", 0, 0, STR(metrics_token),
      "bearer token that opens /metrics to non-loopback clients"},
+    {"TECHEX_STATS_TTL", KEY_INT, "10", 0, 3600, INT(stats_ttl),
+     "seconds a server reuses its /v1/stats answer (0: computes each time)"},
     {"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
      sizeof(enum log_level), "debug, info, warn or error"},
 };

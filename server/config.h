@@ -22,6 +22,7 @@ struct config {
 	char tls_cert[1024];
 	char tls_key[1024];
 	char metrics_token[256];
+	int stats_ttl; /* seconds /v1/stats is served from memory */
 	enum log_level log_level;
 };
 

@@ -120,6 +120,7 @@ static int cmd_serve(const struct config *cfg)
 	struct router rt = {0};
 	build_router(&rt);
 	platform_metrics_token = cfg->metrics_token;
+	reports_stats_ttl = cfg->stats_ttl;
 	struct dispatch_hooks hooks = {
 	    .authenticate = accounts_authenticate,
 	    .idempotency_begin = idempotency_begin,

@@ -9,4 +9,7 @@
 extern const struct route reports_routes[];
 extern const size_t reports_routes_count;
 
+/* Seconds a server answers /v1/stats from its last computation (0: never). */
+extern int reports_stats_ttl;
+
 #endif

@@ -8,7 +8,7 @@ _main = None
 def main_server():
     global _main
     if _main is None or _main.proc.poll() is not None:
-        _main = harness.Server("main", env={"TECHEX_WORKERS": "4"})
+        _main = harness.Server("main", env={"TECHEX_WORKERS": "4", "TECHEX_STATS_TTL": "0"})
     return _main
 
 

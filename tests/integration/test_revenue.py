@@ -368,3 +368,23 @@ def test_admin_audit_log_filters_and_pages():
     p = problem(s().request("GET", "/v1/admin/audit-log?actor_user_id=me&from=soon&cursor=x",
                             token=admin), 422)
     assert {e["field"] for e in p["errors"]} >= {"actor_user_id", "from"}, p
+
+
+@test
+def test_stats_are_served_from_memory_for_a_few_seconds():
+    """with TECHEX_STATS_TTL a server reuses its last answer; Cache-Control says for how long"""
+    import harness
+    srv = harness.Server("stats", env={"TECHEX_STATS_TTL": "30"})
+    try:
+        first = srv.request("GET", "/v1/stats")
+        assert first.status == 200 and first.header("Cache-Control") == "public, max-age=30"
+        seller, buyer, c = active_contract()
+        report(buyer[0], c["id"], "2025-01-01", "2025-01-31", 1, tonnes=777)
+        again = srv.request("GET", "/v1/stats")
+        assert again.body == first.body, "served from memory"
+        fresh = get(None, "/v1/stats")  # the shared server computes each time
+        assert fresh.header("Cache-Control") == "public, max-age=0"
+        assert fresh.json()["totals"]["waste_utilized_tonnes"] >= \
+            first.json()["totals"]["waste_utilized_tonnes"] + 777
+    finally:
+        srv.stop()

@@ -421,7 +421,8 @@ static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t star
 		evhttp_add_header(out, r->resp.headers[i].key, r->resp.headers[i].value);
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (evhttp_find_header(out, "Cache-Control") == NULL) /* a handler may allow caching */
+		evhttp_add_header(out, "Cache-Control", "no-store");
 	if (srv.draining || status == 431 || status == 408 || status == 413)
 		evhttp_add_header(out, "Connection", "close");
 	if (r->method == M_HEAD) {

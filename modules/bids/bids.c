@@ -380,7 +380,8 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 			 "an exclusive deal was accepted") != RC_OK)
 		goto out;
 	if (audit_write(r, "bid.accept", "bid", bid_id, NULL,
-			json_pack("{s:s, s:s, s:O, s:b}", "price_fen", price_fen, "contract_id",
+			json_pack("{s:I, s:s, s:O, s:b}", "price_fen",
+				  (json_int_t)strtoll(price_fen, NULL, 10), "contract_id",
 				  str_at(contract, "id"), "transaction_mode",
 				  json_object_get(contract, "transaction_mode"), "express",
 				  express)) != RC_OK)
@@ -523,8 +524,8 @@ static enum rc bids_create(struct req *r)
 	snprintf(id, sizeof id, "%s", str_at(created, "id"));
 	json_decref(created);
 	if (audit_write(r, "bid.create", "bid", id, NULL,
-			json_pack("{s:s, s:s, s:s}", "listing_id", listing_id, "amount_fen",
-				  amount_s, "transaction_mode", mode)) != RC_OK)
+			json_pack("{s:s, s:I, s:s}", "listing_id", listing_id, "amount_fen",
+				  (json_int_t)amount, "transaction_mode", mode)) != RC_OK)
 		goto out;
 	char location[96];
 	snprintf(location, sizeof location, "%s/%s", "/v1/bids", id);
@@ -659,7 +660,8 @@ static enum rc bid_action(struct req *r, enum action a)
 	}
 	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", done[a]);
 	if (amount_p)
-		json_object_set_new(detail, "counter_amount_fen", json_string(amount_p));
+		json_object_set_new(detail, "counter_amount_fen",
+				    json_integer(strtoll(amount_p, NULL, 10)));
 	if (audit_write(r,
 			a == COUNTER    ? "bid.counter"
 			: a == WITHDRAW ? "bid.withdraw"

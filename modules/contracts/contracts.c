@@ -376,9 +376,9 @@ enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
 	const char *id = json_string_value(json_object_get(*out, "id"));
 	enum rc rc =
 	    audit_write(r, "contract.draft", "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
-			json_pack("{s:s, s:s, s:s, s:s}", "bid_id", bid_id, "licensee_org_id",
-				  PQgetvalue(res, 0, COL_LICENSEE), "upfront_fee_fen", price_fen,
-				  "digest", digest));
+			json_pack("{s:s, s:s, s:I, s:s}", "bid_id", bid_id, "licensee_org_id",
+				  PQgetvalue(res, 0, COL_LICENSEE), "upfront_fee_fen",
+				  (json_int_t)strtoll(price_fen, NULL, 10), "digest", digest));
 	PQclear(res);
 	if (rc != RC_OK) {
 		json_decref(*out);

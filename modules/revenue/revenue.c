@@ -128,7 +128,8 @@ static const struct stmt st_contract_years = {
     "       least((c.term_start + make_interval(years => k + 1))::date - 1,"
     "             coalesce(c.term_end, 'infinity'::date)) AS e"
     "       FROM generate_series(0, 199) AS k) g"
-    "     WHERE s <= least(" SHANGHAI_TODAY ", coalesce(c.term_end, 'infinity'::date))) y"
+    "     WHERE s <= least(" SHANGHAI_TODAY ", coalesce(c.term_end, 'infinity'::date),"
+    "       coalesce((c.terminated_at AT TIME ZONE 'Asia/Shanghai')::date, 'infinity'::date))) y"
     " WHERE c.id = $1 AND c.term_start IS NOT NULL",
     1};
 
@@ -438,10 +439,12 @@ static enum rc reports_create(struct req *r)
 	if ((res = db_exec(r, &st_report_insert, ip)) == NULL)
 		goto out;
 	if (audit_write(r, "royalty_report.create", "royalty_report", PQgetvalue(res, 0, 1), NULL,
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "contract_id", id,
+			json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "contract_id", id,
 				  "period_start", start, "period_end", end, "gross_sales_fen",
-				  gross_s, "royalty_due_fen", due_s, "waste_utilized_tonnes",
-				  tonnes_s)) != RC_OK)
+				  (json_int_t)gross, "royalty_due_fen",
+				  (json_int_t)royalty_due(gross, bp), "waste_utilized_tonnes",
+				  (json_int_t)json_integer_value(
+				      json_object_get(r->json, "waste_utilized_tonnes")))) != RC_OK)
 		goto out;
 	rc = reply_text_json(r, 201, PQgetvalue(res, 0, 0), NULL);
 out:
@@ -454,6 +457,10 @@ out:
  * against the minimum annual royalty. */
 static enum rc reports_list(struct req *r)
 {
+	static const char *const known[] = {NULL};
+	req_query_check(r, known);
+	if (problem_fields_done(r) != RC_OK)
+		return RC_ERR;
 	PGresult *c = load_contract(r, false);
 	if (c == NULL)
 		return RC_ERR;
@@ -493,11 +500,12 @@ static enum rc payments_create(struct req *r)
 	if (licensee_of_live_contract(r, c, "records payments") != RC_OK)
 		goto out;
 	const char *paid_at = json_string_value(json_object_get(r->json, "paid_at"));
-	char moment[40];
-	if (strlen(paid_at) == 10) /* a date: its midnight UTC */
-		snprintf(moment, sizeof moment, "%sT00:00:00Z", paid_at);
-	else
-		snprintf(moment, sizeof moment, "%s", paid_at);
+	char midnight[24];
+	const char *moment = paid_at;
+	if (strlen(paid_at) == 10) { /* a date: its midnight UTC */
+		snprintf(midnight, sizeof midnight, "%sT00:00:00Z", paid_at);
+		moment = midnight;
+	}
 	const char *fp[1] = {moment};
 	if ((res = db_exec(r, &st_paid_at_future, fp)) == NULL)
 		goto out;
@@ -523,9 +531,10 @@ static enum rc payments_create(struct req *r)
 	snprintf(pid, sizeof pid, "%s", json_string_value(json_object_get(created, "id")));
 	json_decref(created);
 	if (audit_write(r, "payment.report", "payment", pid, NULL,
-			json_pack("{s:s, s:s, s:s, s:s}", "contract_id", id, "amount_fen", amount,
-				  "kind", json_string_value(json_object_get(r->json, "kind")),
-				  "paid_at", moment)) != RC_OK)
+			json_pack("{s:s, s:I, s:s, s:s}", "contract_id", id, "amount_fen",
+				  (json_int_t)strtoll(amount, NULL, 10), "kind",
+				  json_string_value(json_object_get(r->json, "kind")), "paid_at",
+				  moment)) != RC_OK)
 		goto out;
 	char location[96];
 	snprintf(location, sizeof location, "%s/%s", "/v1/payments", pid);
@@ -708,10 +717,12 @@ static enum rc payment_decide(struct req *r, enum decision d)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
 	const char *status = PQgetvalue(res, 0, 4), *id = req_param(r, "id");
-	if (!same(r->auth.org_id, PQgetvalue(res, 0, 3))) {
-		problem_set(r, 403, "forbidden",
-			    "only the licensor, who received the money, confirms, disputes or "
-			    "reverses a payment");
+	if (!same(r->auth.org_id, PQgetvalue(res, 0, 3)) ||
+	    (strcmp(r->auth.org_role, "owner") != 0 && strcmp(r->auth.org_role, "admin") != 0)) {
+		problem_set(
+		    r, 403, "forbidden",
+		    "only an owner or admin of the licensor, who received the money, confirms, "
+		    "disputes or reverses a payment");
 		goto out;
 	}
 	if (d == CONFIRM && strcmp(status, "confirmed") == 0) {
@@ -737,8 +748,9 @@ static enum rc payment_decide(struct req *r, enum decision d)
 	const char *p[4] = {id, to[d], reason, r->auth.user_id};
 	if ((upd = db_exec(r, &st_payment_decide, p)) == NULL)
 		goto out;
-	json_t *detail = json_pack("{s:s, s:s, s:s}", "from", status, "amount_fen",
-				   PQgetvalue(res, 0, 6), "contract_id", PQgetvalue(res, 0, 5));
+	json_t *detail = json_pack("{s:s, s:I, s:s}", "from", status, "amount_fen",
+				   (json_int_t)strtoll(PQgetvalue(res, 0, 6), NULL, 10),
+				   "contract_id", PQgetvalue(res, 0, 5));
 	if (reason)
 		json_object_set_new(detail, "reason", json_string(reason));
 	if (audit_write(r, actions[d], "payment", id, NULL, detail) != RC_OK)
@@ -909,9 +921,11 @@ static bool wants_csv(const struct req *r)
 static enum rc statement(struct req *r)
 {
 	static const char *const known[] = {"from", "to", NULL};
-	static const struct stmt st_dates = {
-	    "revenue_statement_dates",
-	    "SELECT coalesce($1::date, '2000-01-01'), coalesce($2::date, " SHANGHAI_TODAY ")", 2};
+	static const struct stmt st_dates = {"revenue_statement_dates",
+					     "SELECT coalesce($1::date, '1900-01-01'), "
+					     "coalesce($2::date, (now() AT TIME ZONE 'UTC')::date),"
+					     " EXISTS (SELECT 1 FROM organizations WHERE id = $3)",
+					     3};
 	const char *org = req_param(r, "id"), *from = req_query(r, "from"),
 		   *to = req_query(r, "to");
 	if (!uuid_valid(org) || (!same(r->auth.org_id, org) && !r->auth.platform_admin))
@@ -939,10 +953,14 @@ static enum rc statement(struct req *r)
 		problem_field(r, "to", "must not be before from");
 	if (problem_fields_done(r) != RC_OK)
 		return RC_ERR;
-	const char *dp[2] = {from, to};
+	const char *dp[3] = {from, to, org};
 	PGresult *d = db_exec(r, &st_dates, dp);
 	if (d == NULL)
 		return RC_ERR;
+	if (strcmp(PQgetvalue(d, 0, 2), "t") != 0) { /* an admin asking for no organization */
+		PQclear(d);
+		return problem_set(r, 404, "not-found", "no statement for this organization");
+	}
 	const char *p[3] = {org, PQgetvalue(d, 0, 0), PQgetvalue(d, 0, 1)};
 	PGresult *res = db_exec(r, &st_statement, p);
 	PQclear(d);

@@ -161,9 +161,14 @@ BEGIN
         RAISE EXCEPTION 'signatures are kept: % refused', TG_OP
             USING ERRCODE = 'restrict_violation';
     END IF;
+    -- FOR SHARE: a concurrent change of terms waits for this signature, or this
+    -- signature for it, and then sees the digest it left
     IF NOT EXISTS (SELECT 1 FROM contracts c WHERE c.id = NEW.contract_id
-                   AND c.digest = NEW.digest AND c.status <> 'terminated') THEN
-        RAISE EXCEPTION 'a signature must be on the current digest of a live contract'
+                   AND c.digest = NEW.digest AND c.status <> 'terminated'
+                   AND NEW.org_id = CASE NEW.party WHEN 'licensor' THEN c.licensor_org_id
+                                                  ELSE c.licensee_org_id END
+                   FOR SHARE) THEN
+        RAISE EXCEPTION 'a signature must be a party''s, on the current digest of a live contract'
             USING ERRCODE = 'restrict_violation';
     END IF;
     RETURN NEW;

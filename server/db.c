@@ -190,6 +190,23 @@ static enum rc command_done(struct req *r, PGresult *res)
 	return r->problem.status == 0 ? RC_RETRY : RC_ERR;
 }
 
+PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun,
+			  bool (*may_see)(const struct req *r, const PGresult *row))
+{
+	const char *id = req_param(r, "id");
+	PGresult *res = NULL;
+	if (uuid_valid(id)) {
+		const char *p[1] = {id};
+		if ((res = db_exec(r, st, p)) == NULL)
+			return NULL;
+		if (PQntuples(res) == 1 && may_see(r, res))
+			return res;
+		PQclear(res);
+	}
+	problem_set(r, 404, "not-found", "no %s has this id", noun);
+	return NULL;
+}
+
 enum rc db_begin(struct req *r)
 {
 	return command_done(r, PQexec(r->db->conn, "BEGIN"));

@@ -49,6 +49,14 @@ PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *param
 PGresult *db_exec_planned(struct req *r, const struct stmt *st,
 			  const char *const *params) MUSTCHECK;
 
+/* Loads the object named by the path parameter {id} with st (one parameter, the
+ * id) when may_see(r, row) allows the caller to see it. Anything else - an id
+ * that is not a UUID, one that does not exist, one the caller may not see - is
+ * NULL with the same 404 "no <noun> has this id", so a stranger cannot tell
+ * them apart. The result (exactly one row) is the caller's to PQclear. */
+PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun,
+			  bool (*may_see)(const struct req *r, const PGresult *row)) MUSTCHECK;
+
 /* Transaction control for the request's connection. */
 enum rc db_begin(struct req *r) MUSTCHECK;
 enum rc db_commit(struct req *r) MUSTCHECK;

@@ -53,6 +53,7 @@ static const struct {
 } sqlstate_map[] = {
     {"23505", 409}, /* unique_violation */
     {"23001", 409}, /* restrict_violation: a signed contract or the ledger refuses a change */
+    {"23P01", 409}, /* exclusion_violation: overlapping royalty periods */
     {"23503", 422}, /* foreign_key_violation */
     {"23514", 422}, /* check_violation */
     {"23502", 422}, /* not_null_violation */

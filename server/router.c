@@ -3,6 +3,7 @@
  */
 #include "router.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,11 @@ static bool match_pattern(const char *pattern, const char *path, struct kv *para
 			if (params != NULL) {
 				params[n].key = xstrndup(p + 1, (size_t)(pend - p - 1));
 				params[n].value = xstrndup(s, (size_t)(send - s));
+				/* ids are UUIDs, case-insensitive on input: one spelling
+				 * everywhere after this (hashes, audit rows, comparisons) */
+				if (uuid_valid(params[n].value))
+					for (char *c = params[n].value; *c; c++)
+						*c = (char)tolower((unsigned char)*c);
 			}
 			n++;
 			p = pend + 1;

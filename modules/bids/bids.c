@@ -146,9 +146,17 @@ static const struct stmt st_accept_facts = {
     " (SELECT o.status FROM organizations o WHERE o.id = l.org_id),"
     " (SELECT o.status FROM organizations o WHERE o.id = $2),"
     " (SELECT count(*) FROM contracts c WHERE c.listing_id = l.id AND c.status <> 'terminated'"
-    "   AND c.transaction_mode = 'non_exclusive_license')"
+    "   AND c.transaction_mode = 'non_exclusive_license'),"
+    " $3 = ANY (l.transaction_modes)"
     " FROM listings l WHERE l.id = $1",
-    2};
+    3};
+
+/* An accepted auction is over, whatever its clock said. */
+static const struct stmt st_end_auction = {
+    "bids_end_auction",
+    "UPDATE listings SET auction_ends_at = now(), updated_at = now(), version = version + 1"
+    " WHERE id = $1 AND auction_ends_at > now() RETURNING " TS("auction_ends_at"),
+    1};
 
 static const struct stmt st_history = {
     "bids_history",
@@ -307,24 +315,14 @@ static bool is_bidder(const struct req *r, const PGresult *bid)
 
 /* Loads bid {id} (locked when lock) if the caller is its bidder, the listing's
  * owner or a platform admin; 404 otherwise. */
+static bool may_see(const struct req *r, const PGresult *row)
+{
+	return is_owner(r, row) || is_bidder(r, row) || r->auth.platform_admin;
+}
+
 static PGresult *load(struct req *r, bool lock)
 {
-	const char *id = req_param(r, "id");
-	if (!uuid_valid(id)) {
-		problem_set(r, 404, "not-found", "no bid has this id");
-		return NULL;
-	}
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, lock ? &st_lock : &st_get, p);
-	if (res == NULL)
-		return NULL;
-	if (PQntuples(res) != 1 ||
-	    (!is_owner(r, res) && !is_bidder(r, res) && !r->auth.platform_admin)) {
-		PQclear(res);
-		problem_set(r, 404, "not-found", "no bid has this id");
-		return NULL;
-	}
-	return res;
+	return db_load_visible(r, lock ? &st_lock : &st_get, "bid", may_see);
 }
 
 enum rc bids_close_live(struct req *r, const char *listing_id, const char *except_bid,
@@ -379,6 +377,19 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 	    listing_move(r, listing_id, "published", "under_contract", "listing.under_contract",
 			 "an exclusive deal was accepted") != RC_OK)
 		goto out;
+	if (auction) {
+		const char *ep[1] = {listing_id};
+		PGresult *ended = db_exec(r, &st_end_auction, ep);
+		if (ended == NULL)
+			goto out;
+		bool was_running = PQntuples(ended) == 1;
+		PQclear(ended);
+		if (was_running &&
+		    audit_write(r, "listing.auction_ended", "listing", listing_id, NULL,
+				json_pack("{s:s, s:s}", "bid_id", bid_id, "why",
+					  "the owner accepted the highest bid")) != RC_OK)
+			goto out;
+	}
 	if (audit_write(r, "bid.accept", "bid", bid_id, NULL,
 			json_pack("{s:I, s:s, s:O, s:b}", "price_fen",
 				  (json_int_t)strtoll(price_fen, NULL, 10), "contract_id",
@@ -392,6 +403,11 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 	json_t *bid = json_loads(PQgetvalue(res, 0, B_JSON), 0, NULL);
 	reply_etag(r, PQgetvalue(res, 0, B_VERSION));
 	PQclear(res);
+	if (bid == NULL || contract == NULL) {
+		json_decref(bid);
+		problem_set(r, 500, "internal", "could not read the accepted bid or its contract");
+		goto out;
+	}
 	if (express) {
 		json_object_set_new(bid, "contract", contract);
 		contract = NULL;
@@ -521,8 +537,12 @@ static enum rc bids_create(struct req *r)
 		goto out;
 	json_t *created = json_loads(PQgetvalue(res, 0, B_JSON), 0, NULL);
 	char id[37];
-	snprintf(id, sizeof id, "%s", str_at(created, "id"));
+	snprintf(id, sizeof id, "%s", created ? str_at(created, "id") : "");
 	json_decref(created);
+	if (!uuid_valid(id)) {
+		problem_set(r, 500, "internal", "could not read the new bid");
+		goto out;
+	}
 	if (audit_write(r, "bid.create", "bid", id, NULL,
 			json_pack("{s:s, s:I, s:s}", "listing_id", listing_id, "amount_fen",
 				  (json_int_t)amount, "transaction_mode", mode)) != RC_OK)
@@ -703,7 +723,7 @@ static enum rc bids_accept(struct req *r)
 	char listing_id[37];
 	snprintf(listing_id, sizeof listing_id, "%s", PQgetvalue(bid, 0, B_LISTING));
 	/* the listing first, then the bid: every writer takes them in this order */
-	const char *lp[2] = {listing_id, PQgetvalue(bid, 0, B_BIDDER)};
+	const char *lp[3] = {listing_id, PQgetvalue(bid, 0, B_BIDDER), PQgetvalue(bid, 0, B_MODE)};
 	if ((l = db_exec(r, &st_lock_listing, lp)) == NULL)
 		goto out;
 	PQclear(l);
@@ -717,6 +737,15 @@ static enum rc bids_accept(struct req *r)
 	bool countered = strcmp(status, "countered") == 0;
 	if (!is_owner(r, bid) && !is_bidder(r, bid)) {
 		problem_set(r, 403, "forbidden", "only the two parties can accept a bid");
+		goto out;
+	}
+	/* optional: accept exactly the offer or counter the caller read */
+	const char *if_match = req_header(r, "If-Match");
+	char etag[32];
+	etag_format(PQgetvalue(bid, 0, B_VERSION), etag, sizeof etag);
+	if (if_match != NULL && strcmp(if_match, etag) != 0 && strcmp(if_match, "*") != 0) {
+		problem_set(r, 412, "precondition-failed",
+			    "the bid changed since you read it (now %s): read it again", etag);
 		goto out;
 	}
 	if (!live(status)) {
@@ -733,6 +762,12 @@ static enum rc bids_accept(struct req *r)
 		problem_set(r, 409, "listing-not-open",
 			    "the listing is %s: no offer on it can be accepted now",
 			    PQgetvalue(l, 0, 0));
+		goto out;
+	}
+	if (strcmp(PQgetvalue(l, 0, 5), "t") != 0) {
+		problem_set(r, 409, "mode-not-offered",
+			    "the listing no longer offers a %s; the offer cannot be accepted",
+			    mode);
 		goto out;
 	}
 	if (strcmp(PQgetvalue(l, 0, 2), "verified") != 0 ||

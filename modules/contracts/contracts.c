@@ -286,23 +286,14 @@ static const char *party_of(const struct req *r, const PGresult *res)
 }
 
 /* Loads {id} (locked when lock) if the caller is a party or an admin; 404 otherwise. */
+static bool may_see(const struct req *r, const PGresult *row)
+{
+	return party_of(r, row) != NULL || r->auth.platform_admin;
+}
+
 static PGresult *load(struct req *r, bool lock)
 {
-	const char *id = req_param(r, "id");
-	if (!uuid_valid(id)) {
-		problem_set(r, 404, "not-found", "no contract has this id");
-		return NULL;
-	}
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, lock ? &st_lock : &st_get, p);
-	if (res == NULL)
-		return NULL;
-	if (PQntuples(res) != 1 || (party_of(r, res) == NULL && !r->auth.platform_admin)) {
-		PQclear(res);
-		problem_set(r, 404, "not-found", "no contract has this id");
-		return NULL;
-	}
-	return res;
+	return db_load_visible(r, lock ? &st_lock : &st_get, "contract", may_see);
 }
 
 /* Replies with the contract at row 0 of res, with its ETag. */
@@ -726,7 +717,7 @@ static enum rc contracts_terminate(struct req *r)
 	const char *p[3] = {id, r->auth.user_id, reason};
 	if ((upd = db_exec(r, &st_terminate, p)) == NULL)
 		goto out;
-	if (audit_write(r, "contract.terminate", "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
+	if (audit_write(r, "contract.terminate", "contract", id, NULL,
 			json_pack("{s:s, s:s}", "from", status, "reason", reason)) != RC_OK)
 		goto out;
 	if (deal_is_exclusive(mode)) {
@@ -1041,23 +1032,20 @@ char *contract_markdown(const json_t *doc)
 	return out;
 }
 
+/* The document's rows carry the parties in columns 1 and 2. */
+static bool may_see_document(const struct req *r, const PGresult *row)
+{
+	return (r->auth.org_id[0] && (strcmp(r->auth.org_id, PQgetvalue(row, 0, 1)) == 0 ||
+				      strcmp(r->auth.org_id, PQgetvalue(row, 0, 2)) == 0)) ||
+	       r->auth.platform_admin;
+}
+
 /* GET /v1/contracts/{id}/document */
 static enum rc contracts_document(struct req *r)
 {
-	const char *id = req_param(r, "id");
-	if (!uuid_valid(id))
-		return problem_set(r, 404, "not-found", "no contract has this id");
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, &st_document, p);
+	PGresult *res = db_load_visible(r, &st_document, "contract", may_see_document);
 	if (res == NULL)
 		return RC_ERR;
-	bool party = PQntuples(res) == 1 && r->auth.org_id[0] &&
-		     (strcmp(r->auth.org_id, PQgetvalue(res, 0, 1)) == 0 ||
-		      strcmp(r->auth.org_id, PQgetvalue(res, 0, 2)) == 0);
-	if (PQntuples(res) != 1 || (!party && !r->auth.platform_admin)) {
-		PQclear(res);
-		return problem_set(r, 404, "not-found", "no contract has this id");
-	}
 	json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 	PQclear(res);
 	char *md = doc ? contract_markdown(doc) : NULL;

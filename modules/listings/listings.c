@@ -526,24 +526,14 @@ bool listing_visible(const struct req *r, const char *org_id, const char *status
 
 /* Loads {id} (locked when lock) if the caller may see it; 404 otherwise.
  * Columns: json, version, org_id, status. */
+static bool may_see(const struct req *r, const PGresult *row)
+{
+	return listing_visible(r, PQgetvalue(row, 0, 2), PQgetvalue(row, 0, 3));
+}
+
 static PGresult *load(struct req *r, bool lock)
 {
-	const char *id = req_param(r, "id");
-	if (!uuid_valid(id)) {
-		problem_set(r, 404, "not-found", "no listing has this id");
-		return NULL;
-	}
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, lock ? &st_lock : &st_get, p);
-	if (res == NULL)
-		return NULL;
-	if (PQntuples(res) != 1 ||
-	    !listing_visible(r, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))) {
-		PQclear(res);
-		problem_set(r, 404, "not-found", "no listing has this id");
-		return NULL;
-	}
-	return res;
+	return db_load_visible(r, lock ? &st_lock : &st_get, "listing", may_see);
 }
 
 /* GET /v1/listings/{id} */
@@ -634,6 +624,9 @@ enum rc listing_move(struct req *r, const char *id, const char *from, const char
 	if (PQntuples(res) == 1)
 		rc = audit_write(r, action, "listing", id, PQgetvalue(res, 0, 0),
 				 json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "why", why));
+	else /* the deal and its listing disagree: change neither */
+		rc = problem_set(r, 409, "listing-state",
+				 "the listing is no longer %s, so it cannot become %s", from, to);
 	PQclear(res);
 	return rc;
 }

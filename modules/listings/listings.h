@@ -19,7 +19,8 @@ bool listing_visible(const struct req *r, const char *org_id, const char *status
 
 /* Moves listing id from status `from` to `to` in the request's transaction
  * (a deal begins, is signed or falls through) and audits it as action with why
- * in the detail. A listing no longer in `from` is left as it is. */
+ * in the detail. A listing no longer in `from` is a 409: the deal and its
+ * listing must not part ways. */
 enum rc listing_move(struct req *r, const char *id, const char *from, const char *to,
 		     const char *action, const char *why) MUSTCHECK;
 

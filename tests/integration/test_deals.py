@@ -129,7 +129,11 @@ def test_negotiation_from_offer_to_active_contract():
     assert [x["id"] for x in get(buyer[0], "/v1/bids?role=sent").json()["data"]] == [b["id"]]
     assert get(buyer[0], "/v1/bids?role=received").json()["data"] == []
 
+    read = s().request("GET", f"/v1/bids/{b['id']}", token=buyer[0])
     c = act(seller[0], b["id"], "counter", {"amount_fen": 42000000, "message": "独占许可需42万元。"})
+    # the bidder accepts what it read, or nothing: the counter came after its read
+    problem(s().request("POST", f"/v1/bids/{b['id']}/accept", token=buyer[0],
+                        headers={"If-Match": read.header("ETag")}), 412)
     assert c["status"] == "countered" and c["counter_amount_fen"] == 42000000, c
     assert c["counter_message"] == "独占许可需42万元。", c
     r = act(buyer[0], b["id"], "accept", expect=201)
@@ -388,6 +392,19 @@ def test_auction_rules():
     won = act(seller[0], second["id"], "accept", expect=201)
     assert won["contract"]["terms"]["upfront_fee_fen"] == 1100000, won
     assert get(a[0], f"/v1/bids/{first['id']}").json()["status"] == "closed"
+
+    # a non-exclusive auction, accepted before its end, is over: no more bids
+    body = copy.deepcopy(NEGOTIABLE)
+    body["transaction_modes"] = ["non_exclusive_license"]
+    ends = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    body["pricing"] = {"mode": "auction", "reserve_price_fen": 1000000, "min_increment_fen": 1,
+                       "auction_ends_at": ends.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    open_auction = publish(seller[0], body)
+    top = bid(a[0], open_auction["id"], offer(1000000, "non_exclusive_license"))
+    act(seller[0], top["id"], "accept", expect=201)
+    p = problem(s().request("POST", f"/v1/listings/{open_auction['id']}/bids",
+                            offer(2000000, "non_exclusive_license"), token=b[0]), 409)
+    assert p["type"].endswith("auction-ended"), p
 
     ended = auction_listing(seller[0])
     late = bid(a[0], ended["id"], offer(1000000))

@@ -103,6 +103,15 @@ def test_royalty_reports_compute_what_is_due():
     assert listing["contract_years"][1]["royalty_due_fen"] == 0
     assert listing["contract_years"][1]["shortfall_fen"] == 5000000
     assert get(seller[0], f"/v1/contracts/{cid}/royalty-reports").json()["data"] == listing["data"]
+    # after a termination, no period past it
+    t = s().request("POST", f"/v1/contracts/{cid}/terminate", {"reason": "提前终止"},
+                    token=seller[0])
+    assert t.status == 200, t
+    report(buyer[0], cid, "2025-06-01", "2025-06-30", 1, expect=201)
+    problem(s().request("POST", f"/v1/contracts/{cid}/royalty-reports",
+                        {"period_start": "2026-11-01", "period_end": "2099-11-30",
+                         "gross_sales_fen": 1, "waste_utilized_tonnes": 0}, token=buyer[0]),
+            422, "period_start")
     # a draft takes no reports
     _, b2, _, _, draft = deal()
     problem(s().request("POST", f"/v1/contracts/{draft['id']}/royalty-reports",
@@ -132,7 +141,7 @@ def test_confirmed_payment_is_split_exactly_into_a_hash_chain():
     psql(f"UPDATE users SET org_role = 'member' WHERE id = '{seller[1]['id']}'")
     problem(s().request("POST", f"/v1/payments/{p['id']}/confirm", token=seller[0]), 403)
     psql(f"UPDATE users SET org_role = 'owner' WHERE id = '{seller[1]['id']}'")
-    done = confirm(seller[0], p["id"])
+    done = confirm(seller[0], p["id"].upper())  # ids are case-insensitive, hashed as stored
     assert done["status"] == "confirmed" and done["decided_at"], done
     # 1000001 by 2500/2500/5000: 250000.25, 250000.25, 500000.5 → the fen left goes to 500000.5
     assert [(x["beneficiary"], x["amount_fen"]) for x in done["split"]] == [
@@ -152,7 +161,7 @@ def test_confirmed_payment_is_split_exactly_into_a_hash_chain():
 
     # a second payment chains on; a dispute keeps it out of the ledger
     p2 = pay(buyer[0], cid, 777, paid_at="2025-05-01")
-    assert p2["paid_at"] == "2025-05-01T00:00:00Z", p2
+    assert p2["paid_at"] == "2025-04-30T16:00:00Z", p2  # a date is that day in China
     d = s().request("POST", f"/v1/payments/{p2['id']}/dispute", {"reason": "未收到款项"},
                     token=seller[0])
     assert d.status == 200 and d.json()["status"] == "disputed", d
@@ -247,6 +256,19 @@ def test_a_forced_ledger_change_is_refused_or_shows():
     finally:
         psql(tamper.format("-"))
     assert get(buyer[0], f"/v1/contracts/{cid}/ledger/verify").json()["ok"] is True
+    # entries cut from the end still link; the payment they belong to tells
+    psql(f"CREATE TABLE tamper_backup AS SELECT * FROM ledger_entries WHERE contract_id = '{cid}'"
+         f" AND seq = 3;"
+         f" ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only;"
+         f" DELETE FROM ledger_entries WHERE contract_id = '{cid}' AND seq = 3;"
+         f" ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only;")
+    try:
+        v = get(buyer[0], f"/v1/contracts/{cid}/ledger/verify").json()
+        assert v["ok"] is False and v["entries"] == 2 and "missing" in v["reason"], v
+        assert techex("check").returncode == 1
+    finally:
+        psql("INSERT INTO ledger_entries SELECT * FROM tamper_backup; DROP TABLE tamper_backup")
+    assert get(buyer[0], f"/v1/contracts/{cid}/ledger/verify").json()["ok"] is True
     p = techex("check")
     assert p.returncode == 0 and "all invariants hold" in p.stdout, p.stdout + p.stderr
 
@@ -260,7 +282,8 @@ def test_statement_in_json_and_csv():
              reference="首付款，淄博")
     confirm(seller[0], p1["id"])
     p2 = pay(buyer[0], cid, 2500, paid_at="2025-03-15T10:00:00Z", reference="=SUM(A1:A9)")
-    pay(buyer[0], cid, 99, paid_at="2024-12-31T23:59:59Z")  # outside the period
+    pay(buyer[0], cid, 99, paid_at="2024-12-31T15:59:59Z")  # 23:59:59 in China: outside
+    pay(buyer[0], cid, 98, paid_at="2025-12-31T16:00:00Z")  # 2026-01-01 in China: outside
     path = f"/v1/orgs/{buyer[2]['id']}/statement?from=2025-01-01&to=2025-12-31"
     st = get(buyer[0], path).json()
     assert [(x["payment_id"], x["direction"], x["status"]) for x in st["data"]] == [

@@ -31,13 +31,18 @@ static const struct stmt st_idem_claim = {
 
 static const struct stmt st_idem_get = {
     "platform_idem_get",
-    "SELECT request_hash = $3, status, response FROM idempotency_keys"
+    "SELECT request_hash = $3, status, response, headers::text FROM idempotency_keys"
     " WHERE scope = $1 AND key = $2",
     3};
 
 static const struct stmt st_idem_store = {
     "platform_idem_store",
-    "UPDATE idempotency_keys SET status = $3, response = $4 WHERE scope = $1 AND key = $2", 4};
+    "UPDATE idempotency_keys SET status = $3, response = $4, headers = $5::jsonb"
+    " WHERE scope = $1 AND key = $2",
+    5};
+
+/* The response headers a replay repeats: what was created, and its version. */
+static const char *const replayed_headers[] = {"ETag", "Location", NULL};
 
 static const struct stmt st_maintenance = {
     "platform_maintenance",
@@ -251,6 +256,15 @@ enum rc idempotency_begin(struct req *r)
 	} else {
 		const char *body = PQgetvalue(res, 0, 2);
 		reply_raw(r, atoi(PQgetvalue(res, 0, 1)), "application/json", body, strlen(body));
+		json_t *headers = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
+		const char *name;
+		json_t *value;
+		json_object_foreach(headers, name, value)
+		{
+			if (str_in(replayed_headers, name) && json_is_string(value))
+				reply_header(r, name, json_string_value(value));
+		}
+		json_decref(headers);
 		reply_header(r, "Idempotent-Replayed", "true");
 	}
 	PQclear(res);
@@ -261,8 +275,17 @@ enum rc idempotency_end(struct req *r)
 {
 	char status[16];
 	snprintf(status, sizeof status, "%d", r->resp.status);
-	const char *p[4] = {r->idem_scope, r->idem_key, status, r->resp.body ? r->resp.body : ""};
+	json_t *headers = json_object();
+	for (int i = 0; i < r->resp.nheaders; i++)
+		if (str_in(replayed_headers, r->resp.headers[i].key))
+			json_object_set_new(headers, r->resp.headers[i].key,
+					    json_string(r->resp.headers[i].value));
+	char *headers_text = json_dumps(headers, JSON_COMPACT);
+	json_decref(headers);
+	const char *p[5] = {r->idem_scope, r->idem_key, status, r->resp.body ? r->resp.body : "",
+			    headers_text};
 	PGresult *res = db_exec(r, &st_idem_store, p);
+	free(headers_text);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);

@@ -538,6 +538,9 @@ def test_bid_and_accept_are_idempotent():
                         headers=key)
     assert first.status == again.status == 201, (first, again)
     assert again.header("Idempotent-Replayed") == "true" and again.json() == first.json()
+    assert again.header("ETag") == first.header("ETag") and first.header("ETag"), again.headers
+    assert again.header("Location") == first.header("Location") == \
+        f"/v1/bids/{first.json()['id']}", again.headers
     problem(s().request("POST", f"/v1/listings/{listing['id']}/bids", offer(amount=1),
                         token=buyer[0], headers=key), 422, "Idempotency-Key")
     assert psql(f"SELECT count(*) FROM bids WHERE listing_id = '{listing['id']}'") == [["1"]]

@@ -46,6 +46,31 @@ void req_query_check(struct req *r, const char *const *known)
 	}
 }
 
+enum rc req_if_match(struct req *r, const char *version, const char *noun, bool required)
+{
+	const char *if_match = req_header(r, "If-Match");
+	if (if_match == NULL)
+		return required ? problem_set(r, 428, "precondition-required",
+					      "send If-Match with the %s's ETag to change it", noun)
+				: RC_OK;
+	char etag[32];
+	etag_format(version, etag, sizeof etag);
+	if (strcmp(if_match, etag) == 0 || strcmp(if_match, "*") == 0)
+		return RC_OK;
+	return problem_set(r, 412, "precondition-failed",
+			   "the %s changed since you read it (now %s); read it again", noun, etag);
+}
+
+void reply_location(struct req *r, const char *pattern, const char *id)
+{
+	const char *at = strstr(pattern, "{id}");
+	char location[256];
+	if (at == NULL || snprintf(location, sizeof location, "%.*s%s%s", (int)(at - pattern),
+				   pattern, id, at + 4) >= (int)sizeof location)
+		return;
+	reply_header(r, "Location", location);
+}
+
 void resp_reset(struct resp *resp)
 {
 	free(resp->body);

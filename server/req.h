@@ -104,6 +104,15 @@ void reply_empty(struct req *r, int status);
 void reply_header(struct req *r, const char *name, const char *value);
 /* The ETag of an object at a version ("\"7\""), into out (at least 32 bytes). */
 void etag_format(const char *version, char *out, size_t len);
+/* Checks If-Match against an object at version: RC_OK when it names that
+ * version or is "*" (or is absent and not required); otherwise a 428 (absent
+ * but required) or a 412 naming the current ETag, with noun in the words. */
+enum rc req_if_match(struct req *r, const char *version, const char *noun, bool required) MUSTCHECK;
+
+/* Adds a Location header: pattern (a route such as "/v1/bids/{id}") with its
+ * {id} replaced by id. */
+void reply_location(struct req *r, const char *pattern, const char *id);
+
 /* Adds the ETag header for an object at version. */
 void reply_etag(struct req *r, const char *version);
 /* Writes r->problem as application/problem+json. */

@@ -547,9 +547,7 @@ static enum rc bids_create(struct req *r)
 			json_pack("{s:s, s:I, s:s}", "listing_id", listing_id, "amount_fen",
 				  (json_int_t)amount, "transaction_mode", mode)) != RC_OK)
 		goto out;
-	char location[96];
-	snprintf(location, sizeof location, "%s/%s", "/v1/bids", id);
-	reply_header(r, "Location", location);
+	reply_location(r, "/v1/bids/{id}", id);
 
 	if (auction && strcmp(PQgetvalue(l, 0, L_LAST_MINUTES), "t") == 0) {
 		const char *ep[1] = {listing_id};
@@ -740,14 +738,8 @@ static enum rc bids_accept(struct req *r)
 		goto out;
 	}
 	/* optional: accept exactly the offer or counter the caller read */
-	const char *if_match = req_header(r, "If-Match");
-	char etag[32];
-	etag_format(PQgetvalue(bid, 0, B_VERSION), etag, sizeof etag);
-	if (if_match != NULL && strcmp(if_match, etag) != 0 && strcmp(if_match, "*") != 0) {
-		problem_set(r, 412, "precondition-failed",
-			    "the bid changed since you read it (now %s): read it again", etag);
+	if (req_if_match(r, PQgetvalue(bid, 0, B_VERSION), "bid", false) != RC_OK)
 		goto out;
-	}
 	if (!live(status)) {
 		not_live(r, status, "accepted");
 		goto out;

@@ -484,7 +484,6 @@ static enum rc contracts_patch(struct req *r)
 	PGresult *res = NULL, *upd = NULL;
 	json_t *stored = NULL, *terms = NULL, *plan = NULL;
 	enum rc rc = RC_ERR;
-	const char *if_match = req_header(r, "If-Match");
 
 	if (body_read(r) != RC_OK)
 		return RC_ERR;
@@ -495,18 +494,8 @@ static enum rc contracts_patch(struct req *r)
 		problem_set(r, 403, "forbidden", "only the two parties can edit a contract");
 		goto out;
 	}
-	if (if_match == NULL) {
-		problem_set(r, 428, "precondition-required",
-			    "send If-Match with the contract's ETag to edit it");
+	if (req_if_match(r, PQgetvalue(res, 0, COL_VERSION), "contract", true) != RC_OK)
 		goto out;
-	}
-	char etag[32];
-	etag_format(PQgetvalue(res, 0, COL_VERSION), etag, sizeof etag);
-	if (strcmp(if_match, etag) != 0 && strcmp(if_match, "*") != 0) {
-		problem_set(r, 412, "precondition-failed",
-			    "the contract changed since you read it (now %s); read it again", etag);
-		goto out;
-	}
 	if (strcmp(PQgetvalue(res, 0, COL_STATUS), "terminated") == 0) {
 		problem_set(r, 409, "invalid-state", "a terminated contract cannot change");
 		goto out;

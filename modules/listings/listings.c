@@ -459,10 +459,7 @@ static enum rc listings_create(struct req *r)
 			 json_pack("{s:s, s:s}", "kind", str_at(r->json, "kind"), "title",
 				   str_at(r->json, "title")));
 	if (rc == RC_OK) {
-		char location[128];
-		if (snprintf(location, sizeof location, "%s/%s", r->path, str_at(created, "id")) <
-		    (int)sizeof location)
-			reply_header(r, "Location", location);
+		reply_location(r, "/v1/listings/{id}", str_at(created, "id"));
 		rc = reply_listing(r, 201, res);
 	}
 	json_decref(created);
@@ -659,7 +656,6 @@ static enum rc listings_patch(struct req *r)
 	PGresult *res = NULL, *upd = NULL;
 	json_t *merged = NULL;
 	enum rc rc = RC_ERR;
-	const char *if_match = req_header(r, "If-Match");
 
 	if (body_read(r) != RC_OK)
 		return RC_ERR;
@@ -670,18 +666,8 @@ static enum rc listings_patch(struct req *r)
 		problem_set(r, 403, "forbidden", "only the listing's organization can edit it");
 		goto out;
 	}
-	if (if_match == NULL) {
-		problem_set(r, 428, "precondition-required",
-			    "send If-Match with the listing's ETag to edit it");
+	if (req_if_match(r, PQgetvalue(res, 0, 1), "listing", true) != RC_OK)
 		goto out;
-	}
-	char etag[32];
-	etag_format(PQgetvalue(res, 0, 1), etag, sizeof etag);
-	if (strcmp(if_match, etag) != 0 && strcmp(if_match, "*") != 0) {
-		problem_set(r, 412, "precondition-failed",
-			    "the listing changed since you read it (now %s); read it again", etag);
-		goto out;
-	}
 	static const char *const editable_states[] = {"draft", "pending_review", "published",
 						      "rejected", NULL};
 	if (!str_in(editable_states, status)) {

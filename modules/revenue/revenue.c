@@ -552,9 +552,7 @@ static enum rc payments_create(struct req *r)
 				  json_string_value(json_object_get(r->json, "kind")), "paid_at",
 				  moment)) != RC_OK)
 		goto out;
-	char location[96];
-	snprintf(location, sizeof location, "%s/%s", "/v1/payments", pid);
-	reply_header(r, "Location", location);
+	reply_location(r, "/v1/payments/{id}", pid);
 	rc = reply_text_json(r, 201, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 out:
 	PQclear(c);

@@ -611,6 +611,23 @@ static bool live(const char *status)
 	return strcmp(status, "open") == 0 || strcmp(status, "countered") == 0;
 }
 
+/* Loads bid {id} for a change: the listing first, then the bid, both locked
+ * until commit - the order every writer takes them in, so a counter, an accept
+ * and a withdrawal of the listing meet in one line. */
+static PGresult *lock_bid(struct req *r)
+{
+	PGresult *bid = load(r, false);
+	if (bid == NULL)
+		return NULL;
+	const char *lp[1] = {PQgetvalue(bid, 0, B_LISTING)};
+	PGresult *l = db_exec(r, &st_lock_listing, lp);
+	PQclear(bid);
+	if (l == NULL)
+		return NULL;
+	PQclear(l);
+	return load(r, true);
+}
+
 /* A bid that is no longer live says why in one 409. */
 static enum rc not_live(struct req *r, const char *status, const char *what)
 {
@@ -630,7 +647,7 @@ static enum rc bid_action(struct req *r, enum action a)
 	static const char *const kinds[] = {"counter", "withdraw", "reject"};
 	if (action_body(r, a == COUNTER ? counter_spec : message_spec) != RC_OK)
 		return RC_ERR;
-	PGresult *res = load(r, true), *upd = NULL;
+	PGresult *res = lock_bid(r), *upd = NULL;
 	if (res == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
@@ -714,21 +731,15 @@ static enum rc bids_accept(struct req *r)
 {
 	if (r->body_len > 0 && action_body(r, message_spec) != RC_OK)
 		return RC_ERR;
-	PGresult *bid = load(r, false), *l = NULL;
+	PGresult *bid = lock_bid(r), *l = NULL;
 	if (bid == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
 	char listing_id[37];
 	snprintf(listing_id, sizeof listing_id, "%s", PQgetvalue(bid, 0, B_LISTING));
-	/* the listing first, then the bid: every writer takes them in this order */
+	/* read with both locks held: nothing the checks rely on can move now */
 	const char *lp[3] = {listing_id, PQgetvalue(bid, 0, B_BIDDER), PQgetvalue(bid, 0, B_MODE)};
-	if ((l = db_exec(r, &st_lock_listing, lp)) == NULL)
-		goto out;
-	PQclear(l);
 	if ((l = db_exec(r, &st_accept_facts, lp)) == NULL)
-		goto out;
-	PQclear(bid);
-	if ((bid = load(r, true)) == NULL)
 		goto out;
 	const char *status = PQgetvalue(bid, 0, B_STATUS), *mode = PQgetvalue(bid, 0, B_MODE),
 		   *pricing = PQgetvalue(bid, 0, B_PRICING);

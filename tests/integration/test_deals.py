@@ -748,3 +748,45 @@ def test_bid_lists_page_and_filter():
     problem(s().request("GET", "/v1/bids?status=won", token=buyer[0]), 422, "status")
     problem(s().request("GET", "/v1/bids?cursor=zzz", token=buyer[0]), 422, "cursor")
     problem(s().request("GET", "/v1/bids?sort=amount", token=buyer[0]), 422, "sort")
+
+
+@test
+def test_accept_racing_a_withdrawal_or_a_counter():
+    """an accept racing a withdrawal or a counter: exactly one goes through, the other is refused"""
+    seller, buyer = university(), enterprise()
+    for action, tok, body in (("withdraw", buyer[0], None),
+                              ("counter", seller[0], {"amount_fen": 1})):
+        for _ in range(5):
+            listing = publish(seller[0])
+            b = bid(buyer[0], listing["id"], offer(mode="non_exclusive_license"))
+            results = {}
+            start = threading.Barrier(2)
+
+            def go(name, t, path, payload):
+                conn = s().connection()
+                start.wait()
+                data = json.dumps(payload).encode() if payload is not None else None
+                headers = {"Authorization": f"Bearer {t}"}
+                if data:
+                    headers["Content-Type"] = "application/json"
+                conn.request("POST", path, body=data, headers=headers)
+                results[name] = conn.getresponse().status
+                conn.close()
+
+            threads = [threading.Thread(target=go, args=("accept", seller[0],
+                                                         f"/v1/bids/{b['id']}/accept", None)),
+                       threading.Thread(target=go, args=(action, tok,
+                                                         f"/v1/bids/{b['id']}/{action}", body))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if results["accept"] == 201:
+                assert results[action] == 409, results
+            else:
+                # a withdrawn bid cannot be accepted (409); a countered one is the bidder's to
+                # accept, not the owner's (403)
+                assert results[action] == 200 and \
+                    results["accept"] == (409 if action == "withdraw" else 403), results
+            final = get(buyer[0], f"/v1/bids/{b['id']}").json()["status"]
+            assert final in ("accepted", "withdrawn", "countered"), final

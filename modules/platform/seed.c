@@ -2,7 +2,8 @@
  * seed.c - demo data drawn from the plan for the Zibo industrial resource
  * utilization base: the organizations it names, published listings for the
  * technologies in its columns, a few deals on them (bids, a counter, contracts
- * in draft and active), and (on request) synthetic listings for benchmarks.
+ * in draft and active, the active ones with royalty reports, payments and
+ * ledger entries), and (on request) synthetic listings for benchmarks.
  * Every statement is parameterized.
  */
 #include "seed.h"
@@ -16,7 +17,9 @@
 #include "../../server/db.h"
 #include "../accounts/accounts.h"
 #include "../contracts/contracts.h"
+#include "../contracts/share.h"
 #include "../listings/patent.h"
+#include "../revenue/revenue.h"
 
 struct demo_org {
 	const char *key;
@@ -740,7 +743,11 @@ static const struct demo_listing demo_listings[] = {
  * Demo deals on demo listings, one per listing, each as far along as the
  * stage says: an offer (open), an offer the owner countered, or an offer the
  * owner accepted with its contract, a draft or signed by both parties
- * (active). The bidder is another verified demo enterprise; every deal is on a
+ * (active). An active contract's term starts on DEMO_TERM_START, so that it
+ * has revenue to show: the licensee's royalty reports for the first two
+ * quarters of that year, its upfront payment (confirmed by the licensor and
+ * split into the ledger) and its first royalty payment (awaiting the
+ * licensor). The bidder is another verified demo enterprise; every deal is on a
  * negotiable listing. An accepted exclusive deal (assignment, exclusive or
  * sole licence) puts its listing under contract, or licensed once active, as
  * the API does; the deals below are non-exclusive licences, so every demo
@@ -764,10 +771,26 @@ struct demo_deal {
 	/* when the offer came; the owner replied 2 days later, the licensor
 	 * signed 4 and the licensee 5 days later */
 	int days_ago;
+	/* DEAL_ACTIVE: the licensee's gross sales (fen) and red mud used (tonnes)
+	 * in each quarter of demo_quarters, and the bank references of its upfront
+	 * payment and of its royalty payment for the first quarter (none when
+	 * nothing is due) */
+	const char *gross_fen[2];
+	const char *tonnes[2];
+	const char *upfront_ref;
+	const char *royalty_ref;
 };
 
 /* Contracts drawn from the demo deals cover this territory. */
 #define DEMO_TERRITORY "山东省"
+
+/* An active demo contract's term starts here (and runs term_months); its
+ * reports cover these quarters, and its payments were made on these days. */
+#define DEMO_TERM_START "2025-01-01"
+static const char *const demo_quarters[2][2] = {{"2025-01-01", "2025-03-31"},
+						{"2025-04-01", "2025-06-30"}};
+#define DEMO_UPFRONT_PAID_AT "2025-01-15T10:30:00+08:00"
+#define DEMO_ROYALTY_PAID_AT "2025-04-20T14:00:00+08:00"
 
 static const struct demo_deal demo_deals[] = {
     {.org = "chalco_ri",
@@ -837,25 +860,32 @@ static const struct demo_deal demo_deals[] = {
      .mode = "non_exclusive_license",
      .amount_fen = "150000000",
      .royalty_bp = "0",
-     .term_months = "24",
+     .term_months = "60",
      .field_of_use = "赤泥堆场封场及生态修复工程",
      .message = "我公司承接赤泥堆场封场治理工程，拟采用贵公司原位土壤化与植被重建技术，"
 		"申请普通许可。",
      .stage = DEAL_ACTIVE,
      .reply = "同意许可，我方提供堆场中试示范数据和现场技术培训。",
-     .days_ago = 20},
+     .days_ago = 20,
+     .gross_fen = {"360000000", "450000000"},
+     .tonnes = {"60000", "75000"},
+     .upfront_ref = "工商银行 转账 HX20250115-0001"},
     {.org = "sdut",
      .title = "一种赤泥基酸性土壤改良剂及其制备方法",
      .bidder = "shanlv_env",
      .mode = "non_exclusive_license",
      .amount_fen = "45000000",
      .royalty_bp = "150",
-     .term_months = "36",
+     .term_months = "60",
      .field_of_use = "酸性土壤改良剂的生产及农田修复",
      .message = "拟将该改良剂用于赤泥堆场周边酸化农田的修复示范，申请普通许可。",
      .stage = DEAL_ACTIVE,
      .reply = "同意，课题组将配合开展小区试验并提供施用指导。",
-     .days_ago = 12},
+     .days_ago = 12,
+     .gross_fen = {"128000000", "156000000"},
+     .tonnes = {"520", "630"},
+     .upfront_ref = "建设银行 转账 HX20250115-0002",
+     .royalty_ref = "建设银行 转账 HX20250420-0003"},
 };
 
 static void rollback(PGconn *conn)
@@ -1060,6 +1090,18 @@ static const char *demo_deal_mistake(const struct demo_deal *d, int owner, int b
 		return "an accepted deal needs term_months for its contract";
 	if (d->days_ago < (d->stage == DEAL_ACTIVE ? 5 : d->stage == DEAL_OPEN ? 0 : 2))
 		return "the offer is too recent for the stage (days_ago)";
+	bool active = d->stage == DEAL_ACTIVE;
+	for (int q = 0; q < 2; q++)
+		if (active != (d->gross_fen[q] != NULL) || active != (d->tonnes[q] != NULL))
+			return "an active deal, and only that, has gross_fen and tonnes for both "
+			       "quarters";
+	if ((active && strtoll(d->amount_fen, NULL, 10) > 0) != (d->upfront_ref != NULL))
+		return "an active deal with an upfront fee, and only that, has upfront_ref";
+	bool royalty = active && royalty_due(strtoll(d->gross_fen[0], NULL, 10),
+					     d->royalty_bp ? atoi(d->royalty_bp) : 0) > 0;
+	if (royalty != (d->royalty_ref != NULL))
+		return "an active deal with royalty due for its first quarter, and only that, has "
+		       "royalty_ref";
 	for (const struct demo_deal *e = demo_deals; e < d; e++)
 		if (strcmp(e->org, d->org) == 0 && strcmp(e->title, d->title) == 0)
 			return "a listing takes one demo deal";
@@ -1075,8 +1117,10 @@ struct party {
 /* The contract of the accepted bid bid_id, as contract_draft words it: the
  * accepted price up front, royalty, term and scope from the bid, the
  * licensor's default revenue share; signed by both sides and active for
- * DEAL_ACTIVE. The listing row (l) gives kind and name of the licensor and the
- * inventors. Returns the contract's id into id (37 bytes). */
+ * DEAL_ACTIVE, whose term starts on DEMO_TERM_START instead of on acceptance
+ * (set before anyone signs: the digest both sign is that of the final terms).
+ * The listing row (l) gives kind and name of the licensor and the inventors.
+ * Returns the contract's id into id (37 bytes). */
 static bool insert_demo_contract(PGconn *conn, const struct demo_deal *d, const PGresult *l,
 				 const char *bid_id, const struct party *licensor,
 				 const struct party *licensee, char id[37])
@@ -1084,8 +1128,8 @@ static bool insert_demo_contract(PGconn *conn, const struct demo_deal *d, const 
 	static const char dates_sql[] =
 	    "SELECT to_char(x.d, 'YYYY-MM-DD'),"
 	    " to_char((x.d + make_interval(months => $2::int))::date - 1, 'YYYY-MM-DD')"
-	    " FROM (SELECT ((now() - make_interval(days => $1::int))"
-	    "  AT TIME ZONE 'Asia/Shanghai')::date AS d) x";
+	    " FROM (SELECT coalesce($3::date, ((now() - make_interval(days => $1::int))"
+	    "  AT TIME ZONE 'Asia/Shanghai')::date) AS d) x";
 	static const char insert_sql[] =
 	    "INSERT INTO contracts (listing_id, bid_id, licensor_org_id, licensee_org_id,"
 	    " transaction_mode, upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen,"
@@ -1111,13 +1155,16 @@ static bool insert_demo_contract(PGconn *conn, const struct demo_deal *d, const 
 	char *terms_text = NULL, *plan_text = NULL;
 	bool ok = false;
 
-	/* the deal was accepted two days after the offer; the term starts then */
+	/* the deal was accepted two days after the offer; the term starts then,
+	 * or for an active contract on DEMO_TERM_START, so that its reports and
+	 * payments fall inside it */
 	char accepted[12], licensor_signed[12], licensee_signed[12];
 	snprintf(accepted, sizeof accepted, "%d", d->days_ago - 2);
 	snprintf(licensor_signed, sizeof licensor_signed, "%d", d->days_ago - 4);
 	snprintf(licensee_signed, sizeof licensee_signed, "%d", d->days_ago - 5);
-	const char *pd[2] = {accepted, d->term_months};
-	if (!db_run(conn, dates_sql, 2, pd, &res))
+	const char *pd[3] = {accepted, d->term_months,
+			     d->stage == DEAL_ACTIVE ? DEMO_TERM_START : NULL};
+	if (!db_run(conn, dates_sql, 3, pd, &res))
 		goto out;
 	terms = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:o}", "upfront_fee_fen",
 			  (json_int_t)strtoll(d->amount_fen, NULL, 10), "royalty_bp",
@@ -1167,6 +1214,266 @@ out:
 	json_decref(inventors);
 	json_decref(terms);
 	return ok;
+}
+
+/* What insert_demo_revenue added to one contract, for the summary. */
+struct demo_revenue {
+	int reports, payments, entries;
+};
+
+/* The hash a contract's first ledger entry links to. */
+#define LEDGER_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The ledger entries of the confirmed payment payment_id, as the licensor's
+ * confirmation books them through the API: amount split by the plan's share_bp
+ * (share_split: largest remainder, ties to the earlier beneficiary), one entry
+ * per beneficiary in plan order, chained after the contract's last entry, each
+ * hashed with ledger_hash over exactly the fields the API hashes. at is their
+ * time, whole seconds in RFC 3339 UTC: the text hashed is the text stored.
+ * Returns how many entries were booked, or -1. */
+static int demo_ledger(PGconn *conn, const char *contract_id, const char *payment_id,
+		       long long amount, const json_t *plan, const char *at)
+{
+	static const char tail_sql[] = "SELECT seq, hash FROM ledger_entries"
+				       " WHERE contract_id = $1::uuid ORDER BY seq DESC LIMIT 1";
+	static const char insert_sql[] =
+	    "INSERT INTO ledger_entries (contract_id, seq, payment_id, beneficiary, role,"
+	    " share_bp, amount_fen, currency, created_at, prev_hash, hash)"
+	    " VALUES ($1::uuid, $2::integer, $3::uuid, $4::text, $5::text, $6::integer,"
+	    " $7::bigint, $8::text, $9::timestamptz, $10::text, $11::text)";
+	size_t n = json_array_size(plan);
+	if (n == 0) {
+		fprintf(stderr, "techex: seed-demo: contract %s has no revenue-share plan\n",
+			contract_id);
+		return -1;
+	}
+	int64_t *weights = xcalloc(n, sizeof *weights), *parts = xcalloc(n, sizeof *parts);
+	PGresult *res = NULL;
+	int booked = -1;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(plan, i);
+		if (!json_is_string(json_object_get(e, "beneficiary")) ||
+		    !json_is_string(json_object_get(e, "role")) ||
+		    !json_is_integer(json_object_get(e, "share_bp"))) {
+			fprintf(stderr,
+				"techex: seed-demo: contract %s: revenue_share[%zu] is not a plan "
+				"entry\n",
+				contract_id, i);
+			goto out;
+		}
+		weights[i] = json_integer_value(json_object_get(e, "share_bp"));
+	}
+	share_split(amount, weights, n, parts);
+
+	const char *pt[1] = {contract_id};
+	if (!db_run(conn, tail_sql, 1, pt, &res))
+		goto out;
+	int seq = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	char prev[65];
+	snprintf(prev, sizeof prev, "%s",
+		 PQntuples(res) == 1 ? PQgetvalue(res, 0, 1) : LEDGER_GENESIS);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(plan, i);
+		const char *beneficiary = json_string_value(json_object_get(e, "beneficiary")),
+			   *role = json_string_value(json_object_get(e, "role"));
+		seq++;
+		/* exactly the fields the API hashes, with their JSON types */
+		json_t *entry = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I}",
+					  "amount_fen", (json_int_t)parts[i], "beneficiary",
+					  beneficiary, "contract_id", contract_id, "created_at", at,
+					  "currency", "CNY", "payment_id", payment_id, "role", role,
+					  "seq", seq, "share_bp", (json_int_t)weights[i]);
+		if (entry == NULL)
+			goto out;
+		char hash[65], seq_s[16], share_s[24], amount_s[24];
+		ledger_hash(prev, entry, hash);
+		json_decref(entry);
+		snprintf(seq_s, sizeof seq_s, "%d", seq);
+		snprintf(share_s, sizeof share_s, "%lld", (long long)weights[i]);
+		snprintf(amount_s, sizeof amount_s, "%lld", (long long)parts[i]);
+		const char *pi[11] = {contract_id, seq_s, payment_id, beneficiary, role, share_s,
+				      amount_s,    "CNY", at,         prev,        hash};
+		if (!db_run(conn, insert_sql, 11, pi, NULL))
+			goto out;
+		memcpy(prev, hash, sizeof prev);
+	}
+	booked = (int)n;
+out:
+	PQclear(res);
+	free(weights);
+	free(parts);
+	return booked;
+}
+
+/* One payment of the licensee to the licensor on contract id, recorded by
+ * licensee_user `minutes` after the contract became active (at), and
+ * confirmed by licensor_user at confirmed_at when that is not NULL; its id
+ * into payment_id (37 bytes), audited as payment.seed. */
+static bool demo_payment(PGconn *conn, const char *id, const struct party *licensor,
+			 const struct party *licensee, const char *kind, long long amount,
+			 const char *paid_at, const char *reference, const char *confirmed_at,
+			 const char *active_at, const char *minutes, char payment_id[37])
+{
+	static const char sql[] =
+	    "INSERT INTO payments (contract_id, payer_org_id, payee_org_id, recorded_by, kind,"
+	    " amount_fen, paid_at, reference, status, decided_by, decided_at, created_at,"
+	    " updated_at, version)"
+	    " SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text, $6::bigint,"
+	    "  $7::timestamptz, $8::text,"
+	    "  CASE WHEN $10::timestamptz IS NULL THEN 'reported' ELSE 'confirmed' END,"
+	    "  CASE WHEN $10::timestamptz IS NOT NULL THEN $9::uuid END, $10::timestamptz, t.at,"
+	    "  coalesce($10::timestamptz, t.at), CASE WHEN $10::timestamptz IS NULL THEN 1"
+	    "  ELSE 2 END"
+	    " FROM (SELECT date_trunc('second', least($11::timestamptz"
+	    "  + make_interval(mins => $12::int), now())) AS at) t"
+	    " RETURNING id";
+	char amount_s[24];
+	snprintf(amount_s, sizeof amount_s, "%lld", amount);
+	const char *p[12] = {
+	    id,      licensee->org_id, licensor->org_id,  licensee->user_id, kind,      amount_s,
+	    paid_at, reference,        licensor->user_id, confirmed_at,      active_at, minutes};
+	PGresult *res;
+	if (!db_run(conn, sql, 12, p, &res))
+		return false;
+	snprintf(payment_id, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	char *detail = NULL;
+	json_t *dj = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "contract_id", id, "kind", kind,
+			       "amount_fen", (json_int_t)amount, "paid_at", paid_at, "reference",
+			       reference, "status", confirmed_at ? "confirmed" : "reported");
+	if (dj != NULL)
+		detail = json_dumps(dj, JSON_COMPACT);
+	json_decref(dj);
+	bool ok = detail != NULL &&
+		  demo_audit(conn, licensee->org_id, "payment.seed", "payment", payment_id, detail);
+	free(detail);
+	return ok;
+}
+
+/*
+ * Revenue on the active demo contract id, entered as its parties would through
+ * the API once it is active: the licensee reports its sales for demo_quarters
+ * and records its upfront payment and the royalty due for the first quarter;
+ * the licensor confirms the upfront payment, which books its split into the
+ * ledger. The payments were made on fixed days (DEMO_*_PAID_AT); the records
+ * are made an hour or so after the contract became active, the confirmation a
+ * day after (never later than now). Nothing is added to a contract that has a
+ * report or a payment already, or that is not active over those quarters (one
+ * seeded before active contracts started on DEMO_TERM_START). Returns 1 added,
+ * 0 skipped, -1 on error.
+ */
+static int insert_demo_revenue(PGconn *conn, const struct demo_deal *d, const char *id,
+			       const struct party *licensor, const struct party *licensee,
+			       struct demo_revenue *added)
+{
+	/* columns: upfront, royalty_bp, plan, whether the quarters are in an
+	 * active term, whether it has revenue already, activation, confirmation */
+	static const char facts_sql[] =
+	    "SELECT c.upfront_fee_fen, c.royalty_bp, c.revenue_share::text,"
+	    " c.status = 'active' AND c.term_start <= $2::date"
+	    "  AND (c.term_end IS NULL OR c.term_end >= $3::date),"
+	    " EXISTS (SELECT 1 FROM royalty_reports r WHERE r.contract_id = c.id)"
+	    "  OR EXISTS (SELECT 1 FROM payments p WHERE p.contract_id = c.id),"
+	    " " SQL_RFC3339("c.activated_at") ","
+					      " " SQL_RFC3339(
+						  "least(c.activated_at + interval '1 day', "
+						  "now())") " FROM contracts c WHERE c.id = "
+							    "$1::uuid FOR UPDATE";
+	static const char report_sql[] =
+	    "INSERT INTO royalty_reports (contract_id, reported_by, period_start, period_end,"
+	    " gross_sales_fen, royalty_bp, royalty_due_fen, waste_utilized_tonnes, created_at)"
+	    " VALUES ($1::uuid, $2::uuid, $3::date, $4::date, $5::bigint, $6::integer,"
+	    " $7::bigint, $8::bigint, date_trunc('second', least($9::timestamptz"
+	    "  + make_interval(mins => $10::int), now())))"
+	    " RETURNING id";
+	PGresult *c = NULL, *res = NULL;
+	json_t *plan = NULL;
+	char *detail = NULL;
+	int rc = -1;
+
+	const char *pf[3] = {id, demo_quarters[0][0], demo_quarters[1][1]};
+	if (!db_run(conn, facts_sql, 3, pf, &c))
+		goto out;
+	if (PQntuples(c) != 1 || strcmp(PQgetvalue(c, 0, 3), "t") != 0 ||
+	    strcmp(PQgetvalue(c, 0, 4), "t") == 0) {
+		rc = 0;
+		goto out;
+	}
+	long long upfront = strtoll(PQgetvalue(c, 0, 0), NULL, 10);
+	int bp = atoi(PQgetvalue(c, 0, 1));
+	const char *active_at = PQgetvalue(c, 0, 5), *confirmed_at = PQgetvalue(c, 0, 6);
+	if ((plan = json_loads(PQgetvalue(c, 0, 2), 0, NULL)) == NULL)
+		goto out;
+
+	/* the licensee's reports, an hour after activation */
+	long long first_due = 0;
+	for (int q = 0; q < 2; q++) {
+		long long gross = strtoll(d->gross_fen[q], NULL, 10), due = royalty_due(gross, bp);
+		char due_s[24], minutes[8];
+		snprintf(due_s, sizeof due_s, "%lld", due);
+		snprintf(minutes, sizeof minutes, "%d", 60 + 5 * q);
+		if (q == 0)
+			first_due = due;
+		const char *pr[10] = {id,
+				      licensee->user_id,
+				      demo_quarters[q][0],
+				      demo_quarters[q][1],
+				      d->gross_fen[q],
+				      PQgetvalue(c, 0, 1),
+				      due_s,
+				      d->tonnes[q],
+				      active_at,
+				      minutes};
+		if (!db_run(conn, report_sql, 10, pr, &res))
+			goto out;
+		json_t *dj = json_pack(
+		    "{s:s, s:s, s:s, s:I, s:i, s:I, s:I}", "contract_id", id, "period_start",
+		    demo_quarters[q][0], "period_end", demo_quarters[q][1], "gross_sales_fen",
+		    (json_int_t)gross, "royalty_bp", bp, "royalty_due_fen", (json_int_t)due,
+		    "waste_utilized_tonnes", (json_int_t)strtoll(d->tonnes[q], NULL, 10));
+		if (dj != NULL)
+			detail = json_dumps(dj, JSON_COMPACT);
+		json_decref(dj);
+		if (detail == NULL || !demo_audit(conn, licensee->org_id, "royalty_report.seed",
+						  "royalty_report", PQgetvalue(res, 0, 0), detail))
+			goto out;
+		free(detail);
+		detail = NULL;
+		PQclear(res);
+		res = NULL;
+		added->reports++;
+	}
+
+	/* the upfront fee, confirmed by the licensor and split into the ledger */
+	char payment_id[37];
+	if (upfront > 0) {
+		if (!demo_payment(conn, id, licensor, licensee, "upfront", upfront,
+				  DEMO_UPFRONT_PAID_AT, d->upfront_ref, confirmed_at, active_at,
+				  "90", payment_id))
+			goto out;
+		int entries = demo_ledger(conn, id, payment_id, upfront, plan, confirmed_at);
+		if (entries < 0)
+			goto out;
+		added->payments++;
+		added->entries += entries;
+	}
+	/* the first quarter's royalty, waiting for the licensor */
+	if (first_due > 0) {
+		if (!demo_payment(conn, id, licensor, licensee, "royalty", first_due,
+				  DEMO_ROYALTY_PAID_AT, d->royalty_ref, NULL, active_at, "95",
+				  payment_id))
+			goto out;
+		added->payments++;
+	}
+	rc = 1;
+out:
+	if (rc < 0)
+		fprintf(stderr, "techex: seed-demo: revenue on contract %s failed\n", id);
+	free(detail);
+	json_decref(plan);
+	PQclear(res);
+	PQclear(c);
+	return rc;
 }
 
 /* One demo deal, unless its listing has a bid already or is no longer
@@ -1284,6 +1591,8 @@ static int insert_demo_deal(PGconn *conn, const struct demo_deal *d, char ids[][
 		goto out;
 
 	char contract_id[37] = "";
+	struct demo_revenue added = {0};
+	int revenue = 0;
 	if (accepted) {
 		if (!insert_demo_contract(conn, d, l, bid_id, &owner, &bidder, contract_id))
 			goto out;
@@ -1292,10 +1601,18 @@ static int insert_demo_deal(PGconn *conn, const struct demo_deal *d, char ids[][
 		if (exclusive_mode(d->mode) && !db_run(conn, move_sql, 2, pm, NULL))
 			goto out;
 	}
+	if (d->stage == DEAL_ACTIVE &&
+	    (revenue = insert_demo_revenue(conn, d, contract_id, &owner, &bidder, &added)) < 0)
+		goto out;
 	static const char *const stage_names[] = {"open bid", "countered bid", "draft contract",
 						  "active contract"};
 	printf("deal %-34s %s -> %s: %s\n", d->title, demo_orgs[bidder_i].name,
 	       demo_orgs[owner_i].name, stage_names[d->stage]);
+	if (revenue > 0)
+		printf("  revenue: %d royalty report%s, %d payment%s, %d ledger entr%s\n",
+		       added.reports, added.reports == 1 ? "" : "s", added.payments,
+		       added.payments == 1 ? "" : "s", added.entries,
+		       added.entries == 1 ? "y" : "ies");
 	rc = 1;
 out:
 	if (rc < 0)

@@ -188,6 +188,23 @@ run_wrk() {
 	}' "$out" | grep . || { cat "$out" >&2; die "no BENCH line in the wrk output"; }
 }
 
+# insert_payments CIDS N START STEP TAG: N reported royalty payments from the
+# licensee of the contracts CIDS ("{id,id,...}"), spread over them in turn, paid
+# every STEP (second, hour) from START, referenced "TAG i"; prints their ids in order
+insert_payments() {
+	sh scripts/pg.sh psql "$pgdir" -qtA -v ON_ERROR_STOP=1 -v cids="$1" -v n="$2" -v start="$3" \
+		-v step="1 $4" -v tag="$5" <<'EOF'
+INSERT INTO payments (contract_id, payer_org_id, payee_org_id, recorded_by, kind, amount_fen,
+                      paid_at, reference)
+SELECT c.id, c.licensee_org_id, c.licensor_org_id,
+       (SELECT id FROM users WHERE org_id = c.licensee_org_id LIMIT 1), 'royalty', 100000 + i,
+       :'start'::timestamptz + i * :'step'::interval, :'tag' || ' ' || i
+FROM generate_series(1, :n) AS i
+JOIN contracts c ON c.id = (:'cids'::uuid[])[1 + i % cardinality(:'cids'::uuid[])];
+SELECT id FROM payments WHERE reference LIKE :'tag' || ' %' ORDER BY paid_at;
+EOF
+}
+
 # bench_pgbench NAME [CLIENTS SCRIPT [-D ...]]: warm-up, then the rounds into $work/NAME.rounds
 bench_pgbench() {
 	name=$1
@@ -304,17 +321,7 @@ EOF
 	python3 bench/revenue_setup.py contracts "$base" "$token" "$bidder_token" "$admin_token" 8 \
 		>"$work/contracts" || die "the revenue set-up failed"
 	cids="{$(paste -sd, "$work/contracts")}"
-	sh scripts/pg.sh psql "$pgdir" -qtA -v ON_ERROR_STOP=1 -v cids="$cids" -v n="$payments" \
-		>"$work/payment-ids" <<'EOF'
-INSERT INTO payments (contract_id, payer_org_id, payee_org_id, recorded_by, kind, amount_fen,
-                      paid_at, reference)
-SELECT c.id, c.licensee_org_id, c.licensor_org_id,
-       (SELECT id FROM users WHERE org_id = c.licensee_org_id LIMIT 1), 'royalty', 100000 + i,
-       '2025-06-01'::timestamptz + i * interval '1 second', '基准付款 ' || i
-FROM generate_series(1, :n) AS i
-JOIN contracts c ON c.id = (:'cids'::uuid[])[1 + i % 8];
-SELECT id FROM payments WHERE reference LIKE '基准付款 %' ORDER BY paid_at;
-EOF
+	insert_payments "$cids" "$payments" 2025-06-01 second 基准付款 >"$work/payment-ids"
 	BENCH_CONFIRM_IDS_FILE="$work/payment-ids" BENCH_TOKEN=$token
 	export BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
 	bench_wrk confirm "/v1/payments/{id}/confirm"
@@ -322,16 +329,8 @@ EOF
 	# the statement: 3,334 payments paid in 2024 on the first contract, confirmed
 	# one by one (3 entries each: 10,002 ledger entries), then read as a whole
 	say "confirming 3334 payments for the statement"
-	sh scripts/pg.sh psql "$pgdir" -qtA -v ON_ERROR_STOP=1 -v cid="$(head -n 1 "$work/contracts")" \
-		>"$work/statement-ids" <<'EOF'
-INSERT INTO payments (contract_id, payer_org_id, payee_org_id, recorded_by, kind, amount_fen,
-                      paid_at, reference)
-SELECT c.id, c.licensee_org_id, c.licensor_org_id,
-       (SELECT id FROM users WHERE org_id = c.licensee_org_id LIMIT 1), 'royalty', 100000 + i,
-       '2024-03-01'::timestamptz + i * interval '1 hour', '对账单付款 ' || i
-FROM generate_series(1, 3334) AS i JOIN contracts c ON c.id = :'cid';
-SELECT id FROM payments WHERE reference LIKE '对账单付款 %' ORDER BY paid_at;
-EOF
+	insert_payments "{$(head -n 1 "$work/contracts")}" 3334 2024-03-01 hour 对账单付款 \
+		>"$work/statement-ids"
 	python3 bench/revenue_setup.py confirm "$base" "$token" "$work/statement-ids" ||
 		die "confirming the statement's payments failed"
 	statement_entries=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM ledger_entries e JOIN payments p ON p.id = e.payment_id WHERE p.reference LIKE '对账单付款 %'")

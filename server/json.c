@@ -173,6 +173,15 @@ enum rc body_read(struct req *r)
 	return RC_OK;
 }
 
+enum rc body_read_valid(struct req *r, const struct field *spec)
+{
+	if (body_read(r) != RC_OK)
+		return RC_ERR;
+	if (validate_object(r, r->json, spec, "") != RC_OK)
+		return problem_fields_done(r);
+	return RC_OK;
+}
+
 size_t utf8_length(const char *s)
 {
 	size_t n = 0;

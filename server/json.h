@@ -9,6 +9,7 @@
 #include "common.h"
 
 struct req;
+struct field;
 
 #define JSON_MAX_DEPTH 32
 
@@ -21,6 +22,10 @@ enum rc json_check_depth(const char *s, size_t len, int max_depth) MUSTCHECK;
  * Content-Type, UTF-8, depth and duplicate keys. A failure is a 400 problem on r
  * (API.md: a body without Content-Type: application/json is a 400). */
 enum rc body_read(struct req *r) MUSTCHECK;
+
+/* body_read, then validate_object against spec: RC_OK with r->json ready, or
+ * RC_ERR with the 400 or 422 (every bad field named) set on r. */
+enum rc body_read_valid(struct req *r, const struct field *spec) MUSTCHECK;
 
 enum field_type {
 	F_STRING, /* text: min/max in characters, no control characters but \n and \t */

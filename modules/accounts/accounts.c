@@ -218,10 +218,8 @@ static enum rc accounts_register(struct req *r)
 	char hash[PASSWORD_HASH_MAX];
 	char *email = NULL;
 
-	if (body_read(r) != RC_OK)
+	if (body_read_valid(r, register_spec) != RC_OK)
 		return RC_ERR;
-	if (validate_object(r, r->json, register_spec, "") != RC_OK)
-		return problem_fields_done(r);
 
 	json_t *o = json_object_get(r->json, "organization");
 	const char *parent = json_string_value(json_object_get(o, "parent_id"));
@@ -302,10 +300,8 @@ static enum rc accounts_login(struct req *r)
 	char *email = NULL;
 	char token[TOKEN_TEXT], digest[67];
 
-	if (body_read(r) != RC_OK)
+	if (body_read_valid(r, login_spec) != RC_OK)
 		return RC_ERR;
-	if (validate_object(r, r->json, login_spec, "") != RC_OK)
-		return problem_fields_done(r);
 	email = xstrdup(json_string_value(json_object_get(r->json, "email")));
 	lower_ascii(email);
 
@@ -471,10 +467,8 @@ static enum rc set_org_status(struct req *r, const char *status, const struct fi
 	if (id == NULL)
 		return RC_ERR;
 	if (r->body_len > 0 || spec[0].name != NULL) {
-		if (body_read(r) != RC_OK)
+		if (body_read_valid(r, spec) != RC_OK)
 			return RC_ERR;
-		if (validate_object(r, r->json, spec, "") != RC_OK)
-			return problem_fields_done(r);
 		reason = json_string_value(json_object_get(r->json, "reason"));
 	}
 	const char *p[1] = {id};

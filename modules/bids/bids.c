@@ -428,10 +428,8 @@ static enum rc bids_create(struct req *r)
 	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
 		return problem_set(r, 403, "organization-not-verified",
 				   "only members of a verified organization can bid");
-	if (body_read(r) != RC_OK)
+	if (body_read_valid(r, create_spec) != RC_OK)
 		return RC_ERR;
-	if (validate_object(r, r->json, create_spec, "") != RC_OK)
-		return problem_fields_done(r);
 	const char *listing_id = req_param(r, "id");
 	if (!uuid_valid(listing_id))
 		return problem_set(r, 404, "not-found", "no listing has this id");
@@ -599,10 +597,8 @@ static enum rc action_body(struct req *r, const struct field *spec)
 {
 	if (r->body_len == 0 && spec == message_spec)
 		return RC_OK;
-	if (body_read(r) != RC_OK)
+	if (body_read_valid(r, spec) != RC_OK)
 		return RC_ERR;
-	if (validate_object(r, r->json, spec, "") != RC_OK)
-		return problem_fields_done(r);
 	return RC_OK;
 }
 

@@ -582,10 +582,8 @@ static enum rc contracts_sign(struct req *r)
 	json_t *contract = NULL;
 	enum rc rc = RC_ERR;
 
-	if (body_read(r) != RC_OK)
+	if (body_read_valid(r, sign_spec) != RC_OK)
 		return RC_ERR;
-	if (validate_object(r, r->json, sign_spec, "") != RC_OK)
-		return problem_fields_done(r);
 	char digest[65];
 	snprintf(digest, sizeof digest, "%s",
 		 json_string_value(json_object_get(r->json, "digest")));
@@ -683,10 +681,8 @@ static enum rc contracts_terminate(struct req *r)
 	PGresult *res = NULL, *upd = NULL;
 	enum rc rc = RC_ERR;
 
-	if (body_read(r) != RC_OK)
+	if (body_read_valid(r, reason_spec) != RC_OK)
 		return RC_ERR;
-	if (validate_object(r, r->json, reason_spec, "") != RC_OK)
-		return problem_fields_done(r);
 	if ((res = load(r, true)) == NULL)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS),

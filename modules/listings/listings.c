@@ -572,10 +572,8 @@ static enum rc transition(struct req *r, const struct transition *t)
 	const char *reason = NULL;
 	const struct field *spec = t == &t_reject ? reason_spec : empty_spec;
 	if (r->body_len > 0 || spec[0].name != NULL) {
-		if (body_read(r) != RC_OK)
+		if (body_read_valid(r, spec) != RC_OK)
 			return RC_ERR;
-		if (validate_object(r, r->json, spec, "") != RC_OK)
-			return problem_fields_done(r);
 		reason = str_at(r->json, "reason");
 	}
 	PGresult *res = load(r, true), *upd = NULL;

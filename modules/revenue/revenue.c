@@ -397,10 +397,8 @@ static enum rc reply_text_json(struct req *r, int status, const char *text, cons
 /* POST /v1/contracts/{id}/royalty-reports */
 static enum rc reports_create(struct req *r)
 {
-	if (body_read(r) != RC_OK)
+	if (body_read_valid(r, report_spec) != RC_OK)
 		return RC_ERR;
-	if (validate_object(r, r->json, report_spec, "") != RC_OK)
-		return problem_fields_done(r);
 	const char *start = json_string_value(json_object_get(r->json, "period_start")),
 		   *end = json_string_value(json_object_get(r->json, "period_end"));
 	if (strcmp(start, end) > 0) {
@@ -500,10 +498,8 @@ static enum rc reports_list(struct req *r)
 /* POST /v1/contracts/{id}/payments: the licensee records a payment. */
 static enum rc payments_create(struct req *r)
 {
-	if (body_read(r) != RC_OK)
+	if (body_read_valid(r, payment_spec) != RC_OK)
 		return RC_ERR;
-	if (validate_object(r, r->json, payment_spec, "") != RC_OK)
-		return problem_fields_done(r);
 	PGresult *c = load_contract(r, false), *res = NULL;
 	if (c == NULL)
 		return RC_ERR;
@@ -714,10 +710,8 @@ static enum rc payment_decide(struct req *r, enum decision d)
 	static const struct field none[] = {{0}};
 	const char *reason = NULL;
 	if (d != CONFIRM || r->body_len > 0) {
-		if (body_read(r) != RC_OK)
+		if (body_read_valid(r, d == CONFIRM ? none : reason_spec) != RC_OK)
 			return RC_ERR;
-		if (validate_object(r, r->json, d == CONFIRM ? none : reason_spec, "") != RC_OK)
-			return problem_fields_done(r);
 		reason = json_string_value(json_object_get(r->json, "reason"));
 	}
 	PGresult *res = load_payment(r, true), *upd = NULL;

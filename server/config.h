@@ -19,6 +19,7 @@ struct config {
 	int max_connections;
 	int header_timeout; /* seconds to receive a request's headers, absolute */
 	int idle_timeout;   /* seconds a connection may stay silent */
+	int body_timeout;   /* seconds to receive a request's body, absolute */
 	char tls_cert[1024];
 	char tls_key[1024];
 	char metrics_token[256];

@@ -3,11 +3,19 @@
  *
  * Every connection's bytes pass through a small filter before evhttp sees them.
  * The filter holds a request's header block until it is complete, so it can
- * enforce what evhttp cannot: an 8 KiB header limit answered with 431 (evhttp
- * would say 413), and an absolute deadline for the headers (evhttp's timeout is
- * an idle timer that a client trickling one byte at a time never trips). When
- * either fails, the filter hands evhttp a synthetic request whose path carries a
- * per-process secret, and the request callback answers it and closes.
+ * enforce what evhttp cannot, or answers with an HTML page:
+ *  - an 8 KiB header limit answered with 431 (evhttp would say 413);
+ *  - absolute deadlines for the headers and for the body (evhttp's timeout is an
+ *    idle timer that a client trickling one byte at a time never trips);
+ *  - a well-formed request line and header lines, one Content-Length, and a
+ *    Transfer-Encoding that is exactly "chunked" and never beside a length, so
+ *    that no two parsers on the way can disagree about where a request ends;
+ *  - the body limit for chunked bodies too, whose chunks it follows.
+ * A refusal found in the header block is handed to evhttp as a synthetic request
+ * whose path carries a per-process secret; the request callback answers it as a
+ * problem and closes. One found in the body is written straight to the socket,
+ * which is then half-closed and given a moment to drain, so that the client reads
+ * the problem rather than a reset.
  */
 #include "http.h"
 
@@ -41,6 +49,8 @@
 
 #define DRAIN_SECONDS 10
 #define MAINTENANCE_SECONDS 300
+#define LINGER_SECONDS 2  /* a refused client has this long to read the problem */
+#define CHUNK_LINE_MAX 64 /* a chunk-size line: hex digits and white space */
 
 static struct {
 	const struct config *cfg;
@@ -57,7 +67,7 @@ static struct {
 	bool draining;
 	bool accepting;
 	char secret[37];
-	char path_431[64], path_408[64], path_413[64]; /* the filter's synthetic requests */
+	char synthetic[64]; /* "/-/<secret>/": the prefix of the filter's synthetic requests */
 	struct route maintenance_route;
 } srv = {.done_lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -65,12 +75,12 @@ static struct {
 
 /* HEADERS: collecting a header block; BODY: passing the declared body on;
  * WAIT: the request is complete, later bytes wait for its reply; CLOSING: a
- * refusal was injected and input is discarded. */
+ * refusal was made and input is discarded. */
 enum conn_state { CS_HEADERS, CS_BODY, CS_WAIT, CS_CLOSING };
 
 struct conn {
 	enum conn_state state;
-	const char *inject; /* synthetic request to hand evhttp, or NULL */
+	enum refusal inject; /* synthetic request to hand evhttp, or RF_NONE */
 	struct event *deadline;
 	struct bufferevent *bev;      /* the filter evhttp talks to; it owns the socket's */
 	size_t copied;                /* reply bytes copied below and still held above */
@@ -78,8 +88,10 @@ struct conn {
 	struct event *kick;           /* pushes queued reply bytes through the filter */
 	bool kick_read;               /* the kick also feeds held request bytes to evhttp */
 	unsigned long long body_left; /* declared body bytes still to pass */
-	bool body_unframed;           /* chunked: passed through until the reply */
+	bool chunked;                 /* the body is chunked: ck_* follow it */
 	bool nodelay;                 /* TCP_NODELAY set on the socket */
+	bool refused;                 /* a refusal was written below; lingering */
+	struct chunk_reader ck;
 };
 
 size_t http_header_block_len(const char *buf, size_t len)
@@ -127,31 +139,320 @@ unsigned long long http_declared_length(const char *block, size_t len)
 	return n;
 }
 
+/* RFC 9110 token characters, the bytes of methods and header names. */
+static bool is_tchar(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+/* Bytes allowed in a header value or a request target: visible ASCII, space and
+ * tab (values only), and UTF-8 or other octets above 0x7f. */
+static bool is_field_byte(unsigned char ch, bool space_ok)
+{
+	return (ch > 0x20 && ch != 0x7f) || (space_ok && (ch == ' ' || ch == '\t'));
+}
+
+/* The end of the line starting at i (the index of its LF, or len); *content_end
+ * is where its content ends, before a CR that precedes the LF. A CR anywhere
+ * else stays in the content, where the callers refuse it as a control byte. */
+static size_t line_end(const char *b, size_t i, size_t len, size_t *content_end)
+{
+	size_t k = i;
+	while (k < len && b[k] != '\n')
+		k++;
+	*content_end = (k > i && b[k - 1] == '\r') ? k - 1 : k;
+	return k;
+}
+
+static bool digits_only(const char *v, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+	return true;
+}
+
+enum refusal http_check_head(const char *b, size_t len, bool *chunked)
+{
+	size_t end, k = 0, i;
+	size_t lend = line_end(b, 0, len, &end);
+
+	/* METHOD SP request-target SP HTTP/1.x */
+	while (k < end && is_tchar((unsigned char)b[k]))
+		k++;
+	if (k == 0 || k >= end || b[k] != ' ')
+		return RF_REQUEST_LINE;
+	i = ++k;
+	while (k < end && is_field_byte((unsigned char)b[k], false))
+		k++;
+	if (k == i || k >= end || b[k] != ' ')
+		return RF_REQUEST_LINE;
+	k++;
+	if (end - k != 8 || memcmp(b + k, "HTTP/1.", 7) != 0 ||
+	    (b[k + 7] != '0' && b[k + 7] != '1'))
+		return RF_REQUEST_LINE;
+
+	int te = 0, cl = 0;
+	const char *te_v = NULL, *cl_v = NULL;
+	size_t te_n = 0, cl_n = 0;
+	for (i = lend + 1; i < len; i = lend + 1) {
+		lend = line_end(b, i, len, &end);
+		if (end == i)
+			break; /* the empty line that ends the block */
+		if (b[i] == ' ' || b[i] == '\t')
+			return RF_HEADER_LINE; /* obsolete line folding (RFC 9112 section 5.2) */
+		for (k = i; k < end && is_tchar((unsigned char)b[k]); k++)
+			;
+		if (k == i || k >= end || b[k] != ':')
+			return RF_HEADER_LINE;
+		size_t name_n = k - i, v = k + 1;
+		for (k = v; k < end; k++)
+			if (!is_field_byte((unsigned char)b[k], true))
+				return RF_HEADER_LINE;
+		while (v < end && (b[v] == ' ' || b[v] == '\t'))
+			v++;
+		size_t ve = end;
+		while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t'))
+			ve--;
+		if (name_n == 17 && strncasecmp(b + i, "transfer-encoding", 17) == 0) {
+			te++;
+			te_v = b + v;
+			te_n = ve - v;
+		} else if (name_n == 14 && strncasecmp(b + i, "content-length", 14) == 0) {
+			if (!digits_only(b + v, ve - v))
+				return RF_CONTENT_LENGTH;
+			if (cl++ > 0 && (ve - v != cl_n || memcmp(b + v, cl_v, cl_n) != 0))
+				return RF_CONTENT_LENGTH; /* two different lengths */
+			cl_v = b + v;
+			cl_n = ve - v;
+		}
+	}
+	*chunked = te > 0;
+	if (te > 0 && (te > 1 || cl > 0 || te_n != 7 || strncasecmp(te_v, "chunked", 7) != 0))
+		return RF_TRANSFER_ENCODING;
+	if (http_declared_length(b, len) > HTTP_MAX_BODY)
+		return RF_BODY_LARGE; /* refused before a byte of it is read */
+	return RF_NONE;
+}
+
+static int hex_value(unsigned char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch |= 0x20;
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* A chunk-size line ended: start its data, or the trailer after the last chunk. */
+static void chunk_size_done(struct chunk_reader *ck)
+{
+	ck->line = 0;
+	if (ck->left == 0) {
+		ck->state = CK_TRAILER;
+		return;
+	}
+	ck->total += ck->left;
+	ck->state = CK_DATA;
+}
+
+/* Follows a chunked body through n more bytes; *used is how many of them belong
+ * to it, *done whether it ended there. Chunk extensions are refused, as evhttp
+ * cannot read them. */
+enum refusal http_chunk_step(struct chunk_reader *ck, const unsigned char *p, size_t n,
+			     size_t *used, bool *done)
+{
+	size_t i = 0;
+	while (i < n && !*done) {
+		unsigned char ch = p[i];
+		bool trailer = ck->state >= CK_TRAILER;
+		size_t line_max = trailer ? HTTP_MAX_HEADERS : CHUNK_LINE_MAX;
+		if (ck->state != CK_DATA && ++ck->line > line_max)
+			return trailer ? RF_HEADERS_LARGE : RF_CHUNK;
+		switch (ck->state) {
+		case CK_SIZE: {
+			int v = hex_value(ch);
+			if (v >= 0) {
+				ck->left = ck->left * 16 + (unsigned)v;
+				ck->digits++;
+				if (ck->total + ck->left > HTTP_MAX_BODY)
+					return RF_BODY_LARGE;
+				i++;
+				break;
+			}
+			if (ck->digits == 0)
+				return RF_CHUNK;
+			ck->state = CK_SIZE_END;
+			break; /* the same byte again, as white space or a line end */
+		}
+		case CK_SIZE_END:
+			i++;
+			if (ch == '\r')
+				ck->state = CK_SIZE_LF;
+			else if (ch == '\n')
+				chunk_size_done(ck);
+			else if (ch != ' ' && ch != '\t')
+				return RF_CHUNK;
+			break;
+		case CK_SIZE_LF:
+			if (ch != '\n')
+				return RF_CHUNK;
+			i++;
+			chunk_size_done(ck);
+			break;
+		case CK_DATA: {
+			size_t k = n - i < ck->left ? n - i : (size_t)ck->left;
+			i += k;
+			ck->left -= k;
+			if (ck->left == 0)
+				ck->state = CK_DATA_CR;
+			break;
+		}
+		case CK_DATA_CR:
+		case CK_DATA_LF:
+			i++;
+			if (ch == '\r' && ck->state == CK_DATA_CR) {
+				ck->state = CK_DATA_LF;
+			} else if (ch == '\n') {
+				ck->state = CK_SIZE;
+				ck->digits = 0;
+				ck->line = 0;
+			} else {
+				return RF_CHUNK;
+			}
+			break;
+		case CK_TRAILER:
+			if (ch == '\r') {
+				ck->state = CK_TRAILER_LF;
+				i++;
+			} else if (ch == '\n') {
+				*done = true;
+				i++;
+			} else {
+				ck->state = CK_TRAILER_LINE;
+			}
+			break;
+		case CK_TRAILER_LINE:
+			i++;
+			if (ch == '\n')
+				ck->state = CK_TRAILER;
+			break;
+		case CK_TRAILER_LF:
+			if (ch != '\n')
+				return RF_CHUNK;
+			i++;
+			*done = true;
+			break;
+		}
+	}
+	*used = i;
+	return RF_NONE;
+}
+
 static void conn_inject(struct conn *c, struct evbuffer *src, struct evbuffer *dst)
 {
 	evbuffer_drain(src, evbuffer_get_length(src));
-	evbuffer_add_printf(dst, "GET %s HTTP/1.0\r\n\r\n", c->inject);
-	c->inject = NULL;
+	evbuffer_add_printf(dst, "GET %s%d HTTP/1.0\r\n\r\n", srv.synthetic, (int)c->inject);
+	c->inject = RF_NONE;
 	c->state = CS_CLOSING;
 	event_del(c->deadline);
 }
 
-/* Passes the declared body on; bytes past it belong to the next request, which
- * waits (WAIT) until this one's reply starts. */
+static void refusal_problem(struct req *r, enum refusal why);
+
+/* Forces evhttp to let go of a refused connection, as if the client had left. */
+static void conn_close_now(struct conn *c)
+{
+	event_del(c->deadline);
+	bufferevent_trigger_event(c->bev, BEV_EVENT_EOF | BEV_EVENT_READING, 0);
+}
+
+/* Once the socket has taken the whole refusal: half-close, so the client reads
+ * the problem and its end of file, and wait for it to leave (or the deadline). */
+static void conn_refusal_sent(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	if (info->n_deleted == 0 || evbuffer_get_length(buf) > 0)
+		return;
+	evbuffer_remove_cb(buf, conn_refusal_sent, c);
+	if (srv.ssl_ctx != NULL) {
+		conn_close_now(c); /* TLS has its own close_notify; no half-close under it */
+		return;
+	}
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	if (fd >= 0)
+		shutdown(fd, SHUT_WR);
+}
+
+/* Refuses a request whose header block evhttp already has: the problem goes to
+ * the socket below evhttp, and the connection closes after it. */
+static void conn_refuse_now(struct conn *c, enum refusal why)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	struct evbuffer *out = bufferevent_get_output(under);
+	struct req r = {0};
+
+	uuid_random(r.request_id);
+	refusal_problem(&r, why);
+	reply_problem(&r);
+	evbuffer_add_printf(out,
+			    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			    "X-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n"
+			    "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+			    r.resp.status, problem_title(r.resp.status), r.resp.content_type,
+			    r.resp.body_len, r.request_id);
+	evbuffer_add(out, r.resp.body, r.resp.body_len);
+	metrics_observe(NULL, r.resp.status, 0);
+	struct access_entry e = {.request_id = r.request_id,
+				 .method = "-",
+				 .route = "refused",
+				 .status = r.resp.status,
+				 .client_ip = ""};
+	log_access(&e);
+	req_free(&r);
+
+	c->state = CS_CLOSING;
+	c->refused = true;
+	evbuffer_add_cb(out, conn_refusal_sent, c);
+	struct timeval tv = {LINGER_SECONDS, 0};
+	event_add(c->deadline, &tv);
+}
+
+/* Passes the body on; bytes past it belong to the next request, which waits
+ * (WAIT) until this one's reply starts. */
 static enum bufferevent_filter_result pass_body(struct conn *c, struct evbuffer *src,
 						struct evbuffer *dst)
 {
-	size_t len = evbuffer_get_length(src);
-	if (c->body_unframed) {
-		evbuffer_add_buffer(dst, src);
-		return BEV_OK;
+	size_t n = 0;
+	bool done = false;
+	if (c->chunked) {
+		struct evbuffer_iovec v[8];
+		int nv = evbuffer_peek(src, -1, NULL, v, 8);
+		for (int k = 0; k < nv && k < 8 && !done; k++) {
+			size_t used = 0;
+			enum refusal why =
+			    http_chunk_step(&c->ck, v[k].iov_base, v[k].iov_len, &used, &done);
+			if (why != RF_NONE) {
+				evbuffer_drain(src, evbuffer_get_length(src));
+				conn_refuse_now(c, why);
+				return BEV_OK;
+			}
+			n += used;
+		}
+	} else {
+		size_t len = evbuffer_get_length(src);
+		n = len < c->body_left ? len : (size_t)c->body_left;
+		c->body_left -= n;
+		done = c->body_left == 0;
 	}
-	size_t n = len < c->body_left ? len : (size_t)c->body_left;
 	if (n > 0)
 		evbuffer_remove_buffer(src, dst, n);
-	c->body_left -= n;
-	if (c->body_left == 0)
+	if (done) {
 		c->state = CS_WAIT;
+		event_del(c->deadline);
+	}
 	return n > 0 ? BEV_OK : BEV_NEED_MORE;
 }
 
@@ -167,7 +468,7 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 		evbuffer_drain(src, evbuffer_get_length(src));
 		return BEV_OK;
 	}
-	if (c->inject != NULL) {
+	if (c->inject != RF_NONE) {
 		conn_inject(c, src, dst);
 		return BEV_OK;
 	}
@@ -187,23 +488,25 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 	size_t block = http_header_block_len(p, look);
 	if (block == 0 && len <= HTTP_MAX_HEADERS)
 		return BEV_NEED_MORE;
-	if (block == 0 || block > HTTP_MAX_HEADERS + 2) {
-		c->inject = srv.path_431;
-		conn_inject(c, src, dst);
-		return BEV_OK;
-	}
-	if (http_declared_length(p, block) > HTTP_MAX_BODY) {
-		/* refuse before reading a byte of it, as a problem, not evhttp's page */
-		c->inject = srv.path_413;
+	enum refusal why = RF_HEADERS_LARGE;
+	if (block != 0 && block <= HTTP_MAX_HEADERS + 2)
+		why = http_check_head(p, block, &c->chunked);
+	if (why != RF_NONE) {
+		c->inject = why;
 		conn_inject(c, src, dst);
 		return BEV_OK;
 	}
 	event_del(c->deadline);
-	size_t vlen;
-	c->body_unframed = header_in_block(p, block, "transfer-encoding:", &vlen) != NULL;
-	c->body_left = http_declared_length(p, block);
+	c->body_left = c->chunked ? 0 : http_declared_length(p, block);
 	evbuffer_remove_buffer(src, dst, block);
+	if (!c->chunked && c->body_left == 0) {
+		c->state = CS_WAIT;
+		return BEV_OK;
+	}
 	c->state = CS_BODY;
+	memset(&c->ck, 0, sizeof c->ck);
+	struct timeval tv = {srv.cfg->body_timeout, 0};
+	event_add(c->deadline, &tv);
 	(void)pass_body(c, src, dst);
 	return BEV_OK;
 }
@@ -308,10 +611,14 @@ static void conn_deadline(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 	(void)fd;
 	(void)what;
-	if (c->state != CS_HEADERS)
-		return;
-	c->inject = srv.path_408;
-	bufferevent_flush(c->bev, EV_READ, BEV_NORMAL);
+	if (c->refused) {
+		conn_close_now(c); /* the client did not leave after its refusal */
+	} else if (c->state == CS_BODY) {
+		conn_refuse_now(c, RF_BODY_TIMEOUT);
+	} else if (c->state == CS_HEADERS) {
+		c->inject = RF_HEADER_TIMEOUT;
+		bufferevent_flush(c->bev, EV_READ, BEV_NORMAL);
+	}
 }
 
 static void conn_free(void *arg)
@@ -423,7 +730,7 @@ static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t star
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
 	if (evhttp_find_header(out, "Cache-Control") == NULL) /* a handler may allow caching */
 		evhttp_add_header(out, "Cache-Control", "no-store");
-	if (srv.draining || status == 431 || status == 408 || status == 413)
+	if (srv.draining || status == 431 || status == 408 || status == 413 || status == 400)
 		evhttp_add_header(out, "Connection", "close");
 	if (r->method == M_HEAD) {
 		/* the headers a GET would carry, without its body */
@@ -510,21 +817,63 @@ static void reply_now(struct evhttp_request *evreq, struct req *r, int64_t start
 	req_free(r);
 }
 
+static void refusal_problem(struct req *r, enum refusal why)
+{
+	switch (why) {
+	case RF_HEADERS_LARGE:
+		problem_set(r, 431, "headers-too-large", "the request headers exceed %d bytes",
+			    HTTP_MAX_HEADERS);
+		break;
+	case RF_BODY_LARGE:
+		problem_set(r, 413, "body-too-large", "the request body exceeds %d bytes",
+			    HTTP_MAX_BODY);
+		break;
+	case RF_HEADER_TIMEOUT:
+		problem_set(r, 408, "timeout", "the request headers did not arrive within %d s",
+			    srv.cfg->header_timeout);
+		break;
+	case RF_BODY_TIMEOUT:
+		problem_set(r, 408, "timeout", "the request body did not arrive within %d s",
+			    srv.cfg->body_timeout);
+		break;
+	case RF_REQUEST_LINE:
+		problem_set(r, 400, "malformed-request",
+			    "the request line is not \"METHOD target HTTP/1.x\"");
+		break;
+	case RF_HEADER_LINE:
+		problem_set(r, 400, "malformed-request",
+			    "a header line is not \"Name: value\" (folded lines and control "
+			    "characters are refused)");
+		break;
+	case RF_TRANSFER_ENCODING:
+		problem_set(r, 400, "malformed-request",
+			    "Transfer-Encoding must be exactly \"chunked\", given once and "
+			    "without Content-Length");
+		break;
+	case RF_CONTENT_LENGTH:
+		problem_set(r, 400, "malformed-request",
+			    "Content-Length must be one decimal number");
+		break;
+	case RF_CHUNK:
+		problem_set(r, 400, "malformed-request",
+			    "the chunked body is malformed (chunk extensions are not supported)");
+		break;
+	case RF_NONE:
+	case RF_COUNT: problem_set(r, 400, "malformed-request", "the request is malformed"); break;
+	}
+}
+
 /* Sets the problem a synthetic request from the filter stands for; false for any
  * other path. */
 static bool synthetic_problem(struct req *r, const char *path)
 {
-	if (strcmp(path, srv.path_431) == 0)
-		problem_set(r, 431, "headers-too-large", "the request headers exceed %d bytes",
-			    HTTP_MAX_HEADERS);
-	else if (strcmp(path, srv.path_413) == 0)
-		problem_set(r, 413, "body-too-large", "the request body exceeds %d bytes",
-			    HTTP_MAX_BODY);
-	else if (strcmp(path, srv.path_408) == 0)
-		problem_set(r, 408, "timeout", "the request headers did not arrive within %d s",
-			    srv.cfg->header_timeout);
-	else
+	size_t n = strlen(srv.synthetic);
+	if (strncmp(path, srv.synthetic, n) != 0)
 		return false;
+	int why = atoi(path + n);
+	if (why <= RF_NONE || why >= RF_COUNT)
+		return false;
+	refusal_problem(r, (enum refusal)why);
 	return true;
 }
 
@@ -731,9 +1080,7 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 	srv.maintenance_route =
 	    (struct route){M_POST, "(maintenance)", maintenance, ROUTE_TX, "maintenance"};
 	uuid_random(srv.secret);
-	snprintf(srv.path_431, sizeof srv.path_431, "/-/431/%s", srv.secret);
-	snprintf(srv.path_408, sizeof srv.path_408, "/-/408/%s", srv.secret);
-	snprintf(srv.path_413, sizeof srv.path_413, "/-/413/%s", srv.secret);
+	snprintf(srv.synthetic, sizeof srv.synthetic, "/-/%s/", srv.secret);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	evthread_use_pthreads();

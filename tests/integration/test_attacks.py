@@ -1,0 +1,260 @@
+"""HTTP-level attacks: slow and short bodies, request smuggling attempts (framing
+that two parsers could read differently), chunked bodies past the limit, and
+thousands of idle connections. Every refusal is a problem, never an HTML page,
+and the connection closes after it."""
+
+import json
+import re
+import resource
+import select
+import socket
+import time
+
+from common import main_server
+from harness import Server, test
+
+
+def read_all(sock, timeout):
+    """Reads until the peer closes or timeout seconds pass; returns (bytes, closed)."""
+    sock.settimeout(timeout)
+    got = b""
+    try:
+        while True:
+            b = sock.recv(65536)
+            if not b:
+                return got, True
+            got += b
+    except socket.timeout:
+        return got, False
+    except ConnectionResetError:
+        return got, True
+
+
+def exchange(port, data, timeout=5.0):
+    c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        c.sendall(data)
+        return read_all(c, timeout)
+    finally:
+        c.close()
+
+
+def problem_of(raw, status):
+    """Asserts raw is one HTTP response with the status and a problem body that
+    closes the connection; returns the problem."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert re.match(rb"HTTP/1\.[01] %d " % status, head), raw[:300]
+    assert b"application/problem+json" in head, head
+    assert re.search(rb"(?i)\r\nconnection: close", head), head
+    p = json.loads(body.decode())
+    assert p["status"] == status, p
+    return p
+
+
+def healthy(port):
+    out, _ = exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200"), out[:200]
+
+
+@test
+def test_body_trickled_past_its_deadline_is_cut_off():
+    """a body trickled one byte at a time, or shorter than its Content-Length, is cut off
+    with 408 at TECHEX_BODY_TIMEOUT, however steady the trickle"""
+    s = Server("slowbody", env={"TECHEX_BODY_TIMEOUT": "2", "TECHEX_IDLE_TIMEOUT": "60"})
+    try:
+        head = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 200\r\n\r\n")
+        # a steady trickle: the idle timer alone would never fire
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        c.sendall(head)
+        start = time.time()
+        got = b""
+        for ch in b'{"email":"' + b"a" * 150:
+            try:
+                c.sendall(bytes([ch]))
+            except OSError:
+                break
+            c.setblocking(False)
+            try:
+                got += c.recv(4096)
+            except (BlockingIOError, ConnectionResetError):
+                pass
+            c.setblocking(True)
+            if got:
+                break
+            time.sleep(0.1)
+        rest, closed = read_all(c, 5)
+        got += rest
+        elapsed = time.time() - start
+        c.close()
+        p = problem_of(got, 408)
+        assert "body" in p["detail"], p
+        assert closed, "the connection stays open after the 408"
+        assert 1.5 <= elapsed <= 4.5, elapsed
+
+        # a Content-Length larger than the body sent: the same deadline
+        start = time.time()
+        got, closed = exchange(s.port, head + b'{"email":"x"}', timeout=6)
+        assert closed and 1.5 <= time.time() - start <= 4.5, time.time() - start
+        problem_of(got, 408)
+        healthy(s.port)
+    finally:
+        s.stop()
+
+
+@test
+def test_ambiguous_framing_is_refused_with_400_and_close():
+    """Transfer-Encoding other than exactly chunked, beside Content-Length, or twice, a
+    Content-Length that is not one number, folded or broken header lines and bad request
+    lines: each a 400 problem (not evhttp's HTML page) and the connection closed"""
+    s = main_server()
+    body = b'{"email":"a@b.cn","password":"x"}'
+    cases = [
+        b"Transfer-Encoding: gzip\r\n",
+        b"Transfer-Encoding: chunked, chunked\r\n",
+        b"Transfer-Encoding: gzip, chunked\r\n",
+        b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        b"Transfer-Encoding: chunked\r\nContent-Length: 33\r\n",
+        b"Content-Length: 33\r\nTransfer-Encoding: chunked\r\n",
+        b"Transfer-Encoding : chunked\r\n",
+        b"Transfer-Encoding:\x0bchunked\r\n",
+        b"Content-Length: 33\r\nContent-Length: 34\r\n",
+        b"Content-Length: +33\r\n",
+        b"Content-Length: 33abc\r\n",
+        b"Content-Length: -1\r\n",
+        b"Content-Length: 0x21\r\n",
+        b"Content-Length:\r\n",
+        b"X-Folded: a\r\n b\r\nContent-Length: 33\r\n",
+        b"No colon here\r\nContent-Length: 33\r\n",
+        b"X-Nul: a\x00b\r\nContent-Length: 33\r\n",
+        b"X-Cr: a\rb\r\nContent-Length: 33\r\n",
+    ]
+    for extra in cases:
+        raw = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               + extra + b"\r\n" + body)
+        got, closed = exchange(s.port, raw)
+        p = problem_of(got, 400)
+        assert p["type"].endswith("/malformed-request"), (extra, p)
+        assert closed, extra
+        assert got.count(b"HTTP/1.") == 1, (extra, got)
+    for line in [b"GET /healthz HTTP/2.0", b"GET  /healthz HTTP/1.1", b"GET /healthz",
+                 b"GET /a b HTTP/1.1", b"GET /healthz HTTP/1.1 extra", b"G\x01T /healthz HTTP/1.1",
+                 b"GET /he\x7flthz HTTP/1.1", b" GET /healthz HTTP/1.1"]:
+        got, closed = exchange(s.port, line + b"\r\nHost: x\r\n\r\n")
+        problem_of(got, 400)
+        assert closed, line
+    # identical repeated lengths and a chunked coding spelled in capitals are fine
+    ok = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: 33\r\nContent-Length: 33\r\nConnection: close\r\n\r\n" + body)
+    got, _ = exchange(s.port, ok)
+    assert got.startswith(b"HTTP/1.1 401"), got[:200]
+    healthy(s.port)
+
+
+@test
+def test_smuggled_second_request_is_not_served():
+    """a request hidden in a body whose framing is disputed never runs"""
+    s = main_server()
+    hidden = b"GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n"
+    raw = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden)
+    got, closed = exchange(s.port, raw)
+    problem_of(got, 400)
+    assert got.count(b"HTTP/1.") == 1 and b"listings_published" not in got, got
+    assert closed
+
+
+@test
+def test_chunked_bodies_are_framed_counted_and_checked():
+    """a chunked body is read chunk by chunk: the next pipelined request is served after it,
+    its data counts against the 1 MiB limit (413 problem mid-stream), and malformed chunk
+    lines are a 400 problem"""
+    s = main_server()
+    body = b'{"email":"nobody@example.cn","password":"wrong-password-1"}'
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7])
+                       for i in range(0, len(body), 7)) + b"0\r\nX-Trailer: 1\r\n\r\n"
+    raw = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           b"Transfer-Encoding: Chunked\r\n\r\n" + chunked
+           + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    got, closed = exchange(s.port, raw)
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", got)
+    assert statuses == [b"401", b"200"], got[:600]
+    assert closed
+
+    # over the limit in many small chunks: refused while it streams, as a problem
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    c.sendall(b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Transfer-Encoding: chunked\r\n\r\n")
+    sent = 0
+    got = b""
+    while sent < 3 * 1024 * 1024 and not got:
+        try:
+            c.sendall(b"10000\r\n" + b"a" * 0x10000 + b"\r\n")
+            sent += 0x10000
+        except OSError:
+            break
+        if select.select([c], [], [], 0.02)[0]:  # give the server a moment to answer
+            got += c.recv(65536)
+    rest, closed = read_all(c, 5)
+    c.close()
+    p = problem_of(got + rest, 413)
+    assert p["type"].endswith("/body-too-large"), p
+    assert sent <= 1024 * 1024 + 0x40000, sent  # answered at the limit, not at the end
+
+    # one chunk declaring more than the limit: refused at its size line
+    got, closed = exchange(s.port, b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n100001\r\n")
+    problem_of(got, 413)
+    got, closed = exchange(s.port, b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n")
+    problem_of(got, 413)
+
+    for bad in [b"zz\r\nab\r\n0\r\n\r\n", b"2;ext=1\r\nab\r\n0\r\n\r\n", b"2\r\nabc\r\n0\r\n\r\n",
+                b"\r\n", b"0x2\r\nab\r\n0\r\n\r\n", b"-2\r\nab\r\n0\r\n\r\n",
+                b"2\r\nab\r\n0\r\n" + b"X: " + b"y" * 9000 + b"\r\n\r\n"]:
+        got, closed = exchange(s.port, b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+                               b"Content-Type: application/json\r\n"
+                               b"Transfer-Encoding: chunked\r\n\r\n" + bad)
+        assert re.match(rb"HTTP/1\.1 (400|431) ", got), (bad[:40], got[:300])
+        assert b"application/problem+json" in got and closed, (bad[:40], got[:300])
+    healthy(s.port)
+
+
+@test
+def test_thousands_of_idle_connections_leave_room_for_others():
+    """2,000 idle keep-alive connections are held within the cap; other clients are still
+    answered at once, and connections past the cap wait rather than being served"""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 2600
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+    s = Server("idle", env={"TECHEX_MAX_CONNECTIONS": "2100", "TECHEX_IDLE_TIMEOUT": "120"})
+    held = []
+    try:
+        for i in range(2000):
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            if i % 4 == 0:  # some have spoken once and stay idle after their reply
+                c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert c.recv(4096).startswith(b"HTTP/1.1 200")
+            held.append(c)
+        start = time.time()
+        for _ in range(20):
+            healthy(s.port)
+        assert time.time() - start < 5, time.time() - start
+        assert s.proc.poll() is None
+        # fill the cap: the next client is not served until one leaves
+        for _ in range(100):
+            held.append(socket.create_connection(("127.0.0.1", s.port), timeout=5))
+        time.sleep(0.3)
+        extra = socket.create_connection(("127.0.0.1", s.port), timeout=1)
+        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        got, _ = read_all(extra, 1)
+        assert got == b"", got[:100]
+        held.pop().close()
+        got, _ = read_all(extra, 3)
+        assert got.startswith(b"HTTP/1.1 200"), got[:100]
+        extra.close()
+    finally:
+        for c in held:
+            c.close()
+        s.stop()

@@ -51,6 +51,10 @@ static const struct key keys[] = {
      "bearer token that opens /metrics to non-loopback clients"},
     {"TECHEX_STATS_TTL", KEY_INT, "10", 0, 3600, INT(stats_ttl),
      "seconds a server reuses its /v1/stats answer (0: computes each time)"},
+    {"TECHEX_LISTING_RATE", KEY_INT, "60", 0, 1000000, INT(listing_rate),
+     "listings an organization may create per hour (0: no limit); past it 429"},
+    {"TECHEX_BID_RATE", KEY_INT, "60", 0, 1000000, INT(bid_rate),
+     "bids an organization may make per minute (0: no limit); past it 429"},
     {"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
      sizeof(enum log_level), "debug, info, warn or error"},
 };

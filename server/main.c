@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
+#include "ratelimit.h"
 #include "router.h"
 #include "worker.h"
 
@@ -121,6 +122,8 @@ static int cmd_serve(const struct config *cfg)
 	build_router(&rt);
 	platform_metrics_token = cfg->metrics_token;
 	reports_stats_ttl = cfg->stats_ttl;
+	rate_configure(RATE_LISTING, cfg->listing_rate, 3600);
+	rate_configure(RATE_BID, cfg->bid_rate, 60);
 	struct dispatch_hooks hooks = {
 	    .authenticate = accounts_authenticate,
 	    .idempotency_begin = idempotency_begin,

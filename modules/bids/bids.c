@@ -19,6 +19,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../../server/ratelimit.h"
 #include "../contracts/contracts.h"
 #include "../listings/listings.h"
 #include "../platform/platform.h"
@@ -428,7 +429,7 @@ static enum rc bids_create(struct req *r)
 	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
 		return problem_set(r, 403, "organization-not-verified",
 				   "only members of a verified organization can bid");
-	if (body_read_valid(r, create_spec) != RC_OK)
+	if (rate_take(r, RATE_BID) != RC_OK || body_read_valid(r, create_spec) != RC_OK)
 		return RC_ERR;
 	const char *listing_id = req_param(r, "id");
 	if (!uuid_valid(listing_id))

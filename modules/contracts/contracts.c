@@ -737,8 +737,35 @@ int contracts_check(PGconn *conn, FILE *out)
 	    "SELECT listing_id, count(*) FROM contracts WHERE status <> 'terminated'"
 	    " AND transaction_mode IN ('assignment', 'exclusive_license', 'sole_license')"
 	    " GROUP BY listing_id HAVING count(*) > 1";
+	/* a deal is written in one transaction each step: none of these can be half
+	 * there, even after a crash */
+	static const char sql_whole[] =
+	    "SELECT 'bid ' || b.id || ': accepted, but no contract was drafted'"
+	    " FROM bids b WHERE b.status = 'accepted'"
+	    "   AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.bid_id = b.id)"
+	    " UNION ALL"
+	    " SELECT 'contract ' || c.id || ': ' || c.status || ' with ' || count(s.party)"
+	    "   || ' signature(s)'"
+	    " FROM contracts c LEFT JOIN contract_signatures s ON s.contract_id = c.id"
+	    " GROUP BY c.id HAVING (c.status = 'active' AND count(s.party) <> 2)"
+	    "   OR (c.status = 'draft' AND count(s.party) > 1)"
+	    " UNION ALL"
+	    " SELECT 'contract ' || c.id || ': its bid ' || b.id || ' is ' || b.status"
+	    " FROM contracts c JOIN bids b ON b.id = c.bid_id WHERE b.status <> 'accepted'"
+	    " UNION ALL"
+	    " SELECT o.kind || ' ' || o.id || ': missing from the audit log'"
+	    " FROM (SELECT 'bid' AS kind, id FROM bids UNION ALL SELECT 'contract', id FROM contracts"
+	    "       UNION ALL SELECT 'payment', id FROM payments) o"
+	    " WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.object_id = o.id::text)";
 	PGresult *res = NULL;
 	int failed = 0;
+	if (!db_run(conn, sql_whole, 0, NULL, &res))
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		fprintf(out, "%s\n", PQgetvalue(res, i, 0));
+		failed++;
+	}
+	PQclear(res);
 	if (!db_run(conn, sql_digests, 0, NULL, &res))
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {

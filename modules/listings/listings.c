@@ -14,6 +14,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../../server/ratelimit.h"
 #include "../bids/bids.h"
 #include "../platform/platform.h"
 #include "patent.h"
@@ -445,7 +446,7 @@ static enum rc listings_create(struct req *r)
 	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
 		return problem_set(r, 403, "organization-not-verified",
 				   "only members of a verified organization can create listings");
-	if (body_read(r) != RC_OK)
+	if (rate_take(r, RATE_LISTING) != RC_OK || body_read(r) != RC_OK)
 		return RC_ERR;
 	if (listing_params(r, r->json, &lp) != RC_OK)
 		return RC_ERR;

@@ -11,7 +11,9 @@ import socket
 import time
 
 from common import main_server
-from harness import Server, test
+from harness import (PASSWORD, Server, admin_token, login, member, problem, psql, random_loopback,
+                     register, test)
+from test_listings import PATENT
 
 
 def read_all(sock, timeout):
@@ -258,3 +260,75 @@ def test_thousands_of_idle_connections_leave_room_for_others():
         for c in held:
             c.close()
         s.stop()
+
+
+@test
+def test_brute_force_on_one_account_is_throttled():
+    """120 wrong passwords for one account, from ever-changing addresses: after the 10th each
+    is a 429 with Retry-After, and so is the right password, until the window passes"""
+    s = main_server()
+    _, body = register(s, name="淄博市固废资源化研究院")
+    statuses = []
+    for i in range(120):
+        r = login(s, body["email"], f"猜测口令-{i:04d}", expect=None, source=random_loopback())
+        statuses.append(r.status)
+        if r.status == 429:
+            problem(r, 429)
+            assert 0 < int(r.header("Retry-After")) <= 900, r.headers
+    assert statuses[:10] == [401] * 10, statuses[:12]
+    assert statuses[10:] == [429] * 110, statuses
+    r = login(s, body["email"], PASSWORD, expect=429, source=random_loopback())
+    assert "token" not in r.body.decode()
+
+
+def rate_fixture(srv):
+    """A verified university with a published listing and a verified enterprise."""
+    admin = admin_token(srv)
+    uni, _, uni_org, _ = member(srv, name="中铝山东研究院", verified=True)
+    ent, _, ent_org, _ = member(srv, kind="enterprise", name="淄博赤泥综合利用有限公司",
+                                verified=True)
+    r = srv.request("POST", "/v1/listings", PATENT, token=uni)
+    assert r.status == 201, r
+    lid = r.json()["id"]
+    assert srv.request("POST", f"/v1/listings/{lid}/submit", token=uni).status == 200
+    r = srv.request("POST", f"/v1/admin/listings/{lid}/approve", token=admin)
+    assert r.status == 200, r
+    return uni, uni_org, ent, ent_org, lid
+
+
+@test
+def test_each_organization_is_limited_in_creating_listings_and_bids():
+    """past TECHEX_LISTING_RATE listings an hour or TECHEX_BID_RATE bids a minute an
+    organization gets 429 with Retry-After and nothing is written; other organizations are
+    unaffected, and the allowance comes back with time"""
+    srv = Server("rates", env={"TECHEX_LISTING_RATE": "3", "TECHEX_BID_RATE": "60"})
+    try:
+        uni, uni_org, ent, ent_org, lid = rate_fixture(srv)
+        # the fixture's listing was the first of three
+        for _ in range(2):
+            assert srv.request("POST", "/v1/listings", PATENT, token=uni).status == 201
+        before = psql(f"SELECT count(*) FROM listings WHERE org_id = '{uni_org['id']}'")
+        r = srv.request("POST", "/v1/listings", PATENT, token=uni)
+        problem(r, 429)
+        assert r.json()["type"].endswith("/rate-limited"), r
+        assert 1000 <= int(r.header("Retry-After")) <= 1200, r.headers  # 3 an hour: 20 min
+        assert psql(f"SELECT count(*) FROM listings WHERE org_id = '{uni_org['id']}'") == before
+        other, _, _, _ = member(srv, name="山东理工大学", verified=True)
+        assert srv.request("POST", "/v1/listings", PATENT, token=other).status == 201
+
+        bid = {"amount_fen": 30000000, "transaction_mode": "exclusive_license",
+               "message": "申请独占许可，年处理赤泥20万吨。",
+               "terms": {"royalty_bp": 300, "term_months": 60, "territory": "山东省"}}
+        codes = [srv.request("POST", f"/v1/listings/{lid}/bids", bid, token=ent).status
+                 for _ in range(61)]
+        assert codes[:60] == [201] * 60 and codes[60] == 429, codes
+        bids = psql(f"SELECT count(*) FROM bids WHERE bidder_org_id = '{ent_org['id']}'")
+        assert bids == [["60"]], bids
+        r = srv.request("POST", f"/v1/listings/{lid}/bids", bid, token=ent)
+        problem(r, 429)
+        wait = int(r.header("Retry-After"))
+        assert 1 <= wait <= 2, r.headers  # 60 a minute: one a second
+        time.sleep(wait + 0.1)
+        assert srv.request("POST", f"/v1/listings/{lid}/bids", bid, token=ent).status == 201
+    finally:
+        srv.stop()

@@ -1,0 +1,532 @@
+"""Authorization matrix: every route of the route tables (`struct route NAME[]` in
+modules/*/*.c) against five actors, each with the status it must get.
+
+The actors, for the object a route is probed on:
+  owner      a member (owner role) of the object's own organization
+  other      the owner of another verified organization of the same kind
+  admin      a platform admin (no organization)
+  anon       no Authorization header
+  suspended  the object's own organization after an admin suspended it, with the very
+             token the owner used (its session is un-revoked in the database, so only the
+             organization's status can keep it out)
+
+Allowed writes are probed so that they change nothing: they fail after the authorization
+check on a fact only the handler knows (409 for the object's state, 428 without If-Match,
+422 for a mode the listing does not offer or a payment in the future) or are idempotent
+(a second confirm, a verify of a verified organization). Every refusal (401, 403, 404)
+must be an RFC 9457 problem without ETag or Location that carries none of the object's
+data: no id but those in the request path, no title, amount, name, e-mail, message,
+reference, digest or hash of the fixtures (all distinctive Chinese text and numbers).
+MATRIX must name every route of the route tables and nothing else."""
+
+import hashlib
+import json
+import time
+
+import check_spec
+import harness
+from common import main_server
+from harness import admin_token, login, psql, register, test, unique_email
+
+ACTORS = ("owner", "other", "admin", "anon", "suspended")
+REFUSALS = (401, 403, 404)
+
+U_NAME = "授权矩阵·鲁中赤泥理工大学"
+E_NAME = "授权矩阵·淄博金岭赤泥建材有限公司"
+U2_NAME = "授权矩阵·旁观者工业大学"
+E2_NAME = "授权矩阵·旁观者环保科技有限公司"
+INVENTORS = ["司马赤泥", "欧阳授权"]
+SUSPEND_REASON = "授权矩阵：资质材料待核查（内部原因，不公开）"
+BID_MESSAGE = "授权矩阵：金岭公司报价留言，年产赤泥路基材料三十万吨（保密）"
+
+
+def C(obj, party, statuses, body=None, allowed_body=None, query="", headers=None,
+      fresh=False, hide=None, show=None):
+    """One probe: the fixture object whose id fills {id} (None: no object), the party
+    that owns it for this route ("u" the university, "e" the enterprise), the status
+    for each of ACTORS (None: not probed), the body (a callable gets the fixture), the
+    body for the actors that are let through if it differs, a query string, headers,
+    fresh: every actor uses a token of its own (logout), hide: {actor or "*": secret
+    names} that must not appear in a 2xx answer, show: the same for names that must
+    appear (so that hiding them from the others means something)."""
+    assert len(statuses) == len(ACTORS)
+    return {"obj": obj, "party": party, "expect": dict(zip(ACTORS, statuses)), "body": body,
+            "allowed_body": allowed_body, "query": query, "headers": headers or {},
+            "fresh": fresh, "hide": hide or {}, "show": show or {}}
+
+
+def fresh_registration(fx):
+    return {"email": unique_email("authz-probe"), "password": harness.PASSWORD,
+            "display_name": "授权矩阵探针用户",
+            "organization": {"name": "授权矩阵·注册探针研究院", "kind": "research_institute"}}
+
+
+def new_listing(fx):
+    return listing_body("授权矩阵·探针新建的草稿", 11223344)
+
+
+HIDDEN_LISTINGS = ("listing_d", "title_d", "listing_r", "title_r", "listing_w", "title_w")
+HIDDEN_BIDS = ("bid_b", "bid_w", "amount_b", "amount_w", "message_b")
+HIDDEN_CONTRACTS = ("contract_a", "contract_d", "contract_t", "digest_a", "digest_d")
+PROBE_BID = {"amount_fen": 1000, "transaction_mode": "assignment",
+             "message": "授权矩阵：探针出价（本挂牌不提供转让）"}
+OVERLAPPING_REPORT = {"period_start": "2025-02-01", "period_end": "2025-02-28",
+                      "gross_sales_fen": 1, "waste_utilized_tonnes": 0}
+FUTURE_PAYMENT = {"amount_fen": 1, "kind": "royalty", "paid_at": "2099-01-01T00:00:00Z",
+                  "reference": "授权矩阵·未来的付款探针"}
+REASON = {"reason": "授权矩阵：越权操作探针"}
+
+# (METHOD, path pattern) -> probe; statuses in ACTORS order:
+#                              owner other admin anon suspended
+MATRIX = {
+    # accounts and organizations
+    ("POST", "/v1/auth/register"): C(None, "u", (201, 201, 201, 201, 201), body=fresh_registration),
+    ("POST", "/v1/auth/login"): C(None, "u", (200, 200, 200, 200, 200),
+                                  body=lambda fx: {"email": fx.emails["e2"],
+                                                   "password": harness.PASSWORD}),
+    ("POST", "/v1/auth/logout"): C(None, "u", (204, 204, 204, 401, 401), fresh=True),
+    ("GET", "/v1/me"): C(None, "u", (200, 200, 200, 401, 401),
+                         hide={"other": ("email_u", "name_u")}),
+    ("GET", "/v1/orgs/{id}"): C("org_u", "u", (200, 200, 200, 200, 200),
+                                hide={"*": ("email_u", "display_u", "suspend_reason")},
+                                show={"*": ("name_u",)}),
+    ("POST", "/v1/admin/orgs/{id}/verify"): C("org_u", "u", (403, 403, 200, 401, 401)),
+    ("POST", "/v1/admin/orgs/{id}/suspend"): C("org_u", "u", (403, 403, 422, 401, 401),
+                                               body={"reason": "授权矩阵：不应生效的暂停"},
+                                               allowed_body={}),
+    # listings
+    ("POST", "/v1/listings"): C(None, "u", (201, 201, 403, 401, 401), body=new_listing),
+    ("GET", "/v1/listings"): C(None, "u", (200, 200, 200, 200, 200),
+                               query=lambda fx: f"?org_id={fx.ids['org_u']}&limit=100",
+                               hide={"*": HIDDEN_LISTINGS}, show={"*": ("listing_p",)}),
+    ("GET", "/v1/listings/{id}"): C("listing_d", "u", (200, 404, 200, 404, 401)),
+    ("PATCH", "/v1/listings/{id}"): C("listing_d", "u", (428, 404, 403, 401, 401),
+                                      body={"title": "授权矩阵·越权改名"}),
+    ("POST", "/v1/listings/{id}/submit"): C("listing_r", "u", (409, 404, 403, 401, 401)),
+    ("POST", "/v1/listings/{id}/withdraw"): C("listing_w", "u", (409, 404, 403, 401, 401)),
+    ("GET", "/v1/admin/moderation-queue"): C(None, "u", (403, 403, 200, 401, 401)),
+    ("POST", "/v1/admin/listings/{id}/approve"): C("listing_d", "u", (403, 403, 409, 401, 401)),
+    ("POST", "/v1/admin/listings/{id}/reject"): C("listing_d", "u", (403, 403, 409, 401, 401),
+                                                  body=REASON),
+    # bids
+    ("POST", "/v1/listings/{id}/bids"): C("listing_p", "u", (403, 422, 403, 401, 401),
+                                          body=PROBE_BID),
+    ("GET", "/v1/listings/{id}/bids"): C("listing_p", "u", (200, 200, 200, 401, 401),
+                                         hide={"other": HIDDEN_BIDS},
+                                         show={"owner": HIDDEN_BIDS, "admin": HIDDEN_BIDS}),
+    ("GET", "/v1/bids"): C(None, "u", (200, 200, 200, 401, 401), query="?role=received",
+                           hide={"other": HIDDEN_BIDS, "admin": HIDDEN_BIDS},
+                           show={"owner": HIDDEN_BIDS}),
+    ("GET", "/v1/bids/{id}"): C("bid_b", "e", (200, 404, 200, 401, 401)),
+    ("POST", "/v1/bids/{id}/counter"): C("bid_w", "u", (409, 404, 403, 401, 401),
+                                         body={"amount_fen": 1, "message": "授权矩阵·越权还价"}),
+    ("POST", "/v1/bids/{id}/withdraw"): C("bid_w", "e", (409, 404, 403, 401, 401)),
+    ("POST", "/v1/bids/{id}/reject"): C("bid_w", "u", (409, 404, 403, 401, 401)),
+    ("POST", "/v1/bids/{id}/accept"): C("bid_w", "u", (409, 404, 403, 401, 401)),
+    # contracts
+    ("GET", "/v1/contracts"): C(None, "u", (200, 200, 200, 401, 401),
+                                hide={"other": HIDDEN_CONTRACTS},
+                                show={"owner": ("contract_a", "contract_d", "contract_t")}),
+    ("GET", "/v1/contracts/{id}"): C("contract_a", "u", (200, 404, 200, 401, 401)),
+    ("PATCH", "/v1/contracts/{id}"): C("contract_d", "u", (428, 404, 403, 401, 401),
+                                       body={"terms": {"territory": "授权矩阵·越权地域"}}),
+    ("POST", "/v1/contracts/{id}/sign"): C("contract_d", "u", (409, 404, 403, 401, 401),
+                                           body={"digest": "0" * 64}),
+    ("POST", "/v1/contracts/{id}/terminate"): C("contract_t", "u", (409, 404, 409, 401, 401),
+                                                body=REASON),
+    ("GET", "/v1/contracts/{id}/document"): C("contract_a", "u", (200, 404, 200, 401, 401)),
+    # revenue
+    ("POST", "/v1/contracts/{id}/royalty-reports"): C("contract_a", "e",
+                                                      (409, 404, 403, 401, 401),
+                                                      body=OVERLAPPING_REPORT),
+    ("GET", "/v1/contracts/{id}/royalty-reports"): C("contract_a", "e",
+                                                     (200, 404, 200, 401, 401)),
+    ("POST", "/v1/contracts/{id}/payments"): C("contract_a", "e", (422, 404, 403, 401, 401),
+                                               body=FUTURE_PAYMENT),
+    ("GET", "/v1/contracts/{id}/payments"): C("contract_a", "e", (200, 404, 200, 401, 401)),
+    ("GET", "/v1/payments/{id}"): C("payment_y", "e", (200, 404, 200, 401, 401)),
+    ("POST", "/v1/payments/{id}/confirm"): C("payment_y", "u", (200, 404, 403, 401, 401)),
+    ("POST", "/v1/payments/{id}/dispute"): C("payment_y", "u", (409, 404, 403, 401, 401),
+                                             body=REASON),
+    ("POST", "/v1/payments/{id}/reverse"): C("payment_r", "u", (409, 404, 403, 401, 401),
+                                             body=REASON),
+    ("GET", "/v1/contracts/{id}/ledger"): C("contract_a", "u", (200, 404, 200, 401, 401)),
+    ("GET", "/v1/contracts/{id}/ledger/verify"): C("contract_a", "u",
+                                                   (200, 404, 200, 401, 401)),
+    ("GET", "/v1/orgs/{id}/statement"): C("org_u", "u", (200, 404, 200, 401, 401)),
+    # platform
+    ("GET", "/healthz"): C(None, "u", (200, 200, 200, 200, 200)),
+    ("GET", "/readyz"): C(None, "u", (200, 200, 200, 200, 200)),
+    ("GET", "/metrics"): C(None, "u", (200, 200, 200, 200, 200),
+                           hide={"*": ("email_u", "title_d", "name_u", "org_u", "listing_d",
+                                       "contract_a", "bid_b")}),
+    ("GET", "/v1/stats"): C(None, "u", (200, 200, 200, 200, 200),
+                            hide={"*": ("title_d", "name_u")}),
+    ("GET", "/v1/admin/audit-log"): C(None, "u", (403, 403, 200, 401, 401)),
+}
+
+# The same routes on objects in other states and from the other party's side. None: the
+# actor is not probed (it would really change the object).
+VARIANTS = [
+    (("GET", "/v1/listings/{id}"), C("listing_p", "u", (200, 200, 200, 200, 401))),
+    (("GET", "/v1/listings/{id}"), C("listing_r", "u", (200, 404, 200, 404, 401))),
+    (("GET", "/v1/listings/{id}"), C("listing_w", "u", (200, 404, 200, 404, 401))),
+    (("GET", "/v1/listings/{id}/bids"), C("listing_d", "u", (200, 404, 200, 401, 401))),
+    (("PATCH", "/v1/listings/{id}"), C("listing_p", "u", (428, 403, 403, 401, 401),
+                                       body={"title": "授权矩阵·越权改名"})),
+    (("POST", "/v1/listings/{id}/submit"), C("listing_d", "u", (None, 404, 403, 401, 401))),
+    (("POST", "/v1/listings/{id}/withdraw"), C("listing_p", "u",
+                                               (None, 403, 403, 401, 401))),
+    (("POST", "/v1/listings/{id}/bids"), C("listing_d", "u", (403, 404, 403, 401, 401),
+                                           body=PROBE_BID)),
+    (("GET", "/v1/bids/{id}"), C("bid_b", "u", (200, 404, 200, 401, 401))),
+    (("POST", "/v1/bids/{id}/counter"), C("bid_b", "u", (None, 404, 403, 401, 401),
+                                          body={"amount_fen": 1, "message": "授权矩阵·越权还价"})),
+    (("POST", "/v1/bids/{id}/withdraw"), C("bid_b", "e", (None, 404, 403, 401, 401))),
+    (("POST", "/v1/bids/{id}/reject"), C("bid_b", "u", (None, 404, 403, 401, 401))),
+    (("POST", "/v1/bids/{id}/accept"), C("bid_b", "u", (None, 404, 403, 401, 401))),
+    (("GET", "/v1/contracts/{id}"), C("contract_d", "e", (200, 404, 200, 401, 401))),
+    (("PATCH", "/v1/contracts/{id}"), C("contract_a", "e", (428, 404, 403, 401, 401),
+                                        body={"terms": {"territory": "授权矩阵·越权地域"}})),
+    (("POST", "/v1/contracts/{id}/sign"), C("contract_d", "e", (409, 404, 403, 401, 401),
+                                            body={"digest": "0" * 64})),
+    (("POST", "/v1/contracts/{id}/terminate"), C("contract_a", "u",
+                                                 (None, 404, None, 401, 401), body=REASON)),
+    (("GET", "/v1/contracts/{id}/document"), C("contract_d", "e",
+                                               (200, 404, 200, 401, 401))),
+    (("POST", "/v1/contracts/{id}/royalty-reports"), C("contract_a", "u",
+                                                       (403, 404, 403, 401, 401),
+                                                       body=OVERLAPPING_REPORT)),
+    (("POST", "/v1/contracts/{id}/royalty-reports"), C("contract_d", "e",
+                                                       (409, 404, 403, 401, 401),
+                                                       body=OVERLAPPING_REPORT)),
+    (("POST", "/v1/contracts/{id}/payments"), C("contract_a", "u", (403, 404, 403, 401, 401),
+                                                body=FUTURE_PAYMENT)),
+    (("GET", "/v1/payments/{id}"), C("payment_r", "u", (200, 404, 200, 401, 401))),
+    (("POST", "/v1/payments/{id}/confirm"), C("payment_y", "e", (403, 404, 403, 401, 401))),
+    (("POST", "/v1/payments/{id}/confirm"), C("payment_r", "u", (None, 404, 403, 401, 401))),
+    (("GET", "/v1/contracts/{id}/ledger"), C("contract_d", "e", (200, 404, 200, 401, 401))),
+    (("GET", "/v1/orgs/{id}/statement"), C("org_e", "e", (200, 404, 200, 401, 401))),
+    (("GET", "/v1/orgs/{id}/statement"), C("org_u", "u", (200, 404, 200, 401, 401),
+                                           headers={"Accept": "text/csv"},
+                                           show={"owner": ("payment_y",)})),
+]
+
+
+def listing_body(title, asking, modes=("exclusive_license", "non_exclusive_license")):
+    return {
+        "kind": "patent",
+        "title": title,
+        "summary": "以拜耳法赤泥为主要原料制备道路基层材料（授权矩阵测试数据）。",
+        "description": "赤泥、粉煤灰与少量水泥复合制备路基材料。\n仅供授权矩阵测试。",
+        "domain": "red_mud_building_materials",
+        "tags": ["赤泥", "授权矩阵"],
+        "trl": 6,
+        "transaction_modes": list(modes),
+        "pricing": {"mode": "negotiable", "asking_price_fen": asking},
+        "patent": {"number": "ZL 2017 1060 1862.3", "type": "invention",
+                   "legal_status": "granted", "filing_date": "2017-07-21",
+                   "grant_date": "2019-11-05", "expiry_date": "2037-07-20",
+                   "ipc": ["C04B 18/04"], "inventors": INVENTORS},
+    }
+
+
+class Fixture:
+    """Four verified organizations (u the licensor university, e the licensee
+    enterprise, u2 and e2 bystanders of the same kinds), an admin, and one object of
+    each kind and state the routes need, all owned by u and e."""
+
+    def __init__(self, srv):
+        self.s = srv
+        self.ids = {}
+        self.secrets = {}
+        self.tokens = {}
+        self.spare = {}
+        self.emails = {}
+        self.admin = admin_token(srv)
+
+    def call(self, method, path, body=None, token=None, expect=200, headers=None):
+        r = self.s.request(method, path, body, token=token, headers=headers)
+        assert r.status == expect, (method, path, r)
+        return r.json() if r.body else None
+
+    def keep(self, name, value):
+        self.secrets[name] = str(value)
+        return value
+
+    def org(self, party, kind, name, display):
+        data, body = register(self.s, kind=kind, name=name, display_name=display)
+        org, user = data["organization"], data["user"]
+        self.call("POST", f"/v1/admin/orgs/{org['id']}/verify", token=self.admin)
+        self.ids[f"org_{party}"] = org["id"]
+        self.emails[party] = body["email"]
+        self.tokens[party] = login(self.s, body["email"])["token"]
+        if party in ("u", "e"):
+            self.spare[party] = login(self.s, body["email"])["token"]
+            self.keep(f"org_{party}", org["id"])
+            self.keep(f"user_{party}", user["id"])
+            self.keep(f"name_{party}", name)
+            self.keep(f"email_{party}", body["email"])
+            self.keep(f"display_{party}", display)
+
+    def listing(self, name, title, asking, to="published"):
+        tok = self.tokens["u"]
+        lid = self.call("POST", "/v1/listings", listing_body(title, asking), token=tok,
+                        expect=201)["id"]
+        self.ids[name] = self.keep(name, lid)
+        self.keep("title_" + name.split("_")[1], title)
+        self.keep("asking_" + name.split("_")[1], asking)
+        if to == "withdrawn":
+            self.call("POST", f"/v1/listings/{lid}/withdraw", token=tok)
+        if to in ("pending_review", "published"):
+            self.call("POST", f"/v1/listings/{lid}/submit", token=tok)
+        if to == "published":
+            self.call("POST", f"/v1/admin/listings/{lid}/approve", token=self.admin)
+        return lid
+
+    def bid(self, name, lid, amount, mode="exclusive_license", message=BID_MESSAGE):
+        b = self.call("POST", f"/v1/listings/{lid}/bids",
+                      {"amount_fen": amount, "transaction_mode": mode, "message": message,
+                       "terms": {"royalty_bp": 300, "term_months": 60,
+                                 "territory": "山东省", "field_of_use": "道路基层材料"}},
+                      token=self.tokens["e"], expect=201)
+        self.ids[name] = self.keep(name, b["id"])
+        self.keep("amount_" + name.split("_")[1], amount)
+        return b["id"]
+
+    def contract(self, name, bid_id):
+        c = self.call("POST", f"/v1/bids/{bid_id}/accept", token=self.tokens["u"],
+                      expect=201)["contract"]
+        self.ids[name] = self.keep(name, c["id"])
+        return c
+
+    def sign(self, party, cid):
+        digest = self.call("GET", f"/v1/contracts/{cid}", token=self.tokens[party])["digest"]
+        return self.call("POST", f"/v1/contracts/{cid}/sign", {"digest": digest},
+                         token=self.tokens[party])
+
+
+def build():
+    fx = Fixture(main_server())
+    fx.org("u", "university", U_NAME, "授权矩阵·诸葛教授")
+    fx.org("e", "enterprise", E_NAME, "授权矩阵·上官经理")
+    fx.org("u2", "university", U2_NAME, "授权矩阵·旁观者甲")
+    fx.org("e2", "enterprise", E2_NAME, "授权矩阵·旁观者乙")
+    for i, name in enumerate(INVENTORS):
+        fx.keep(f"inventor_{i}", name)
+    fx.keep("message_b", BID_MESSAGE)
+    fx.keep("suspend_reason", SUSPEND_REASON)
+
+    fx.listing("listing_d", "授权矩阵·赤泥免烧砖草稿专利（未公开）", 61728394, to="draft")
+    fx.listing("listing_r", "授权矩阵·赤泥脱碱待审专利（未公开）", 62839405, to="pending_review")
+    fx.listing("listing_w", "授权矩阵·赤泥提铁已撤回专利（未公开）", 63940516, to="withdrawn")
+    p = fx.listing("listing_p", "授权矩阵·赤泥路基材料公开专利", 73519246)
+    a = fx.listing("listing_a", "授权矩阵·赤泥陶粒生效合同专利", 74620357)
+    d = fx.listing("listing_c", "授权矩阵·赤泥胶凝材料合同草案专利", 75731468)
+    t = fx.listing("listing_t", "授权矩阵·赤泥土壤改良终止合同专利", 76842579)
+
+    # on the published listing: a withdrawn offer and an open one, both from e
+    w = fx.bid("bid_w", p, 25371406, mode="non_exclusive_license")
+    fx.call("POST", f"/v1/bids/{w}/withdraw", token=fx.tokens["e"])
+    fx.bid("bid_b", p, 26483517)
+
+    # an active exclusive licence with a royalty report, a confirmed and a reported payment
+    ca = fx.contract("contract_a", fx.bid("bid_a", a, 41234567))
+    r = fx.s.request("GET", f"/v1/contracts/{ca['id']}", token=fx.tokens["u"])
+    fx.call("PATCH", f"/v1/contracts/{ca['id']}",
+            {"terms": {"term_start": "2025-01-01", "term_end": "2029-12-31",
+                       "minimum_annual_royalty_fen": 5000000,
+                       "territory": "授权矩阵·山东省淄博市"}},
+            token=fx.tokens["u"], headers={"If-Match": r.header("ETag")})
+    fx.sign("u", ca["id"])
+    ca = fx.sign("e", ca["id"])
+    assert ca["status"] == "active", ca
+    fx.keep("digest_a", ca["digest"])
+    rep = fx.call("POST", f"/v1/contracts/{ca['id']}/royalty-reports",
+                  {"period_start": "2025-01-01", "period_end": "2025-03-31",
+                   "gross_sales_fen": 98765432, "waste_utilized_tonnes": 43210},
+                  token=fx.tokens["e"], expect=201)
+    fx.ids["report_a"] = fx.keep("report_a", rep["id"])
+    fx.keep("gross_a", 98765432)
+    fx.keep("due_a", rep["royalty_due_fen"])
+    for name, amount, ref in (("payment_y", 13579246, "授权矩阵·工行转账甲-0415"),
+                              ("payment_r", 24680135, "授权矩阵·建行转账乙-0520")):
+        pay = fx.call("POST", f"/v1/contracts/{ca['id']}/payments",
+                      {"amount_fen": amount, "kind": "royalty",
+                       "paid_at": "2025-04-15T08:00:00Z", "reference": ref},
+                      token=fx.tokens["e"], expect=201)
+        fx.ids[name] = fx.keep(name, pay["id"])
+        fx.keep("amount_" + name, amount)
+        fx.keep("reference_" + name, ref)
+    fx.call("POST", f"/v1/payments/{fx.ids['payment_y']}/confirm", token=fx.tokens["u"])
+    ledger = fx.call("GET", f"/v1/contracts/{ca['id']}/ledger", token=fx.tokens["u"])
+    assert ledger["data"], ledger
+    fx.keep("ledger_hash", ledger["data"][-1]["hash"])
+
+    # a draft contract, and one terminated before it was signed
+    cd = fx.contract("contract_d", fx.bid("bid_c", d, 42345678))
+    fx.keep("digest_d", cd["digest"])
+    fx.contract("contract_t", fx.bid("bid_t", t, 43456789))
+    fx.call("POST", f"/v1/contracts/{fx.ids['contract_t']}/terminate",
+            {"reason": "授权矩阵：双方协商终止"}, token=fx.tokens["u"])
+    return fx
+
+
+def visible_text(r):
+    """The body as a reader sees it (JSON re-rendered without \\u escapes), without the
+    random request id, and every header but X-Request-Id."""
+    text = r.body.decode("utf-8", "replace")
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    rid = doc.get("request_id") if isinstance(doc, dict) else None
+    if doc is not None:
+        text += "\n" + json.dumps(doc, ensure_ascii=False)
+    if isinstance(rid, str) and rid:
+        text = text.replace(rid, "")
+    headers = "\n".join(f"{k}: {v}" for k, v in r.headers if k.lower() != "x-request-id")
+    return text + "\n" + headers
+
+
+def check_refusal(fx, r, path, where, fail, head=False):
+    """A refusal is a problem and names nothing of the object but what the caller sent."""
+    ct = r.header("Content-Type") or ""
+    if not ct.startswith("application/problem+json"):
+        fail(f"{where}: refusal {r.status} is {ct!r}, not application/problem+json")
+    if head:
+        if r.body:
+            fail(f"{where}: HEAD answered with a body: {r.body[:200]!r}")
+    else:
+        try:
+            p = r.json()
+        except ValueError:
+            fail(f"{where}: refusal {r.status} is not JSON: {r.body[:200]!r}")
+            return
+        missing = [k for k in ("type", "title", "status", "detail") if k not in p]
+        if missing or p.get("status") != r.status:
+            fail(f"{where}: refusal {r.status} is not an RFC 9457 problem: {p}")
+    for h in ("ETag", "Location"):
+        if r.header(h):
+            fail(f"{where}: refusal {r.status} carries {h}: {r.header(h)}")
+    text = visible_text(r)
+    for name, value in sorted(fx.secrets.items()):
+        if value not in path and value in text:
+            fail(f"{where}: refusal {r.status} carries {name} ({value}): {r.body[:300]!r}")
+
+
+def probe(fx, key, case, actor, token, fail, head=False):
+    """Sends one probe (HEAD for GET with head) and checks its answer; returns 1 (one
+    check) or 0 (not probed)."""
+    expect = case["expect"][actor]
+    if expect is None:
+        return 0
+    method, pattern = key
+    if head:
+        method = "HEAD"
+    path = pattern.replace("{id}", fx.ids[case["obj"]]) if case["obj"] else pattern
+    query = case["query"](fx) if callable(case["query"]) else case["query"]
+    body = case["body"]
+    if case["allowed_body"] is not None and expect not in REFUSALS:
+        body = case["allowed_body"]
+    if callable(body):
+        body = body(fx)
+    where = f"{method} {pattern} on {case['obj'] or '-'} as {actor}"
+    r = fx.s.request(method, path + query, body, token=token, headers=case["headers"])
+    if r.status != expect:
+        fail(f"{where}: expected {expect}, got {r.status}: {r.body[:300]!r}")
+    if r.status in REFUSALS:
+        check_refusal(fx, r, path, where, fail, head)
+    elif 200 <= r.status < 300 and not head:
+        text = visible_text(r)
+        for name in case["hide"].get("*", ()) + case["hide"].get(actor, ()):
+            if fx.secrets[name] in text:
+                fail(f"{where}: the answer shows {name} ({fx.secrets[name]})")
+        for name in case["show"].get("*", ()) + case["show"].get(actor, ()):
+            if fx.secrets[name] not in text:
+                fail(f"{where}: the answer lacks {name}, so hiding the others proves nothing")
+    return 1
+
+
+def token_for(fx, case, actor):
+    party = case["party"]
+    if actor == "anon":
+        return None
+    if actor == "suspended":
+        return fx.spare[party] if case["fresh"] else fx.tokens[party]
+    if not case["fresh"]:
+        return {"owner": fx.tokens[party], "other": fx.tokens[party + "2"],
+                "admin": fx.admin}[actor]
+    email = {"owner": fx.emails[party], "other": fx.emails[party + "2"]}.get(actor)
+    if email is None:
+        return login(fx.s, harness.ADMIN_EMAIL, harness.ADMIN_PASSWORD)["token"]
+    return login(fx.s, email)["token"]
+
+
+def session_sql(tokens):
+    hexes = ", ".join(f"decode('{hashlib.sha256(t.encode()).hexdigest()}', 'hex')"
+                      for t in tokens)
+    return f"token_hash IN ({hexes})"
+
+
+def run_actor(fx, actor, counts, fail):
+    """Every probe of MATRIX and VARIANTS for one actor, and HEAD for each GET of MATRIX
+    (served by the GET handler, so it must be refused alike)."""
+    for key in sorted(MATRIX, key=lambda k: (k[1], k[0])):
+        case = MATRIX[key]
+        counts["matrix"] += probe(fx, key, case, actor, token_for(fx, case, actor), fail)
+        if key[0] == "GET":
+            counts["head"] += probe(fx, key, case, actor, token_for(fx, case, actor), fail,
+                                    head=True)
+    for key, case in VARIANTS:
+        counts["variants"] += probe(fx, key, case, actor, token_for(fx, case, actor), fail)
+
+
+@test
+def test_authorization_matrix():
+    """every route × owner, other org, admin, anonymous, suspended org: status and no leak"""
+    started = time.time()
+    failures = []
+    fail = failures.append
+
+    problems = []
+    routes = {(m.upper(), p) for m, p, _, _ in
+              check_spec.route_operations(harness.ROOT, problems)}
+    failures.extend(f"route tables: {p}" for p in problems)
+    for key in sorted(routes - set(MATRIX), key=lambda k: (k[1], k[0])):
+        fail(f"no matrix entry for the route {key[0]} {key[1]}")
+    for key in sorted(set(MATRIX) - routes, key=lambda k: (k[1], k[0])):
+        fail(f"the matrix has an entry for {key[0]} {key[1]}, which no route table lists")
+    for key, _ in VARIANTS:
+        if key not in MATRIX:
+            fail(f"a variant probes {key[0]} {key[1]}, which has no matrix entry")
+
+    fx = build()
+    counts = {"matrix": 0, "variants": 0, "head": 0}
+    for actor in ACTORS[:-1]:
+        run_actor(fx, actor, counts, fail)
+
+    # suspend both organizations that own the objects, then give their sessions back so
+    # that only the organization's status stands between the token and the data
+    for party in ("u", "e"):
+        org = fx.call("POST", f"/v1/admin/orgs/{fx.ids['org_' + party]}/suspend",
+                      {"reason": SUSPEND_REASON}, token=fx.admin)
+        assert org["status"] == "suspended", org
+    tokens = [fx.tokens["u"], fx.tokens["e"], fx.spare["u"], fx.spare["e"]]
+    rows = psql("UPDATE sessions SET revoked_at = NULL WHERE " + session_sql(tokens) +
+                " RETURNING 1")
+    assert rows.count(["1"]) == len(tokens), rows
+    try:
+        run_actor(fx, "suspended", counts, fail)
+    finally:
+        psql("UPDATE sessions SET revoked_at = now() WHERE " + session_sql(tokens))
+        for party in ("u", "e"):
+            fx.call("POST", f"/v1/admin/orgs/{fx.ids['org_' + party]}/verify", token=fx.admin)
+
+    gets = sum(1 for key in MATRIX if key[0] == "GET")
+    print(f"authz matrix: {len(MATRIX)} routes × {len(ACTORS)} actors = {counts['matrix']} "
+          "checks")
+    print(f"authz extra: {len(VARIANTS)} variants (other objects, states and sides) = "
+          f"{counts['variants']} checks; HEAD on {gets} GET routes × {len(ACTORS)} actors = "
+          f"{counts['head']} checks ({time.time() - started:.1f}s)")
+    assert not failures, f"{len(failures)} authorization failures:\n" + "\n".join(failures)

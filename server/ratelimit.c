@@ -156,3 +156,25 @@ enum rc rate_take(struct req *r, enum rate_kind kind)
 	r->problem.retry_after = wait;
 	return RC_ERR;
 }
+
+void rate_refund(struct req *r)
+{
+	if (r->rate_charged == 0)
+		return;
+	pthread_mutex_lock(&rl.lock);
+	for (int kind = 0; kind < RATE_KINDS; kind++) {
+		if (!(r->rate_charged & (1u << kind)))
+			continue;
+		uint32_t s = slot_of(r->auth.org_id, (enum rate_kind)kind);
+		for (; rl.slot[s].used; s = (s + 1) & (SLOTS - 1)) {
+			struct bucket *b = &rl.slot[s];
+			if (b->kind == kind && strcmp(b->org, r->auth.org_id) == 0) {
+				if (b->tokens + 1.0 <= rl.capacity[kind])
+					b->tokens += 1.0;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&rl.lock);
+	r->rate_charged = 0;
+}

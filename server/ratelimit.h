@@ -24,6 +24,9 @@ void rate_configure(enum rate_kind kind, int per_window, int window_seconds);
  * bucket is empty. */
 enum rc rate_take(struct req *r, enum rate_kind kind) MUSTCHECK;
 
+/* Gives back the tokens a request was charged, when it created nothing. */
+void rate_refund(struct req *r);
+
 /* The same decision for a bucket keyed by org at time now_ns, without a
  * request; returns 0 when allowed, else the seconds to wait. For tests. */
 int rate_take_at(const char *org, enum rate_kind kind, int64_t now_ns);

@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #define MAX_ATTEMPTS 4
 
@@ -154,6 +155,7 @@ void dispatch_run(struct req *r)
 		r->problem.retry_after = 1;
 	}
 	if (rc != RC_OK || r->resp.status == 0) {
+		rate_refund(r); /* only what was created counts against a limit */
 		if (r->problem.status == 0)
 			problem_set(r, 500, "internal", "the handler produced no response");
 		resp_reset(&r->resp);

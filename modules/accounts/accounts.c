@@ -377,6 +377,9 @@ out:
 
 static enum rc accounts_logout(struct req *r)
 {
+	static const struct field no_fields[] = {{0}};
+	if (r->body_len > 0 && body_read_valid(r, no_fields) != RC_OK)
+		return RC_ERR; /* logout takes no body; a body with fields is a mistake */
 	char digest[67];
 	token_digest_param(token_from_header(req_header(r, "Authorization")), digest);
 	const char *p[1] = {digest};

@@ -487,6 +487,27 @@ static void merge_patch(json_t *target, json_t *patch)
 	}
 }
 
+/* A merge patch's null removes a member, so the validation of the merged result
+ * never sees it: each null must still name a field of the spec. */
+static void patch_nulls_known(struct req *r, const json_t *patch, const struct field *spec,
+			      const char *prefix)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach((json_t *)patch, key, value)
+	{
+		const struct field *f = spec;
+		while (f->name != NULL && strcmp(f->name, key) != 0)
+			f++;
+		char path[256];
+		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key);
+		if (f->name == NULL && json_is_null(value))
+			problem_field(r, path, "is not a field here");
+		else if (f->name != NULL && f->type == F_OBJECT && json_is_object(value))
+			patch_nulls_known(r, value, f->sub, path);
+	}
+}
+
 /* The stored listing in the shape clients send (what PATCH merges into). */
 static json_t *editable(json_t *listing)
 {
@@ -679,6 +700,10 @@ static enum rc listings_patch(struct req *r)
 		rc = problem_fields_done(r);
 		goto out;
 	}
+	patch_nulls_known(r, r->json, create_spec, "");
+	if ((rc = problem_fields_done(r)) != RC_OK)
+		goto out;
+	rc = RC_ERR;
 	json_t *stored = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 	merged = editable(stored);
 	json_decref(stored);
@@ -806,6 +831,8 @@ static enum rc listings_moderation_queue(struct req *r)
 	struct cursor c;
 	char lim[16];
 
+	static const char *const known[] = {"limit", "cursor", NULL};
+	req_query_check(r, known);
 	if (page_params(r, 2, &limit, &c) != RC_OK)
 		return RC_ERR;
 	if (c.nparts == 2 && !uuid_valid(c.parts[1])) {

@@ -64,7 +64,7 @@ def test_body_trickled_past_its_deadline_is_cut_off():
     with 408 at TECHEX_BODY_TIMEOUT, however steady the trickle"""
     s = Server("slowbody", env={"TECHEX_BODY_TIMEOUT": "2", "TECHEX_IDLE_TIMEOUT": "60"})
     try:
-        head = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        head = (b"POST /v1/listings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 b"Content-Length: 200\r\n\r\n")
         # a steady trickle: the idle timer alone would never fire
         c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
@@ -132,7 +132,7 @@ def test_ambiguous_framing_is_refused_with_400_and_close():
         b"X-Cr: a\rb\r\nContent-Length: 33\r\n",
     ]
     for extra in cases:
-        raw = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        raw = (b"POST /v1/listings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                + extra + b"\r\n" + body)
         got, closed = exchange(s.port, raw)
         p = problem_of(got, 400)
@@ -146,7 +146,7 @@ def test_ambiguous_framing_is_refused_with_400_and_close():
         problem_of(got, 400)
         assert closed, line
     # identical repeated lengths and a chunked coding spelled in capitals are fine
-    ok = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    ok = (b"POST /v1/listings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
           b"Content-Length: 33\r\nContent-Length: 33\r\nConnection: close\r\n\r\n" + body)
     got, _ = exchange(s.port, ok)
     assert got.startswith(b"HTTP/1.1 401"), got[:200]
@@ -158,7 +158,7 @@ def test_smuggled_second_request_is_not_served():
     """a request hidden in a body whose framing is disputed never runs"""
     s = main_server()
     hidden = b"GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n"
-    raw = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    raw = (b"POST /v1/listings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
            b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden)
     got, closed = exchange(s.port, raw)
     problem_of(got, 400)
@@ -175,7 +175,7 @@ def test_chunked_bodies_are_framed_counted_and_checked():
     body = b'{"email":"nobody@example.cn","password":"wrong-password-1"}'
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7])
                        for i in range(0, len(body), 7)) + b"0\r\nX-Trailer: 1\r\n\r\n"
-    raw = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    raw = (b"POST /v1/listings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
            b"Transfer-Encoding: Chunked\r\n\r\n" + chunked
            + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     got, closed = exchange(s.port, raw)
@@ -185,7 +185,7 @@ def test_chunked_bodies_are_framed_counted_and_checked():
 
     # over the limit in many small chunks: refused while it streams, as a problem
     c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
-    c.sendall(b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    c.sendall(b"POST /v1/listings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               b"Transfer-Encoding: chunked\r\n\r\n")
     sent = 0
     got = b""
@@ -204,17 +204,17 @@ def test_chunked_bodies_are_framed_counted_and_checked():
     assert sent <= 1024 * 1024 + 0x40000, sent  # answered at the limit, not at the end
 
     # one chunk declaring more than the limit: refused at its size line
-    got, closed = exchange(s.port, b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+    got, closed = exchange(s.port, b"POST /v1/listings HTTP/1.1\r\nHost: x\r\n"
                            b"Transfer-Encoding: chunked\r\n\r\n100001\r\n")
     problem_of(got, 413)
-    got, closed = exchange(s.port, b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+    got, closed = exchange(s.port, b"POST /v1/listings HTTP/1.1\r\nHost: x\r\n"
                            b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n")
     problem_of(got, 413)
 
     for bad in [b"zz\r\nab\r\n0\r\n\r\n", b"2;ext=1\r\nab\r\n0\r\n\r\n", b"2\r\nabc\r\n0\r\n\r\n",
                 b"\r\n", b"0x2\r\nab\r\n0\r\n\r\n", b"-2\r\nab\r\n0\r\n\r\n",
                 b"2\r\nab\r\n0\r\n" + b"X: " + b"y" * 9000 + b"\r\n\r\n"]:
-        got, closed = exchange(s.port, b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+        got, closed = exchange(s.port, b"POST /v1/listings HTTP/1.1\r\nHost: x\r\n"
                                b"Content-Type: application/json\r\n"
                                b"Transfer-Encoding: chunked\r\n\r\n" + bad)
         assert re.match(rb"HTTP/1\.1 (400|431) ", got), (bad[:40], got[:300])

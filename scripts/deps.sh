@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages TechEx needs that are missing, saying what it installs.
-# Usage: deps.sh run|test|bench|all
+# Usage: deps.sh run|test|bench|lint|fuzz|all
 set -eu
 purpose=${1:-all}
 
 build="gcc make pkg-config libevent-dev libpq-dev libssl-dev libjansson-dev libargon2-dev"
 server="postgresql"
-tests="python3 openssl curl clang-format"
+tests="python3 openssl curl clang-format valgrind"
+fuzz="clang libclang-rt-14-dev"
 bench="wrk postgresql-contrib"
 lint="nodejs npm"
 
@@ -15,8 +16,9 @@ case "$purpose" in
 	test) want="$build $server $tests" ;;
 	bench) want="$build $server $tests $bench" ;;
 	lint) want="$lint" ;;
+	fuzz) want="$build $fuzz" ;;
 	all) want="$build $server $tests $bench" ;;
-	*) echo "usage: $0 run|test|bench|lint|all" >&2; exit 2 ;;
+	*) echo "usage: $0 run|test|bench|lint|fuzz|all" >&2; exit 2 ;;
 esac
 
 # the linter needs Node.js and npm; any installation will do

@@ -29,6 +29,20 @@ unit_failed=$(echo "$unit_out" | sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) 
 # a sanitizer or leak report fails the run even when every check passed
 [ $unit_status -eq 0 ] || [ "$unit_failed" -gt 0 ] || unit_failed=1
 
+# the plain build's unit tests again under valgrind's memcheck: no error, no leak
+if [ "${TECHEX_SANITIZED:-0}" != 1 ]; then
+	if vg_out=$(valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect,possible \
+		--show-leak-kinds=definite,indirect,possible "$UNIT_BIN" 2>&1); then
+		echo "PASS memcheck: the unit tests run under valgrind with no error and no leak"
+		unit_passed=$((unit_passed + 1))
+	else
+		echo "$vg_out" | grep -v '^ok ' | tail -n 60
+		echo "FAIL memcheck: valgrind reported errors or leaks in the unit tests"
+		unit_failed=$((unit_failed + 1))
+	fi
+fi
+
 echo "starting a private PostgreSQL in $pgdir"
 if ! sh scripts/pg.sh start "$pgdir" fast; then
 	echo "0 passed, 1 failed"

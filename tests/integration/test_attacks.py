@@ -332,3 +332,54 @@ def test_each_organization_is_limited_in_creating_listings_and_bids():
         assert srv.request("POST", f"/v1/listings/{lid}/bids", bid, token=ent).status == 201
     finally:
         srv.stop()
+
+
+@test
+def test_no_password_or_token_reaches_the_log():
+    """a whole flow at log level debug (register, logins right and wrong, admin work, a
+    listing, a bid, accept, both signatures, a payment and its confirmation, logout, a forged
+    token): the server's log holds none of the passwords or tokens used, nor a token's digest"""
+    import hashlib
+    from harness import ADMIN_PASSWORD
+    srv = Server("secrets", env={"TECHEX_LOG_LEVEL": "debug", "TECHEX_BID_RATE": "0"})
+    try:
+        admin = admin_token(srv)
+        uni, uni_org, ent, ent_org, lid = rate_fixture(srv)
+        wrong = "错误口令-不应出现在日志-7731"
+        login(srv, "nobody@example.cn", wrong, expect=401, source=random_loopback())
+        forged = "tx_" + "f" * 40
+        assert srv.request("GET", "/v1/me", token=forged).status == 401
+        bid = {"amount_fen": 2500000, "transaction_mode": "non_exclusive_license",
+               "message": "普通许可，用于铸造废砂再生。",
+               "terms": {"royalty_bp": 150, "term_months": 24, "territory": "淄博市"}}
+        r = srv.request("POST", f"/v1/listings/{lid}/bids", bid, token=ent,
+                        headers={"Idempotency-Key": "secrets-flow-key-1"})
+        assert r.status == 201, r
+        r = srv.request("POST", f"/v1/bids/{r.json()['id']}/accept", token=uni)
+        assert r.status == 201, r
+        cid = r.json()["contract"]["id"]
+        for tok in (uni, ent):
+            digest = srv.request("GET", f"/v1/contracts/{cid}", token=tok).json()["digest"]
+            assert srv.request("POST", f"/v1/contracts/{cid}/sign", {"digest": digest},
+                               token=tok).status == 200
+        r = srv.request("POST", f"/v1/contracts/{cid}/payments",
+                        {"amount_fen": 2500000, "kind": "upfront",
+                         "paid_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                         "reference": "农行转账 0001"}, token=ent)
+        assert r.status == 201, r
+        assert srv.request("POST", f"/v1/payments/{r.json()['id']}/confirm",
+                           token=uni).status == 200
+        assert srv.request("POST", "/v1/auth/logout", token=ent).status == 204
+        time.sleep(0.3)
+        log = srv.read_log()
+        assert log.count('"msg":"request"') >= 15, log[-500:]
+        secrets = {"password": PASSWORD, "admin password": ADMIN_PASSWORD, "wrong password": wrong,
+                   "forged token": forged}
+        for name, tok in (("admin", admin), ("university", uni), ("enterprise", ent)):
+            secrets[f"{name} token"] = tok
+            secrets[f"{name} token digest"] = hashlib.sha256(tok.encode()).hexdigest()
+        for name, secret in secrets.items():
+            assert secret not in log, f"the {name} is in the log"
+        assert "Bearer" not in log and "Authorization" not in log
+    finally:
+        srv.stop()

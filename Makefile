@@ -5,6 +5,7 @@
 #   make test       the whole suite against a real PostgreSQL the harness starts
 #   make asan       the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      wrk against the server, pgbench as the ceiling
+#   make fuzz       libFuzzer on the parsers, FUZZ_TIME seconds each (tests/fuzz/fuzz.mk)
 #   make format     clang-format every C file;  make lint-spec  lint the OpenAPI spec
 #   make deps       install missing Debian packages
 
@@ -33,6 +34,8 @@ HDRS  := $(wildcard server/*.h modules/*/*.h)
 
 all: $(BIN) $(BUILD)/unit-tests
 
+include tests/fuzz/fuzz.mk
+
 $(BIN): $(OBJS) $(BUILD)/server/main.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
@@ -57,12 +60,12 @@ unit: all
 
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(FUZZ_REPLAYS)
 	@sh tests/run.sh
 
 asan:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all BUILD=build-asan BIN=bin/techex-asan \
+	@$(MAKE) --no-print-directory all fuzz-replay-build BUILD=build-asan BIN=bin/techex-asan \
 		OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 	@TECHEX_BIN=bin/techex-asan UNIT_BIN=build-asan/unit-tests TECHEX_SANITIZED=1 sh tests/run.sh
 
@@ -79,7 +82,7 @@ bench:
 deps:
 	@sh scripts/deps.sh all
 
-C_FILES = server/*.c server/*.h modules/*/*.c modules/*/*.h tests/unit/*.c tests/unit/*.h
+C_FILES = server/*.c server/*.h modules/*/*.c modules/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
 
 format:
 	clang-format -i $(C_FILES)
@@ -92,4 +95,4 @@ lint-spec:
 	@sh scripts/lint-spec.sh
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-fuzz bin

@@ -53,6 +53,14 @@ enum rc cursor_decode(const char *text, int nparts, struct cursor *out)
 			return RC_ERR;
 		b64[i] = ch == '-' ? '+' : ch == '_' ? '/' : ch;
 	}
+	/* only the one spelling cursor_encode writes: no dangling sixth of a byte,
+	 * and the bits past the last byte are zero (else "MR" would read as "MQ") */
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned last = (unsigned)(strchr(alphabet, text[len - 1]) - alphabet);
+	if (len % 4 == 1 || (len % 4 == 2 && (last & 0x0f) != 0) ||
+	    (len % 4 == 3 && (last & 0x03) != 0))
+		return RC_ERR;
 	size_t padded = len;
 	while (padded % 4 != 0)
 		b64[padded++] = '=';

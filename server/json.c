@@ -4,6 +4,7 @@
 #include "json.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -97,9 +98,38 @@ static bool content_type_is_json(const char *ct)
 	ct++;
 	while (*ct == ' ')
 		ct++;
-	/* the only parameter JSON has is a charset, and it must be UTF-8 */
-	return strncasecmp(ct, "charset=utf-8", 13) == 0 ||
-	       strncasecmp(ct, "charset=\"utf-8\"", 15) == 0;
+	/* the only parameter JSON has is a charset, and it must be UTF-8 (all of it:
+	 * not "utf-8x", not "utf-8, text/html") */
+	if (strncasecmp(ct, "charset=utf-8", 13) == 0)
+		ct += 13;
+	else if (strncasecmp(ct, "charset=\"utf-8\"", 15) == 0)
+		ct += 15;
+	else
+		return false;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0';
+}
+
+/* Formats a field's dotted path into path. A path too long for it is cut before
+ * a partial character: it stays UTF-8, so the problem can still name the field. */
+PRINTF_LIKE(3, 4) static void path_format(char *path, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(path, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n < len)
+		return;
+	size_t end = strlen(path), lead = end;
+	while (lead > 0 && ((unsigned char)path[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	unsigned char c = (unsigned char)path[--lead];
+	size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	if (lead + need > end)
+		path[lead] = '\0';
 }
 
 /* Records every number in v at or beyond 2^63 in magnitude as a field error. */
@@ -115,7 +145,7 @@ static void find_huge_numbers(struct req *r, const json_t *v, const char *path)
 		const json_t *item;
 		json_object_foreach((json_t *)v, key, item)
 		{
-			snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
+			path_format(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
 			find_huge_numbers(r, item, sub);
 		}
 	} else if (json_is_array(v)) {
@@ -123,7 +153,7 @@ static void find_huge_numbers(struct req *r, const json_t *v, const char *path)
 		const json_t *item;
 		json_array_foreach(v, i, item)
 		{
-			snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+			path_format(sub, sizeof sub, "%s[%zu]", path, i);
 			find_huge_numbers(r, item, sub);
 		}
 	}
@@ -351,8 +381,7 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		char ipath[256];
 		json_array_foreach(v, i, item)
 		{
-			if (snprintf(ipath, sizeof ipath, "%s[%zu]", path, i) >= (int)sizeof ipath)
-				ipath[sizeof ipath - 1] = '\0';
+			path_format(ipath, sizeof ipath, "%s[%zu]", path, i);
 			if (f->type == F_OBJECTS && !json_is_object(item))
 				problem_field(r, ipath, "must be an object");
 			else if (f->type == F_OBJECTS) {
@@ -430,12 +459,12 @@ enum rc validate_object(struct req *r, const json_t *obj, const struct field *sp
 		while (f->name != NULL && strcmp(f->name, key) != 0)
 			f++;
 		if (f->name == NULL) {
-			snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key);
+			path_format(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key);
 			problem_field(r, path, "is not a known field");
 		}
 	}
 	for (const struct field *f = spec; f->name != NULL; f++) {
-		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", f->name);
+		path_format(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", f->name);
 		value = json_object_get(obj, f->name);
 		if (value == NULL) {
 			if (f->required)

@@ -29,6 +29,23 @@ unit_failed=$(echo "$unit_out" | sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) 
 # a sanitizer or leak report fails the run even when every check passed
 [ $unit_status -eq 0 ] || [ "$unit_failed" -gt 0 ] || unit_failed=1
 
+# the fuzz harnesses, built without libFuzzer, replay their corpus and every
+# input that once crashed them (tests/fuzz/regressions)
+for replay in "$(dirname "$UNIT_BIN")"/fuzz-replay-*; do
+	[ -x "$replay" ] || continue
+	t=${replay##*/fuzz-replay-}
+	reg=tests/fuzz/regressions/$t
+	[ -d "$reg" ] || reg=
+	if out=$("$replay" "tests/fuzz/corpus/$t" $reg 2>&1); then
+		echo "PASS fuzz replay $t: $(echo "$out" | tail -n 1)"
+		unit_passed=$((unit_passed + 1))
+	else
+		echo "$out" | tail -n 30
+		echo "FAIL fuzz replay $t"
+		unit_failed=$((unit_failed + 1))
+	fi
+done
+
 # the plain build's unit tests again under valgrind's memcheck: no error, no leak
 if [ "${TECHEX_SANITIZED:-0}" != 1 ]; then
 	if vg_out=$(valgrind -q --error-exitcode=99 --leak-check=full \

@@ -754,7 +754,8 @@ int contracts_check(PGconn *conn, FILE *out)
 	    " FROM contracts c JOIN bids b ON b.id = c.bid_id WHERE b.status <> 'accepted'"
 	    " UNION ALL"
 	    " SELECT o.kind || ' ' || o.id || ': missing from the audit log'"
-	    " FROM (SELECT 'bid' AS kind, id FROM bids UNION ALL SELECT 'contract', id FROM contracts"
+	    " FROM (SELECT 'bid' AS kind, id FROM bids"
+	    "       UNION ALL SELECT 'contract', id FROM contracts"
 	    "       UNION ALL SELECT 'payment', id FROM payments) o"
 	    " WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.object_id = o.id::text)";
 	PGresult *res = NULL;

@@ -91,8 +91,12 @@ void patent_number_parse(const char *input, struct patent_number *out)
 	for (const char *p = input; *p; p++) {
 		if (*p == ' ' || *p == '.')
 			continue;
-		if (n + 1 >= sizeof s || (unsigned char)*p >= 0x80 || !isalnum((unsigned char)*p)) {
+		if ((unsigned char)*p >= 0x80 || !isalnum((unsigned char)*p)) {
 			out->error = "may contain only letters, digits, spaces and dots";
+			return;
+		}
+		if (n + 1 >= sizeof s) {
+			out->error = "is too long for a patent number";
 			return;
 		}
 		s[n++] = (char)toupper((unsigned char)*p);

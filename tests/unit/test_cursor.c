@@ -33,4 +33,10 @@ void test_cursor(void)
 	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
 		CHECK("a malformed cursor is refused", cursor_decode(bad[i], 2, &back) != RC_OK);
+	/* "MQ" is the cursor of one empty part; "MR" and "MQ" + junk spell it otherwise */
+	CHECK("the one spelling of a cursor reads", cursor_decode("MQ", 1, &back) == RC_OK);
+	CHECK("a cursor with stray bits after its last byte is refused",
+	      cursor_decode("MR", 1, &back) != RC_OK);
+	CHECK("a cursor with a dangling character is refused",
+	      cursor_decode("MSAgM", 1, &back) != RC_OK);
 }

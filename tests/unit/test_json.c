@@ -122,6 +122,21 @@ void test_json(void)
 		req_free(&r);
 	}
 
+	/* a path past the 256-byte buffer is cut between characters, not inside one */
+	char prefix[260];
+	memset(prefix, 'p', 252);
+	prefix[252] = '\0';
+	struct req cut = {0};
+	json_t *obj = json_loads("{\"kind\":\"university\",\"赤泥\":1}", 0, NULL);
+	CHECK("a long path with a Chinese key is refused",
+	      validate_object(&cut, obj, inner, prefix) != RC_OK);
+	const char *named =
+	    json_string_value(json_object_get(json_array_get(cut.problem.errors, 0), "field"));
+	CHECK("a long path is cut before a partial character and still names the field",
+	      named != NULL && strlen(named) == 253 && strncmp(named, prefix, 252) == 0);
+	json_decref(obj);
+	req_free(&cut);
+
 	struct req r = {0};
 	r.body = (char *)"{\"a\":1,\"a\":2}";
 	r.body_len = strlen(r.body);
@@ -135,6 +150,16 @@ void test_json(void)
 	ct.value = (char *)"text/plain";
 	CHECK("another media type is a 400", body_read(&r) != RC_OK && r.problem.status == 400);
 	problem_clear(&r.problem);
+	ct.value = (char *)"application/json; charset=utf-8x";
+	r.body = (char *)"{}";
+	r.body_len = 2;
+	CHECK("a charset that only starts with utf-8 is a 400",
+	      body_read(&r) != RC_OK && r.problem.status == 400);
+	problem_clear(&r.problem);
+	ct.value = (char *)"Application/JSON ;charset=\"UTF-8\" ";
+	CHECK("a quoted charset in any case reads", body_read(&r) == RC_OK);
+	json_decref(r.json);
+	r.json = NULL;
 	ct.value = (char *)"application/json; charset=utf-8";
 	r.body = (char *)"[1]";
 	r.body_len = 3;

@@ -40,6 +40,8 @@ static const struct {
     {"Chinese text is refused", "专利201710601862.3", PN_INVALID, PT_UNKNOWN, NULL},
     {"empty is refused", "", PN_INVALID, PT_UNKNOWN, NULL},
     {"a US number is refused", "US10000000B2", PN_INVALID, PT_UNKNOWN, NULL},
+    {"a number too long is refused", "2017106018623 2017106018623 2017106018623", PN_INVALID,
+     PT_UNKNOWN, NULL},
 };
 
 void test_patent(void)
@@ -55,6 +57,10 @@ void test_patent(void)
 		CHECK(cases[i].name, pn.type == cases[i].type && pn.error == NULL);
 		CHECK(cases[i].name, strcmp(pn.normalized, cases[i].normalized) == 0);
 	}
+	struct patent_number pn;
+	patent_number_parse("2017106018623 2017106018623 2017106018623", &pn);
+	CHECK("a number too long is refused as too long, not for its characters",
+	      pn.error != NULL && strstr(pn.error, "too long") != NULL);
 	CHECK("type names map", patent_type_from_name("utility_model") == PT_UTILITY_MODEL &&
 				    patent_type_from_name("invention") == PT_INVENTION &&
 				    patent_type_from_name("design") == PT_DESIGN &&

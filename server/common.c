@@ -108,6 +108,53 @@ void uuid_random(char out[37])
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
+/* xoshiro256** (Blackman and Vigna), one state per thread, seeded from RAND_bytes */
+static _Thread_local uint64_t rid_state[4];
+static _Thread_local bool rid_seeded;
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rid_next(void)
+{
+	uint64_t *s = rid_state, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+void request_id_new(char out[37])
+{
+	static const char hexd[] = "0123456789abcdef";
+	if (!rid_seeded) {
+		do {
+			if (RAND_bytes((unsigned char *)rid_state, sizeof rid_state) != 1) {
+				fprintf(stderr, "techex: RAND_bytes failed\n");
+				abort();
+			}
+		} while ((rid_state[0] | rid_state[1] | rid_state[2] | rid_state[3]) == 0);
+		rid_seeded = true;
+	}
+	uint64_t v[2] = {rid_next(), rid_next()};
+	unsigned char b[16];
+	memcpy(b, v, sizeof b);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hexd[b[i] >> 4];
+		out[o++] = hexd[b[i] & 15];
+	}
+	out[36] = '\0';
+}
+
 bool str_in(const char *const *list, const char *s)
 {
 	for (; s != NULL && *list; list++)

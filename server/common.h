@@ -42,6 +42,10 @@ void hex_encode(const unsigned char *in, size_t n, char *out);
 /* A random UUID v4 string (37 bytes with NUL) from OpenSSL's RAND_bytes. */
 void uuid_random(char out[37]);
 
+/* A UUID-shaped id for a request: version 4 bits, from a fast per-thread
+ * generator seeded by RAND_bytes. Unique in practice, not for secrets. */
+void request_id_new(char out[37]);
+
 /* True if s (may be NULL) is one of the strings of list (NULL-terminated). */
 bool str_in(const char *const *list, const char *s);
 

@@ -25,9 +25,15 @@ char *cursor_encode(const struct cursor *c);
 /* Decodes text made by cursor_encode; RC_ERR for anything else. Pure. */
 enum rc cursor_decode(const char *text, int nparts, struct cursor *out) MUSTCHECK;
 
-/* Reads ?limit= (1..100, default 20) and ?cursor= (decoded into c, nparts
- * parts; c->nparts is 0 without one). A bad value is a 422 naming it. */
-enum rc page_params(struct req *r, int nparts, int *limit, struct cursor *c) MUSTCHECK;
+/* Reads ?limit= (1..100, default 20) and ?cursor=, decoded into c with one part
+ * per letter of shape (see cursor_part_valid), each checked; c->nparts is 0
+ * without one. A bad value is a 422 naming it. */
+enum rc page_params(struct req *r, const char *shape, int *limit, struct cursor *c) MUSTCHECK;
+
+/* Whether one part of a decoded cursor has the kind shape letters name: 't' a
+ * timestamp as the lists write it ("2026-11-28T19:00:00.123456Z"), 'u' a UUID, 'i' a 64-bit integer,
+ * 'n' one that is not negative. */
+bool cursor_part_valid(const char *part, char kind);
 
 /* Replies {data, next_cursor} from up to limit + 1 rows of res (columns: the
  * object's JSON text, its version, then the nparts cursor columns); the extra row

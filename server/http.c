@@ -394,7 +394,7 @@ static void conn_refuse_now(struct conn *c, enum refusal why)
 	struct evbuffer *out = bufferevent_get_output(under);
 	struct req r = {0};
 
-	uuid_random(r.request_id);
+	request_id_new(r.request_id);
 	refusal_problem(&r, why);
 	reply_problem(&r);
 	evbuffer_add_printf(out,
@@ -914,7 +914,7 @@ static void on_request(struct evhttp_request *evreq, void *arg)
 	unsigned allow = 0;
 	(void)arg;
 
-	uuid_random(r.request_id);
+	request_id_new(r.request_id);
 	r.method = method_of(evreq);
 	r.method_name = method_name(r.method);
 	if (path == NULL || *path == '\0')
@@ -1025,7 +1025,7 @@ static void on_maintenance(evutil_socket_t fd, short what, void *arg)
 	job->req.route = &srv.maintenance_route;
 	job->req.method = M_POST;
 	job->req.method_name = "POST";
-	uuid_random(job->req.request_id);
+	request_id_new(job->req.request_id);
 	job->done = maintenance_done;
 	if (workers_submit(job) != RC_OK)
 		maintenance_done(job);

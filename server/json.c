@@ -4,6 +4,7 @@
 #include "json.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -159,12 +160,79 @@ static void find_huge_numbers(struct req *r, const json_t *v, const char *path)
 	}
 }
 
+/* A copy of the JSON text s in which every number token too large even for a
+ * double (400 digits, 1e400) is 1e300 and every one too small is 0.0, so that the
+ * copy parses and the numbers can be found by their place. Strings are copied as
+ * they are. Caller frees. */
+static char *tame_numbers(const char *s, size_t len, size_t *out_len)
+{
+	char *out = xmalloc(len + 1), tok[64];
+	size_t o = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len;) {
+		char c = s[i];
+		if (in_string) {
+			out[o++] = c;
+			i++;
+			if (c == '\\' && i < len)
+				out[o++] = s[i++];
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+			out[o++] = s[i++];
+			continue;
+		}
+		if (c != '-' && (c < '0' || c > '9')) {
+			out[o++] = s[i++];
+			continue;
+		}
+		size_t j = i;
+		while (j < len && (strchr("+-.eE", s[j]) != NULL || (s[j] >= '0' && s[j] <= '9')))
+			j++;
+		size_t n = j - i;
+		const char *rep = NULL;
+		if (n >= sizeof tok) {
+			rep = "1e300"; /* far beyond any range a field allows */
+		} else {
+			memcpy(tok, s + i, n);
+			tok[n] = '\0';
+			errno = 0;
+			double d = strtod(tok, NULL);
+			if (errno == ERANGE)
+				rep = d == 0 ? "0.0" : "1e300";
+		}
+		if (rep != NULL && o + strlen(rep) + 1 <= len + 1 && strlen(rep) <= n) {
+			if (s[i] == '-' && rep[0] == '1')
+				out[o++] = '-';
+			memcpy(out + o, rep, strlen(rep));
+			o += strlen(rep);
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+		}
+		i = j;
+	}
+	out[o] = '\0';
+	*out_len = o;
+	return out;
+}
+
 /* Valid JSON with an integer beyond 64 bits is a range error on a field (422),
  * not a malformed body: name the fields. RC_OK when there were such fields. */
 static enum rc huge_integers(struct req *r)
 {
 	json_t *all = json_loadb(r->body, r->body_len,
 				 JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, NULL);
+	if (all == NULL) {
+		/* beyond a double too: parse a copy with those numbers tamed */
+		size_t n;
+		char *tamed = tame_numbers(r->body, r->body_len, &n);
+		all = json_loadb(tamed, n, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, NULL);
+		free(tamed);
+	}
 	if (all == NULL)
 		return RC_ERR;
 	find_huge_numbers(r, all, "");
@@ -299,7 +367,8 @@ static bool valid_datetime(const char *s)
 	if ((*p == '+' || *p == '-') && strlen(p) == 6 && isdigit((unsigned char)p[1]) &&
 	    isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
 	    isdigit((unsigned char)p[5]))
-		return true;
+		/* offsets run from -12:00 to +14:00 on Earth; allow any hour up to 23 */
+		return (p[1] - '0') * 10 + p[2] - '0' <= 23 && (p[4] - '0') * 10 + p[5] - '0' <= 59;
 	return false;
 }
 

@@ -106,6 +106,15 @@ void reply_json(struct req *r, int status, json_t *body)
 	r->resp.body_len = strlen(text);
 }
 
+void reply_json_text(struct req *r, int status, char *text, size_t len)
+{
+	free(r->resp.body);
+	r->resp.status = status;
+	r->resp.content_type = "application/json";
+	r->resp.body = text;
+	r->resp.body_len = len;
+}
+
 void reply_empty(struct req *r, int status)
 {
 	reply_raw(r, status, NULL, NULL, 0);

@@ -97,6 +97,8 @@ void req_query_check(struct req *r, const char *const *known);
 
 /* Replies with JSON: takes ownership of body (json_decref'd). */
 void reply_json(struct req *r, int status, json_t *body);
+/* Replies with JSON text already made (malloc'd; the reply takes it). */
+void reply_json_text(struct req *r, int status, char *text, size_t len);
 /* Replies with a body of the given content type; copies the bytes. */
 void reply_raw(struct req *r, int status, const char *content_type, const char *body, size_t len);
 /* Replies with no body (204). */

@@ -99,6 +99,12 @@ static const struct stmt st_session_revoke = {
 static const struct stmt st_user_get = {"accounts_user_get",
 					"SELECT " USER_COLS " FROM users u WHERE u.id = $1", 1};
 
+/* /v1/me in one round trip after authentication: the user and its organization */
+static const struct stmt st_me = {"accounts_me",
+				  "SELECT " USER_COLS ", " ORG_COLS " FROM users u"
+				  " LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1",
+				  1};
+
 static const struct stmt st_org_get = {
     "accounts_org_get", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1", 1};
 
@@ -128,18 +134,25 @@ static json_t *str_or_null(const PGresult *res, int row, int col)
 }
 
 /* An organization from ORG_COLS at column 0. Public shape unless full. */
-static json_t *org_json(const PGresult *res, int row, bool full)
+/* An organization from ORG_COLS starting at column base. */
+static json_t *org_json_at(const PGresult *res, int row, int base, bool full)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, row, 0), "name",
-			      PQgetvalue(res, row, 1), "kind", PQgetvalue(res, row, 2), "status",
-			      PQgetvalue(res, row, 3), "parent_id", str_or_null(res, row, 4));
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, row, base), "name",
+	    PQgetvalue(res, row, base + 1), "kind", PQgetvalue(res, row, base + 2), "status",
+	    PQgetvalue(res, row, base + 3), "parent_id", str_or_null(res, row, base + 4));
 	if (full) {
-		json_object_set_new(o, "created_at", json_string(PQgetvalue(res, row, 5)));
-		json_object_set_new(o, "updated_at", json_string(PQgetvalue(res, row, 6)));
-		if (strcmp(PQgetvalue(res, row, 3), "suspended") == 0)
-			json_object_set_new(o, "suspended_reason", str_or_null(res, row, 8));
+		json_object_set_new(o, "created_at", json_string(PQgetvalue(res, row, base + 5)));
+		json_object_set_new(o, "updated_at", json_string(PQgetvalue(res, row, base + 6)));
+		if (strcmp(PQgetvalue(res, row, base + 3), "suspended") == 0)
+			json_object_set_new(o, "suspended_reason", str_or_null(res, row, base + 8));
 	}
 	return o;
+}
+
+static json_t *org_json(const PGresult *res, int row, bool full)
+{
+	return org_json_at(res, row, 0, full);
 }
 
 /* A user from USER_COLS at column 0. */
@@ -396,20 +409,16 @@ static enum rc accounts_logout(struct req *r)
 static enum rc accounts_me(struct req *r)
 {
 	const char *pu[1] = {r->auth.user_id};
-	PGresult *user = db_exec(r, &st_user_get, pu);
+	PGresult *user = db_exec(r, &st_me, pu);
 	if (user == NULL)
 		return RC_ERR;
+	if (PQntuples(user) != 1) { /* deleted since authentication: cannot happen today */
+		PQclear(user);
+		return problem_set(r, 401, "unauthorized", "the session's user no longer exists");
+	}
 	json_t *org = json_null(), *roles = json_array();
-	if (r->auth.org_id[0]) {
-		const char *po[1] = {r->auth.org_id};
-		PGresult *res = db_exec(r, &st_org_get, po);
-		if (res == NULL) {
-			PQclear(user);
-			json_decref(roles);
-			return RC_ERR;
-		}
-		org = org_json(res, 0, true);
-		PQclear(res);
+	if (r->auth.org_id[0] && !PQgetisnull(user, 0, 7)) {
+		org = org_json_at(user, 0, 7, true);
 		json_array_append_new(roles, json_string(r->auth.org_role));
 	}
 	if (r->auth.platform_admin)

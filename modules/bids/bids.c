@@ -815,13 +815,7 @@ static enum rc list_params(struct req *r, const char *const *known, int *limit, 
 		problem_field(r, "status",
 			      "must be open, countered, accepted, rejected, withdrawn, expired or "
 			      "closed");
-	if (page_params(r, 2, limit, c) != RC_OK)
-		return RC_ERR;
-	if (c->nparts == 2 && !uuid_valid(c->parts[1])) {
-		problem_field(r, "cursor", "is not a cursor this list gave out");
-		return problem_fields_done(r);
-	}
-	return RC_OK;
+	return page_params(r, "tu", limit, c);
 }
 
 /* GET /v1/listings/{id}/bids */

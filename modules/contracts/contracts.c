@@ -411,12 +411,8 @@ static enum rc contracts_list(struct req *r)
 		problem_field(r, "role", "must be licensor or licensee");
 	if (listing && !uuid_valid(listing))
 		problem_field(r, "listing_id", "must be a listing id");
-	if (page_params(r, 2, &limit, &c) != RC_OK)
+	if (page_params(r, "tu", &limit, &c) != RC_OK)
 		return RC_ERR;
-	if (c.nparts == 2 && !uuid_valid(c.parts[1])) {
-		problem_field(r, "cursor", "is not a cursor this list gave out");
-		return problem_fields_done(r);
-	}
 	const char *org = r->auth.platform_admin ? NULL : r->auth.org_id;
 	if (org != NULL && *org == '\0') {
 		reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));

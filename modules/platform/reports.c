@@ -160,13 +160,8 @@ static enum rc reports_audit_log(struct req *r)
 	}
 	(void)!validate_object(r, q, filters, ""); /* errors are reported below */
 	json_decref(q);
-	if (page_params(r, 1, &limit, &c) != RC_OK)
+	if (page_params(r, "n", &limit, &c) != RC_OK)
 		return RC_ERR;
-	char *end = NULL;
-	if (c.nparts && (strtoll(c.parts[0], &end, 10) <= 0 || *end != '\0')) {
-		problem_field(r, "cursor", "is not a cursor this list gave out");
-		return problem_fields_done(r);
-	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *p[9] = {req_query(r, "actor_user_id"),
 			    req_query(r, "org_id"),

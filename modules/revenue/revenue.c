@@ -565,12 +565,8 @@ static enum rc payments_list(struct req *r)
 	char lim[16];
 
 	req_query_check(r, known);
-	if (page_params(r, 2, &limit, &cur) != RC_OK)
+	if (page_params(r, "tu", &limit, &cur) != RC_OK)
 		return RC_ERR;
-	if (cur.nparts == 2 && !uuid_valid(cur.parts[1])) {
-		problem_field(r, "cursor", "is not a cursor this list gave out");
-		return problem_fields_done(r);
-	}
 	PGresult *c = load_contract(r, false);
 	if (c == NULL)
 		return RC_ERR;
@@ -793,14 +789,9 @@ static enum rc ledger_list(struct req *r)
 	char lim[16];
 
 	req_query_check(r, known);
-	if (page_params(r, 1, &limit, &cur) != RC_OK)
+	if (page_params(r, "n", &limit, &cur) != RC_OK)
 		return RC_ERR;
-	char *end = NULL;
-	long after = cur.nparts ? strtol(cur.parts[0], &end, 10) : 0;
-	if (cur.nparts && (end == cur.parts[0] || *end != '\0' || after < 0)) {
-		problem_field(r, "cursor", "is not a cursor this list gave out");
-		return problem_fields_done(r);
-	}
+	long after = cur.nparts ? strtol(cur.parts[0], NULL, 10) : 0;
 	PGresult *c = load_contract(r, false);
 	if (c == NULL)
 		return RC_ERR;

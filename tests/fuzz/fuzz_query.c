@@ -156,16 +156,18 @@ static void check_filters(struct req *r, const struct field *filters)
 
 static void check_paging(struct req *r, int nparts)
 {
+	static const char *const shapes[] = {"", "n", "tu", "ntu"};
 	int limit = -1;
 	struct cursor c;
 	memset(&c, 0xa5, sizeof c);
-	enum rc rc = page_params(r, nparts, &limit, &c);
+	enum rc rc = page_params(r, shapes[nparts], &limit, &c);
 	if (limit < 1 || limit > 100)
 		abort();
 	if (c.nparts != 0 && c.nparts != nparts)
 		abort();
 	for (int k = 0; k < c.nparts; k++)
-		if (memchr(c.parts[k], '\0', CURSOR_PART_MAX) == NULL)
+		if (memchr(c.parts[k], '\0', CURSOR_PART_MAX) == NULL ||
+		    (rc == RC_OK && !cursor_part_valid(c.parts[k], shapes[nparts][k])))
 			abort();
 	if ((rc == RC_OK) != (nerrors(r) == 0))
 		abort();

@@ -39,4 +39,32 @@ void test_cursor(void)
 	      cursor_decode("MR", 1, &back) != RC_OK);
 	CHECK("a cursor with a dangling character is refused",
 	      cursor_decode("MSAgM", 1, &back) != RC_OK);
+
+	static const struct {
+		const char *part;
+		char kind;
+		bool ok;
+	} parts[] = {
+	    {"2026-11-28T19:00:00.123456Z", 't', true},
+	    {"2024-02-29T00:00:00.000000Z", 't', true},
+	    {"2025-02-29T00:00:00.000000Z", 't', false},
+	    {"2026-13-01T00:00:00.000000Z", 't', false},
+	    {"2026-11-28T24:00:00.000000Z", 't', false},
+	    {"2026-11-28T19:00:00.1234567Z", 't', false},
+	    {"2026-11-28 19:00:00.123456Z", 't', false},
+	    {"2026-11-28T19:00:00.123456+08:00", 't', false},
+	    {"' OR '1'='1", 't', false},
+	    {"9223372036854775807", 'n', true},
+	    {"9223372036854775808", 'n', false},
+	    {"-1", 'n', false},
+	    {"-1", 'i', true},
+	    {"007", 'n', false},
+	    {"+5", 'i', false},
+	    {"", 'n', false},
+	    {"0b6f3c0e-1b2a-4c3d-8e4f-5a6b7c8d9e0f", 'u', true},
+	    {"0b6f3c0e-1b2a-4c3d-8e4f-5a6b7c8d9e0", 'u', false},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(parts); i++)
+		CHECK(parts[i].part,
+		      cursor_part_valid(parts[i].part, parts[i].kind) == parts[i].ok);
 }

@@ -1,17 +1,23 @@
 #!/bin/sh
 # make bench: throughput and latency of bin/techex under wrk, with pgbench as
-# the ceiling (the same single-row SELECT straight against PostgreSQL).
+# the ceiling (the very SELECT that GET /v1/listings/{id} runs, and one bid's
+# writes as one transaction, straight against PostgreSQL).
 #
 # Starts a fresh private PostgreSQL in var/bench-pg (normal durability),
-# migrates, seeds organizations, serves on 127.0.0.1:$BENCH_PORT, registers and
-# logs in one user, then runs every benchmark $BENCH_ROUNDS times for
-# $BENCH_DURATION seconds (after one short warm-up) and reports the median with
-# the min-max spread. The table is printed and written to bench/results/latest.md.
-# The server and the cluster are stopped at the end, whatever happens.
+# migrates, seeds organizations, the demo data and $BENCH_LISTINGS synthetic
+# listings, serves on 127.0.0.1:$BENCH_PORT, registers and logs in one user, then
+# runs every benchmark $BENCH_ROUNDS times for $BENCH_DURATION seconds (after one
+# short warm-up) and reports the median with the min-max spread. Then: the RSS
+# holding 1,000 idle keep-alive connections, a sweep of TECHEX_WORKERS (1, 2, 4,
+# 8, 16), and how long `serve` takes to answer /healthz. The table and the
+# targets of the performance issue are printed and written to
+# bench/results/latest.md. The server and the cluster are stopped at the end,
+# whatever happens.
 #
 # Knobs (environment): BENCH_PORT (18090) BENCH_DURATION (10) BENCH_ROUNDS (3)
-#   BENCH_WARMUP (2) BENCH_CONNECTIONS (64) BENCH_ORGS (1000) TECHEX_BIN
-#   (bin/techex) TECHEX_WORKERS (the server's default: one per core)
+#   BENCH_WARMUP (2) BENCH_CONNECTIONS (64) BENCH_ORGS (1000) BENCH_LISTINGS
+#   (100000) BENCH_SWEEP_DURATION (5) TECHEX_BIN (bin/techex) TECHEX_WORKERS (the
+#   server's default)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -22,6 +28,8 @@ warmup=${BENCH_WARMUP:-2}
 conns=${BENCH_CONNECTIONS:-64}
 orgs=${BENCH_ORGS:-1000}
 listings=${BENCH_LISTINGS:-100000}
+[ "$listings" -ge 1000 ] || listings=1000
+sweep_dur=${BENCH_SWEEP_DURATION:-5}
 payments=${BENCH_PAYMENTS:-40000}
 bin=${TECHEX_BIN:-bin/techex}
 pgdir=var/bench-pg
@@ -98,19 +106,42 @@ SELECT ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid,
        (ARRAY['university', 'research_institute', 'enterprise'])[1 + i % 3],
        'verified'
 FROM generate_series(1, $orgs) AS i;" >/dev/null
+
+# the demo set plus synthetic listings, searched and read by id
+say "seeding the demo data and $listings synthetic listings"
+t0=$(date +%s)
+"$bin" seed-demo --synthetic "$listings" >"$work/seed.out" 2>&1 ||
+	{ cat "$work/seed.out" >&2; die "seed-demo --synthetic failed"; }
+seed_secs=$(($(date +%s) - t0))
 sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -c "VACUUM ANALYZE" >/dev/null
+sh scripts/pg.sh psql "$pgdir" -tA \
+	-c "SELECT id FROM listings WHERE status = 'published' ORDER BY random() LIMIT 5000" \
+	>"$work/listing-ids"
+listing_total=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM listings")
 
 # ---- the server -----------------------------------------------------------
 unset TECHEX_TLS_CERT TECHEX_TLS_KEY
-TECHEX_LISTEN="127.0.0.1:$port" TECHEX_LOG_LEVEL=warn "$bin" serve >"$server_log" 2>&1 &
-server_pid=$!
-i=0
-until curl -s -o /dev/null --max-time 1 "$base/healthz"; do
-	kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; die "the server did not start"; }
-	i=$((i + 1))
-	[ $i -lt 100 ] || die "the server did not answer /healthz within 10 s"
-	sleep 0.1
-done
+# start_server [WORKERS]: serve with the bench settings (rate limits off: one
+# organization makes every bid), wait for /healthz
+start_server() {
+	if [ -n "${1:-}" ]; then
+		TECHEX_WORKERS=$1 TECHEX_LISTEN="127.0.0.1:$port" TECHEX_LOG_LEVEL=warn \
+			TECHEX_BID_RATE=0 TECHEX_LISTING_RATE=0 "$bin" serve >>"$server_log" 2>&1 &
+	else
+		TECHEX_LISTEN="127.0.0.1:$port" TECHEX_LOG_LEVEL=warn \
+			TECHEX_BID_RATE=0 TECHEX_LISTING_RATE=0 "$bin" serve >>"$server_log" 2>&1 &
+	fi
+	server_pid=$!
+	i=0
+	until curl -s -o /dev/null --max-time 1 "$base/healthz"; do
+		kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; die "the server did not start"; }
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "the server did not answer /healthz within 10 s"
+		sleep 0.1
+	done
+}
+: >"$server_log"
+start_server "${TECHEX_WORKERS:-}"
 rss_start=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status")
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
@@ -176,7 +207,7 @@ run_wrk() {
 	d=$1
 	path=$2
 	shift 2
-	out="$work/wrk.out"
+	out=$(mktemp "$work/wrk.XXXXXX") # two may run at once
 	threads=2
 	[ "$conns" -ge 2 ] || threads=1
 	wrk -t"$threads" -c"$conns" -d"${d}s" --latency -s bench/wrk.lua "$@" "$base$path" >"$out" 2>&1 ||
@@ -194,13 +225,18 @@ run_wrk() {
 insert_payments() {
 	sh scripts/pg.sh psql "$pgdir" -qtA -v ON_ERROR_STOP=1 -v cids="$1" -v n="$2" -v start="$3" \
 		-v step="1 $4" -v tag="$5" <<'EOF'
+WITH p AS (
 INSERT INTO payments (contract_id, payer_org_id, payee_org_id, recorded_by, kind, amount_fen,
                       paid_at, reference)
 SELECT c.id, c.licensee_org_id, c.licensor_org_id,
        (SELECT id FROM users WHERE org_id = c.licensee_org_id LIMIT 1), 'royalty', 100000 + i,
        :'start'::timestamptz + i * :'step'::interval, :'tag' || ' ' || i
 FROM generate_series(1, :n) AS i
-JOIN contracts c ON c.id = (:'cids'::uuid[])[1 + i % cardinality(:'cids'::uuid[])];
+JOIN contracts c ON c.id = (:'cids'::uuid[])[1 + i % cardinality(:'cids'::uuid[])]
+RETURNING id, payer_org_id, recorded_by)
+INSERT INTO audit_log (actor_user_id, org_id, action, object_type, object_id, detail)
+SELECT recorded_by, payer_org_id, 'payment.record', 'payment', id::text, '{"source": "bench"}'
+FROM p;
 SELECT id FROM payments WHERE reference LIKE :'tag' || ' %' ORDER BY paid_at;
 EOF
 }
@@ -219,7 +255,27 @@ bench_pgbench() {
 	done
 }
 
-bench_pgbench pgbench
+# The read ceiling: the statement GET /v1/listings/{id} prepares, taken from the
+# PostgreSQL log while the server answers one request (so it cannot drift from
+# the code), for 1,000 of the sampled listings. pgbench would read the ":MI" of
+# 'HH24:MI:SS' as a variable, so those colons become chr(58), which the planner
+# folds into the same constant.
+say "capturing the SELECT of GET /v1/listings/{id} from the PostgreSQL log"
+pglog=$(readlink -f "$pgdir/data")/server.log
+sh scripts/pg.sh psql "$pgdir" -q -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+call 200 "$base/v1/listings/$(head -n 1 "$work/listing-ids")"
+sh scripts/pg.sh psql "$pgdir" -q -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
+listing_sql=$(grep -o 'execute listings_get: .*' "$pglog" | tail -n 1 | sed 's/^execute listings_get: //')
+[ -n "$listing_sql" ] || die "the listing SELECT did not appear in $pglog"
+ids_array=$(head -n 1000 "$work/listing-ids" | sed "s/.*/'&'/" | paste -sd,)
+{
+	echo "-- generated by bench/run.sh: the SELECT of GET /v1/listings/{id}, for 1,000 published ids"
+	echo '\set n random(1, 1000)'
+	echo "$listing_sql" | sed -e "s/HH24:MI:SS/HH24' || chr(58) || 'MI' || chr(58) || 'SS/g" \
+		-e "s/\$1/(ARRAY[$ids_array]::uuid[])[:n::int]/"
+} >"$work/listing_select.sql"
+bench_pgbench pgbench 2 "$work/listing_select.sql"
 
 # bench_wrk NAME PATH [wrk options...]: warm-up, rounds, RSS right after
 bench_wrk() {
@@ -244,42 +300,61 @@ BENCH_ORG_COUNT=$orgs
 export BENCH_ORG_COUNT
 bench_wrk orgs "/v1/orgs/{id}"
 unset BENCH_ORG_COUNT
+BENCH_IDS_FILE="$work/listing-ids"
+export BENCH_IDS_FILE
+bench_wrk listing "/v1/listings/{id}"
+unset BENCH_IDS_FILE
+saved_conns=$conns
+conns=1
+bench_wrk search1 "/v1/listings?q=%E8%B5%A4%E6%B3%A5"
+bench_wrk filtered1 "/v1/listings?domain=red_mud_building_materials&min_trl=5&sort=newest"
+conns=$saved_conns
+bench_wrk search64 "/v1/listings?q=%E8%B5%A4%E6%B3%A5"
+bench_wrk filtered64 "/v1/listings?domain=red_mud_building_materials&min_trl=5&sort=newest"
 
-# listings: the demo set plus synthetic ones, searched and read by id
-if [ "$listings" -gt 0 ]; then
-	say "seeding the demo listings and $listings synthetic ones"
-	t0=$(date +%s)
-	"$bin" seed-demo --synthetic "$listings" >"$work/seed.out" 2>&1 ||
-		{ cat "$work/seed.out" >&2; die "seed-demo --synthetic failed"; }
-	seed_secs=$(($(date +%s) - t0))
-	sh scripts/pg.sh psql "$pgdir" -q -c "VACUUM ANALYZE listings" >/dev/null
-	sh scripts/pg.sh psql "$pgdir" -tA \
-		-c "SELECT id FROM listings WHERE status = 'published' ORDER BY random() LIMIT 5000" \
-		>"$work/listing-ids"
-	listing_total=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM listings")
-	BENCH_IDS_FILE="$work/listing-ids"
-	export BENCH_IDS_FILE
-	bench_wrk listing "/v1/listings/{id}"
-	unset BENCH_IDS_FILE
+# logins: 200 users of the bench organization with the bench user's password
+sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -v email="$email" >/dev/null <<'EOF'
+INSERT INTO users (email, password_hash, display_name, org_id, org_role)
+SELECT 'login' || i || '@techex.example', u.password_hash, '登录基准' || i, u.org_id, 'member'
+FROM users u, generate_series(1, 200) AS i WHERE u.email = :'email';
+EOF
+sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT email FROM users WHERE email LIKE 'login%@techex.example'" >"$work/login-emails"
+BENCH_LOGIN_FILE="$work/login-emails" BENCH_PASSWORD=$password
+export BENCH_LOGIN_FILE BENCH_PASSWORD
+bench_wrk login /v1/auth/login
+# /healthz while 8 clients log in without a pause: argon2id must not starve it
+say "/healthz under 8 continuous logins: $rounds x ${dur}s"
+: >"$work/healthz_login.rounds"
+: >"$work/login8.rounds"
+r=1
+while [ $r -le "$rounds" ]; do
 	saved_conns=$conns
-	conns=1
-	bench_wrk search1 "/v1/listings?q=%E8%B5%A4%E6%B3%A5"
-	bench_wrk filtered1 "/v1/listings?domain=red_mud_building_materials&min_trl=5&sort=newest"
-	conns=16
-	bench_wrk search16 "/v1/listings?q=%E8%B5%A4%E6%B3%A5"
-	bench_wrk filtered16 "/v1/listings?domain=red_mud_building_materials&min_trl=5&sort=newest"
+	conns=8
+	run_wrk $((dur + 2)) /v1/auth/login >>"$work/login8.rounds" &
+	login_pid=$!
+	sleep 1
+	unset BENCH_LOGIN_FILE
+	run_wrk "$dur" /healthz >>"$work/healthz_login.rounds"
+	BENCH_LOGIN_FILE="$work/login-emails"
+	export BENCH_LOGIN_FILE
+	wait "$login_pid"
 	conns=$saved_conns
+	alive "healthz under logins, round $r"
+	r=$((r + 1))
+done
+rss_kb >"$work/healthz_login.rss"
+unset BENCH_LOGIN_FILE BENCH_PASSWORD
 
-	# bids: a verified enterprise offers on negotiable listings, each request with
-	# its own Idempotency-Key; the ceiling is the same writes as one pgbench
-	# transaction (bench/bid_create.sql) at 8 clients
-	say "registering a verified enterprise to bid"
-	call 201 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/register" <<EOF
+# bids: a verified enterprise offers on negotiable listings, each request with
+# its own Idempotency-Key; the ceiling is the same writes as one pgbench
+# transaction (bench/bid_create.sql) at 8 clients
+say "registering a verified enterprise to bid"
+call 201 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/register" <<EOF
 {"email":"bidder@techex.example","password":"$password","display_name":"王经理","organization":{"name":"淄博基准受让企业","kind":"enterprise"}}
 EOF
-	bidder_org=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["organization"]["id"])' <"$work/body")
-	bidder_user=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["user"]["id"])' <"$work/body")
-	sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -v org="$bidder_org" >/dev/null <<'EOF'
+bidder_org=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["organization"]["id"])' <"$work/body")
+bidder_user=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["user"]["id"])' <"$work/body")
+sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -v org="$bidder_org" >/dev/null <<'EOF'
 UPDATE organizations SET status = 'verified' WHERE id = :'org';
 CREATE TABLE bench_bid_listings AS
 SELECT row_number() OVER (ORDER BY id) AS n, id FROM listings
@@ -289,60 +364,67 @@ CREATE UNIQUE INDEX ON bench_bid_listings (n);
 GRANT SELECT ON bench_bid_listings TO techex;
 ANALYZE bench_bid_listings;
 EOF
-	call 200 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/login" <<EOF
+call 200 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/login" <<EOF
 {"email":"bidder@techex.example","password":"$password"}
 EOF
-	bidder_token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$work/body")
-	sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT id FROM bench_bid_listings" >"$work/bid-ids"
-	bid_listings=$(grep -c . "$work/bid-ids")
-	# the write ceiling: one bid's database work as one transaction, 8 clients
-	bench_pgbench pgbench-bids 8 bench/bid_create.sql -D nlistings="$bid_listings" \
-		-D org="$bidder_org" -D usr="$bidder_user"
-	BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
-	export BENCH_BID_IDS_FILE BENCH_TOKEN
-	bench_wrk bids "/v1/listings/{id}/bids"
-	unset BENCH_BID_IDS_FILE BENCH_TOKEN
-	bids_made=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM bids")
+bidder_token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$work/body")
+sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT id FROM bench_bid_listings" >"$work/bid-ids"
+bid_listings=$(grep -c . "$work/bid-ids")
+# the write ceiling: one bid's database work as one transaction, 8 clients
+bench_pgbench pgbench-bids 8 bench/bid_create.sql -D nlistings="$bid_listings" \
+	-D org="$bidder_org" -D usr="$bidder_user"
+BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
+export BENCH_BID_IDS_FILE BENCH_TOKEN
+bench_wrk bids "/v1/listings/{id}/bids"
+unset BENCH_BID_IDS_FILE BENCH_TOKEN
+bids_made=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM bids")
 
-	# revenue: the seller confirms payments spread over 8 active contracts (a
-	# contract's ledger is one chain, appended one confirmation at a time), then
-	# the bidder downloads its statement of every one of them
-	say "setting up 8 active contracts and $payments reported payments"
-	sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -v email="$email" >/dev/null <<'EOF'
+# revenue: the seller confirms payments spread over 8 active contracts (a
+# contract's ledger is one chain, appended one confirmation at a time), then
+# the bidder downloads its statement of every one of them
+say "setting up 8 active contracts and $payments reported payments"
+sh scripts/pg.sh psql "$pgdir" -q -v ON_ERROR_STOP=1 -v email="$email" >/dev/null <<'EOF'
 UPDATE organizations SET status = 'verified'
 WHERE id = (SELECT org_id FROM users WHERE email = :'email');
 EOF
-	TECHEX_ADMIN_PASSWORD=$password "$bin" admin create --email benchadmin@techex.example \
-		>"$work/admin.out" 2>&1 || { cat "$work/admin.out" >&2; die "admin create failed"; }
-	call 200 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/login" <<EOF
+TECHEX_ADMIN_PASSWORD=$password "$bin" admin create --email benchadmin@techex.example \
+	>"$work/admin.out" 2>&1 || { cat "$work/admin.out" >&2; die "admin create failed"; }
+call 200 -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/login" <<EOF
 {"email":"benchadmin@techex.example","password":"$password"}
 EOF
-	admin_token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$work/body")
-	python3 bench/revenue_setup.py contracts "$base" "$token" "$bidder_token" "$admin_token" 8 \
-		>"$work/contracts" || die "the revenue set-up failed"
-	cids="{$(paste -sd, "$work/contracts")}"
-	insert_payments "$cids" "$payments" 2025-06-01 second 基准付款 >"$work/payment-ids"
-	BENCH_CONFIRM_IDS_FILE="$work/payment-ids" BENCH_TOKEN=$token
-	export BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
-	bench_wrk confirm "/v1/payments/{id}/confirm"
-	unset BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
-	# the statement: 3,334 payments paid in 2024 on the first contract, confirmed
-	# one by one (3 entries each: 10,002 ledger entries), then read as a whole
-	say "confirming 3334 payments for the statement"
-	insert_payments "{$(head -n 1 "$work/contracts")}" 3334 2024-03-01 hour 对账单付款 \
-		>"$work/statement-ids"
-	python3 bench/revenue_setup.py confirm "$base" "$token" "$work/statement-ids" ||
-		die "confirming the statement's payments failed"
-	statement_entries=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM ledger_entries e JOIN payments p ON p.id = e.payment_id WHERE p.reference LIKE '对账单付款 %'")
-	bidder_org_id=$bidder_org
-	saved_conns=$conns
-	conns=1
-	bench_wrk statement1 "/v1/orgs/$bidder_org_id/statement?from=2024-01-01&to=2024-12-31" \
-		-H "Authorization: Bearer $bidder_token" --timeout 10s
-	conns=$saved_conns
-	bench_wrk stats "/v1/stats"
-	"$bin" check >"$work/check.out" 2>&1 && check_result="passes" || check_result="FAILS"
-fi
+admin_token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$work/body")
+python3 bench/revenue_setup.py contracts "$base" "$token" "$bidder_token" "$admin_token" 8 \
+	>"$work/contracts" || die "the revenue set-up failed"
+cids="{$(paste -sd, "$work/contracts")}"
+insert_payments "$cids" "$payments" 2025-06-01 second 基准付款 >"$work/payment-ids"
+BENCH_CONFIRM_IDS_FILE="$work/payment-ids" BENCH_TOKEN=$token
+export BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
+bench_wrk confirm "/v1/payments/{id}/confirm"
+unset BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
+# the statement: 3,334 payments paid in 2024 on the first contract, confirmed
+# one by one (3 entries each: 10,002 ledger entries), then read as a whole
+say "confirming 3334 payments for the statement"
+insert_payments "{$(head -n 1 "$work/contracts")}" 3334 2024-03-01 hour 对账单付款 \
+	>"$work/statement-ids"
+python3 bench/revenue_setup.py confirm "$base" "$token" "$work/statement-ids" ||
+	die "confirming the statement's payments failed"
+statement_entries=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM ledger_entries e JOIN payments p ON p.id = e.payment_id WHERE p.reference LIKE '对账单付款 %'")
+bidder_org_id=$bidder_org
+saved_conns=$conns
+conns=1
+bench_wrk statement1 "/v1/orgs/$bidder_org_id/statement?from=2024-01-01&to=2024-12-31" \
+	-H "Authorization: Bearer $bidder_token" --timeout 10s
+conns=$saved_conns
+bench_wrk stats "/v1/stats"
+"$bin" check >"$work/check.out" 2>&1 && check_result="passes" ||
+	{ check_result="FAILS"; head -n 20 "$work/check.out" >&2; }
+
+# 1,000 idle keep-alive connections, each having made one request
+say "holding 1000 idle keep-alive connections"
+set -- $(python3 bench/probe.py idle "$port" "$server_pid" 1000) || die "the idle-connection probe failed"
+idle_held=$1
+rss_1000=$2
+alive "holding 1000 idle connections"
 
 sleep 2
 alive "the idle period after the runs"
@@ -350,6 +432,25 @@ rss_end=$(rss_kb)
 hwm=$(hwm_kb)
 threads_end=$(threads)
 stop_server
+
+# the worker sweep: the same reads at 64 connections for each TECHEX_WORKERS
+saved_dur=$dur
+dur=$sweep_dur
+for w in 1 2 4 8 16; do
+	say "TECHEX_WORKERS=$w"
+	start_server "$w"
+	BENCH_IDS_FILE="$work/listing-ids"
+	export BENCH_IDS_FILE
+	bench_wrk "sweep-listing-$w" "/v1/listings/{id}"
+	unset BENCH_IDS_FILE
+	bench_wrk "sweep-me-$w" /v1/me -H "Authorization: Bearer $token"
+	stop_server
+done
+dur=$saved_dur
+
+# how soon `serve` answers: fork to the first 200 from /healthz, 5 times
+say "timing serve until /healthz answers"
+python3 bench/probe.py ready "$bin" "$port" 5 >"$work/ready" || die "the start-up probe failed"
 pg_errors=$(grep -c 'ERROR\|FATAL\|PANIC' "$(readlink -f "$pgdir/data")/server.log" 2>/dev/null || true)
 log_lines=$(grep -c . "$server_log" 2>/dev/null || true)
 
@@ -385,6 +486,19 @@ wrk_row() {
 	echo "| $label | $rate | $p50 | $p99 | $ratio | $bad | $(mib "$(cat "$work/$name.rss")") |"
 }
 
+# targets: "value ok|MISSED"
+ratio_of() { awk -v m="$(col "$work/$1.rounds" 1 | cut -d' ' -f1)" -v p="$2" 'BEGIN { printf "%.2f", m / p }'; }
+p99_ms() { awk -v u="$(col "$work/$1.rounds" 3 | cut -d' ' -f1)" 'BEGIN { printf "%.1f", u / 1000 }'; }
+at_least() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t ? "met" : "**missed**") }'; }
+at_most() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**missed**") }'; }
+set -- $(col "$work/pgbench-bids.rounds" 1)
+write_ceiling=$1
+set -- $(sort -g "$work/ready" | awk '{ v[NR] = $1 } END { print v[(NR + 1) / 2], v[1], v[NR] }')
+ready_med=$1
+ready_row="$1 ms ($2–$3)"
+rss_idle_mib=$(awk -v k="$rss_idle" 'BEGIN { printf "%.1f", k / 1024 }')
+rss_1000_mib=$(awk -v k="$rss_1000" 'BEGIN { printf "%.1f", k / 1024 }')
+
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
 mkdir -p "$results"
@@ -392,38 +506,67 @@ mkdir -p "$results"
 	echo "## TechEx benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $commit"
 	echo
 	echo "$(nproc) cores, $(uname -m); server on 127.0.0.1:$port with TECHEX_WORKERS=${TECHEX_WORKERS:-default} ($threads_idle threads), TECHEX_LOG_LEVEL=warn;" \
-		"PostgreSQL $(pgbench --version | awk '{ print $3 }') with normal durability, $orgs seeded organizations."
-	echo "wrk -t2 -c$conns --latency; pgbench -n -M prepared -c 2 -j 2 -f bench/org_select.sql (the query of GET /v1/orgs/{id})."
+		"PostgreSQL $(pgbench --version | awk '{ print $3 }') with normal durability, $orgs seeded organizations, $listing_total listings."
+	echo "wrk -t2 -c$conns --latency (Lua scripts pick random ids and make bodies); pgbench -n -M prepared -c 2 -j 2 with the SELECT of GET /v1/listings/{id}, captured from the PostgreSQL log (the read ceiling)."
 	echo "$rounds rounds × ${dur} s after a ${warmup} s warm-up: median (min–max); p50/p99 are the medians over the rounds."
 	echo "Everything shares the same $(nproc) cores (wrk, server, PostgreSQL, pgbench);" \
 		"load average before: $load_start, after: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo
-	echo "| Benchmark | Throughput, median (min–max) | p50 | p99 | ÷ pgbench | non-2xx / socket errors | server RSS after the runs |"
+	echo "| Benchmark | Throughput, median (min–max) | p50 | p99 | ÷ ceiling | non-2xx / socket errors | server RSS after it |"
 	echo "|---|---|---|---|---|---|---|"
-	echo "| pgbench: SELECT one organization by id (ceiling) | $pg_row | – | – | 1.00 | $pg_failed failed | – |"
-	wrk_row healthz "wrk GET /healthz (no database)"
-	wrk_row me "wrk GET /v1/me (Bearer token)"
+	echo "| pgbench: the SELECT of GET /v1/listings/{id}, 2 clients (read ceiling) | $pg_row | – | – | 1.00 | $pg_failed failed | – |"
+	wrk_row listing "wrk GET /v1/listings/{id} ($(grep -c . "$work/listing-ids") published of $listing_total listings, random), anonymous"
+	wrk_row me "wrk GET /v1/me (Bearer token: the session, then the user)"
 	wrk_row orgs "wrk GET /v1/orgs/{id} ($orgs ids, random)"
-	if [ "$listings" -gt 0 ]; then
-		wrk_row listing "wrk GET /v1/listings/{id} ($(grep -c . "$work/listing-ids") published of $listing_total listings, random)"
-		wrk_row search1 "wrk search q=赤泥, 1 connection"
-		wrk_row search16 "wrk search q=赤泥, 16 connections"
-		wrk_row filtered1 "wrk search domain+min_trl, sort=newest, 1 connection"
-		wrk_row filtered16 "wrk search domain+min_trl, sort=newest, 16 connections"
-		set -- $(col "$work/pgbench-bids.rounds" 1)
-		ceiling=$1
-		echo "| pgbench: one bid's writes as one transaction (bench/bid_create.sql), 8 clients (write ceiling) | $(awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { printf "%.0f tps (%.0f–%.0f)", m, lo, hi }') | – | – | 1.00 | $(sum "$work/pgbench-bids.rounds" 2) failed | – |"
-		wrk_row bids "wrk POST /v1/listings/{id}/bids, an Idempotency-Key each ($bid_listings negotiable listings), ÷ the write ceiling"
-		ceiling=""
-		wrk_row confirm "wrk POST /v1/payments/{id}/confirm, 8 contracts (each: 3 ledger entries, chained)"
-		wrk_row statement1 "wrk GET /v1/orgs/{id}/statement of 3334 confirmed payments ($statement_entries ledger entries), 1 connection"
-		wrk_row stats "wrk GET /v1/stats (every domain, over all listings and deals)"
-	fi
-	echo "| server just started | – | – | – | – | – | $(mib "$rss_start") |"
-	echo "| server idle after register + login, before the runs | – | – | – | – | – | $(mib "$rss_idle") |"
-	echo "| server idle, 2 s after the last run | – | – | – | – | – | $(mib "$rss_end") (peak $(mib "$hwm"), $threads_end threads) |"
+	wrk_row healthz "wrk GET /healthz (no database)"
+	wrk_row search1 "wrk search q=赤泥, 1 connection"
+	wrk_row search64 "wrk search q=赤泥, $conns connections"
+	wrk_row filtered1 "wrk search domain+min_trl, sort=newest, 1 connection"
+	wrk_row filtered64 "wrk search domain+min_trl, sort=newest, $conns connections"
+	wrk_row login "wrk POST /v1/auth/login (argon2id, 200 users)"
+	wrk_row login8 "wrk POST /v1/auth/login, 8 connections, during the next row"
+	wrk_row healthz_login "wrk GET /healthz while 8 clients log in continuously"
+	ceiling=$write_ceiling
+	echo "| pgbench: one bid's writes as one transaction (bench/bid_create.sql), 8 clients (write ceiling) | $(col "$work/pgbench-bids.rounds" 1 | awk '{ printf "%.0f tps (%.0f–%.0f)", $1, $2, $3 }') | – | – | 1.00 | $(sum "$work/pgbench-bids.rounds" 2) failed | – |"
+	wrk_row bids "wrk POST /v1/listings/{id}/bids, an Idempotency-Key each ($bid_listings negotiable listings), ÷ the write ceiling"
+	ceiling=""
+	wrk_row confirm "wrk POST /v1/payments/{id}/confirm, 8 contracts (each: 3 ledger entries, chained)"
+	wrk_row statement1 "wrk GET /v1/orgs/{id}/statement of 3334 confirmed payments ($statement_entries ledger entries), 1 connection"
+	wrk_row stats "wrk GET /v1/stats (every domain, over all listings and deals)"
 	echo
-	[ "$listings" -gt 0 ] && echo "Listings: $listing_total in all, loaded by \`techex seed-demo --synthetic $listings\` in ${seed_secs} s; $bids_made bids after the runs; \`techex check\` afterwards $check_result." && echo
+	echo "| Server | RSS |"
+	echo "|---|---|"
+	echo "| just started | $(mib "$rss_start") |"
+	echo "| idle after register + login, before the runs | $(mib "$rss_idle") |"
+	echo "| holding 1,000 idle keep-alive connections ($idle_held answered again) | $(mib "$rss_1000") |"
+	echo "| idle, 2 s after the last run | $(mib "$rss_end") (peak under load $(mib "$hwm"), $threads_end threads) |"
+	echo "| \`serve\` to the first 200 from /healthz, 5 starts | $ready_row |"
+	echo
+	echo "TECHEX_WORKERS sweep, $conns connections, $rounds rounds × ${sweep_dur} s each (req/s, median; p99):"
+	echo
+	echo "| TECHEX_WORKERS | GET /v1/listings/{id} | p99 | GET /v1/me | p99 |"
+	echo "|---|---|---|---|---|"
+	for w in 1 2 4 8 16; do
+		echo "| $w | $(col "$work/sweep-listing-$w.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "sweep-listing-$w") ms | $(col "$work/sweep-me-$w.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "sweep-me-$w") ms |"
+	done
+	echo
+	echo "Targets (the performance issue), measured in this run:"
+	echo
+	echo "| Target | Measured | |"
+	echo "|---|---|---|"
+	v=$(ratio_of listing "$pg_med"); echo "| GET /v1/listings/{id} ≥ 0.30 × the read ceiling | $v × | $(at_least "$v" 0.30) |"
+	v=$(p99_ms listing); echo "| GET /v1/listings/{id} p99 < 10 ms at $conns connections | $v ms | $(at_most "$v" 9.99) |"
+	v=$(ratio_of me "$pg_med"); echo "| GET /v1/me ≥ 0.25 × the read ceiling | $v × | $(at_least "$v" 0.25) |"
+	v=$(ratio_of bids "$write_ceiling"); echo "| bid creation ≥ 0.40 × the write ceiling | $v × | $(at_least "$v" 0.40) |"
+	v=$(p99_ms search1); echo "| search q=赤泥 p99 ≤ 50 ms at 1 connection | $v ms | $(at_most "$v" 50) |"
+	v=$(p99_ms filtered1); echo "| filtered sort=newest p99 ≤ 10 ms at 1 connection | $v ms | $(at_most "$v" 10) |"
+	echo "| RSS idle ≤ 16 MB | $rss_idle_mib MiB | $(at_most "$rss_idle" 15625) |"
+	echo "| RSS holding 1,000 idle connections ≤ 64 MB | $rss_1000_mib MiB | $(at_most "$rss_1000" 62500) |"
+	v=$(p99_ms healthz_login); echo "| /healthz p99 ≤ 20 ms while 8 clients log in | $v ms | $(at_most "$v" 20) |"
+	echo "| \`serve\` ready within 200 ms | $ready_med ms | $(at_most "$ready_med" 200) |"
+	echo
+	echo "Listings loaded by \`techex seed-demo --synthetic $listings\` in ${seed_secs} s; $bids_made bids after the runs; \`techex check\` afterwards $check_result."
+	echo
 	echo "Server log at warn: $log_lines line(s); PostgreSQL log: $pg_errors ERROR/FATAL/PANIC line(s)."
 	if [ "${log_lines:-0}" -gt 0 ]; then
 		echo

@@ -1,6 +1,7 @@
 -- wrk script for bench/run.sh.
 --   BENCH_ORG_COUNT=N  request GET /v1/orgs/{id} for a random one of the N
 --                      organizations bench/run.sh seeds (ids ...-8000-000000000001..N)
+--   BENCH_IDS_FILE, BENCH_BID_IDS_FILE, BENCH_CONFIRM_IDS_FILE, BENCH_LOGIN_FILE: below
 --   always             print one machine-readable BENCH line when the run is done
 local org_count = tonumber(os.getenv("BENCH_ORG_COUNT") or "")
 
@@ -72,6 +73,20 @@ if confirm_file and confirm_file ~= "" then
 	function request()
 		next_i = next_i % #ids + 1
 		return wrk.format("POST", string.format("/v1/payments/%s/confirm", ids[next_i]), headers)
+	end
+end
+
+-- BENCH_LOGIN_FILE=F, BENCH_PASSWORD=P: POST /v1/auth/login as a random email of F
+local login_file = os.getenv("BENCH_LOGIN_FILE")
+if login_file and login_file ~= "" then
+	local emails = read_ids(login_file)
+	seed_thread()
+	local headers = {["Content-Type"] = "application/json"}
+	local password = os.getenv("BENCH_PASSWORD")
+	function request()
+		local body = string.format('{"email":"%s","password":"%s"}',
+			emails[math.random(1, #emails)], password)
+		return wrk.format("POST", "/v1/auth/login", headers, body)
 	end
 end
 

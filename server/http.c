@@ -1117,7 +1117,12 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 			return 2;
 	}
 
-	srv.base = event_base_new();
+	/* evhttp enables and disables a connection's reading and writing several times
+	 * a request; the changelist folds those into one epoll_ctl per loop turn */
+	struct event_config *ecfg = event_config_new();
+	event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	srv.base = event_base_new_with_config(ecfg);
+	event_config_free(ecfg);
 	srv.http = evhttp_new(srv.base);
 	evhttp_set_max_body_size(srv.http, HTTP_MAX_BODY);
 	/* the filter already refused blocks over HTTP_MAX_HEADERS; this catches pipelined ones */

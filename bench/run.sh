@@ -321,7 +321,7 @@ EOF
 sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT email FROM users WHERE email LIKE 'login%@techex.example'" >"$work/login-emails"
 BENCH_LOGIN_FILE="$work/login-emails" BENCH_PASSWORD=$password
 export BENCH_LOGIN_FILE BENCH_PASSWORD
-bench_wrk login /v1/auth/login
+bench_wrk login /v1/auth/login --timeout 10s
 # /healthz while 8 clients log in without a pause: argon2id must not starve it
 say "/healthz under 8 continuous logins: $rounds x ${dur}s"
 : >"$work/healthz_login.rounds"
@@ -330,7 +330,7 @@ r=1
 while [ $r -le "$rounds" ]; do
 	saved_conns=$conns
 	conns=8
-	run_wrk $((dur + 2)) /v1/auth/login >>"$work/login8.rounds" &
+	run_wrk $((dur + 2)) /v1/auth/login --timeout 10s >>"$work/login8.rounds" &
 	login_pid=$!
 	sleep 1
 	unset BENCH_LOGIN_FILE

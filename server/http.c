@@ -757,30 +757,6 @@ static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t star
 	log_access(&e);
 }
 
-/* evhttp decodes %00 into a NUL byte that would silently end the value; every
- * parameter carrying one is refused by name (printable ASCII of it, at most 64). */
-static bool query_has_nul(struct req *r, const char *query)
-{
-	bool found = false;
-	for (const char *p = query; *p != '\0';) {
-		size_t n = strcspn(p, "&");
-		if (memmem(p, n, "%00", 3) != NULL) {
-			size_t k = strcspn(p, "=&");
-			char name[65];
-			size_t m = 0;
-			for (size_t i = 0; i < k && i < n && m < sizeof name - 1; i++)
-				name[m++] = p[i] > 0x20 && p[i] < 0x7f ? p[i] : '?';
-			name[m] = '\0';
-			problem_field(r, name, "must not contain a NUL character (%%00)");
-			found = true;
-		}
-		p += n;
-		if (*p == '&')
-			p++;
-	}
-	return found;
-}
-
 /* Copies what a handler needs out of the evhttp request. */
 static enum rc fill_req(struct req *r, struct evhttp_request *evreq, const char *path,
 			const char *query)
@@ -804,27 +780,8 @@ static enum rc fill_req(struct req *r, struct evhttp_request *evreq, const char 
 	evbuffer_remove(buf, r->body, r->body_len);
 	r->body[r->body_len] = '\0';
 
-	if (query != NULL && query_has_nul(r, query))
-		return problem_fields_done(r);
-	if (query != NULL && *query != '\0') {
-		struct evkeyvalq q;
-		TAILQ_INIT(&q);
-		if (evhttp_parse_query_str(query, &q) != 0) {
-			evhttp_clear_headers(&q);
-			return problem_set(r, 400, "malformed-query",
-					   "the query string is malformed");
-		}
-		n = 0;
-		TAILQ_FOREACH(h, &q, next) n++;
-		r->query = xcalloc((size_t)n, sizeof *r->query);
-		TAILQ_FOREACH(h, &q, next)
-		{
-			r->query[r->nquery].key = xstrdup(h->key);
-			r->query[r->nquery].value = xstrdup(h->value);
-			r->nquery++;
-		}
-		evhttp_clear_headers(&q);
-	}
+	if (query != NULL && req_parse_query(r, query) != RC_OK)
+		return RC_ERR;
 
 	struct evhttp_connection *evcon = evhttp_request_get_connection(evreq);
 	char *addr = NULL;

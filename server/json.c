@@ -545,3 +545,21 @@ enum rc validate_object(struct req *r, const json_t *obj, const struct field *sp
 	size_t after = r->problem.errors ? json_array_size(r->problem.errors) : 0;
 	return after == before ? RC_OK : RC_ERR;
 }
+
+enum rc query_validate(struct req *r, const struct field *spec)
+{
+	size_t before = r->problem.errors ? json_array_size(r->problem.errors) : 0;
+	json_t *q = json_object();
+	for (const struct field *f = spec; f->name; f++) {
+		const char *v = req_query(r, f->name);
+		json_t *s = v ? json_string(v) : NULL; /* NULL for invalid UTF-8 */
+		if (v && s == NULL)
+			problem_field(r, f->name, "must be UTF-8 text");
+		else if (s)
+			json_object_set_new(q, f->name, s);
+	}
+	(void)!validate_object(r, q, spec, "");
+	json_decref(q);
+	size_t after = r->problem.errors ? json_array_size(r->problem.errors) : 0;
+	return after == before ? RC_OK : RC_ERR;
+}

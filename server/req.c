@@ -3,6 +3,10 @@
  */
 #include "req.h"
 
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,4 +202,55 @@ void req_free(struct req *r)
 	resp_reset(&r->resp);
 	problem_clear(&r->problem);
 	memset(r, 0, sizeof *r);
+}
+
+/* evhttp decodes %00 into a NUL byte that would silently end the value; every
+ * parameter carrying one is refused by name (printable ASCII of it, at most 64). */
+static bool query_has_nul(struct req *r, const char *query)
+{
+	bool found = false;
+	for (const char *p = query; *p != '\0';) {
+		size_t n = strcspn(p, "&");
+		if (memmem(p, n, "%00", 3) != NULL) {
+			size_t k = strcspn(p, "=&");
+			char name[65];
+			size_t m = 0;
+			for (size_t i = 0; i < k && i < n && m < sizeof name - 1; i++)
+				name[m++] = p[i] > 0x20 && p[i] < 0x7f ? p[i] : '?';
+			name[m] = '\0';
+			problem_field(r, name, "must not contain a NUL character (%%00)");
+			found = true;
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return found;
+}
+
+enum rc req_parse_query(struct req *r, const char *query)
+{
+	struct evkeyvalq q;
+	struct evkeyval *h;
+	int n = 0;
+
+	if (query_has_nul(r, query))
+		return problem_fields_done(r);
+	if (*query == '\0')
+		return RC_OK;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(query, &q) != 0) {
+		evhttp_clear_headers(&q);
+		return problem_set(r, 400, "malformed-query", "the query string is malformed");
+	}
+	TAILQ_FOREACH(h, &q, next) n++;
+	r->query = xcalloc((size_t)n, sizeof *r->query);
+	TAILQ_FOREACH(h, &q, next)
+	{
+		r->query[r->nquery].key = xstrdup(h->key);
+		r->query[r->nquery].value = xstrdup(h->value);
+		r->nquery++;
+	}
+	evhttp_clear_headers(&q);
+	return RC_OK;
 }

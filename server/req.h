@@ -91,6 +91,10 @@ const char *req_param(const struct req *r, const char *name);
 /* Query parameter by name (first occurrence). Borrowed; NULL when absent. */
 const char *req_query(const struct req *r, const char *name);
 
+/* Decodes a raw query string ("a=1&b=%E8%B5%A4") into r->query. A parameter
+ * carrying %00 is a 422 naming it; a string evhttp cannot parse is a 400. */
+enum rc req_parse_query(struct req *r, const char *query) MUSTCHECK;
+
 /* Records a field error for every query parameter not in known (NULL-terminated)
  * and for every one given twice; the caller reports them with problem_fields_done. */
 void req_query_check(struct req *r, const char *const *known);

@@ -218,7 +218,7 @@ static const struct field process_spec[] = {
     {0},
 };
 
-static const struct field create_spec[] = {
+const struct field listing_create_spec[] = {
     {.name = "kind", .type = F_ENUM, .required = true, .enum_values = kinds},
     {.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
     {.name = "summary", .type = F_STRING, .max = 1000},
@@ -373,7 +373,7 @@ static enum rc listing_params(struct req *r, json_t *b, struct listing_params *l
 	memset(lp, 0, sizeof *lp);
 
 	/* the rules across fields need each field sound first */
-	if (validate_object(r, b, create_spec, "") == RC_OK)
+	if (validate_object(r, b, listing_create_spec, "") == RC_OK)
 		check_listing(r, b, &pn);
 	if (problem_fields_done(r) != RC_OK)
 		return RC_ERR;
@@ -699,7 +699,7 @@ static enum rc listings_patch(struct req *r)
 		rc = problem_fields_done(r);
 		goto out;
 	}
-	patch_nulls_known(r, r->json, create_spec, "");
+	patch_nulls_known(r, r->json, listing_create_spec, "");
 	if ((rc = problem_fields_done(r)) != RC_OK)
 		goto out;
 	rc = RC_ERR;

@@ -4,6 +4,7 @@
 #ifndef TECHEX_LISTINGS_H
 #define TECHEX_LISTINGS_H
 
+#include "../../server/json.h"
 #include "../../server/router.h"
 
 extern const struct route listings_routes[];
@@ -23,5 +24,8 @@ bool listing_visible(const struct req *r, const char *org_id, const char *status
  * listing must not part ways. */
 enum rc listing_move(struct req *r, const char *id, const char *from, const char *to,
 		     const char *action, const char *why) MUSTCHECK;
+
+/* The fields of a whole listing (POST /v1/listings; PATCH checks the merge). */
+extern const struct field listing_create_spec[];
 
 #endif

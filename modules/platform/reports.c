@@ -127,39 +127,30 @@ static enum rc reports_stats(struct req *r)
 	return RC_OK;
 }
 
+/* The audit log's filters, read from the query by the body validator. */
+const struct field reports_audit_filters[] = {
+    {.name = "actor_user_id", .type = F_UUID},
+    {.name = "org_id", .type = F_UUID},
+    {.name = "action", .type = F_TEXT1, .min = 1, .max = 100},
+    {.name = "object_type", .type = F_TEXT1, .min = 1, .max = 100},
+    {.name = "object_id", .type = F_TEXT1, .min = 1, .max = 200},
+    {.name = "from", .type = F_MOMENT},
+    {.name = "to", .type = F_MOMENT},
+    {0},
+};
+
 /* GET /v1/admin/audit-log */
 static enum rc reports_audit_log(struct req *r)
 {
 	static const char *const known[] = {"actor_user_id", "org_id", "action", "object_type",
 					    "object_id",     "from",   "to",     "limit",
 					    "cursor",        NULL};
-	static const struct field filters[] = {
-	    {.name = "actor_user_id", .type = F_UUID},
-	    {.name = "org_id", .type = F_UUID},
-	    {.name = "action", .type = F_TEXT1, .min = 1, .max = 100},
-	    {.name = "object_type", .type = F_TEXT1, .min = 1, .max = 100},
-	    {.name = "object_id", .type = F_TEXT1, .min = 1, .max = 200},
-	    {.name = "from", .type = F_MOMENT},
-	    {.name = "to", .type = F_MOMENT},
-	    {0},
-	};
 	int limit;
 	struct cursor c;
 	char lim[16];
 
 	req_query_check(r, known);
-	/* the filters are checked by the body validator, as a flat object of strings */
-	json_t *q = json_object();
-	for (const struct field *f = filters; f->name; f++) {
-		const char *v = req_query(r, f->name);
-		json_t *s = v ? json_string(v) : NULL;
-		if (v && s == NULL)
-			problem_field(r, f->name, "must be UTF-8 text");
-		else if (s)
-			json_object_set_new(q, f->name, s);
-	}
-	(void)!validate_object(r, q, filters, ""); /* errors are reported below */
-	json_decref(q);
+	(void)query_validate(r, reports_audit_filters); /* reported with the others below */
 	if (page_params(r, "n", &limit, &c) != RC_OK)
 		return RC_ERR;
 	snprintf(lim, sizeof lim, "%d", limit + 1);

@@ -4,6 +4,7 @@
 #ifndef TECHEX_REPORTS_H
 #define TECHEX_REPORTS_H
 
+#include "../../server/json.h"
 #include "../../server/router.h"
 
 extern const struct route reports_routes[];
@@ -11,5 +12,8 @@ extern const size_t reports_routes_count;
 
 /* Seconds a server answers /v1/stats from its last computation (0: never). */
 extern int reports_stats_ttl;
+
+/* The audit log's query filters, as fields for the body validator. */
+extern const struct field reports_audit_filters[];
 
 #endif

@@ -944,22 +944,7 @@ static enum rc statement(struct req *r)
 	req_query_check(r, known);
 	static const struct field dates[] = {
 	    {.name = "from", .type = F_DATE}, {.name = "to", .type = F_DATE}, {0}};
-	json_t *q = json_pack("{s:o, s:o}", "from", from ? json_string(from) : json_null(), "to",
-			      to ? json_string(to) : json_null());
-	json_t *v;
-	void *tmp;
-	const char *key;
-	json_object_foreach_safe(q, tmp, key, v)
-	{
-		if (json_is_null(v))
-			json_object_del(q, key);
-	}
-	/* json_string refuses invalid UTF-8: such a date is a bad date all the same */
-	if ((from && !json_object_get(q, "from")) || (to && !json_object_get(q, "to")))
-		problem_field(r, from && !json_object_get(q, "from") ? "from" : "to",
-			      "must be a date YYYY-MM-DD");
-	bool ok = validate_object(r, q, dates, "") == RC_OK && r->problem.errors == NULL;
-	json_decref(q);
+	bool ok = query_validate(r, dates) == RC_OK && r->problem.errors == NULL;
 	if (from && to && ok && strcmp(from, to) > 0)
 		problem_field(r, "to", "must not be before from");
 	if (problem_fields_done(r) != RC_OK)

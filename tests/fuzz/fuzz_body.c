@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../../modules/listings/listings.h"
 #include "../../server/json.h"
 #include "../../server/req.h"
 
@@ -58,77 +59,6 @@ static const struct field all_spec[] = {
     {.name = "tags", .type = F_STRINGS, .max_items = 5, .min = 1, .max = 8},
     {.name = "shares", .type = F_OBJECTS, .sub = share_spec, .max_items = 10},
     {.name = "中文", .type = F_STRING, .nullable = true, .min = 2, .max = 4},
-    {0},
-};
-
-/* The listing-create spec of modules/listings/listings.c (static there). */
-static const char *const kinds[] = {"patent", "process", NULL};
-static const char *const domains[] = {"red_mud_building_materials",
-				      "red_mud_iron_recovery",
-				      "red_mud_modification",
-				      "red_mud_harmless_treatment",
-				      "red_mud_ecological_restoration",
-				      "titanium_gypsum",
-				      "foundry_waste",
-				      "construction_waste",
-				      "industrial_slag",
-				      "ceramic_waste",
-				      "recycled_resources",
-				      "other",
-				      NULL};
-static const char *const pricing_modes[] = {"fixed", "negotiable", "auction", NULL};
-static const char *const patent_types[] = {"invention", "utility_model", "design", NULL};
-static const char *const legal_statuses[] = {"pending", "granted",     "lapsed",
-					     "expired", "invalidated", NULL};
-static const char *const scales[] = {"lab", "pilot", "industrial", NULL};
-
-#define MAX_FEN 9223372036854775807LL
-
-static const struct field pricing_spec[] = {
-    {.name = "mode", .type = F_ENUM, .required = true, .enum_values = pricing_modes},
-    {.name = "asking_price_fen", .type = F_INT, .nullable = true, .min = 0, .max = MAX_FEN},
-    {.name = "reserve_price_fen", .type = F_INT, .nullable = true, .min = 0, .max = MAX_FEN},
-    {.name = "min_increment_fen", .type = F_INT, .nullable = true, .min = 1, .max = MAX_FEN},
-    {.name = "auction_ends_at", .type = F_DATETIME, .nullable = true},
-    {0},
-};
-
-static const struct field patent_spec[] = {
-    {.name = "number", .type = F_TEXT1, .required = true, .min = 1, .max = 40},
-    {.name = "type", .type = F_ENUM, .required = true, .enum_values = patent_types},
-    {.name = "legal_status", .type = F_ENUM, .enum_values = legal_statuses},
-    {.name = "filing_date", .type = F_DATE, .nullable = true},
-    {.name = "grant_date", .type = F_DATE, .nullable = true},
-    {.name = "expiry_date", .type = F_DATE, .nullable = true},
-    {.name = "ipc", .type = F_STRINGS, .max_items = 50, .min = 1, .max = 32},
-    {.name = "inventors", .type = F_STRINGS, .max_items = 50, .min = 1, .max = 100},
-    {0},
-};
-
-static const struct field process_spec[] = {
-    {.name = "scale", .type = F_ENUM, .required = true, .enum_values = scales},
-    {.name = "inputs", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 200},
-    {.name = "outputs", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 200},
-    {0},
-};
-
-static const struct field create_spec[] = {
-    {.name = "kind", .type = F_ENUM, .required = true, .enum_values = kinds},
-    {.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
-    {.name = "summary", .type = F_STRING, .max = 1000},
-    {.name = "description", .type = F_STRING, .max = 20000},
-    {.name = "domain", .type = F_ENUM, .required = true, .enum_values = domains},
-    {.name = "tags", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 50},
-    {.name = "trl", .type = F_INT, .required = true, .min = 1, .max = 9},
-    {.name = "transaction_modes",
-     .type = F_STRINGS,
-     .required = true,
-     .max_items = 4,
-     .min = 1,
-     .max = 32},
-    {.name = "pricing", .type = F_OBJECT, .required = true, .sub = pricing_spec},
-    {.name = "patent", .type = F_OBJECT, .sub = patent_spec},
-    {.name = "process", .type = F_OBJECT, .sub = process_spec},
     {0},
 };
 
@@ -281,7 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* the same object against the listing-create spec */
 		struct req other = {0};
-		enum rc vr = validate_object(&other, r.json, create_spec, "");
+		enum rc vr = validate_object(&other, r.json, listing_create_spec, "");
 		if ((vr == RC_OK) != (nerrors(&other) == 0))
 			abort();
 		if (problem_fields_done(&other) != vr)

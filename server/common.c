@@ -94,18 +94,29 @@ void hex_encode(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* Formats 16 bytes as a version 4 UUID (setting its version and variant bits). */
+static void uuid_format(unsigned char b[16], char out[37])
+{
+	static const char hexd[] = "0123456789abcdef";
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hexd[b[i] >> 4];
+		out[o++] = hexd[b[i] & 15];
+	}
+	out[36] = '\0';
+}
+
 void uuid_random(char out[37])
 {
 	unsigned char b[16];
-	char hex[33];
 	if (RAND_bytes(b, sizeof b) != 1) {
 		fprintf(stderr, "techex: RAND_bytes failed\n");
 		abort();
 	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	hex_encode(b, sizeof b, hex);
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	uuid_format(b, out);
 }
 
 /* xoshiro256** (Blackman and Vigna), one state per thread, seeded from RAND_bytes */
@@ -131,7 +142,6 @@ static uint64_t rid_next(void)
 
 void request_id_new(char out[37])
 {
-	static const char hexd[] = "0123456789abcdef";
 	if (!rid_seeded) {
 		do {
 			if (RAND_bytes((unsigned char *)rid_state, sizeof rid_state) != 1) {
@@ -144,15 +154,7 @@ void request_id_new(char out[37])
 	uint64_t v[2] = {rid_next(), rid_next()};
 	unsigned char b[16];
 	memcpy(b, v, sizeof b);
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	for (int i = 0, o = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hexd[b[i] >> 4];
-		out[o++] = hexd[b[i] & 15];
-	}
-	out[36] = '\0';
+	uuid_format(b, out);
 }
 
 bool str_in(const char *const *list, const char *s)

@@ -26,15 +26,19 @@
 #define LOGIN_WINDOW "interval '15 minutes'"
 #define LOGIN_MAX_FAILURES 10
 
-static const struct stmt st_authenticate = {
-    "accounts_authenticate",
-    "SELECT u.id, u.email, u.platform_admin, coalesce(u.org_id::text, ''),"
-    " coalesce(u.org_role, ''), coalesce(o.status, ''), coalesce(o.kind, '')"
-    " FROM sessions s JOIN users u ON u.id = s.user_id"
-    " LEFT JOIN organizations o ON o.id = u.org_id"
-    " WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()"
-    " AND (o.status IS NULL OR o.status <> 'suspended')",
-    1};
+/* The session of a token hash: AUTH_COLS (7 columns) FROM AUTH_FROM */
+#define AUTH_COLS                                                        \
+	"u.id, u.email, u.platform_admin, coalesce(u.org_id::text, '')," \
+	" coalesce(u.org_role, ''), coalesce(o.status, ''), coalesce(o.kind, '')"
+#define AUTH_FROM                                                                    \
+	" FROM sessions s JOIN users u ON u.id = s.user_id"                          \
+	" LEFT JOIN organizations o ON o.id = u.org_id"                              \
+	" WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()" \
+	" AND (o.status IS NULL OR o.status <> 'suspended')"
+#define AUTH_NCOLS 7
+
+static const struct stmt st_authenticate = {"accounts_authenticate", "SELECT " AUTH_COLS AUTH_FROM,
+					    1};
 
 static const struct stmt st_email_taken = {"accounts_email_taken",
 					   "SELECT 1 FROM users WHERE email = lower($1)", 1};
@@ -99,11 +103,12 @@ static const struct stmt st_session_revoke = {
 static const struct stmt st_user_get = {"accounts_user_get",
 					"SELECT " USER_COLS " FROM users u WHERE u.id = $1", 1};
 
-/* /v1/me in one round trip after authentication: the user and its organization */
+/* /v1/me authenticates and reads the user and its organization in one round trip:
+ * AUTH_COLS, then USER_COLS (7), then ORG_COLS */
 static const struct stmt st_me = {"accounts_me",
-				  "SELECT " USER_COLS ", " ORG_COLS " FROM users u"
-				  " LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1",
-				  1};
+				  "SELECT " AUTH_COLS ", " USER_COLS ", " ORG_COLS AUTH_FROM, 1};
+#define ME_USER AUTH_NCOLS
+#define ME_ORG (AUTH_NCOLS + 7)
 
 static const struct stmt st_org_get = {
     "accounts_org_get", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1", 1};
@@ -155,14 +160,20 @@ static json_t *org_json(const PGresult *res, int row, bool full)
 	return org_json_at(res, row, 0, full);
 }
 
-/* A user from USER_COLS at column 0. */
+/* A user from USER_COLS starting at column base. */
+static json_t *user_json_at(const PGresult *res, int row, int base)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:s}", "id", PQgetvalue(res, row, base),
+			 "email", PQgetvalue(res, row, base + 1), "display_name",
+			 PQgetvalue(res, row, base + 2), "org_id", str_or_null(res, row, base + 3),
+			 "org_role", str_or_null(res, row, base + 4), "platform_admin",
+			 strcmp(PQgetvalue(res, row, base + 5), "t") == 0, "created_at",
+			 PQgetvalue(res, row, base + 6));
+}
+
 static json_t *user_json(const PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:s}", "id", PQgetvalue(res, row, 0),
-			 "email", PQgetvalue(res, row, 1), "display_name", PQgetvalue(res, row, 2),
-			 "org_id", str_or_null(res, row, 3), "org_role", str_or_null(res, row, 4),
-			 "platform_admin", strcmp(PQgetvalue(res, row, 5), "t") == 0, "created_at",
-			 PQgetvalue(res, row, 6));
+	return user_json_at(res, row, 0);
 }
 
 static void lower_ascii(char *s)
@@ -173,26 +184,32 @@ static void lower_ascii(char *s)
 
 /* ---- authentication ---------------------------------------------------- */
 
-enum rc accounts_authenticate(struct req *r)
+/* Authenticates r by its bearer token with st, whose first columns are AUTH_COLS
+ * and whose $1 is the token's hash. Returns the row, for callers that asked st for
+ * more columns, or NULL with a 401 (or the database's problem) set. */
+static PGresult *authenticate_with(struct req *r, const struct stmt *st)
 {
 	const char *token = token_from_header(req_header(r, "Authorization"));
 	char digest[67];
 
-	if (token == NULL)
-		return problem_set(
-		    r, 401, "unauthorized",
-		    req_header(r, "Authorization")
-			? "the Authorization header must be \"Bearer <token>\""
-			: "this needs \"Authorization: Bearer <token>\" from POST /v1/auth/login");
+	if (token == NULL) {
+		problem_set(r, 401, "unauthorized",
+			    req_header(r, "Authorization")
+				? "the Authorization header must be \"Bearer <token>\""
+				: "this needs \"Authorization: Bearer <token>\" from POST "
+				  "/v1/auth/login");
+		return NULL;
+	}
 	token_digest_param(token, digest);
 	const char *p[1] = {digest};
-	PGresult *res = db_exec(r, &st_authenticate, p);
+	PGresult *res = db_exec(r, st, p);
 	if (res == NULL)
-		return RC_ERR;
+		return NULL;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return problem_set(r, 401, "unauthorized",
-				   "the token is unknown, expired or revoked; log in again");
+		problem_set(r, 401, "unauthorized",
+			    "the token is unknown, expired or revoked; log in again");
+		return NULL;
 	}
 	struct auth *a = &r->auth;
 	a->authenticated = true;
@@ -203,6 +220,14 @@ enum rc accounts_authenticate(struct req *r)
 	snprintf(a->org_role, sizeof a->org_role, "%s", PQgetvalue(res, 0, 4));
 	snprintf(a->org_status, sizeof a->org_status, "%s", PQgetvalue(res, 0, 5));
 	snprintf(a->org_kind, sizeof a->org_kind, "%s", PQgetvalue(res, 0, 6));
+	return res;
+}
+
+enum rc accounts_authenticate(struct req *r)
+{
+	PGresult *res = authenticate_with(r, &st_authenticate);
+	if (res == NULL)
+		return RC_ERR;
 	PQclear(res);
 	return RC_OK;
 }
@@ -406,27 +431,24 @@ static enum rc accounts_logout(struct req *r)
 	return RC_OK;
 }
 
+/* GET /v1/me: its route authenticates here, with the user and organization in the
+ * same statement (one round trip instead of two). */
 static enum rc accounts_me(struct req *r)
 {
-	const char *pu[1] = {r->auth.user_id};
-	PGresult *user = db_exec(r, &st_me, pu);
-	if (user == NULL)
+	PGresult *res = authenticate_with(r, &st_me);
+	if (res == NULL)
 		return RC_ERR;
-	if (PQntuples(user) != 1) { /* deleted since authentication: cannot happen today */
-		PQclear(user);
-		return problem_set(r, 401, "unauthorized", "the session's user no longer exists");
-	}
 	json_t *org = json_null(), *roles = json_array();
-	if (r->auth.org_id[0] && !PQgetisnull(user, 0, 7)) {
-		org = org_json_at(user, 0, 7, true);
+	if (r->auth.org_id[0] && !PQgetisnull(res, 0, ME_ORG)) {
+		org = org_json_at(res, 0, ME_ORG, true);
 		json_array_append_new(roles, json_string(r->auth.org_role));
 	}
 	if (r->auth.platform_admin)
 		json_array_append_new(roles, json_string("platform_admin"));
 	reply_json(r, 200,
-		   json_pack("{s:o, s:o, s:o}", "user", user_json(user, 0), "organization", org,
-			     "roles", roles));
-	PQclear(user);
+		   json_pack("{s:o, s:o, s:o}", "user", user_json_at(res, 0, ME_USER),
+			     "organization", org, "roles", roles));
+	PQclear(res);
 	return RC_OK;
 }
 
@@ -537,7 +559,7 @@ const struct route accounts_routes[] = {
      "register"},
     {M_POST, "/v1/auth/login", accounts_login, ROUTE_TX | ROUTE_HEAVY, "login"},
     {M_POST, "/v1/auth/logout", accounts_logout, ROUTE_TX | ROUTE_AUTH, "logout"},
-    {M_GET, "/v1/me", accounts_me, ROUTE_AUTH, "getMe"},
+    {M_GET, "/v1/me", accounts_me, 0, "getMe"}, /* authenticates in its own statement */
     {M_GET, "/v1/orgs/{id}", accounts_get_org, 0, "getOrganization"},
     {M_POST, "/v1/admin/orgs/{id}/verify", accounts_verify_org, ROUTE_TX | ROUTE_ADMIN,
      "verifyOrganization"},

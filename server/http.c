@@ -730,7 +730,7 @@ static void send_reply(struct evhttp_request *evreq, struct req *r, int64_t star
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
 	if (evhttp_find_header(out, "Cache-Control") == NULL) /* a handler may allow caching */
 		evhttp_add_header(out, "Cache-Control", "no-store");
-	if (srv.draining || status == 431 || status == 408 || status == 413 || status == 400)
+	if (srv.draining)
 		evhttp_add_header(out, "Connection", "close");
 	if (r->method == M_HEAD) {
 		/* the headers a GET would carry, without its body */
@@ -880,6 +880,7 @@ static void on_request(struct evhttp_request *evreq, void *arg)
 
 	if (strncmp(path, "/-/", 3) == 0 && synthetic_problem(&r, path)) {
 		reply_problem(&r);
+		reply_header(&r, "Connection", "close"); /* the filter discards what follows */
 		reply_now(evreq, &r, start);
 		return;
 	}

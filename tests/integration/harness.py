@@ -210,6 +210,18 @@ def member(srv, kind="university", name="山东理工大学", verified=False):
     return tok, data["user"], data["organization"], body["email"]
 
 
+def publish_listing(srv, tok, body):
+    """Creates a listing as tok's organization, submits it and has an admin approve it;
+    returns the published listing."""
+    r = srv.request("POST", "/v1/listings", body, token=tok)
+    assert r.status == 201, r
+    lid = r.json()["id"]
+    assert srv.request("POST", f"/v1/listings/{lid}/submit", token=tok).status == 200
+    r = srv.request("POST", f"/v1/admin/listings/{lid}/approve", token=admin_token(srv))
+    assert r.status == 200 and r.json()["status"] == "published", r
+    return r.json()
+
+
 def problem(r, status, field=None):
     """Asserts an RFC 9457 problem with this status (naming field, if given)."""
     assert r.status == status, r

@@ -11,8 +11,8 @@ import socket
 import time
 
 from common import main_server
-from harness import (PASSWORD, Server, admin_token, login, member, problem, psql, random_loopback,
-                     register, test)
+from harness import (PASSWORD, Server, admin_token, login, member, problem, psql, publish_listing,
+                     random_loopback, register, test)
 from test_listings import PATENT
 
 
@@ -283,16 +283,10 @@ def test_brute_force_on_one_account_is_throttled():
 
 def rate_fixture(srv):
     """A verified university with a published listing and a verified enterprise."""
-    admin = admin_token(srv)
     uni, _, uni_org, _ = member(srv, name="中铝山东研究院", verified=True)
     ent, _, ent_org, _ = member(srv, kind="enterprise", name="淄博赤泥综合利用有限公司",
                                 verified=True)
-    r = srv.request("POST", "/v1/listings", PATENT, token=uni)
-    assert r.status == 201, r
-    lid = r.json()["id"]
-    assert srv.request("POST", f"/v1/listings/{lid}/submit", token=uni).status == 200
-    r = srv.request("POST", f"/v1/admin/listings/{lid}/approve", token=admin)
-    assert r.status == 200, r
+    lid = publish_listing(srv, uni, PATENT)["id"]
     return uni, uni_org, ent, ent_org, lid
 
 

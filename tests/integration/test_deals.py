@@ -9,7 +9,7 @@ import threading
 import uuid
 
 from common import main_server
-from harness import admin_token, member, problem, psql, test
+from harness import admin_token, member, problem, psql, publish_listing, test
 from test_listings import PATENT, PROCESS
 
 NEGOTIABLE = copy.deepcopy(PATENT)
@@ -30,13 +30,7 @@ def enterprise(name="山东金卡材料有限公司"):
 
 
 def publish(tok, body=NEGOTIABLE):
-    r = s().request("POST", "/v1/listings", body, token=tok)
-    assert r.status == 201, r
-    lid = r.json()["id"]
-    assert s().request("POST", f"/v1/listings/{lid}/submit", token=tok).status == 200
-    r = s().request("POST", f"/v1/admin/listings/{lid}/approve", token=admin_token(s()))
-    assert r.status == 200 and r.json()["status"] == "published", r
-    return r.json()
+    return publish_listing(s(), tok, body)
 
 
 def offer(amount=30000000, mode="exclusive_license", **extra):

@@ -8,20 +8,10 @@ import subprocess
 import threading
 import time
 
-from harness import (PGDIR, ROOT, Server, admin_token, member, problem, psql, techex, test)
+from harness import (PGDIR, ROOT, Server, member, problem, psql, publish_listing, techex, test)
 from test_deals import NEGOTIABLE
 
 PG = ["sh", os.path.join(ROOT, "scripts/pg.sh")]
-
-
-def publish(srv, tok, admin):
-    r = srv.request("POST", "/v1/listings", NEGOTIABLE, token=tok)
-    assert r.status == 201, r
-    lid = r.json()["id"]
-    assert srv.request("POST", f"/v1/listings/{lid}/submit", token=tok).status == 200
-    r = srv.request("POST", f"/v1/admin/listings/{lid}/approve", token=admin)
-    assert r.status == 200, r
-    return lid
 
 
 @test
@@ -32,9 +22,8 @@ def test_postgresql_restart_under_load():
     srv = Server("pgload", env={"TECHEX_WORKERS": "4", "TECHEX_BID_RATE": "0"})
     pid = srv.proc.pid
     try:
-        admin = admin_token(srv)
         uni, _, _, _ = member(srv, name="中铝郑州研究院", verified=True)
-        lid = publish(srv, uni, admin)
+        lid = publish_listing(srv, uni, NEGOTIABLE)["id"]
         ents = [member(srv, kind="enterprise", name=f"淄博固废利用{i}号有限公司", verified=True)[0]
                 for i in range(4)]
         stop = threading.Event()
@@ -113,9 +102,8 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged():
     check` passes and every request that got a 2xx is there, whole"""
     env = {"TECHEX_WORKERS": "4", "TECHEX_BID_RATE": "0"}
     srv = Server("kill9", env=env)
-    admin = admin_token(srv)
     uni, _, uni_org, _ = member(srv, name="山东理工大学资源与环境工程学院", verified=True)
-    lids = [publish(srv, uni, admin) for _ in range(3)]
+    lids = [publish_listing(srv, uni, NEGOTIABLE)["id"] for _ in range(3)]
     buyers = [member(srv, kind="enterprise", name=f"淄博赤泥建材{i}号有限公司", verified=True)[0]
               for i in range(4)]
     acked = []  # (kind, id, extra) for every 2xx
@@ -134,7 +122,8 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged():
             n += 1
             try:
                 r = srv.request("POST", f"/v1/listings/{lid}/bids",
-                                {"amount_fen": 800000 + n, "transaction_mode": "non_exclusive_license",
+                                {"amount_fen": 800000 + n,
+                                 "transaction_mode": "non_exclusive_license",
                                  "message": f"第{n}次报价：用于赤泥路基材料。",
                                  "terms": {"royalty_bp": 250, "term_months": 36,
                                            "territory": "山东省"}}, token=tok, timeout=5)
@@ -190,6 +179,7 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged():
         assert srv2.request("GET", "/readyz").status == 200
         p = techex("check")
         assert p.returncode == 0, p.stdout + p.stderr
+
         def ids(kind):
             return [(oid, extra) for k, oid, extra in acked if k == kind]
 

@@ -9,15 +9,16 @@
 # runs every benchmark $BENCH_ROUNDS times for $BENCH_DURATION seconds (after one
 # short warm-up) and reports the median with the min-max spread. Then: the RSS
 # holding 1,000 idle keep-alive connections, a sweep of TECHEX_WORKERS (1, 2, 4,
-# 8, 16), and how long `serve` takes to answer /healthz. The table and the
+# 8, 16) and one of TECHEX_LOOP_CONNECTIONS (0, 1, 2, 4), and how long `serve`
+# takes to answer /healthz. The table and the
 # targets of the performance issue are printed and written to
 # bench/results/latest.md. The server and the cluster are stopped at the end,
 # whatever happens.
 #
 # Knobs (environment): BENCH_PORT (18090) BENCH_DURATION (10) BENCH_ROUNDS (3)
 #   BENCH_WARMUP (2) BENCH_CONNECTIONS (64) BENCH_ORGS (1000) BENCH_LISTINGS
-#   (100000) BENCH_SWEEP_DURATION (5) TECHEX_BIN (bin/techex) TECHEX_WORKERS (the
-#   server's default)
+#   (100000) BENCH_SWEEP_DURATION (5) TECHEX_BIN (bin/techex) TECHEX_WORKERS and
+#   TECHEX_LOOP_CONNECTIONS (the server's defaults)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,7 @@ orgs=${BENCH_ORGS:-1000}
 listings=${BENCH_LISTINGS:-100000}
 [ "$listings" -ge 1000 ] || listings=1000
 sweep_dur=${BENCH_SWEEP_DURATION:-5}
+loop_conns=${TECHEX_LOOP_CONNECTIONS:-default} # the sweep below sets and unsets it
 payments=${BENCH_PAYMENTS:-40000}
 bin=${TECHEX_BIN:-bin/techex}
 pgdir=var/bench-pg
@@ -303,6 +305,7 @@ unset BENCH_ORG_COUNT
 BENCH_IDS_FILE="$work/listing-ids"
 export BENCH_IDS_FILE
 bench_wrk listing "/v1/listings/{id}"
+bench_wrk listing_auth "/v1/listings/{id}" -H "Authorization: Bearer $token"
 unset BENCH_IDS_FILE
 saved_conns=$conns
 conns=1
@@ -446,6 +449,18 @@ for w in 1 2 4 8 16; do
 	bench_wrk "sweep-me-$w" /v1/me -H "Authorization: Bearer $token"
 	stop_server
 done
+# the same anonymous listing reads for each TECHEX_LOOP_CONNECTIONS (0: workers answer)
+for lc in 0 1 2 4; do
+	say "TECHEX_LOOP_CONNECTIONS=$lc"
+	TECHEX_LOOP_CONNECTIONS=$lc
+	export TECHEX_LOOP_CONNECTIONS
+	start_server "${TECHEX_WORKERS:-}"
+	BENCH_IDS_FILE="$work/listing-ids"
+	export BENCH_IDS_FILE
+	bench_wrk "loopsweep-$lc" "/v1/listings/{id}"
+	unset BENCH_IDS_FILE TECHEX_LOOP_CONNECTIONS
+	stop_server
+done
 dur=$saved_dur
 
 # how soon `serve` answers: fork to the first 200 from /healthz, 5 times
@@ -505,7 +520,7 @@ mkdir -p "$results"
 {
 	echo "## TechEx benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $commit"
 	echo
-	echo "$(nproc) cores, $(uname -m); server on 127.0.0.1:$port with TECHEX_WORKERS=${TECHEX_WORKERS:-default} ($threads_idle threads), TECHEX_LOG_LEVEL=warn;" \
+	echo "$(nproc) cores, $(uname -m); server on 127.0.0.1:$port with TECHEX_WORKERS=${TECHEX_WORKERS:-default}, TECHEX_LOOP_CONNECTIONS=$loop_conns ($threads_idle threads), TECHEX_LOG_LEVEL=warn;" \
 		"PostgreSQL $(pgbench --version | awk '{ print $3 }') with normal durability, $orgs seeded organizations, $listing_total listings."
 	echo "wrk -t2 -c$conns --latency (Lua scripts pick random ids and make bodies); pgbench -n -M prepared -c 2 -j 2 with the SELECT of GET /v1/listings/{id}, captured from the PostgreSQL log (the read ceiling)."
 	echo "$rounds rounds × ${dur} s after a ${warmup} s warm-up: median (min–max); p50/p99 are the medians over the rounds."
@@ -515,7 +530,8 @@ mkdir -p "$results"
 	echo "| Benchmark | Throughput, median (min–max) | p50 | p99 | ÷ ceiling | non-2xx / socket errors | server RSS after it |"
 	echo "|---|---|---|---|---|---|---|"
 	echo "| pgbench: the SELECT of GET /v1/listings/{id}, 2 clients (read ceiling) | $pg_row | – | – | 1.00 | $pg_failed failed | – |"
-	wrk_row listing "wrk GET /v1/listings/{id} ($(grep -c . "$work/listing-ids") published of $listing_total listings, random), anonymous"
+	wrk_row listing "wrk GET /v1/listings/{id} ($(grep -c . "$work/listing-ids") published of $listing_total listings, random), anonymous: the I/O loop answers"
+	wrk_row listing_auth "wrk GET /v1/listings/{id}, the same with a Bearer token: a worker answers"
 	wrk_row me "wrk GET /v1/me (Bearer token: the session, then the user)"
 	wrk_row orgs "wrk GET /v1/orgs/{id} ($orgs ids, random)"
 	wrk_row healthz "wrk GET /healthz (no database)"
@@ -548,6 +564,14 @@ mkdir -p "$results"
 	echo "|---|---|---|---|---|"
 	for w in 1 2 4 8 16; do
 		echo "| $w | $(col "$work/sweep-listing-$w.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "sweep-listing-$w") ms | $(col "$work/sweep-me-$w.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "sweep-me-$w") ms |"
+	done
+	echo
+	echo "TECHEX_LOOP_CONNECTIONS sweep (anonymous GET /v1/listings/{id}; 0: the workers answer), default workers, $conns connections, $rounds rounds × ${sweep_dur} s each:"
+	echo
+	echo "| TECHEX_LOOP_CONNECTIONS | GET /v1/listings/{id} | p99 |"
+	echo "|---|---|---|"
+	for lc in 0 1 2 4; do
+		echo "| $lc | $(col "$work/loopsweep-$lc.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "loopsweep-$lc") ms |"
 	done
 	echo
 	echo "Targets (the performance issue), measured in this run:"

@@ -34,6 +34,9 @@ static const struct key keys[] = {
      "worker threads, each with one database connection (default: one per core)"},
     {"TECHEX_HASH_CONCURRENCY", KEY_INT, NULL, 1, 256, INT(hash_concurrency),
      "workers that may hash passwords at once (default: half the workers, at least 1)"},
+    {"TECHEX_LOOP_CONNECTIONS", KEY_INT, "1", 0, 16, INT(loop_connections),
+     "pipelined database connections the I/O loop answers anonymous listing reads over"
+     " (0: workers answer every request)"},
     {"TECHEX_QUEUE_DEPTH", KEY_INT, "1024", 1, 1000000, INT(queue_depth),
      "requests waiting for a worker before new ones get 503"},
     {"TECHEX_MAX_CONNECTIONS", KEY_INT, "4096", 1, 1000000, INT(max_connections),

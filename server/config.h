@@ -16,6 +16,7 @@ struct config {
 	int workers;
 	int hash_concurrency; /* workers allowed to hash passwords at once */
 	int queue_depth;      /* jobs waiting for a worker before 503 */
+	int loop_connections; /* pipelined connections the I/O loop reads over */
 	int max_connections;
 	int header_timeout; /* seconds to receive a request's headers, absolute */
 	int idle_timeout;   /* seconds a connection may stay silent */

@@ -12,6 +12,15 @@
 
 _Atomic unsigned long db_reconnects;
 
+const char *const db_session_settings[] = {
+    /* Short requests side by side: no parallel plans. Searches also rely on an
+     * appended union being read in order (its tiers stop early). */
+    "SET max_parallel_workers_per_gather = 0",
+    /* a date without a zone (a filter's from/to) means that day in UTC, on every server */
+    "SET TimeZone = 'UTC'",
+    NULL,
+};
+
 PGconn *db_connect(const char *conninfo)
 {
 	/* a default connect_timeout so an unreachable host cannot stall a worker
@@ -23,7 +32,7 @@ PGconn *db_connect(const char *conninfo)
 
 /* Server notices ("text-search query doesn't contain lexemes", say) go to the
  * JSON log at debug level instead of raw lines on stderr. */
-static void log_notice(void *arg, const char *message)
+void db_log_notice(void *arg, const char *message)
 {
 	(void)arg;
 	log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
@@ -59,12 +68,9 @@ enum rc db_ensure(struct db *db)
 		db->conn = NULL;
 		return RC_ERR;
 	}
-	PQsetNoticeProcessor(db->conn, log_notice, NULL);
-	/* Short requests side by side: no parallel plans. Searches also rely on an
-	 * appended union being read in order (its tiers stop early). */
-	PQclear(PQexec(db->conn, "SET max_parallel_workers_per_gather = 0"));
-	/* a date without a zone (a filter's from/to) means that day in UTC, on every server */
-	PQclear(PQexec(db->conn, "SET TimeZone = 'UTC'"));
+	PQsetNoticeProcessor(db->conn, db_log_notice, NULL);
+	for (const char *const *set = db_session_settings; *set != NULL; set++)
+		PQclear(PQexec(db->conn, *set));
 	if (db->ever_connected)
 		db_reconnects++;
 	db->ever_connected = true;
@@ -203,8 +209,13 @@ PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun
 			return res;
 		PQclear(res);
 	}
-	problem_set(r, 404, "not-found", "no %s has this id", noun);
+	db_not_found(r, noun);
 	return NULL;
+}
+
+enum rc db_not_found(struct req *r, const char *noun)
+{
+	return problem_set(r, 404, "not-found", "no %s has this id", noun);
 }
 
 enum rc db_begin(struct req *r)

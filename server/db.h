@@ -30,6 +30,12 @@ struct db {
 	unsigned long succeeded; /* statements that succeeded on this connection */
 };
 
+/* What every connection of the server sets once connected, NULL-terminated. */
+extern const char *const db_session_settings[];
+
+/* A notice processor: server notices go to the JSON log at debug level. */
+void db_log_notice(void *arg, const char *message);
+
 /* Connects to conninfo (a libpq string or URI) with a default connect_timeout
  * of 5 s. Caller frees with PQfinish, also on failure. */
 PGconn *db_connect(const char *conninfo);
@@ -56,6 +62,9 @@ PGresult *db_exec_planned(struct req *r, const struct stmt *st,
  * them apart. The result (exactly one row) is the caller's to PQclear. */
 PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun,
 			  bool (*may_see)(const struct req *r, const PGresult *row)) MUSTCHECK;
+
+/* The 404 db_load_visible answers with: "no <noun> has this id". */
+enum rc db_not_found(struct req *r, const char *noun);
 
 /* Transaction control for the request's connection. */
 enum rc db_begin(struct req *r) MUSTCHECK;

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loopdb.h"
 #include "metrics.h"
 #include "worker.h"
 
@@ -677,6 +678,7 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 /* ---- requests and replies ---------------------------------------------- */
 
 static void http_job_done(struct job *job);
+static void http_loop_done(struct job *job);
 
 static enum method method_of(struct evhttp_request *evreq)
 {
@@ -915,6 +917,21 @@ static void on_request(struct evhttp_request *evreq, void *arg)
 	job->transport = evreq;
 	job->start_ns = start;
 	job->heavy = r.route->flags & ROUTE_HEAVY;
+	if (loopdb_eligible(&job->req)) {
+		job->done = http_loop_done;
+		srv.inflight++; /* before: a connection that breaks at once hands the job back */
+		switch (loopdb_submit(job)) {
+		case LOOP_QUEUED: return;
+		case LOOP_ANSWERED:
+			srv.inflight--;
+			r = job->req;
+			free(job);
+			reply_problem(&r);
+			reply_now(evreq, &r, start);
+			return;
+		case LOOP_UNAVAILABLE: srv.inflight--; break;
+		}
+	}
 	job->done = http_job_done;
 	if (workers_submit(job) != RC_OK) {
 		r = job->req;
@@ -940,6 +957,31 @@ static void http_job_done(struct job *job)
 	srv.done_tail = job;
 	pthread_mutex_unlock(&srv.done_lock);
 	event_active(srv.done_ev, EV_READ, 0);
+}
+
+/* Runs on the I/O loop: a loop read is answered. */
+static void http_loop_done(struct job *job)
+{
+	send_reply(job->transport, &job->req, job->start_ns);
+	srv.inflight--;
+	req_free(&job->req);
+	free(job);
+	check_drained();
+}
+
+/* A loop read the loop gave up on (its connection broke, its statement failed):
+ * a worker runs the route's handler instead. */
+static void loop_fallback(struct job *job)
+{
+	job->done = http_job_done;
+	if (workers_submit(job) == RC_OK)
+		return;
+	struct req *r = &job->req;
+	resp_reset(&r->resp);
+	problem_set(r, 503, "overloaded", "the server is busy; retry shortly");
+	r->problem.retry_after = 1;
+	reply_problem(r);
+	http_loop_done(job);
 }
 
 static void on_jobs_done(evutil_socket_t fd, short what, void *arg)
@@ -1062,7 +1104,7 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 	srv.cfg = cfg;
 	srv.rt = rt;
 	srv.maintenance_route =
-	    (struct route){M_POST, "(maintenance)", maintenance, ROUTE_TX, "maintenance"};
+	    (struct route){M_POST, "(maintenance)", maintenance, ROUTE_TX, "maintenance", NULL};
 	uuid_random(srv.secret);
 	snprintf(srv.synthetic, sizeof srv.synthetic, "/-/%s/", srv.secret);
 	signal(SIGPIPE, SIG_IGN);
@@ -1116,6 +1158,7 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 	metrics_init(rt);
 	if (workers_start(cfg) != RC_OK)
 		goto out;
+	loopdb_start(srv.base, cfg->database_url, cfg->loop_connections, rt, loop_fallback);
 	log_info("serving %s on %s:%d with %d workers", srv.ssl_ctx ? "HTTPS" : "HTTP",
 		 cfg->listen_host, cfg->listen_port, cfg->workers);
 
@@ -1134,6 +1177,7 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 		fflush(stderr);
 		_exit(0);
 	}
+	loopdb_stop();
 	workers_stop();
 	on_jobs_done(-1, 0, NULL); /* maintenance jobs finished during the stop */
 	log_info("stopped");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "loopdb.h"
 #include "worker.h"
 
 static const int status_slots[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 408,
@@ -143,9 +144,19 @@ char *metrics_render(void)
 	     "# TYPE techex_open_connections gauge\ntechex_open_connections %d\n",
 	     metrics_open_connections);
 	outf(&o,
-	     "# HELP techex_db_reconnects_total Database reconnections by workers.\n"
-	     "# TYPE techex_db_reconnects_total counter\ntechex_db_reconnects_total %lu\n",
-	     (unsigned long)db_reconnects);
+	     "# HELP techex_loop_db_ready Pipelined database connections of the I/O loop that are "
+	     "up.\n"
+	     "# TYPE techex_loop_db_ready gauge\ntechex_loop_db_ready %d\n"
+	     "# HELP techex_loop_reads_total Reads the I/O loop answered itself.\n"
+	     "# TYPE techex_loop_reads_total counter\ntechex_loop_reads_total %lu\n"
+	     "# HELP techex_loop_handed_back_total Loop reads handed to the workers instead.\n"
+	     "# TYPE techex_loop_handed_back_total counter\ntechex_loop_handed_back_total %lu\n",
+	     loopdb_ready(), loopdb_served(), loopdb_handed_back());
+	outf(
+	    &o,
+	    "# HELP techex_db_reconnects_total Database reconnections (workers and the I/O loop).\n"
+	    "# TYPE techex_db_reconnects_total counter\ntechex_db_reconnects_total %lu\n",
+	    (unsigned long)db_reconnects);
 	return o.buf;
 }
 

@@ -19,12 +19,17 @@ enum route_flags {
 	ROUTE_OPTIONAL_AUTH = 1 << 6, /* authenticates when a token is sent */
 };
 
+struct loop_read;
+
 struct route {
 	enum method method;
 	const char *pattern; /* "/v1/orgs/{id}" */
 	handler_fn handler;
 	unsigned flags;
 	const char *operation_id; /* as in api-spec/openapi.yaml */
+	/* Optional: how the I/O loop answers an anonymous request itself (loopdb.h);
+	 * handler stays the authority, used by workers and whenever the loop cannot. */
+	const struct loop_read *loop;
 };
 
 struct router {

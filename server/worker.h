@@ -18,6 +18,7 @@ struct job {
 	int64_t start_ns;
 	bool heavy;
 	job_done_fn done; /* called on the worker when the response is ready */
+	void *loop_res;   /* PGresult of a loop read, while it waits for its Sync */
 	struct job *next;
 };
 

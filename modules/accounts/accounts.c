@@ -556,14 +556,14 @@ static enum rc accounts_suspend_org(struct req *r)
 
 const struct route accounts_routes[] = {
     {M_POST, "/v1/auth/register", accounts_register, ROUTE_TX | ROUTE_HEAVY | ROUTE_IDEMPOTENT,
-     "register"},
-    {M_POST, "/v1/auth/login", accounts_login, ROUTE_TX | ROUTE_HEAVY, "login"},
-    {M_POST, "/v1/auth/logout", accounts_logout, ROUTE_TX | ROUTE_AUTH, "logout"},
-    {M_GET, "/v1/me", accounts_me, 0, "getMe"}, /* authenticates in its own statement */
-    {M_GET, "/v1/orgs/{id}", accounts_get_org, 0, "getOrganization"},
+     "register", NULL},
+    {M_POST, "/v1/auth/login", accounts_login, ROUTE_TX | ROUTE_HEAVY, "login", NULL},
+    {M_POST, "/v1/auth/logout", accounts_logout, ROUTE_TX | ROUTE_AUTH, "logout", NULL},
+    {M_GET, "/v1/me", accounts_me, 0, "getMe", NULL}, /* authenticates in its own statement */
+    {M_GET, "/v1/orgs/{id}", accounts_get_org, 0, "getOrganization", NULL},
     {M_POST, "/v1/admin/orgs/{id}/verify", accounts_verify_org, ROUTE_TX | ROUTE_ADMIN,
-     "verifyOrganization"},
+     "verifyOrganization", NULL},
     {M_POST, "/v1/admin/orgs/{id}/suspend", accounts_suspend_org, ROUTE_TX | ROUTE_ADMIN,
-     "suspendOrganization"},
+     "suspendOrganization", NULL},
 };
 const size_t accounts_routes_count = ARRAY_LEN(accounts_routes);

@@ -899,14 +899,14 @@ static enum rc bids_list_mine(struct req *r)
 
 const struct route bids_routes[] = {
     {M_POST, "/v1/listings/{id}/bids", bids_create, ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT,
-     "createBid"},
-    {M_GET, "/v1/listings/{id}/bids", bids_list_listing, ROUTE_AUTH, "listListingBids"},
-    {M_GET, "/v1/bids", bids_list_mine, ROUTE_AUTH, "listMyBids"},
-    {M_GET, "/v1/bids/{id}", bids_get, ROUTE_AUTH, "getBid"},
-    {M_POST, "/v1/bids/{id}/counter", bids_counter, ROUTE_TX | ROUTE_AUTH, "counterBid"},
-    {M_POST, "/v1/bids/{id}/withdraw", bids_withdraw, ROUTE_TX | ROUTE_AUTH, "withdrawBid"},
-    {M_POST, "/v1/bids/{id}/reject", bids_reject, ROUTE_TX | ROUTE_AUTH, "rejectBid"},
+     "createBid", NULL},
+    {M_GET, "/v1/listings/{id}/bids", bids_list_listing, ROUTE_AUTH, "listListingBids", NULL},
+    {M_GET, "/v1/bids", bids_list_mine, ROUTE_AUTH, "listMyBids", NULL},
+    {M_GET, "/v1/bids/{id}", bids_get, ROUTE_AUTH, "getBid", NULL},
+    {M_POST, "/v1/bids/{id}/counter", bids_counter, ROUTE_TX | ROUTE_AUTH, "counterBid", NULL},
+    {M_POST, "/v1/bids/{id}/withdraw", bids_withdraw, ROUTE_TX | ROUTE_AUTH, "withdrawBid", NULL},
+    {M_POST, "/v1/bids/{id}/reject", bids_reject, ROUTE_TX | ROUTE_AUTH, "rejectBid", NULL},
     {M_POST, "/v1/bids/{id}/accept", bids_accept, ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT,
-     "acceptBid"},
+     "acceptBid", NULL},
 };
 const size_t bids_routes_count = ARRAY_LEN(bids_routes);

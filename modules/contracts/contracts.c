@@ -1067,12 +1067,14 @@ static enum rc contracts_document(struct req *r)
 }
 
 const struct route contracts_routes[] = {
-    {M_GET, "/v1/contracts", contracts_list, ROUTE_AUTH, "listContracts"},
-    {M_GET, "/v1/contracts/{id}", contracts_get, ROUTE_AUTH, "getContract"},
-    {M_PATCH, "/v1/contracts/{id}", contracts_patch, ROUTE_TX | ROUTE_AUTH, "updateContract"},
-    {M_POST, "/v1/contracts/{id}/sign", contracts_sign, ROUTE_TX | ROUTE_AUTH, "signContract"},
+    {M_GET, "/v1/contracts", contracts_list, ROUTE_AUTH, "listContracts", NULL},
+    {M_GET, "/v1/contracts/{id}", contracts_get, ROUTE_AUTH, "getContract", NULL},
+    {M_PATCH, "/v1/contracts/{id}", contracts_patch, ROUTE_TX | ROUTE_AUTH, "updateContract", NULL},
+    {M_POST, "/v1/contracts/{id}/sign", contracts_sign, ROUTE_TX | ROUTE_AUTH, "signContract",
+     NULL},
     {M_POST, "/v1/contracts/{id}/terminate", contracts_terminate, ROUTE_TX | ROUTE_AUTH,
-     "terminateContract"},
-    {M_GET, "/v1/contracts/{id}/document", contracts_document, ROUTE_AUTH, "getContractDocument"},
+     "terminateContract", NULL},
+    {M_GET, "/v1/contracts/{id}/document", contracts_document, ROUTE_AUTH, "getContractDocument",
+     NULL},
 };
 const size_t contracts_routes_count = ARRAY_LEN(contracts_routes);

@@ -14,6 +14,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../../server/loopdb.h"
 #include "../../server/ratelimit.h"
 #include "../bids/bids.h"
 #include "../platform/platform.h"
@@ -341,7 +342,7 @@ static char *dump_or_null(json_t *v)
 /* Replies with the listing JSON at row 0 of res (columns: json, version). */
 /* The listing as PostgreSQL built it: its JSON text goes out as it is, without a
  * parse and a print in between. */
-static enum rc reply_listing(struct req *r, int status, PGresult *res)
+static enum rc reply_listing(struct req *r, int status, const PGresult *res)
 {
 	reply_etag(r, PQgetvalue(res, 0, 1));
 	reply_raw(r, status, "application/json", PQgetvalue(res, 0, 0),
@@ -564,6 +565,26 @@ static enum rc listings_get(struct req *r)
 	PQclear(res);
 	return rc;
 }
+
+/* GET /v1/listings/{id} without credentials, answered on the I/O loop with the
+ * same statement and the same visibility rule as listings_get. */
+static enum rc get_params(struct req *r, const char **params)
+{
+	const char *id = req_param(r, "id");
+	if (!uuid_valid(id))
+		return db_not_found(r, "listing");
+	params[0] = id;
+	return RC_OK;
+}
+
+static enum rc get_reply(struct req *r, const PGresult *res)
+{
+	if (PQntuples(res) != 1 || !may_see(r, res))
+		return db_not_found(r, "listing");
+	return reply_listing(r, 200, res);
+}
+
+static const struct loop_read get_on_loop = {&st_get, get_params, get_reply};
 
 struct transition {
 	const char *action; /* audit action */
@@ -845,18 +866,19 @@ static enum rc listings_moderation_queue(struct req *r)
 
 const struct route listings_routes[] = {
     {M_POST, "/v1/listings", listings_create, ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT,
-     "createListing"},
-    {M_GET, "/v1/listings", listings_search, 0, "searchListings"},
-    {M_GET, "/v1/listings/{id}", listings_get, ROUTE_OPTIONAL_AUTH, "getListing"},
-    {M_PATCH, "/v1/listings/{id}", listings_patch, ROUTE_TX | ROUTE_AUTH, "updateListing"},
-    {M_POST, "/v1/listings/{id}/submit", listings_submit, ROUTE_TX | ROUTE_AUTH, "submitListing"},
+     "createListing", NULL},
+    {M_GET, "/v1/listings", listings_search, 0, "searchListings", NULL},
+    {M_GET, "/v1/listings/{id}", listings_get, ROUTE_OPTIONAL_AUTH, "getListing", &get_on_loop},
+    {M_PATCH, "/v1/listings/{id}", listings_patch, ROUTE_TX | ROUTE_AUTH, "updateListing", NULL},
+    {M_POST, "/v1/listings/{id}/submit", listings_submit, ROUTE_TX | ROUTE_AUTH, "submitListing",
+     NULL},
     {M_POST, "/v1/listings/{id}/withdraw", listings_withdraw, ROUTE_TX | ROUTE_AUTH,
-     "withdrawListing"},
+     "withdrawListing", NULL},
     {M_GET, "/v1/admin/moderation-queue", listings_moderation_queue, ROUTE_ADMIN,
-     "getModerationQueue"},
+     "getModerationQueue", NULL},
     {M_POST, "/v1/admin/listings/{id}/approve", listings_approve, ROUTE_TX | ROUTE_ADMIN,
-     "approveListing"},
+     "approveListing", NULL},
     {M_POST, "/v1/admin/listings/{id}/reject", listings_reject, ROUTE_TX | ROUTE_ADMIN,
-     "rejectListing"},
+     "rejectListing", NULL},
 };
 const size_t listings_routes_count = ARRAY_LEN(listings_routes);

@@ -123,9 +123,9 @@ static enum rc platform_get_metrics(struct req *r)
 }
 
 const struct route platform_routes[] = {
-    {M_GET, "/healthz", platform_get_healthz, ROUTE_INLINE, "getHealthz"},
-    {M_GET, "/readyz", platform_get_readyz, 0, "getReadyz"},
-    {M_GET, "/metrics", platform_get_metrics, ROUTE_INLINE, "getMetrics"},
+    {M_GET, "/healthz", platform_get_healthz, ROUTE_INLINE, "getHealthz", NULL},
+    {M_GET, "/readyz", platform_get_readyz, 0, "getReadyz", NULL},
+    {M_GET, "/metrics", platform_get_metrics, ROUTE_INLINE, "getMetrics", NULL},
 };
 const size_t platform_routes_count = ARRAY_LEN(platform_routes);
 

@@ -5,9 +5,10 @@ The operations of the server are the entries of every `struct route NAME[] = {..
 table in modules/*/*.c:
 
     {M_POST, "/v1/auth/register", accounts_register, ROUTE_TX | ROUTE_IDEMPOTENT,
-     "register"},
+     "register", NULL},
 
-that is (method, path pattern, handler, flags, operationId). The operations of the
+that is (method, path pattern, handler, flags, operationId, the I/O loop's read or NULL).
+The operations of the
 spec are the (path, method, operationId) triples under `paths:`. Both sets must be
 equal: the same paths, spelled the same, with the same methods and operationIds.
 
@@ -137,8 +138,9 @@ def route_operations(root, problems):
                 if fields and fields[-1] == "":
                     fields.pop()  # a trailing comma
                 methods = [s.strip() for s in fields[0].split("|")] if fields else []
-                pattern = c_string(fields[1]) if len(fields) == 5 else None
-                op_id = c_string(fields[4]) if len(fields) == 5 else None
+                readable = len(fields) == 6 and re.fullmatch(r"NULL|&\w+", fields[5].strip())
+                pattern = c_string(fields[1]) if readable else None
+                op_id = c_string(fields[4]) if readable else None
                 if (pattern is None or op_id is None or
                         not all(re.fullmatch(r"M_[A-Z]+", x) for x in methods)):
                     flat = " ".join(entry.split())

@@ -16,6 +16,7 @@ import test_attacks  # noqa: E402,F401
 import test_authz  # noqa: E402,F401
 import test_hostile  # noqa: E402,F401
 import test_faults  # noqa: E402,F401
+import test_loopdb  # noqa: E402,F401
 import test_ops  # noqa: E402,F401
 from common import shutdown_main  # noqa: E402
 

@@ -14,11 +14,18 @@ from test_deals import NEGOTIABLE
 PG = ["sh", os.path.join(ROOT, "scripts/pg.sh")]
 
 
+def loop_metric(srv, name):
+    for line in srv.request("GET", "/metrics").body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no {name} in /metrics")
+
+
 @test
 def test_postgresql_restart_under_load():
     """eight clients keep reading and writing while PostgreSQL stops for two seconds: they get
     503 problems with Retry-After (never a 500 or a hang) while it is down, 2xx again after,
-    the server process never restarts, and every worker is back"""
+    the server process never restarts, and every worker and the I/O loop's connection is back"""
     srv = Server("pgload", env={"TECHEX_WORKERS": "4", "TECHEX_BID_RATE": "0"})
     pid = srv.proc.pid
     try:
@@ -42,8 +49,10 @@ def test_postgresql_restart_under_load():
                     if i % 2:
                         r = srv.request("POST", f"/v1/listings/{lid}/bids", bid, token=tok,
                                         timeout=15)
-                    else:
+                    elif i % 4:
                         r = srv.request("GET", "/v1/me", token=tok, timeout=15)
+                    else:  # anonymous: the I/O loop's own connection answers
+                        r = srv.request("GET", f"/v1/listings/{lid}", timeout=15)
                 except Exception as e:  # noqa: BLE001 - a hang or a reset is a failure
                     errors.append(repr(e))
                     continue
@@ -69,6 +78,7 @@ def test_postgresql_restart_under_load():
             time.sleep(0.2)
         time.sleep(1)
         phase[0] = "after"
+        loop_reads = loop_metric(srv, "techex_loop_reads_total")
         time.sleep(2)
         stop.set()
         for t in threads:
@@ -91,6 +101,9 @@ def test_postgresql_restart_under_load():
         for t in ts:
             t.join(10)
         assert results == [200] * 8, results
+        # and the I/O loop's connection is back and answering again
+        assert loop_metric(srv, "techex_loop_db_ready") == 1
+        assert loop_metric(srv, "techex_loop_reads_total") > loop_reads
         assert srv.proc.poll() is None and srv.proc.pid == pid
     finally:
         srv.stop()

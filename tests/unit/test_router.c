@@ -11,12 +11,12 @@ static enum rc h(struct req *r)
 }
 
 static const struct route table[] = {
-    {M_GET, "/v1/orgs/{id}", h, 0, "getOrg"},
-    {M_POST, "/v1/admin/orgs/{id}/verify", h, 0, "verify"},
-    {M_GET, "/v1/me", h, 0, "me"},
-    {M_POST, "/v1/contracts/{id}/payments", h, 0, "pay"},
-    {M_GET, "/v1/contracts/{id}/payments", h, 0, "payments"},
-    {M_GET, "/v1/listings/{id}/bids/{bid}", h, 0, "bid"},
+    {M_GET, "/v1/orgs/{id}", h, 0, "getOrg", NULL},
+    {M_POST, "/v1/admin/orgs/{id}/verify", h, 0, "verify", NULL},
+    {M_GET, "/v1/me", h, 0, "me", NULL},
+    {M_POST, "/v1/contracts/{id}/payments", h, 0, "pay", NULL},
+    {M_GET, "/v1/contracts/{id}/payments", h, 0, "payments", NULL},
+    {M_GET, "/v1/listings/{id}/bids/{bid}", h, 0, "bid", NULL},
 };
 
 static const struct {

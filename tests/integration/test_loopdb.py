@@ -1,0 +1,172 @@
+"""The I/O loop's own reads: an anonymous GET /v1/listings/{id} is answered by the loop over
+a pipelined connection instead of a worker. The answer must be the workers' answer, byte for
+byte, for every status a listing can have; a connection that dies mid-stream hands its
+requests to the workers and comes back by itself."""
+
+import copy
+import threading
+import time
+
+from harness import Server, member, problem, psql, publish_listing, test
+from test_deals import NEGOTIABLE
+
+
+def metrics(srv):
+    """The numeric series of /metrics, by name."""
+    r = srv.request("GET", "/metrics")
+    assert r.status == 200, r
+    out = {}
+    for line in r.body.decode().splitlines():
+        if line and not line.startswith("#") and "{" not in line:
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def comparable(r):
+    """What a client sees of a response, without the per-request id and date."""
+    skip = {"x-request-id", "date"}
+    body = r.body
+    if r.status >= 400 and body:
+        p = r.json()
+        p.pop("request_id", None)
+        body = p
+    return r.status, sorted((k.lower(), v) for k, v in r.headers if k.lower() not in skip), body
+
+
+def listings_in_every_status(srv):
+    """A published listing and one each of draft, pending_review, rejected, withdrawn, all
+    with Chinese text, owned by a fresh university; returns (owner token, {status: id})."""
+    tok, _, _, _ = member(srv, name="中铝山东研究院", verified=True)
+    body = copy.deepcopy(NEGOTIABLE)
+    body["title"] = "赤泥提铁及尾渣制备建材技术"
+    ids = {"published": publish_listing(srv, tok, body)["id"]}
+    for status in ("draft", "pending_review", "rejected", "withdrawn"):
+        body["title"] = f"钛石膏综合利用工艺（{status}）"
+        r = srv.request("POST", "/v1/listings", body, token=tok)
+        assert r.status == 201, r
+        ids[status] = r.json()["id"]
+    lid = ids["pending_review"]
+    assert srv.request("POST", f"/v1/listings/{lid}/submit", token=tok).status == 200
+    lid = ids["withdrawn"]
+    assert srv.request("POST", f"/v1/listings/{lid}/withdraw", token=tok).status == 200
+    lid = ids["rejected"]
+    assert srv.request("POST", f"/v1/listings/{lid}/submit", token=tok).status == 200
+    psql(f"UPDATE listings SET status = 'rejected', rejection_reason = '材料不全' "
+         f"WHERE id = '{lid}'")
+    return tok, ids
+
+
+@test
+def test_loop_reads_answer_exactly_as_the_workers_do():
+    """an anonymous listing read answered by the I/O loop is the workers' answer byte for byte
+    (status, headers, ETag, Chinese body) for a published listing, and the same 404 for a
+    draft, a pending, a rejected and a withdrawn one, an unknown id and a non-UUID"""
+    loop = Server("loop-on")
+    workers = Server("loop-off", env={"TECHEX_LOOP_CONNECTIONS": "0"})
+    try:
+        tok, ids = listings_in_every_status(loop)
+        before = metrics(loop)["techex_loop_reads_total"]
+        assert metrics(loop)["techex_loop_db_ready"] == 1
+        assert metrics(workers)["techex_loop_db_ready"] == 0
+        paths = [f"/v1/listings/{lid}" for lid in ids.values()]
+        paths += ["/v1/listings/7c0a2cc8-8a1e-4b6e-9d55-000000000000",
+                  "/v1/listings/%E8%B5%A4%E6%B3%A5",
+                  "/v1/listings/not-a-uuid"]
+        for path in paths:
+            for method in ("GET", "HEAD"):
+                a = loop.request(method, path)
+                b = workers.request(method, path)
+                assert comparable(a) == comparable(b), (path, method, a, b)
+        pub = loop.request("GET", f"/v1/listings/{ids['published']}")
+        assert pub.status == 200 and pub.json()["title"] == "赤泥提铁及尾渣制备建材技术", pub
+        assert pub.header("ETag"), pub.headers
+        head = loop.request("HEAD", f"/v1/listings/{ids['published']}")
+        assert head.body == b"" and head.header("Content-Length") == str(len(pub.body))
+        for status in ("draft", "pending_review", "rejected", "withdrawn"):
+            problem(loop.request("GET", f"/v1/listings/{ids[status]}"), 404)
+        # 5 listings + 1 unknown id, GET and HEAD, plus the two GETs just above and the
+        # four 404s: the non-UUIDs never reach the database
+        after = metrics(loop)["techex_loop_reads_total"]
+        assert after - before == 12 + 2 + 4, (before, after)
+        assert metrics(workers)["techex_loop_reads_total"] == 0
+        # a caller with a token goes to the workers, who know who it is: the owner sees its
+        # draft, a stranger gets the same 404 as an anonymous client
+        own = loop.request("GET", f"/v1/listings/{ids['draft']}", token=tok)
+        assert own.status == 200 and own.json()["status"] == "draft", own
+        other, _, _, _ = member(loop, kind="enterprise", name="淄博固废处置有限公司")
+        stranger = loop.request("GET", f"/v1/listings/{ids['draft']}", token=other)
+        anonymous = loop.request("GET", f"/v1/listings/{ids['draft']}")
+        assert comparable(stranger) == comparable(anonymous), (stranger, anonymous)
+        assert metrics(loop)["techex_loop_reads_total"] == after + 1  # the anonymous one
+        # a dead token is not waved through the loop: the workers refuse it
+        problem(loop.request("GET", f"/v1/listings/{ids['published']}", token="x" * 43), 401)
+        assert metrics(loop)["techex_loop_reads_total"] == after + 1
+    finally:
+        loop.stop()
+        workers.stop()
+
+
+@test
+def test_loop_connection_killed_mid_stream_hands_reads_to_workers():
+    """eight clients read listings anonymously while the loop's database connection is
+    terminated three times: every answer is still a 200 with the listing, the loop's reads
+    go to the workers meanwhile, and the loop reconnects by itself"""
+    srv = Server("loop-kill", env={"TECHEX_WORKERS": "2"})
+    try:
+        tok, _, _, _ = member(srv, name="山东理工大学", verified=True)
+        body = copy.deepcopy(NEGOTIABLE)
+        body["title"] = "铸造废砂再生利用技术"
+        lids = [publish_listing(srv, tok, body)["id"] for _ in range(3)]
+        stop = threading.Event()
+        statuses, errors, lock = {}, [], threading.Lock()
+
+        def client(i):
+            n = 0
+            while not stop.is_set():
+                lid = lids[(i + n) % 3]
+                n += 1
+                try:
+                    r = srv.request("GET", f"/v1/listings/{lid}", timeout=15)
+                except Exception as e:  # noqa: BLE001 - a reset or a hang is a failure
+                    errors.append(repr(e))
+                    continue
+                with lock:
+                    statuses[r.status] = statuses.get(r.status, 0) + 1
+                if r.status != 200 or r.json()["id"] != lid:
+                    errors.append(repr(r))
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        before = metrics(srv)
+        for k in range(3):
+            time.sleep(0.5)
+            killed = psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = 'techex-loop'")
+            assert killed, "no loop connection to terminate"
+            # the loop reconnects by itself within a few seconds
+            want = before["techex_db_reconnects_total"] + k + 1
+            deadline = time.time() + 10
+            while time.time() < deadline and metrics(srv)["techex_db_reconnects_total"] < want:
+                time.sleep(0.1)
+            assert metrics(srv)["techex_db_reconnects_total"] >= want
+            assert metrics(srv)["techex_loop_db_ready"] == 1
+        reads = metrics(srv)["techex_loop_reads_total"]
+        time.sleep(0.5)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        assert not any(t.is_alive() for t in threads), "a client is stuck"
+        after = metrics(srv)
+        handed = (after["techex_loop_handed_back_total"] -
+                  before["techex_loop_handed_back_total"])
+        print(f"    statuses: {statuses}; handed back to the workers: {handed:.0f}")
+        assert not errors, errors[:5]
+        assert set(statuses) == {200}, statuses
+        assert after["techex_loop_reads_total"] > reads, "the loop does not answer again"
+        assert after["techex_db_reconnects_total"] >= before["techex_db_reconnects_total"] + 3
+        assert "loop database connection lost" in srv.read_log()
+        assert srv.proc.poll() is None
+    finally:
+        srv.stop()

@@ -11,6 +11,7 @@
 #include "loopdb.h"
 
 #include <event2/event.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,7 @@ static void lc_down(struct lconn *c, const char *why)
 	if (c->state == LC_READY && c->timer != NULL)
 		log_warn("loop database connection lost: %.*s; its reads go to the workers",
 			 (int)strcspn(why, "\n"), why);
-	else if (c->state == LC_CONNECTING)
+	else if (c->state == LC_CONNECTING && c->timer != NULL)
 		log_debug("loop database connection failed: %.*s", (int)strcspn(why, "\n"), why);
 	set_ready(c, false);
 	c->state = LC_DOWN;
@@ -393,12 +394,40 @@ enum loop_rc loopdb_submit(struct job *job)
 	return LOOP_QUEUED;
 }
 
+/* Waits up to the deadline for the connection's socket; false when it passed. */
+static bool wait_socket(struct lconn *c, short events, int64_t deadline)
+{
+	int64_t left_ms = (deadline - mono_ns()) / 1000000;
+	struct pollfd pfd = {.fd = PQsocket(c->conn), .events = events};
+	return left_ms > 0 && poll(&pfd, 1, (int)left_ms) > 0;
+}
+
+/* At stop, for at most a second: finishes a connection being made and takes the
+ * results still in flight (a fresh connection's set-up), so that PostgreSQL
+ * never writes into a closed socket ("connection to client lost"). */
+static void lc_quiesce(struct lconn *c)
+{
+	int64_t deadline = mono_ns() + 1000000000LL;
+	while (c->state == LC_CONNECTING) {
+		PostgresPollingStatusType st = PQconnectPoll(c->conn);
+		if (st == PGRES_POLLING_OK || st == PGRES_POLLING_FAILED ||
+		    !wait_socket(c, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline))
+			return; /* connected and idle, or given up: PQfinish ends it cleanly */
+	}
+	while (c->state == LC_READY && (c->setup_left > 0 || c->head != NULL)) {
+		if (!wait_socket(c, POLLIN, deadline) || !PQconsumeInput(c->conn))
+			return;
+		take_results(c);
+	}
+}
+
 void loopdb_stop(void)
 {
 	for (int i = 0; i < L.nc; i++) {
 		struct lconn *c = &L.c[i];
 		event_free(c->timer);
 		c->timer = NULL; /* no reconnect */
+		lc_quiesce(c);
 		lc_down(c, "stopping");
 	}
 	free(L.c);

@@ -4,10 +4,11 @@ byte, for every status a listing can have; a connection that dies mid-stream han
 requests to the workers and comes back by itself."""
 
 import copy
+import os
 import threading
 import time
 
-from harness import Server, member, problem, psql, publish_listing, test
+from harness import PGDIR, Server, member, problem, psql, publish_listing, test
 from test_deals import NEGOTIABLE
 
 
@@ -170,3 +171,23 @@ def test_loop_connection_killed_mid_stream_hands_reads_to_workers():
         assert srv.proc.poll() is None
     finally:
         srv.stop()
+
+
+def postgres_log_errors():
+    path = os.path.join(os.path.realpath(os.path.join(PGDIR, "data")), "server.log")
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [line for line in f if "FATAL" in line or "could not send data" in line]
+
+
+@test
+def test_stopping_at_once_leaves_postgresql_log_clean():
+    """a server stopped with SIGTERM right after it first answers (its loop connection still
+    being made or set up) exits 0 and leaves no "connection to client lost" in PostgreSQL's
+    log"""
+    before = postgres_log_errors()
+    for i in range(8):
+        srv = Server(f"quick-stop-{i}")
+        assert srv.stop() == 0
+    time.sleep(0.3)
+    new = postgres_log_errors()[len(before):]
+    assert not new, new

@@ -1159,8 +1159,9 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 	if (workers_start(cfg) != RC_OK)
 		goto out;
 	loopdb_start(srv.base, cfg->database_url, cfg->loop_connections, rt, loop_fallback);
-	log_info("serving %s on %s:%d with %d workers", srv.ssl_ctx ? "HTTPS" : "HTTP",
-		 cfg->listen_host, cfg->listen_port, cfg->workers);
+	log_info("serving %s on %s:%d with %d workers and %d loop connection(s)",
+		 srv.ssl_ctx ? "HTTPS" : "HTTP", cfg->listen_host, cfg->listen_port, cfg->workers,
+		 cfg->loop_connections);
 
 	event_base_dispatch(srv.base);
 	/* shutting down: a repeated signal must not kill the clean-up (blocked, it

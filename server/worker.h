@@ -17,7 +17,8 @@ struct job {
 	void *transport; /* the I/O loop's request handle; opaque here */
 	int64_t start_ns;
 	bool heavy;
-	job_done_fn done; /* called on the worker when the response is ready */
+	job_done_fn done; /* called when the response is ready: on the worker, or on the
+			   * I/O loop for a read the loop answered itself (loopdb.h) */
 	void *loop_res;   /* PGresult of a loop read, while it waits for its Sync */
 	struct job *next;
 };

@@ -34,8 +34,7 @@ struct lconn {
 	struct event *timer; /* connect deadline, or the next reconnect */
 	int setup_left;      /* Syncs of set-up statements still to come */
 	bool setup_failed;
-	struct job *head, *tail; /* in the order their statements were sent */
-	int n;
+	struct job_list jobs; /* in the order their statements were sent */
 	bool ever_ready;
 };
 
@@ -58,30 +57,6 @@ static void set_ready(struct lconn *c, bool ready)
 {
 	if ((c->state == LC_READY) != ready)
 		atomic_fetch_add(&L.ready, ready ? 1 : -1);
-}
-
-static void push(struct lconn *c, struct job *job)
-{
-	job->next = NULL;
-	if (c->tail)
-		c->tail->next = job;
-	else
-		c->head = job;
-	c->tail = job;
-	c->n++;
-}
-
-static struct job *pop(struct lconn *c)
-{
-	struct job *job = c->head;
-	if (job == NULL)
-		return NULL;
-	c->head = job->next;
-	if (c->head == NULL)
-		c->tail = NULL;
-	job->next = NULL;
-	c->n--;
-	return job;
 }
 
 static void hand_back(struct job *job)
@@ -118,7 +93,7 @@ static void lc_down(struct lconn *c, const char *why)
 	c->setup_left = 0;
 	c->setup_failed = false;
 	struct job *job;
-	while ((job = pop(c)) != NULL)
+	while ((job = job_list_pop(&c->jobs)) != NULL)
 		hand_back(job);
 	if (c->timer) {
 		struct timeval again = {RECONNECT_SECONDS, 0};
@@ -149,7 +124,7 @@ static void complete_one(struct lconn *c)
 		c->setup_left--;
 		return;
 	}
-	struct job *job = pop(c);
+	struct job *job = job_list_pop(&c->jobs);
 	if (job == NULL)
 		return;
 	PGresult *res = job->loop_res;
@@ -204,8 +179,8 @@ static void take_results(struct lconn *c)
 				c->setup_failed = true;
 			}
 			PQclear(res);
-		} else if (c->head != NULL && c->head->loop_res == NULL) {
-			c->head->loop_res = res;
+		} else if (c->jobs.head != NULL && c->jobs.head->loop_res == NULL) {
+			c->jobs.head->loop_res = res;
 		} else {
 			PQclear(res);
 		}
@@ -379,8 +354,8 @@ enum loop_rc loopdb_submit(struct job *job)
 		return LOOP_ANSWERED;
 	struct lconn *c = NULL;
 	for (int i = 0; i < L.nc; i++)
-		if (L.c[i].state == LC_READY && L.c[i].n < PIPE_MAX &&
-		    (c == NULL || L.c[i].n < c->n))
+		if (L.c[i].state == LC_READY && L.c[i].jobs.n < PIPE_MAX &&
+		    (c == NULL || L.c[i].jobs.n < c->jobs.n))
 			c = &L.c[i];
 	if (c == NULL)
 		return LOOP_UNAVAILABLE;
@@ -389,7 +364,7 @@ enum loop_rc loopdb_submit(struct job *job)
 		return LOOP_UNAVAILABLE;
 	}
 	job->loop_res = NULL;
-	push(c, job);
+	job_list_push(&c->jobs, job);
 	lc_flush(c); /* may drop the connection: then the job is already handed back */
 	return LOOP_QUEUED;
 }
@@ -414,7 +389,7 @@ static void lc_quiesce(struct lconn *c)
 		    !wait_socket(c, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline))
 			return; /* connected and idle, or given up: PQfinish ends it cleanly */
 	}
-	while (c->state == LC_READY && (c->setup_left > 0 || c->head != NULL)) {
+	while (c->state == LC_READY && (c->setup_left > 0 || c->jobs.head != NULL)) {
 		if (!wait_socket(c, POLLIN, deadline) || !PQconsumeInput(c->conn))
 			return;
 		take_results(c);

@@ -21,11 +21,6 @@
 
 #define MAX_ATTEMPTS 4
 
-struct job_list {
-	struct job *head, *tail;
-	int n;
-};
-
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -46,7 +41,7 @@ void dispatch_set_hooks(const struct dispatch_hooks *h)
 	hooks = *h;
 }
 
-static void list_push(struct job_list *l, struct job *j)
+void job_list_push(struct job_list *l, struct job *j)
 {
 	j->next = NULL;
 	if (l->tail)
@@ -57,7 +52,7 @@ static void list_push(struct job_list *l, struct job *j)
 	l->n++;
 }
 
-static struct job *list_pop(struct job_list *l)
+struct job *job_list_pop(struct job_list *l)
 {
 	struct job *j = l->head;
 	if (j == NULL)
@@ -65,6 +60,7 @@ static struct job *list_pop(struct job_list *l)
 	l->head = j->next;
 	if (l->head == NULL)
 		l->tail = NULL;
+	j->next = NULL;
 	l->n--;
 	return j;
 }
@@ -172,12 +168,12 @@ static struct job *take_job(void)
 		bool heavy_ok = q.heavy.n > 0 && q.heavy_running < q.heavy_max;
 		/* alternate fairly: a heavy job goes first only when its slot is free */
 		if (heavy_ok) {
-			j = list_pop(&q.heavy);
+			j = job_list_pop(&q.heavy);
 			q.heavy_running++;
 			break;
 		}
 		if (q.light.n > 0) {
-			j = list_pop(&q.light);
+			j = job_list_pop(&q.light);
 			break;
 		}
 		if (q.stopping && q.heavy.n == 0)
@@ -248,7 +244,7 @@ enum rc workers_submit(struct job *job)
 	if (q.stopping || q.light.n + q.heavy.n >= q.depth_max) {
 		rc = RC_ERR;
 	} else {
-		list_push(job->heavy ? &q.heavy : &q.light, job);
+		job_list_push(job->heavy ? &q.heavy : &q.light, job);
 		pthread_cond_broadcast(&q.cond);
 	}
 	pthread_mutex_unlock(&q.lock);

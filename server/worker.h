@@ -23,6 +23,15 @@ struct job {
 	struct job *next;
 };
 
+/* A FIFO of jobs linked through job->next. */
+struct job_list {
+	struct job *head, *tail;
+	int n;
+};
+
+void job_list_push(struct job_list *l, struct job *j);
+struct job *job_list_pop(struct job_list *l); /* NULL when empty */
+
 /* Hooks the application supplies: who the caller is, and idempotency. */
 struct dispatch_hooks {
 	/* Resolves the bearer token into r->auth; RC_ERR with a problem when the

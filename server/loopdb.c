@@ -21,7 +21,7 @@
 #include "worker.h"
 
 #define PIPE_MAX 128      /* statements in flight on one connection */
-#define CONNECT_SECONDS 5 /* as db_connect's connect_timeout */
+#define CONNECT_SECONDS 5 /* as db_connect's default connect_timeout */
 #define RECONNECT_SECONDS 1
 
 enum lc_state { LC_DOWN, LC_CONNECTING, LC_READY };
@@ -291,10 +291,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 static void lc_connect(struct lconn *c)
 {
 	/* the keys after dbname win over what the connection string says; a
-	 * fallback application name tells these connections apart in pg_stat_activity */
-	const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname",
-				    "client_encoding", NULL};
-	const char *const values[] = {"5", "techex-loop", L.conninfo, "UTF8", NULL};
+	 * fallback application name tells these connections apart in pg_stat_activity.
+	 * (connect_timeout means nothing to a connection made by polling: c->timer
+	 * is the deadline.) */
+	const char *const keys[] = {"fallback_application_name", "dbname", "client_encoding", NULL};
+	const char *const values[] = {"techex-loop", L.conninfo, "UTF8", NULL};
 	c->conn = PQconnectStartParams(keys, values, 1);
 	if (c->conn == NULL || PQstatus(c->conn) == CONNECTION_BAD) {
 		lc_down(c, c->conn ? PQerrorMessage(c->conn) : "out of memory");

@@ -324,6 +324,14 @@ void loopdb_start(struct event_base *base, const char *conninfo, int n, const st
 	L.stmts = xcalloc(rt->n + 1, sizeof *L.stmts);
 	for (size_t i = 0; i < rt->n; i++) {
 		const struct loop_read *lr = rt->routes[i]->loop;
+		if (lr != NULL && lr->st->nparams > LOOP_MAX_PARAMS) {
+			/* loopdb_submit has room for LOOP_MAX_PARAMS: leave every read to the workers */
+			log_error("%s: statement %s has %d parameters, the loop takes %d; the loop "
+				  "answers nothing",
+				  rt->routes[i]->pattern, lr->st->name, lr->st->nparams,
+				  LOOP_MAX_PARAMS);
+			n = 0;
+		}
 		if (lr != NULL && !has_stmt(lr->st))
 			L.stmts[L.nstmts++] = lr->st;
 	}

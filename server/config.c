@@ -24,11 +24,12 @@ struct key {
 
 #define STR(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
 #define INT(field) offsetof(struct config, field), sizeof(int)
+#define HOSTPORT(field) offsetof(struct config, field), sizeof(struct hostport)
 
 static const struct key keys[] = {
     {"DATABASE_URL", KEY_STRING, "dbname=techex", 0, 0, STR(database_url),
      "libpq connection string or URI"},
-    {"TECHEX_LISTEN", KEY_HOSTPORT, "127.0.0.1:8080", 1, 65535, STR(listen_host),
+    {"TECHEX_LISTEN", KEY_HOSTPORT, "127.0.0.1:8080", 1, 65535, HOSTPORT(listen),
      "host:port to serve on"},
     {"TECHEX_WORKERS", KEY_INT, NULL, 1, 256, INT(workers),
      "worker threads, each with one database connection (default: one per core)"},
@@ -41,17 +42,24 @@ static const struct key keys[] = {
      "requests waiting for a worker before new ones get 503"},
     {"TECHEX_MAX_CONNECTIONS", KEY_INT, "4096", 1, 1000000, INT(max_connections),
      "open client connections at most"},
+    {"TECHEX_MAX_CLIENT_CONNECTIONS", KEY_INT, "256", 1, 1000000, INT(max_client_connections),
+     "open connections from one client address (an IPv6 /64 counts as one) at most"},
     {"TECHEX_HEADER_TIMEOUT", KEY_INT, "10", 1, 3600, INT(header_timeout),
      "seconds a client has to send a request's headers"},
     {"TECHEX_BODY_TIMEOUT", KEY_INT, "30", 1, 3600, INT(body_timeout),
      "seconds a client has to send a request's body once its headers arrived"},
     {"TECHEX_IDLE_TIMEOUT", KEY_INT, "60", 1, 86400, INT(idle_timeout),
      "seconds a connection may stay silent between requests (keep-alive)"},
+    {"TECHEX_PRESSURE_IDLE_TIMEOUT", KEY_INT, "5", 1, 86400, INT(pressure_idle_timeout),
+     "the same while open connections exceed 75 % of TECHEX_MAX_CONNECTIONS"},
     {"TECHEX_TLS_CERT", KEY_FILE, "", 0, 0, STR(tls_cert),
      "PEM certificate chain; with TECHEX_TLS_KEY serves HTTPS"},
     {"TECHEX_TLS_KEY", KEY_FILE, "", 0, 0, STR(tls_key), "PEM private key"},
     {"TECHEX_METRICS_TOKEN", KEY_STRING, "", 0, 0, STR(metrics_token),
-     "bearer token that opens /metrics to non-loopback clients"},
+     "bearer token that opens /metrics on the API address"},
+    {"TECHEX_METRICS_LISTEN", KEY_HOSTPORT, "", 1, 65535, HOSTPORT(metrics_listen),
+     "host:port serving /metrics alone, without a token (unset: /metrics only on the API"
+     " address, with TECHEX_METRICS_TOKEN)"},
     {"TECHEX_STATS_TTL", KEY_INT, "10", 0, 3600, INT(stats_ttl),
      "seconds a server reuses its /v1/stats answer (0: computes each time)"},
     {"TECHEX_LISTING_RATE", KEY_INT, "60", 0, 1000000, INT(listing_rate),
@@ -107,9 +115,12 @@ static enum rc set_key(struct config *cfg, const struct key *k, const char *val,
 		*(int *)(base + k->offset) = (int)v;
 		return RC_OK;
 	case KEY_HOSTPORT: {
+		struct hostport *hp = (struct hostport *)(base + k->offset);
+		if (*val == '\0')
+			return RC_OK; /* unset */
 		const char *colon = strrchr(val, ':');
 		size_t hostlen = colon ? (size_t)(colon - val) : 0;
-		if (colon == NULL || hostlen == 0 || hostlen >= sizeof cfg->listen_host ||
+		if (colon == NULL || hostlen == 0 || hostlen >= sizeof hp->host ||
 		    parse_long(colon + 1, k->min, k->max, &v) != RC_OK) {
 			snprintf(err, errlen,
 				 "%s: must be host:port with a port from 1 to 65535 (got \"%s\")",
@@ -121,8 +132,8 @@ static enum rc set_key(struct config *cfg, const struct key *k, const char *val,
 			h++;
 			hostlen -= 2;
 		}
-		snprintf(cfg->listen_host, sizeof cfg->listen_host, "%.*s", (int)hostlen, h);
-		cfg->listen_port = (int)v;
+		snprintf(hp->host, sizeof hp->host, "%.*s", (int)hostlen, h);
+		hp->port = (int)v;
 		return RC_OK;
 	}
 	case KEY_LEVEL:

@@ -9,22 +9,30 @@
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* host:port; an empty host means unset. */
+struct hostport {
+	char host[256];
+	int port;
+};
+
 struct config {
 	char database_url[1024];
-	char listen_host[256];
-	int listen_port;
+	struct hostport listen;
 	int workers;
 	int hash_concurrency; /* workers allowed to hash passwords at once */
 	int queue_depth;      /* jobs waiting for a worker before 503 */
 	int loop_connections; /* pipelined connections the I/O loop reads over */
 	int max_connections;
-	int header_timeout; /* seconds to receive a request's headers, absolute */
-	int idle_timeout;   /* seconds a connection may stay silent */
-	int body_timeout;   /* seconds to receive a request's body, absolute */
+	int max_client_connections; /* per client address (IPv6: per /64) */
+	int header_timeout;         /* seconds to receive a request's headers, absolute */
+	int idle_timeout;           /* seconds a connection may stay silent */
+	int pressure_idle_timeout;  /* the same while connections exceed 75 % of the cap */
+	int body_timeout;           /* seconds to receive a request's body, absolute */
 	char tls_cert[1024];
 	char tls_key[1024];
 	char metrics_token[256];
-	int stats_ttl;    /* seconds /v1/stats is served from memory */
+	struct hostport metrics_listen; /* serves /metrics alone, when set */
+	int stats_ttl;                  /* seconds /v1/stats is served from memory */
 	int listing_rate; /* listings an organization may create per hour (0: no limit) */
 	int bid_rate;     /* bids an organization may make per minute (0: no limit) */
 	enum log_level log_level;

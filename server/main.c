@@ -130,7 +130,7 @@ static int cmd_serve(const struct config *cfg)
 	    .idempotency_end = idempotency_end,
 	};
 	dispatch_set_hooks(&hooks);
-	int status = http_serve(cfg, &rt, platform_maintenance);
+	int status = http_serve(cfg, &rt, platform_maintenance, platform_serve_metrics);
 	router_free(&rt);
 	return status;
 }

@@ -92,6 +92,7 @@ const char *problem_title(int status)
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
 	case 422: return "Unprocessable Content";
 	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";

@@ -71,7 +71,6 @@ struct req {
 	char *body; /* raw body, NUL-terminated, owned */
 	size_t body_len;
 	char client_ip[64];
-	bool client_loopback;
 	char request_id[37];
 
 	struct auth auth;

@@ -97,10 +97,8 @@ static enum rc platform_get_readyz(struct req *r)
 	return RC_OK;
 }
 
-bool platform_metrics_allowed(bool loopback, const char *authorization, const char *token)
+bool platform_metrics_allowed(const char *authorization, const char *token)
 {
-	if (loopback)
-		return true;
 	size_t wl = token ? strlen(token) : 0;
 	if (wl == 0 || authorization == NULL || strncmp(authorization, "Bearer ", 7) != 0 ||
 	    strlen(authorization + 7) != wl)
@@ -108,18 +106,23 @@ bool platform_metrics_allowed(bool loopback, const char *authorization, const ch
 	return CRYPTO_memcmp(authorization + 7, token, wl) == 0;
 }
 
-/* GET /metrics: loopback clients, or anyone with the metrics token. */
-static enum rc platform_get_metrics(struct req *r)
+enum rc platform_serve_metrics(struct req *r)
 {
-	if (!platform_metrics_allowed(r->client_loopback, req_header(r, "Authorization"),
-				      platform_metrics_token))
-		return problem_set(
-		    r, 403, "forbidden",
-		    "metrics are open to loopback clients or with the metrics token");
 	char *text = metrics_render();
 	reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
 	free(text);
 	return RC_OK;
+}
+
+/* GET /metrics on the API address: only with the metrics token, whoever asks
+ * (a loopback peer may be a proxy forwarding anyone). */
+static enum rc platform_get_metrics(struct req *r)
+{
+	if (!platform_metrics_allowed(req_header(r, "Authorization"), platform_metrics_token))
+		return problem_set(r, 403, "forbidden",
+				   "metrics need \"Authorization: Bearer <TECHEX_METRICS_TOKEN>\" "
+				   "here, or the address TECHEX_METRICS_LISTEN names");
+	return platform_serve_metrics(r);
 }
 
 const struct route platform_routes[] = {

@@ -19,12 +19,16 @@ enum rc audit_write(struct req *r, const char *action, const char *object_type,
 enum rc idempotency_begin(struct req *r);
 enum rc idempotency_end(struct req *r);
 
-/* The token that opens /metrics to non-loopback clients (borrowed; may be empty). */
+/* The token that opens /metrics on the API address (borrowed; may be empty). */
 extern const char *platform_metrics_token;
 
-/* True when /metrics may be served: a loopback client, or "Bearer <token>"
+/* True when /metrics may be served on the API address: "Bearer <token>"
  * matching a non-empty metrics token (compared in constant time). */
-bool platform_metrics_allowed(bool loopback, const char *authorization, const char *token);
+bool platform_metrics_allowed(const char *authorization, const char *token);
+
+/* Replies with the metrics, no questions asked: for the address
+ * TECHEX_METRICS_LISTEN names (runs on the I/O loop). */
+enum rc platform_serve_metrics(struct req *r);
 
 /* Deletes expired sessions, login failures and idempotency keys. */
 enum rc platform_maintenance(struct req *r);

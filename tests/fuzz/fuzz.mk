@@ -10,7 +10,7 @@
 #                    through each harness built with $(CC) (no libFuzzer): $(BUILD)/fuzz-replay-<target>
 # To reproduce a crash: build-fuzz/fuzz_<target> var/fuzz/<target>-crashes/crash-...
 
-FUZZ_TARGETS ?= body route query cursor patent
+FUZZ_TARGETS ?= body route query cursor patent filter
 FUZZ_TIME    ?= 60
 FUZZ_ARGS    ?= -timeout=10
 FUZZ_CC      ?= clang

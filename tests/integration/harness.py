@@ -76,6 +76,9 @@ class Response:
         return f"<{self.status} {self.body[:300]!r}>"
 
 
+METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
+
+
 class Server:
     """One bin/techex serve process on a free port."""
 
@@ -84,7 +87,8 @@ class Server:
         self.name = name
         self.log_path = os.path.join(LOGDIR, f"{name}-{self.port}.log")
         e = dict(os.environ)
-        e.update({"TECHEX_LISTEN": f"127.0.0.1:{self.port}", "DATABASE_URL": DATABASE_URL})
+        e.update({"TECHEX_LISTEN": f"127.0.0.1:{self.port}", "DATABASE_URL": DATABASE_URL,
+                  "TECHEX_METRICS_TOKEN": METRICS_TOKEN})
         e.update(env or {})
         self.tls = tls
         self.log = open(self.log_path, "wb")
@@ -129,6 +133,10 @@ class Server:
             return Response(r.status, r.getheaders(), r.read())
         finally:
             conn.close()
+
+    def metrics(self):
+        """GET /metrics with the metrics token (on the API address nothing else opens it)."""
+        return self.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
 
     def read_log(self):
         self.log.flush()

@@ -13,6 +13,7 @@ import test_listings  # noqa: E402,F401
 import test_deals  # noqa: E402,F401
 import test_revenue  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
+import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401
 import test_hostile  # noqa: E402,F401
 import test_faults  # noqa: E402,F401

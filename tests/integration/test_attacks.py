@@ -230,7 +230,9 @@ def test_thousands_of_idle_connections_leave_room_for_others():
     want = 2600
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
-    s = Server("idle", env={"TECHEX_MAX_CONNECTIONS": "2100", "TECHEX_IDLE_TIMEOUT": "120"})
+    s = Server("idle", env={"TECHEX_MAX_CONNECTIONS": "2100", "TECHEX_IDLE_TIMEOUT": "120",
+                            "TECHEX_PRESSURE_IDLE_TIMEOUT": "120",
+                            "TECHEX_MAX_CLIENT_CONNECTIONS": "3000"})
     held = []
     try:
         for i in range(2000):

@@ -157,7 +157,7 @@ MATRIX = {
     # platform
     ("GET", "/healthz"): C(None, "u", (200, 200, 200, 200, 200)),
     ("GET", "/readyz"): C(None, "u", (200, 200, 200, 200, 200)),
-    ("GET", "/metrics"): C(None, "u", (200, 200, 200, 200, 200),
+    ("GET", "/metrics"): C(None, "u", (403, 403, 403, 403, 403),
                            hide={"*": ("email_u", "title_d", "name_u", "org_u", "listing_d",
                                        "contract_a", "bid_b")}),
     ("GET", "/v1/stats"): C(None, "u", (200, 200, 200, 200, 200),

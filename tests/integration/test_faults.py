@@ -15,7 +15,7 @@ PG = ["sh", os.path.join(ROOT, "scripts/pg.sh")]
 
 
 def loop_metric(srv, name):
-    for line in srv.request("GET", "/metrics").body.decode().splitlines():
+    for line in srv.metrics().body.decode().splitlines():
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise AssertionError(f"no {name} in /metrics")

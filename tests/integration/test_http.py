@@ -174,7 +174,7 @@ def test_metrics_in_prometheus_format():
     """GET /metrics serves requests by route and status, latency, queue, workers, reconnects"""
     s = main_server()
     s.request("GET", "/v1/me")  # a 401 to count
-    r = s.request("GET", "/metrics")
+    r = s.metrics()
     assert r.status == 200, r
     assert r.header("Content-Type").startswith("text/plain; version=0.0.4"), r.headers
     text = r.body.decode()

@@ -14,7 +14,7 @@ from test_deals import NEGOTIABLE
 
 def metrics(srv):
     """The numeric series of /metrics, by name."""
-    r = srv.request("GET", "/metrics")
+    r = srv.metrics()
     assert r.status == 200, r
     out = {}
     for line in r.body.decode().splitlines():

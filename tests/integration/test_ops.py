@@ -56,7 +56,7 @@ def test_sigterm_drains_requests_in_flight():
     # wait until the server holds all six (queued or running: argon2id takes a while)
     deadline = time.time() + 5
     while time.time() < deadline:
-        m = s.request("GET", "/metrics").body.decode()
+        m = s.metrics().body.decode()
         held = sum(int(l.split()[1]) for l in m.splitlines()
                    if l.startswith(("techex_queue_depth ", "techex_workers_busy ")))
         if held >= 6:
@@ -293,7 +293,7 @@ def test_survives_postgresql_restart():
         time.sleep(0.2)
     for _ in range(8):  # every worker gets its connection back
         assert s.request("GET", "/v1/me", token=tok).status == 200
-    metrics = s.request("GET", "/metrics").body.decode()
+    metrics = s.metrics().body.decode()
     line = [l for l in metrics.splitlines() if l.startswith("techex_db_reconnects_total ")][0]
     assert int(line.split()[1]) >= 1, line
     assert s.proc.poll() is None

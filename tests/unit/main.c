@@ -9,7 +9,7 @@ int main(void)
 	test_json();
 	test_problem();
 	test_credentials();
-	test_http();
+	test_filter();
 	test_metrics_access();
 	test_patent();
 	test_cursor();

@@ -57,6 +57,19 @@ static const struct {
      {"TECHEX_LOOP_CONNECTIONS", "-1", NULL},
      false,
      "TECHEX_LOOP_CONNECTIONS"},
+    {"a metrics address of its own", {"TECHEX_METRICS_LISTEN", "127.0.0.1:9100", NULL}, true, NULL},
+    {"a metrics address without a port is refused",
+     {"TECHEX_METRICS_LISTEN", "127.0.0.1", NULL},
+     false,
+     "TECHEX_METRICS_LISTEN"},
+    {"connections per client address at least 1",
+     {"TECHEX_MAX_CLIENT_CONNECTIONS", "0", NULL},
+     false,
+     "TECHEX_MAX_CLIENT_CONNECTIONS"},
+    {"a pressure idle time of 0 is refused",
+     {"TECHEX_PRESSURE_IDLE_TIMEOUT", "0", NULL},
+     false,
+     "TECHEX_PRESSURE_IDLE_TIMEOUT"},
     {"hash concurrency above workers is refused",
      {"TECHEX_WORKERS", "2", "TECHEX_HASH_CONCURRENCY", "3", NULL},
      false,
@@ -79,14 +92,17 @@ void test_config(void)
 	current = NULL;
 	if (config_load(&cfg, fake_env, err, sizeof err) == RC_OK) {
 		CHECK("default listen is 127.0.0.1:8080",
-		      strcmp(cfg.listen_host, "127.0.0.1") == 0 && cfg.listen_port == 8080);
+		      strcmp(cfg.listen.host, "127.0.0.1") == 0 && cfg.listen.port == 8080);
 		CHECK("default workers is at least one", cfg.workers >= 1);
 		CHECK("default hash concurrency leaves workers free",
 		      cfg.hash_concurrency >= 1 && cfg.hash_concurrency <= cfg.workers);
+		CHECK("no metrics address by default", cfg.metrics_listen.host[0] == '\0');
+		CHECK("256 connections per client address by default",
+		      cfg.max_client_connections == 256);
 	}
 	static const char *const v6[] = {"TECHEX_LISTEN", "[::1]:9000", NULL};
 	current = v6;
 	if (config_load(&cfg, fake_env, err, sizeof err) == RC_OK)
 		CHECK("IPv6 host loses its brackets",
-		      strcmp(cfg.listen_host, "::1") == 0 && cfg.listen_port == 9000);
+		      strcmp(cfg.listen.host, "::1") == 0 && cfg.listen.port == 9000);
 }

@@ -51,26 +51,25 @@ void test_problem(void)
 
 void test_metrics_access(void)
 {
+	/* on the API address the token is the only way in: a loopback peer may be a
+	 * proxy on the same host, forwarding anyone (TECHEX_METRICS_LISTEN serves
+	 * /metrics without a token on an address of its own) */
 	static const struct {
 		const char *name;
-		bool loopback;
 		const char *auth, *token;
 		bool ok;
 	} cases[] = {
-	    {"loopback needs no token", true, NULL, "", true},
-	    {"remote without a configured token is refused", false, NULL, "", false},
-	    {"remote with an empty configured token is refused even with Bearer", false, "Bearer ",
-	     "", false},
-	    {"remote with the token is allowed", false, "Bearer s3cret-metrics", "s3cret-metrics",
-	     true},
-	    {"remote with another token is refused", false, "Bearer s3cret-metricz",
-	     "s3cret-metrics", false},
-	    {"remote with a prefix of the token is refused", false, "Bearer s3cret",
-	     "s3cret-metrics", false},
-	    {"remote with Basic is refused", false, "Basic s3cret-metrics", "s3cret-metrics",
+	    {"no token configured: refused", NULL, "", false},
+	    {"an empty configured token is refused even with Bearer", "Bearer ", "", false},
+	    {"the token is allowed", "Bearer s3cret-metrics", "s3cret-metrics", true},
+	    {"another token is refused", "Bearer s3cret-metricz", "s3cret-metrics", false},
+	    {"a prefix of the token is refused", "Bearer s3cret", "s3cret-metrics", false},
+	    {"the token with more after it is refused", "Bearer s3cret-metrics2", "s3cret-metrics",
 	     false},
+	    {"Basic is refused", "Basic s3cret-metrics", "s3cret-metrics", false},
+	    {"no Authorization is refused", NULL, "s3cret-metrics", false},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
-		CHECK(cases[i].name, platform_metrics_allowed(cases[i].loopback, cases[i].auth,
-							      cases[i].token) == cases[i].ok);
+		CHECK(cases[i].name,
+		      platform_metrics_allowed(cases[i].auth, cases[i].token) == cases[i].ok);
 }

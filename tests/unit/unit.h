@@ -24,7 +24,7 @@ void test_config(void);
 void test_json(void);
 void test_problem(void);
 void test_credentials(void);
-void test_http(void);
+void test_filter(void);
 void test_metrics_access(void);
 void test_patent(void);
 void test_cursor(void);

@@ -96,9 +96,14 @@ static void set_db_problem(struct req *r, PGresult *res)
 	r->problem.status = status;
 	switch (status) {
 	case 0:
-		r->problem.slug = "retry";
+		/* the worker re-runs the transaction; should the retries run out, this
+		 * is what the client reads */
+		r->problem.retry = true;
+		r->problem.status = 503;
+		r->problem.slug = "busy";
+		r->problem.retry_after = 1;
 		snprintf(r->problem.detail, sizeof r->problem.detail,
-			 "the transaction conflicted with another; retry");
+			 "the request kept conflicting with others; retry");
 		break;
 	case 409: {
 		/* our own triggers (signed contracts, the ledger) say why in words */
@@ -193,7 +198,7 @@ static enum rc command_done(struct req *r, PGresult *res)
 	}
 	set_db_problem(r, res);
 	PQclear(res);
-	return r->problem.status == 0 ? RC_RETRY : RC_ERR;
+	return r->problem.retry ? RC_RETRY : RC_ERR;
 }
 
 PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun,

@@ -2,8 +2,8 @@
  * loopdb.h - reads the I/O loop runs itself, over pipelined database
  * connections, without handing the request to a worker.
  *
- * A route may name a loop_read: one prepared statement, no transaction, no
- * caller to authenticate. For such a request the loop sends the statement on
+ * A route may name a loop_read (loopread.h, what modules see): one prepared
+ * statement, no transaction, no caller to authenticate. For such a request the loop sends the statement on
  * one of its connections (libpq's pipeline mode: many statements in flight,
  * each with its own Sync, so one's failure cannot touch another) and builds
  * the reply from the result when it arrives. Anything unusual - no connection
@@ -14,23 +14,8 @@
 #ifndef TECHEX_LOOPDB_H
 #define TECHEX_LOOPDB_H
 
-#include <libpq-fe.h>
-
 #include "common.h"
-#include "db.h"
-#include "req.h"
-
-struct loop_read {
-	const struct stmt *st;
-	/* Fills the statement's parameters (at most LOOP_MAX_PARAMS, borrowed from
-	 * r) and returns RC_OK; or answers without the database: RC_ERR with a problem. */
-	enum rc (*params)(struct req *r, const char **params);
-	/* Builds the response from the statement's result (PGRES_TUPLES_OK), or
-	 * returns RC_ERR with a problem. Must not block. */
-	enum rc (*reply)(struct req *r, const PGresult *res);
-};
-
-#define LOOP_MAX_PARAMS 4
+#include "loopread.h"
 
 struct job;
 struct event_base;

@@ -20,6 +20,18 @@ enum rc problem_set(struct req *r, int status, const char *slug, const char *fmt
 	return RC_ERR;
 }
 
+enum rc problem_commit(struct req *r, int status, const char *slug, const char *fmt, ...)
+{
+	va_list ap;
+	r->problem.status = status;
+	r->problem.slug = slug;
+	r->problem.commit = true;
+	va_start(ap, fmt);
+	vsnprintf(r->problem.detail, sizeof r->problem.detail, fmt, ap);
+	va_end(ap);
+	return RC_ERR;
+}
+
 void problem_field(struct req *r, const char *field, const char *fmt, ...)
 {
 	char msg[256];

@@ -17,6 +17,11 @@ struct problem {
 	char sqlstate[6];
 	json_t *errors;  /* [{field, message}], owned; NULL if none */
 	int retry_after; /* seconds, for 429 and 503; 0 for none */
+	bool retry;      /* a serialization failure or deadlock (set by db.c): the worker
+			  * re-runs the transaction; the status says what a client sees
+			  * once the retries run out */
+	bool commit;     /* the transaction commits although this problem is the answer
+			  * (problem_commit) */
 	char allow[64];  /* for 405 */
 };
 
@@ -26,6 +31,11 @@ struct req;
 enum rc problem_set(struct req *r, int status, const char *slug, const char *fmt, ...)
     PRINTF_LIKE(4, 5);
 
+/* As problem_set, but the request's transaction commits what it wrote before the
+ * problem (a failed login's record, say) instead of rolling back. */
+enum rc problem_commit(struct req *r, int status, const char *slug, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
+
 /* Records one bad field; the caller turns the collection into a 422 with
  * problem_fields_done(). */
 void problem_field(struct req *r, const char *field, const char *fmt, ...) PRINTF_LIKE(3, 4);
@@ -33,7 +43,7 @@ void problem_field(struct req *r, const char *field, const char *fmt, ...) PRINT
 /* If any field errors were recorded, sets a 422 validation problem and returns RC_ERR. */
 enum rc problem_fields_done(struct req *r) MUSTCHECK;
 
-/* Maps a SQLSTATE to an HTTP status: 23505 -> 409, 23503 -> 422, 40001/40P01 -> retry,
+/* Maps a SQLSTATE to an HTTP status: 23505 -> 409, 23503 -> 422, 40001/40P01 -> 0 (retry),
  * connection errors -> 503, everything else -> 500. */
 int problem_status_for_sqlstate(const char *sqlstate);
 

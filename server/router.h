@@ -27,7 +27,7 @@ struct route {
 	handler_fn handler;
 	unsigned flags;
 	const char *operation_id; /* as in api-spec/openapi.yaml */
-	/* Optional: how the I/O loop answers an anonymous request itself (loopdb.h);
+	/* Optional: how the I/O loop answers an anonymous request itself (loopread.h);
 	 * handler stays the authority, used by workers and whenever the loop cannot. */
 	const struct loop_read *loop;
 };

@@ -87,27 +87,31 @@ static enum rc run_once(struct req *r)
 	if ((rt->flags & ROUTE_IDEMPOTENT) && hooks.idempotency_begin != NULL &&
 	    req_header(r, "Idempotency-Key") != NULL) {
 		if ((rc = hooks.idempotency_begin(r)) != RC_OK) {
-			if (r->resp.status != 0 && r->problem.status == 0)
+			if (r->resp.status != 0 && r->problem.status == 0) {
+				rc = RC_OK;
 				goto commit; /* a stored response is replayed */
+			}
 			goto fail;
 		}
 	}
 
 	rc = rt->handler(r);
+	if (rc != RC_OK && r->problem.commit && !r->problem.retry)
+		goto commit; /* problem_commit: what the handler wrote stays */
 	if (rc != RC_OK)
 		goto fail;
 	if (r->idem_key[0] != '\0' && (rc = hooks.idempotency_end(r)) != RC_OK)
 		goto fail;
 commit:
-	if (tx && (rc = db_commit(r)) != RC_OK)
+	if (tx && db_commit(r) != RC_OK) {
+		rc = r->problem.retry ? RC_RETRY : RC_ERR;
 		goto fail;
-	return RC_OK;
+	}
+	return rc;
 fail:
 	if (tx)
 		db_rollback(r->db);
-	if (r->problem.status == 0 && r->problem.sqlstate[0] != '\0')
-		return RC_RETRY;
-	return rc == RC_RETRY ? RC_RETRY : RC_ERR;
+	return r->problem.retry || rc == RC_RETRY ? RC_RETRY : RC_ERR;
 }
 
 void dispatch_run(struct req *r)

@@ -14,7 +14,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
-#include "../../server/loopdb.h"
+#include "../../server/loopread.h"
 #include "../../server/ratelimit.h"
 #include "../bids/bids.h"
 #include "../platform/platform.h"

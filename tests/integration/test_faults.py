@@ -9,7 +9,9 @@ import threading
 import time
 
 from harness import (PGDIR, ROOT, Server, member, problem, psql, publish_listing, techex, test)
+from common import main_server
 from test_deals import NEGOTIABLE
+from test_listings import PATENT
 
 PG = ["sh", os.path.join(ROOT, "scripts/pg.sh")]
 
@@ -222,3 +224,35 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged():
             assert got[pid][1:] == ["confirmed", str(amount)], (pid, got.get(pid))
     finally:
         srv2.stop()
+
+
+@test
+def test_a_serialization_failure_runs_the_transaction_again():
+    """a transaction that meets a serialization failure (SQLSTATE 40001) is run again from the
+    start and its answer is the second run's; one that keeps failing is 503 busy with
+    Retry-After, and nothing of any run stays"""
+    s = main_server()
+    tok, _, org, _ = member(s, kind="research_institute", name="重试探针研究院", verified=True)
+    psql("CREATE SEQUENCE retry_probe_seq; CREATE TABLE retry_probe (fail_first int);"
+         " INSERT INTO retry_probe VALUES (2);"
+         " CREATE FUNCTION retry_probe() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN"
+         "  IF nextval('retry_probe_seq') <= (SELECT fail_first FROM retry_probe) THEN"
+         "   RAISE EXCEPTION 'retry probe' USING ERRCODE = '40001'; END IF;"
+         "  RETURN NEW; END $$;"
+         " CREATE TRIGGER retry_probe BEFORE INSERT ON listings FOR EACH ROW"
+         "  WHEN (NEW.title LIKE '重试探针%') EXECUTE FUNCTION retry_probe();")
+    try:
+        body = dict(PATENT, title="重试探针·赤泥陶粒（第三次成功）")
+        r = s.request("POST", "/v1/listings", body, token=tok)
+        assert r.status == 201, r
+        assert psql("SELECT last_value FROM retry_probe_seq") == [["3"]]
+        assert "retrying after SQLSTATE 40001" in s.read_log()
+        psql("ALTER SEQUENCE retry_probe_seq RESTART; UPDATE retry_probe SET fail_first = 100")
+        body = dict(PATENT, title="重试探针·赤泥陶粒（始终冲突）")
+        p = problem(s.request("POST", "/v1/listings", body, token=tok), 503)
+        assert p["type"].endswith("/busy"), p
+        assert int(s.request("POST", "/v1/listings", body, token=tok).header("Retry-After")) >= 1
+        assert psql(f"SELECT count(*) FROM listings WHERE org_id = '{org['id']}'") == [["1"]]
+    finally:
+        psql("DROP TRIGGER retry_probe ON listings; DROP FUNCTION retry_probe();"
+             " DROP TABLE retry_probe; DROP SEQUENCE retry_probe_seq")

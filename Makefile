@@ -19,7 +19,7 @@ ALL_CFLAGS := $(OPT) -std=c17 -D_GNU_SOURCE $(WARN) -DTECHEX_VERSION='"$(VERSION
            -Iserver $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
-SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+SERVER_SRC := $(wildcard server/*.c)
 MODULE_SRC := $(wildcard modules/*/*.c)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC   := $(wildcard tests/unit/*.c)
@@ -36,7 +36,7 @@ all: $(BIN) $(BUILD)/unit-tests
 
 include tests/fuzz/fuzz.mk
 
-$(BIN): $(OBJS) $(BUILD)/server/main.o
+$(BIN): $(OBJS) $(BUILD)/main.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
@@ -82,7 +82,7 @@ bench:
 deps:
 	@sh scripts/deps.sh all
 
-C_FILES = server/*.c server/*.h modules/*/*.c modules/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+C_FILES = main.c server/*.c server/*.h modules/*/*.c modules/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
 
 format:
 	clang-format -i $(C_FILES)

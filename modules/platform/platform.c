@@ -52,7 +52,13 @@ static const struct stmt st_maintenance = {
     " DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
     0};
 
-const char *platform_metrics_token;
+/* The token that opens /metrics on the API address (borrowed; may be empty). */
+static const char *metrics_token = "";
+
+void platform_init(const char *token)
+{
+	metrics_token = token;
+}
 
 /* GET /healthz: the process is alive and its loop answers. */
 static enum rc platform_get_healthz(struct req *r)
@@ -118,7 +124,7 @@ enum rc platform_serve_metrics(struct req *r)
  * (a loopback peer may be a proxy forwarding anyone). */
 static enum rc platform_get_metrics(struct req *r)
 {
-	if (!platform_metrics_allowed(req_header(r, "Authorization"), platform_metrics_token))
+	if (!platform_metrics_allowed(req_header(r, "Authorization"), metrics_token))
 		return problem_set(r, 403, "forbidden",
 				   "metrics need \"Authorization: Bearer <TECHEX_METRICS_TOKEN>\" "
 				   "here, or the address TECHEX_METRICS_LISTEN names");

@@ -19,8 +19,9 @@ enum rc audit_write(struct req *r, const char *action, const char *object_type,
 enum rc idempotency_begin(struct req *r);
 enum rc idempotency_end(struct req *r);
 
-/* The token that opens /metrics on the API address (borrowed; may be empty). */
-extern const char *platform_metrics_token;
+/* Settings: the token that opens /metrics on the API address (borrowed for
+ * the process; may be empty: /metrics is closed there). */
+void platform_init(const char *metrics_token);
 
 /* True when /metrics may be served on the API address: "Bearer <token>"
  * matching a non-empty metrics token (compared in constant time). */

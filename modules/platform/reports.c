@@ -62,7 +62,12 @@ static const struct stmt st_audit_log = {
 		" ORDER BY a.id DESC LIMIT $9",
     9};
 
-int reports_stats_ttl = 10;
+static int stats_ttl = 10; /* seconds */
+
+void reports_init(int ttl_seconds)
+{
+	stats_ttl = ttl_seconds;
+}
 
 /* The last /v1/stats answer: counting every listing and deal per domain takes
  * tens of milliseconds at 100,000 listings, and the figures need not be newer
@@ -79,7 +84,7 @@ static bool stats_from_cache(struct req *r)
 {
 	bool hit = false;
 	pthread_mutex_lock(&stats_cache.lock);
-	if (stats_cache.body != NULL && now_ms() - stats_cache.at_ms < reports_stats_ttl * 1000LL) {
+	if (stats_cache.body != NULL && now_ms() - stats_cache.at_ms < stats_ttl * 1000LL) {
 		reply_raw(r, 200, "application/json", stats_cache.body, stats_cache.len);
 		hit = true;
 	}
@@ -105,7 +110,7 @@ static enum rc reports_stats(struct req *r)
 	if (problem_fields_done(r) != RC_OK)
 		return RC_ERR;
 	char max_age[40];
-	snprintf(max_age, sizeof max_age, "public, max-age=%d", reports_stats_ttl);
+	snprintf(max_age, sizeof max_age, "public, max-age=%d", stats_ttl);
 	reply_header(r, "Cache-Control", max_age);
 	if (stats_from_cache(r))
 		return RC_OK;
@@ -121,7 +126,7 @@ static enum rc reports_stats(struct req *r)
 		return RC_ERR;
 	reply_raw(r, 200, "application/json", PQgetvalue(res, 0, 0),
 		  (size_t)PQgetlength(res, 0, 0));
-	if (reports_stats_ttl > 0)
+	if (stats_ttl > 0)
 		stats_remember(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 	PQclear(res);
 	return RC_OK;

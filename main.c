@@ -1,27 +1,34 @@
 /*
- * main.c - the techex command: serve, migrate, admin create, seed-demo.
+ * main.c - the techex command: serve, migrate, admin create, seed-demo, check.
+ *
+ * The composition root: the one place that knows both the transport (server/)
+ * and the business modules (modules/). It joins the modules' route tables,
+ * hands each module its settings through its init call, and gives the server
+ * the hooks it calls back (authentication, idempotency, maintenance, metrics).
+ * Nothing in server/ includes a module, and no module includes another's
+ * internals.
  */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../modules/accounts/accounts.h"
-#include "../modules/bids/bids.h"
-#include "../modules/contracts/contracts.h"
-#include "../modules/listings/listings.h"
-#include "../modules/platform/platform.h"
-#include "../modules/platform/reports.h"
-#include "../modules/platform/seed.h"
-#include "../modules/revenue/revenue.h"
-#include "config.h"
-#include "db.h"
-#include "http.h"
-#include "log.h"
-#include "migrate.h"
-#include "ratelimit.h"
-#include "router.h"
-#include "worker.h"
+#include "modules/accounts/accounts.h"
+#include "modules/bids/bids.h"
+#include "modules/contracts/contracts.h"
+#include "modules/listings/listings.h"
+#include "modules/platform/platform.h"
+#include "modules/platform/reports.h"
+#include "modules/platform/seed.h"
+#include "modules/revenue/revenue.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "server/http.h"
+#include "server/log.h"
+#include "server/migrate.h"
+#include "server/ratelimit.h"
+#include "server/router.h"
+#include "server/worker.h"
 
 #ifndef TECHEX_VERSION
 #define TECHEX_VERSION "0.0.0-dev"
@@ -120,8 +127,8 @@ static int cmd_serve(const struct config *cfg)
 	}
 	struct router rt = {0};
 	build_router(&rt);
-	platform_metrics_token = cfg->metrics_token;
-	reports_stats_ttl = cfg->stats_ttl;
+	platform_init(cfg->metrics_token);
+	reports_init(cfg->stats_ttl);
 	rate_configure(RATE_LISTING, cfg->listing_rate, 3600);
 	rate_configure(RATE_BID, cfg->bid_rate, 60);
 	struct dispatch_hooks hooks = {

@@ -5,7 +5,7 @@ set -eu
 purpose=${1:-all}
 
 build="gcc make pkg-config libevent-dev libpq-dev libssl-dev libjansson-dev libargon2-dev"
-server="postgresql"
+server="postgresql curl"
 tests="python3 openssl curl clang-format valgrind"
 fuzz="clang libclang-rt-14-dev"
 bench="wrk postgresql-contrib"

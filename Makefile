@@ -17,17 +17,22 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 OPT     ?= -O2 -g
 ALL_CFLAGS := $(OPT) -std=c17 -D_GNU_SOURCE $(WARN) -DTECHEX_VERSION='"$(VERSION)"' \
            -Iserver $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+# libunistring (Unicode normalization, case folding, character properties) has no
+# pkg-config file on Debian 12: link it by name when pkg-config does not know it
+UNISTRING := $(shell pkg-config --libs libunistring 2>/dev/null || echo -lunistring)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(UNISTRING) -pthread
 
 SERVER_SRC := $(wildcard server/*.c)
 MODULE_SRC := $(wildcard modules/*/*.c)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+PASSWORDS  := data/common-passwords.txt
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 
 # BUILD selects the flavour: build/ (default) or build-asan/
 BUILD ?= build
 BIN   ?= bin/techex
-OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migrations.o
+OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migrations.o \
+	$(BUILD)/common_passwords.o
 HDRS  := $(wildcard server/*.h modules/*/*.h)
 
 .PHONY: all test asan run bench format format-check lint-spec deps clean unit
@@ -53,6 +58,13 @@ $(BUILD)/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	sh scripts/embed-migrations.sh $(MIGRATIONS) > $@
 
 $(BUILD)/migrations.o: $(BUILD)/migrations.c server/migrate.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/common_passwords.c: $(PASSWORDS) scripts/embed-passwords.sh
+	@mkdir -p $(BUILD)
+	sh scripts/embed-passwords.sh $(PASSWORDS) > $@
+
+$(BUILD)/common_passwords.o: $(BUILD)/common_passwords.c modules/accounts/password_policy.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 unit: all

@@ -4,7 +4,7 @@
 set -eu
 purpose=${1:-all}
 
-build="gcc make pkg-config libevent-dev libpq-dev libssl-dev libjansson-dev libargon2-dev"
+build="gcc make pkg-config libevent-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libunistring-dev"
 server="postgresql curl"
 tests="python3 openssl curl clang-format valgrind"
 fuzz="clang libclang-rt-14-dev"

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "req.h"
+#include "unicode.h"
 
 enum rc json_check_utf8(const char *s, size_t len, size_t *bad_offset)
 {
@@ -386,8 +387,16 @@ static bool check_text(struct req *r, const char *path, const struct field *f, c
 			      f->type == F_STRING ? " other than newline and tab" : "");
 		return false;
 	}
+	uint32_t invisible = f->type == F_SECRET ? 0 : unicode_find_invisible(s, f->type != F_NAME);
+	if (invisible != 0) {
+		problem_field(r, path,
+			      "must not contain invisible or bidirectional control characters "
+			      "(U+%04X)",
+			      (unsigned)invisible);
+		return false;
+	}
 	size_t chars = utf8_length(s);
-	if (f->min > 0 && f->type != F_SECRET && strspn(s, " \t\n") == strlen(s)) {
+	if (f->min > 0 && f->type != F_SECRET && unicode_blank(s)) {
 		problem_field(r, path, "must not be blank");
 		return false;
 	}
@@ -474,12 +483,31 @@ static void validate_value(struct req *r, const char *path, const struct field *
 	const char *s = json_string_value(v);
 	switch (f->type) {
 	case F_STRING:
-	case F_TEXT1: (void)check_text(r, path, f, s); return;
+	case F_TEXT1:
+	case F_NAME: (void)check_text(r, path, f, s); return;
 	case F_SECRET: (void)check_text(r, path, f, s); return;
-	case F_EMAIL:
-		if (!valid_email(s))
+	case F_EMAIL: {
+		if (!valid_email(s)) {
 			problem_field(r, path, "must be an email address");
+			return;
+		}
+		uint32_t invisible = unicode_find_invisible(s, false);
+		if (invisible != 0) {
+			problem_field(r, path,
+				      "must not contain invisible, bidirectional or variation "
+				      "characters (U+%04X)",
+				      (unsigned)invisible);
+			return;
+		}
+		char *key = unicode_email_key(s);
+		if (key == NULL || unicode_mixed_scripts(key))
+			problem_field(
+			    r, path,
+			    "must not mix scripts within a part that can pass for another "
+			    "address (a Latin letter beside Cyrillic or Greek ones)");
+		free(key);
 		return;
+	}
 	case F_ENUM:
 		for (const char *const *e = f->enum_values; *e; e++)
 			if (strcmp(*e, s) == 0)

@@ -28,11 +28,14 @@ enum rc body_read(struct req *r) MUSTCHECK;
 enum rc body_read_valid(struct req *r, const struct field *spec) MUSTCHECK;
 
 enum field_type {
+	/* Text never holds invisible or bidirectional control characters (Bidi_Control,
+	 * Default_Ignorable_Code_Point: U+202E, U+200B, U+FEFF, U+00AD, ...). */
 	F_STRING, /* text: min/max in characters, no control characters but \n and \t */
 	F_TEXT1,  /* single-line text: as F_STRING without \n and \t */
+	F_NAME,   /* a person's or organization's name: F_TEXT1 without variation selectors */
 	F_SECRET, /* password: min/max in characters, any printable text */
-	F_EMAIL,
-	F_INT, /* integer, min/max inclusive */
+	F_EMAIL,  /* an address without invisible characters or look-alike mixes of scripts */
+	F_INT,    /* integer, min/max inclusive */
 	F_BOOL,
 	F_ENUM, /* string from enum_values */
 	F_UUID,

@@ -12,8 +12,10 @@
 #include "../../server/db.h"
 #include "../../server/json.h"
 #include "../../server/log.h"
+#include "../../server/unicode.h"
 #include "../platform/platform.h"
 #include "credentials.h"
+#include "password_policy.h"
 
 #define TS(col) SQL_RFC3339(col)
 #define ORG_COLS                                                                    \
@@ -176,10 +178,12 @@ static json_t *user_json(const PGresult *res, int row)
 	return user_json_at(res, row, 0);
 }
 
-static void lower_ascii(char *s)
+/* The body's email in the form accounts are stored and compared in: NFC, case
+ * folded (unicode_email_key). Caller frees. */
+static char *email_of(const json_t *body)
 {
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
+	char *key = unicode_email_key(json_string_value(json_object_get(body, "email")));
+	return key ? key : xstrdup("");
 }
 
 /* ---- authentication ---------------------------------------------------- */
@@ -235,7 +239,7 @@ enum rc accounts_authenticate(struct req *r)
 /* ---- POST /v1/auth/register ------------------------------------------- */
 
 static const struct field register_org_spec[] = {
-    {.name = "name", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
+    {.name = "name", .type = F_NAME, .required = true, .min = 1, .max = 200},
     {.name = "kind", .type = F_ENUM, .required = true, .enum_values = org_kinds},
     {.name = "parent_id", .type = F_UUID, .nullable = true},
     {0},
@@ -244,7 +248,7 @@ static const struct field register_org_spec[] = {
 static const struct field register_spec[] = {
     {.name = "email", .type = F_EMAIL, .required = true},
     {.name = "password", .type = F_SECRET, .required = true, .min = 12, .max = 128},
-    {.name = "display_name", .type = F_TEXT1, .required = true, .min = 1, .max = 100},
+    {.name = "display_name", .type = F_NAME, .required = true, .min = 1, .max = 100},
     {.name = "organization", .type = F_OBJECT, .required = true, .sub = register_org_spec},
     {0},
 };
@@ -258,11 +262,17 @@ static enum rc accounts_register(struct req *r)
 
 	if (body_read_valid(r, register_spec) != RC_OK)
 		return RC_ERR;
+	enum password_verdict weak =
+	    password_policy_check(json_string_value(json_object_get(r->json, "password")),
+				  json_string_value(json_object_get(r->json, "email")));
+	if (weak != PASSWORD_OK) {
+		problem_field(r, "password", "%s", password_policy_message(weak));
+		return problem_fields_done(r);
+	}
 
 	json_t *o = json_object_get(r->json, "organization");
 	const char *parent = json_string_value(json_object_get(o, "parent_id"));
-	email = xstrdup(json_string_value(json_object_get(r->json, "email")));
-	lower_ascii(email);
+	email = email_of(r->json);
 
 	const char *pe[1] = {email};
 	if ((res = db_exec(r, &st_email_taken, pe)) == NULL)
@@ -340,8 +350,7 @@ static enum rc accounts_login(struct req *r)
 
 	if (body_read_valid(r, login_spec) != RC_OK)
 		return RC_ERR;
-	email = xstrdup(json_string_value(json_object_get(r->json, "email")));
-	lower_ascii(email);
+	email = email_of(r->json);
 
 	const char *pt[2] = {email, r->client_ip};
 	if ((res = db_exec(r, &st_login_lock, pt)) == NULL)

@@ -11,8 +11,10 @@
 
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../../server/unicode.h"
 #include "accounts.h"
 #include "credentials.h"
+#include "password_policy.h"
 
 /* Reads a password from the terminal without echo, or a line from stdin. */
 static char *read_password(const char *prompt)
@@ -50,25 +52,30 @@ static bool email_ok(const char *email)
 int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *name)
 {
 	char hash[PASSWORD_HASH_MAX];
-	char *password = NULL, *email = xstrdup(email_in);
+	char *password = NULL, *email = NULL;
 	PGresult *res = NULL;
 	int status = 1;
 
-	for (char *c = email; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	if (!email_ok(email)) {
+	if (!email_ok(email_in) || !unicode_valid(email_in)) {
 		fprintf(stderr, "techex: --email: \"%s\" is not an email address\n", email_in);
+		status = 2;
+		goto out;
+	}
+	email = unicode_email_key(email_in); /* as registration stores it */
+	if (unicode_find_invisible(email_in, false) != 0 || unicode_mixed_scripts(email)) {
+		fprintf(stderr,
+			"techex: --email: \"%s\" holds invisible characters or mixes scripts "
+			"that can pass for another address\n",
+			email_in);
 		status = 2;
 		goto out;
 	}
 	const char *env = getenv("TECHEX_ADMIN_PASSWORD");
 	password = env ? xstrdup(env) : read_password("Password for the new admin: ");
-	size_t chars = password ? utf8_length(password) : 0;
-	if (password == NULL || chars < 12 || chars > 128) {
-		fprintf(
-		    stderr,
-		    "techex: TECHEX_ADMIN_PASSWORD: the password must be 12 to 128 characters\n");
+	enum password_verdict weak = password_policy_check(password, email_in);
+	if (weak != PASSWORD_OK) {
+		fprintf(stderr, "techex: TECHEX_ADMIN_PASSWORD: the password %s\n",
+			password ? password_policy_message(weak) : "is missing");
 		status = 2;
 		goto out;
 	}

@@ -13,14 +13,19 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../../server/unicode.h"
+
 enum rc password_hash(const char *password, char out[PASSWORD_HASH_MAX])
 {
 	unsigned char salt[16];
 	if (RAND_bytes(salt, sizeof salt) != 1)
 		return RC_ERR;
-	int rc =
-	    argon2id_hash_encoded(PASSWORD_T_COST, PASSWORD_M_COST, PASSWORD_LANES, password,
-				  strlen(password), salt, sizeof salt, 32, out, PASSWORD_HASH_MAX);
+	/* NIST SP 800-63B: the NFKC form is hashed, so every spelling of it verifies */
+	char *nfkc = unicode_nfkc(password);
+	const char *text = nfkc ? nfkc : password;
+	int rc = argon2id_hash_encoded(PASSWORD_T_COST, PASSWORD_M_COST, PASSWORD_LANES, text,
+				       strlen(text), salt, sizeof salt, 32, out, PASSWORD_HASH_MAX);
+	free_secret(nfkc);
 	OPENSSL_cleanse(salt, sizeof salt);
 	return rc == ARGON2_OK ? RC_OK : RC_ERR;
 }
@@ -41,7 +46,14 @@ bool password_verify(const char *encoded, const char *password)
 		pthread_once(&dummy_once, make_dummy);
 		encoded = dummy_hash;
 	}
-	bool ok = argon2id_verify(encoded, password, strlen(password)) == ARGON2_OK;
+	/* the NFKC form first; a hash made before passwords were normalized holds the
+	 * password as typed, so when that differs it is tried too */
+	char *nfkc = unicode_nfkc(password);
+	const char *text = nfkc ? nfkc : password;
+	bool ok = argon2id_verify(encoded, text, strlen(text)) == ARGON2_OK;
+	if (!ok && nfkc != NULL && strcmp(nfkc, password) != 0)
+		ok = argon2id_verify(encoded, password, strlen(password)) == ARGON2_OK;
+	free_secret(nfkc);
 	return known && ok;
 }
 

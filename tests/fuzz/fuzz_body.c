@@ -19,9 +19,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../../modules/accounts/password_policy.h"
 #include "../../modules/listings/listings.h"
 #include "../../server/json.h"
 #include "../../server/req.h"
+#include "../../server/unicode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,6 +50,7 @@ static const struct field all_spec[] = {
     {.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 10},
     {.name = "password", .type = F_SECRET, .min = 8, .max = 64},
     {.name = "email", .type = F_EMAIL, .nullable = true},
+    {.name = "who", .type = F_NAME, .min = 1, .max = 20},
     {.name = "n", .type = F_INT, .min = -5, .max = 9223372036854775807LL},
     {.name = "flag", .type = F_BOOL},
     {.name = "colour", .type = F_ENUM, .enum_values = colours},
@@ -219,6 +222,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (vr != RC_OK)
 			check_problem_reply(&other);
 		req_free(&other);
+
+		/* any text through the password policy and the email key: a verdict, no crash;
+		 * an email the validator took has a key, which is its own key */
+		const char *pw = json_string_value(json_object_get(r.json, "password"));
+		const char *email = json_string_value(json_object_get(r.json, "email"));
+		if (pw != NULL && password_policy_check(pw, email) > PASSWORD_SEQUENTIAL)
+			abort();
+		if (rc == RC_OK && email != NULL) {
+			char *key = unicode_email_key(email),
+			     *again = key ? unicode_email_key(key) : NULL;
+			if (key == NULL || again == NULL || strcmp(key, again) != 0)
+				abort();
+			free(again);
+			free(key);
+		}
 	}
 	if (rc != RC_OK)
 		check_problem_reply(&r);

@@ -10,6 +10,7 @@ int main(void)
 	test_problem();
 	test_credentials();
 	test_filter();
+	test_transition();
 	test_metrics_access();
 	test_patent();
 	test_cursor();

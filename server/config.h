@@ -24,10 +24,11 @@ struct config {
 	char tls_cert[1024];
 	char tls_key[1024];
 	char metrics_token[256];
-	int stats_ttl;     /* seconds /v1/stats is served from memory */
-	int listing_rate;  /* listings an organization may create per hour (0: no limit) */
-	int bid_rate;      /* bids an organization may make per minute (0: no limit) */
-	int register_rate; /* registrations per client network per 15 minutes (0: no limit) */
+	int stats_ttl;    /* seconds /v1/stats is served from memory */
+	int listing_rate; /* listings an organization may create per hour (0: no limit) */
+	int bid_rate;     /* bids an organization may make per minute (0: no limit) */
+	/* registrations one client network may make per 15 minutes (0: no limit) */
+	int register_rate;
 	enum log_level log_level;
 };
 

@@ -249,7 +249,7 @@ enum rc register_throttle_take(struct req *r)
 	int retry = atoi(PQgetvalue(res, 0, 1));
 	PQclear(res);
 	if (made >= register_rate) {
-		problem_set(r, 429, "too-many-registrations",
+		problem_set(r, 429, "rate-limited",
 			    "too many registrations from your network; try again in %d seconds",
 			    retry > 0 ? retry : 1);
 		r->problem.retry_after = retry > 0 ? retry : 1;

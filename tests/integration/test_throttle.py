@@ -227,7 +227,7 @@ def test_registrations_are_limited_per_address_across_servers():
         r, secs = timed(s, body, a)
         wait = int(r.header("Retry-After") or 0)
         p = problem(r, 429)
-        assert p["type"].endswith("/too-many-registrations"), p
+        assert p["type"].endswith("/rate-limited"), p
         assert 0 < wait <= 900, r.headers
         assert psql(f"SELECT count(*) FROM users WHERE email = '{body['email']}'") == [["0"]]
         refused.append(secs)

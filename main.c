@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "modules/accounts/accounts.h"
+#include "modules/accounts/throttle.h"
 #include "modules/bids/bids.h"
 #include "modules/contracts/contracts.h"
 #include "modules/listings/listings.h"
@@ -131,6 +132,7 @@ static int cmd_serve(const struct config *cfg)
 	reports_init(cfg->stats_ttl);
 	rate_configure(RATE_LISTING, cfg->listing_rate, 3600);
 	rate_configure(RATE_BID, cfg->bid_rate, 60);
+	throttle_configure(cfg->register_rate);
 	struct dispatch_hooks hooks = {
 	    .authenticate = accounts_authenticate,
 	    .idempotency_begin = idempotency_begin,

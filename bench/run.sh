@@ -126,14 +126,14 @@ unset TECHEX_TLS_CERT TECHEX_TLS_KEY
 # every load comes from one address: the per-client connection cap must not apply
 export TECHEX_MAX_CLIENT_CONNECTIONS=100000
 # start_server [WORKERS]: serve with the bench settings (rate limits off: one
-# organization makes every bid), wait for /healthz
+# organization makes every bid; registrations unlimited), wait for /healthz
 start_server() {
 	if [ -n "${1:-}" ]; then
 		TECHEX_WORKERS=$1 TECHEX_LISTEN="127.0.0.1:$port" TECHEX_LOG_LEVEL=warn \
-			TECHEX_BID_RATE=0 TECHEX_LISTING_RATE=0 "$bin" serve >>"$server_log" 2>&1 &
+			TECHEX_BID_RATE=0 TECHEX_LISTING_RATE=0 TECHEX_REGISTER_RATE=0 "$bin" serve >>"$server_log" 2>&1 &
 	else
 		TECHEX_LISTEN="127.0.0.1:$port" TECHEX_LOG_LEVEL=warn \
-			TECHEX_BID_RATE=0 TECHEX_LISTING_RATE=0 "$bin" serve >>"$server_log" 2>&1 &
+			TECHEX_BID_RATE=0 TECHEX_LISTING_RATE=0 TECHEX_REGISTER_RATE=0 "$bin" serve >>"$server_log" 2>&1 &
 	fi
 	server_pid=$!
 	i=0

@@ -66,6 +66,9 @@ static const struct key keys[] = {
      "listings an organization may create per hour (0: no limit); past it 429"},
     {"TECHEX_BID_RATE", KEY_INT, "60", 0, 1000000, INT(bid_rate),
      "bids an organization may make per minute (0: no limit); past it 429"},
+    {"TECHEX_REGISTER_RATE", KEY_INT, "10", 0, 100000, INT(register_rate),
+     "registrations one client address (IPv6: /64) may make per 15 minutes (0: no limit);"
+     " past it 429"},
     {"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
      sizeof(enum log_level), "debug, info, warn or error"},
 };

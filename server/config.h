@@ -35,6 +35,8 @@ struct config {
 	int stats_ttl;                  /* seconds /v1/stats is served from memory */
 	int listing_rate; /* listings an organization may create per hour (0: no limit) */
 	int bid_rate;     /* bids an organization may make per minute (0: no limit) */
+	/* registrations one client network may make per 15 minutes (0: no limit) */
+	int register_rate;
 	enum log_level log_level;
 };
 

@@ -16,6 +16,7 @@
 #include "../platform/platform.h"
 #include "credentials.h"
 #include "password_policy.h"
+#include "throttle.h"
 
 #define TS(col) SQL_RFC3339(col)
 #define ORG_COLS                                                                    \
@@ -24,9 +25,6 @@
 #define USER_COLS                                                                                 \
 	"u.id, u.email, u.display_name, u.org_id, u.org_role, u.platform_admin, " TS("u.created_" \
 										     "at")
-
-#define LOGIN_WINDOW "interval '15 minutes'"
-#define LOGIN_MAX_FAILURES 10
 
 /* The session of a token hash: AUTH_COLS (7 columns) FROM AUTH_FROM */
 #define AUTH_COLS                                                        \
@@ -60,37 +58,11 @@ static const struct stmt st_user_insert = {
     " VALUES (lower($1), $2, $3, $4, $5, $6) RETURNING " USER_COLS,
     6};
 
-static const struct stmt st_login_throttle = {
-    "accounts_login_throttle",
-    "SELECT"
-    " (SELECT count(*) FROM login_failures WHERE email = lower($1) AND at > now() - " LOGIN_WINDOW
-    "),"
-    " (SELECT count(*) FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW "),"
-    " greatest(1, ceil(extract(epoch FROM greatest("
-    "   (SELECT at FROM login_failures WHERE email = lower($1) AND at > now() - " LOGIN_WINDOW
-    "     ORDER BY at DESC OFFSET 9 LIMIT 1),"
-    "   (SELECT at FROM login_failures WHERE client_ip = $2 AND at > now() - " LOGIN_WINDOW
-    "     ORDER BY at DESC OFFSET 9 LIMIT 1)) + " LOGIN_WINDOW " - now())))::bigint",
-    2};
-
-/* Failed logins for one account are counted and recorded one request at a time,
- * so concurrent guesses cannot overshoot the limit. */
-static const struct stmt st_login_lock = {
-    "accounts_login_lock", "SELECT pg_advisory_xact_lock(hashtext('techex.login:' || lower($1)))",
-    1};
-
 static const struct stmt st_login_user = {
     "accounts_login_user",
     "SELECT u.id, u.password_hash, coalesce(o.status, '') FROM users u"
     " LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = lower($1)",
     1};
-
-static const struct stmt st_login_failed = {
-    "accounts_login_failed", "INSERT INTO login_failures (email, client_ip) VALUES (lower($1), $2)",
-    2};
-
-static const struct stmt st_login_clear = {"accounts_login_clear",
-					   "DELETE FROM login_failures WHERE email = lower($1)", 1};
 
 static const struct stmt st_session_insert = {
     "accounts_session_insert",
@@ -269,6 +241,8 @@ static enum rc accounts_register(struct req *r)
 		problem_field(r, "password", "%s", password_policy_message(weak));
 		return problem_fields_done(r);
 	}
+	if (register_throttle_take(r) != RC_OK) /* before any hashing; counts this one */
+		return RC_ERR;
 
 	json_t *o = json_object_get(r->json, "organization");
 	const char *parent = json_string_value(json_object_get(o, "parent_id"));
@@ -346,28 +320,14 @@ static enum rc accounts_login(struct req *r)
 	enum rc rc = RC_ERR;
 	PGresult *res = NULL, *user = NULL;
 	char *email = NULL;
-	char token[TOKEN_TEXT], digest[67];
+	char token[TOKEN_TEXT], digest[67], net[THROTTLE_NET_LEN];
 
 	if (body_read_valid(r, login_spec) != RC_OK)
 		return RC_ERR;
 	email = email_of(r->json);
 
-	const char *pt[2] = {email, r->client_ip};
-	if ((res = db_exec(r, &st_login_lock, pt)) == NULL)
-		goto out;
-	PQclear(res);
-	if ((res = db_exec(r, &st_login_throttle, pt)) == NULL)
-		goto out;
-	long by_account = atol(PQgetvalue(res, 0, 0)), by_address = atol(PQgetvalue(res, 0, 1));
-	int retry = atoi(PQgetvalue(res, 0, 2));
-	PQclear(res);
-	res = NULL;
-	if (by_account >= LOGIN_MAX_FAILURES || by_address >= LOGIN_MAX_FAILURES) {
-		problem_set(r, 429, "too-many-attempts",
-			    "too many failed logins; try again in %d seconds", retry);
-		r->problem.retry_after = retry > 0 ? retry : 60;
-		goto out;
-	}
+	if (login_throttle_begin(r, email, net) != RC_OK)
+		goto out; /* a 429 commits the block it started */
 
 	const char *pe[1] = {email};
 	if ((user = db_exec(r, &st_login_user, pe)) == NULL)
@@ -375,12 +335,9 @@ static enum rc accounts_login(struct req *r)
 	const char *stored = PQntuples(user) == 1 ? PQgetvalue(user, 0, 1) : NULL;
 	const char *password = json_string_value(json_object_get(r->json, "password"));
 	if (!password_verify(stored, password)) {
-		if ((res = db_exec(r, &st_login_failed, pt)) == NULL)
-			goto out;
-		/* the failure is recorded: answer 401 and commit */
-		problem_set(r, 401, "invalid-credentials", "the email or password is wrong");
-		reply_problem(r);
-		rc = RC_OK;
+		if (login_throttle_failed(r, email, net) == RC_OK) /* the answer commits it */
+			problem_commit(r, 401, "invalid-credentials",
+				       "the email or password is wrong");
 		goto out;
 	}
 	if (strcmp(PQgetvalue(user, 0, 2), "suspended") == 0) {
@@ -397,9 +354,9 @@ static enum rc accounts_login(struct req *r)
 	char expires[32];
 	snprintf(expires, sizeof expires, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	if ((res = db_exec(r, &st_login_clear, pe)) == NULL)
+	res = NULL;
+	if (login_throttle_succeeded(r, email, net) != RC_OK)
 		goto out;
-	PQclear(res);
 	const char *pg[1] = {PQgetvalue(user, 0, 0)};
 	if ((res = db_exec(r, &st_user_get, pg)) == NULL)
 		goto out;

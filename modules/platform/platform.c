@@ -48,7 +48,9 @@ static const struct stmt st_maintenance = {
     "platform_maintenance",
     "WITH s AS (DELETE FROM sessions WHERE expires_at < now() - interval '1 day'"
     "           OR revoked_at < now() - interval '1 day'),"
-    " f AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')"
+    " f AS (DELETE FROM login_failures WHERE at < now() - interval '1 day'),"
+    " b AS (DELETE FROM login_blocks WHERE at < now() - interval '1 day' AND until < now()),"
+    " g AS (DELETE FROM registrations WHERE at < now() - interval '1 day')"
     " DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
     0};
 

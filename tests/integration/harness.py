@@ -82,12 +82,14 @@ METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
 class Server:
     """One bin/techex serve process on a free port."""
 
-    def __init__(self, name="main", env=None, tls=None):
+    def __init__(self, name="main", env=None, tls=None, host="127.0.0.1"):
         self.port = free_port()
         self.name = name
+        self.host = host  # "::1" serves on IPv6 loopback
         self.log_path = os.path.join(LOGDIR, f"{name}-{self.port}.log")
         e = dict(os.environ)
-        e.update({"TECHEX_LISTEN": f"127.0.0.1:{self.port}", "DATABASE_URL": DATABASE_URL,
+        listen = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+        e.update({"TECHEX_LISTEN": listen, "DATABASE_URL": DATABASE_URL,
                   "TECHEX_METRICS_TOKEN": METRICS_TOKEN})
         e.update(env or {})
         self.tls = tls
@@ -109,9 +111,9 @@ class Server:
 
     def connection(self, timeout=30, source=None):
         if self.tls is not None:
-            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
                                                context=self.tls)
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout,
                                           source_address=(source, 0) if source else None)
 
     def request(self, method, path, body=None, headers=None, token=None, raw=None,
@@ -164,13 +166,17 @@ PASSWORD = "赤泥综合利用-技术转让-2026"
 
 
 def register(srv, kind="university", name="山东理工大学", email=None, password=PASSWORD,
-             display_name="张教授", parent_id=None, expect=201):
+             display_name="张教授", parent_id=None, expect=201, source=None):
+    """Registers from a loopback address of its own (registrations are limited per
+    client address), or from source."""
     org = {"name": name, "kind": kind}
     if parent_id:
         org["parent_id"] = parent_id
     body = {"email": email or unique_email(), "password": password, "display_name": display_name,
             "organization": org}
-    r = srv.request("POST", "/v1/auth/register", body)
+    if source is None and srv.tls is None:
+        source = random_loopback()
+    r = srv.request("POST", "/v1/auth/register", body, source=source)
     assert r.status == expect, r
     return r.json(), body
 

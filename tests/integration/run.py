@@ -9,6 +9,7 @@ import harness  # noqa: E402
 import test_http  # noqa: E402,F401
 import test_accounts  # noqa: E402,F401
 import test_identity  # noqa: E402,F401
+import test_throttle  # noqa: E402,F401
 import test_cli  # noqa: E402,F401
 import test_listings  # noqa: E402,F401
 import test_deals  # noqa: E402,F401

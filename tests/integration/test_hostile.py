@@ -405,7 +405,7 @@ def body_targets(f, s):
                 "organization": {"name": "淄博天之润环保", "kind": "enterprise"}},
                strs=["display_name", "organization.name", "email"],
                enums=["organization.kind"], nested=["organization"], required="email",
-               idempotent=True, control=201),
+               idempotent=True, control=201, source=random_loopback()),
         Target(("post", "/v1/auth/login"), "/v1/auth/login", None,
                {"email": f["buyer"][3], "password": PASSWORD}, strs=["email", "password"],
                required="password", source=random_loopback()),

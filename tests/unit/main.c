@@ -17,6 +17,7 @@ int main(void)
 	test_contracts();
 	test_revenue();
 	test_identity();
+	test_throttle();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

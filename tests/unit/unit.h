@@ -32,5 +32,6 @@ void test_cursor(void);
 void test_contracts(void);
 void test_revenue(void);
 void test_identity(void);
+void test_throttle(void);
 
 #endif

@@ -233,8 +233,6 @@ static const struct stmt st_list_mine = {
 			" ORDER BY b.created_at DESC, b.id DESC LIMIT $7",
     7};
 
-#define MAX_FEN 9223372036854775807LL
-
 static const char *const modes[] = {"assignment", "exclusive_license", "sole_license",
 				    "non_exclusive_license", NULL};
 static const char *const statuses[] = {"open",      "countered", "accepted", "rejected",

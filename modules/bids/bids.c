@@ -495,7 +495,8 @@ static enum rc bids_create(struct req *r)
 		const char *highest = db_value(h, 0, 0);
 		long long need = highest ? fen_of(highest) : 0,
 			  inc = fen_of(PQgetvalue(l, 0, L_INCREMENT));
-		need = need > MAX_FEN - inc ? MAX_FEN : need + inc;
+		/* not capped at MAX_FEN: nobody outbids a bid at the cap */
+		need = need > INT64_MAX - inc ? INT64_MAX : need + inc;
 		if (highest != NULL && amount < need) {
 			problem_set(
 			    r, 409, "outbid",

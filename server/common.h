@@ -12,6 +12,11 @@
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The most fen any one amount a client sends may hold (10^15 fen, ten trillion
+ * yuan): prices, bids, counters, contract terms, sales and payments. Sums of
+ * capped amounts are computed in numeric by the database. */
+#define MAX_FEN 1000000000000000LL
+
 /* Result of a fallible function: zero is success, never 1. */
 enum rc {
 	RC_OK = 0,

@@ -233,8 +233,6 @@ static const struct stmt st_list_mine = {
 			" ORDER BY b.created_at DESC, b.id DESC LIMIT $7",
     7};
 
-#define MAX_FEN 9223372036854775807LL
-
 static const char *const modes[] = {"assignment", "exclusive_license", "sole_license",
 				    "non_exclusive_license", NULL};
 static const char *const statuses[] = {"open",      "countered", "accepted", "rejected",
@@ -497,7 +495,8 @@ static enum rc bids_create(struct req *r)
 		const char *highest = db_value(h, 0, 0);
 		long long need = highest ? fen_of(highest) : 0,
 			  inc = fen_of(PQgetvalue(l, 0, L_INCREMENT));
-		need = need > MAX_FEN - inc ? MAX_FEN : need + inc;
+		/* not capped at MAX_FEN: nobody outbids a bid at the cap */
+		need = need > INT64_MAX - inc ? INT64_MAX : need + inc;
 		if (highest != NULL && amount < need) {
 			problem_set(
 			    r, 409, "outbid",

@@ -1,12 +1,15 @@
 /*
  * contracts.c - handlers for /v1/contracts.
  *
- * An accepted bid drafts a contract. While it is a draft either party edits its
- * terms and revenue-share plan (If-Match); every edit recomputes the digest,
- * the SHA-256 of the canonical JSON of terms and plan. A signature names the
- * digest it signs; from the first signature the database refuses any change to
- * terms, plan or parties (contracts_guard in migrations/0005). Both signatures
- * make it active. Only the two parties and platform admins ever see it.
+ * An accepted bid drafts a contract, with a snapshot of what it is about (the
+ * subject: listing, patent or process, both parties). While it is a draft
+ * either party edits its terms and revenue-share plan (If-Match); every edit
+ * recomputes the digest, the SHA-256 of the canonical JSON of plan, subject and
+ * terms. A signature names the digest it signs; the database never lets the
+ * subject change, and from the first signature refuses any change to terms,
+ * plan or parties (contracts_guard in migrations/0005 and 0009). Both
+ * signatures make it active. The printable document renders from the snapshot
+ * only. Only the two parties and platform admins ever see it.
  */
 #include "contracts.h"
 
@@ -39,12 +42,13 @@
 	"jsonb_build_object('id', c.id, 'listing_id', c.listing_id, 'bid_id', c.bid_id,"      \
 	" 'licensor_org_id', c.licensor_org_id, 'licensee_org_id', c.licensee_org_id,"        \
 	" 'transaction_mode', c.transaction_mode, 'status', c.status, 'currency', c.currency,"\
-	" 'terms', " TERMS_OBJ ", 'revenue_share', c.revenue_share,"                          \
+	" 'terms', " TERMS_OBJ ", 'revenue_share', c.revenue_share, 'subject', c.subject,"  \
 	" 'signatures', coalesce((SELECT jsonb_agg(jsonb_build_object('org_id', s.org_id,"     \
 	"     'user_id', s.user_id, 'party', s.party, 'signed_at', " TS("s.signed_at") ","     \
 	"     'digest', s.digest) ORDER BY s.signed_at, s.party)"                              \
 	"   FROM contract_signatures s WHERE s.contract_id = c.id), '[]'::jsonb),"             \
-	" 'digest', c.digest, 'activated_at', " TS("c.activated_at") ","                      \
+	" 'digest', c.digest, 'digest_scheme', c.digest_scheme,"                             \
+	" 'activated_at', " TS("c.activated_at") ","                                          \
 	" 'terminated_at', " TS("c.terminated_at") ","                                        \
 	" 'termination_reason', c.termination_reason,"                                        \
 	" 'created_at', " TS("c.created_at") ", 'updated_at', " TS("c.updated_at") ")"
@@ -66,32 +70,35 @@ enum { COL_JSON, COL_VERSION, COL_LICENSOR, COL_LICENSEE, COL_STATUS, COL_MODE, 
 
 /* What a draft needs from its bid: columns royalty_bp, territory, field_of_use,
  * term_start (today in China), term_end (from term_months), licensor kind and
- * name, the listing's inventors (JSON array). */
+ * name, the listing's inventors (JSON array), the subject (JSON). */
 static const struct stmt st_draft_info = {
     "contracts_draft_info",
     "SELECT b.royalty_bp, b.territory, b.field_of_use, to_char(" SHANGHAI_TODAY ", 'YYYY-MM-DD'),"
     " to_char((" SHANGHAI_TODAY " + make_interval(months => b.term_months))::date - 1,"
-    " 'YYYY-MM-DD'), o.kind, o.name, coalesce(l.patent -> 'inventors', '[]'::jsonb)::text"
+    " 'YYYY-MM-DD'), lo.kind, lo.name, coalesce(l.patent -> 'inventors', '[]'::jsonb)::text,"
+    " " CONTRACT_SUBJECT_SQL "::text"
     " FROM bids b JOIN listings l ON l.id = b.listing_id"
-    " JOIN organizations o ON o.id = b.owner_org_id WHERE b.id = $1",
+    " JOIN organizations lo ON lo.id = b.owner_org_id"
+    " JOIN organizations le ON le.id = b.bidder_org_id WHERE b.id = $1",
     1};
 
 static const struct stmt st_insert = {
     "contracts_insert",
     "INSERT INTO contracts AS c (listing_id, bid_id, licensor_org_id, licensee_org_id,"
     " transaction_mode, upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen, term_start,"
-    " term_end, territory, field_of_use, revenue_share, digest)"
+    " term_end, territory, field_of_use, revenue_share, digest, subject, digest_scheme)"
     " SELECT b.listing_id, b.id, b.owner_org_id, b.bidder_org_id, b.transaction_mode, " TERMS_FROM_T
-    ", $3::jsonb, $4 FROM bids b, (SELECT $2::jsonb AS t) x WHERE b.id = $1"
+    ", $3::jsonb, $4, $5::jsonb, 2 FROM bids b, (SELECT $2::jsonb AS t) x WHERE b.id = $1"
     " RETURNING " CONTRACT_COLS,
-    4};
+    5};
 
-/* The licensor's kind and name and the listing's inventors, for the default plan. */
+/* The licensor's kind and name and the inventors, for the default plan: from
+ * the contract's subject, as drafted. */
 static const struct stmt st_plan_info = {
     "contracts_plan_info",
-    "SELECT o.kind, o.name, coalesce(l.patent -> 'inventors', '[]'::jsonb)::text"
-    " FROM contracts c JOIN organizations o ON o.id = c.licensor_org_id"
-    " JOIN listings l ON l.id = c.listing_id WHERE c.id = $1",
+    "SELECT c.subject -> 'licensor' ->> 'kind', c.subject -> 'licensor' ->> 'name',"
+    " coalesce(c.subject -> 'listing' -> 'patent' -> 'inventors', '[]'::jsonb)::text"
+    " FROM contracts c WHERE c.id = $1",
     1};
 
 static const struct stmt st_get = {"contracts_get",
@@ -104,10 +111,13 @@ static const struct stmt st_update = {
     "contracts_update",
     "UPDATE contracts AS c SET (upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen,"
     " term_start, term_end, territory, field_of_use) = (SELECT " TERMS_FROM_T "),"
-    " revenue_share = $3::jsonb, digest = $4, updated_at = now(), version = c.version + 1"
+    " revenue_share = $3::jsonb, digest = $4, digest_scheme = 2, updated_at = now(),"
+    " version = c.version + 1"
     " FROM (SELECT $2::jsonb AS t) x WHERE c.id = $1 RETURNING " CONTRACT_COLS,
     4};
 
+/* The database adds the names of the organization and the signer as they are
+ * now (contract_signatures_guard in migrations/0009). */
 static const struct stmt st_sign = {
     "contracts_sign",
     "INSERT INTO contract_signatures (contract_id, org_id, user_id, party, digest)"
@@ -144,29 +154,22 @@ static const struct stmt st_list = {
 			" ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
     7};
 
-/* Everything the printable document shows; columns: json, licensor, licensee. */
+/* Everything the printable document shows, from what the contract and its
+ * signatures keep (never the live listing or organizations); columns: json,
+ * licensor, licensee. */
+// clang-format off
 static const struct stmt st_document = {
     "contracts_document",
     "SELECT jsonb_build_object('contract', " CONTRACT_OBJ ","
-    " 'licensor', jsonb_build_object('name', lo.name, 'kind', lo.kind),"
-    " 'licensee', jsonb_build_object('name', le.name, 'kind', le.kind),"
-    " 'listing', jsonb_build_object('title', l.title, 'kind', l.kind, 'domain', l.domain,"
-    "   'patent', l.patent, 'process', l.process),"
+    " 'licensor', c.subject -> 'licensor', 'licensee', c.subject -> 'licensee',"
+    " 'listing', c.subject -> 'listing',"
     " 'signers', coalesce((SELECT jsonb_agg(jsonb_build_object('party', s.party,"
-    "   'organization', o.name, 'user', u.display_name, 'signed_at', " TS(
-	"s.signed_at") ","
-		       "   'digest', s.digest) ORDER BY s.signed_at, s.party)"
-		       "   FROM contract_signatures s JOIN organizations o ON o.id = s.org_id"
-		       "   JOIN users u ON u.id = s.user_id WHERE s.contract_id = c.id), "
-		       "'[]'::jsonb))::text,"
-		       " c.licensor_org_id, c.licensee_org_id"
-		       " FROM contracts c JOIN organizations lo ON lo.id = c.licensor_org_id"
-		       " JOIN organizations le ON le.id = c.licensee_org_id JOIN listings l ON "
-		       "l.id = c.listing_id"
-		       " WHERE c.id = $1",
+    "   'organization', s.org_name, 'user', s.user_name, 'signed_at', " TS("s.signed_at") ","
+    "   'digest', s.digest) ORDER BY s.signed_at, s.party)"
+    "   FROM contract_signatures s WHERE s.contract_id = c.id), '[]'::jsonb))::text,"
+    " c.licensor_org_id, c.licensee_org_id FROM contracts c WHERE c.id = $1",
     1};
-
-#define MAX_FEN 9223372036854775807LL
+// clang-format on
 
 static const char *const roles[] = {"institution", "inventor", "platform", "other", NULL};
 static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
@@ -217,10 +220,12 @@ bool deal_is_exclusive(const char *mode)
 	       strcmp(mode, "sole_license") == 0;
 }
 
-void contract_digest(const json_t *terms, const json_t *plan, char out[65])
+void contract_digest(const json_t *terms, const json_t *plan, const json_t *subject, char out[65])
 {
 	json_t *doc =
 	    json_pack("{s:O, s:O}", "revenue_share", (json_t *)plan, "terms", (json_t *)terms);
+	if (subject != NULL)
+		json_object_set(doc, "subject", (json_t *)subject);
 	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	unsigned char md[32];
 	EVP_Digest(text, strlen(text), md, NULL, EVP_sha256(), NULL);
@@ -323,7 +328,7 @@ static json_t *json_text_or_null(const PGresult *res, int row, int col)
 
 enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen, json_t **out)
 {
-	const char *p[4] = {bid_id};
+	const char *p[5] = {bid_id};
 	PGresult *info = db_exec(r, &st_draft_info, p);
 	if (info == NULL)
 		return RC_ERR;
@@ -343,20 +348,30 @@ enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
 	json_t *plan =
 	    contract_default_plan(PQgetvalue(info, 0, 5), PQgetvalue(info, 0, 6), inventors);
 	json_decref(inventors);
+	json_t *subject = json_loads(PQgetvalue(info, 0, 8), 0, NULL);
 	PQclear(info);
+	if (subject == NULL) {
+		json_decref(terms);
+		json_decref(plan);
+		return problem_set(r, 500, "internal", "could not read the contract's subject");
+	}
 
 	char digest[65];
-	contract_digest(terms, plan, digest);
+	contract_digest(terms, plan, subject, digest);
 	char *terms_text = json_dumps(terms, JSON_COMPACT),
-	     *plan_text = json_dumps(plan, JSON_COMPACT);
+	     *plan_text = json_dumps(plan, JSON_COMPACT),
+	     *subject_text = json_dumps(subject, JSON_COMPACT);
 	json_decref(terms);
 	json_decref(plan);
+	json_decref(subject);
 	p[1] = terms_text;
 	p[2] = plan_text;
 	p[3] = digest;
+	p[4] = subject_text;
 	PGresult *res = db_exec(r, &st_insert, p);
 	free(terms_text);
 	free(plan_text);
+	free(subject_text);
 	if (res == NULL) {
 		if (r->problem.status == 409)
 			problem_set(r, 409, "listing-under-contract",
@@ -532,7 +547,7 @@ fields:
 		goto out;
 
 	char digest[65];
-	contract_digest(terms, plan, digest);
+	contract_digest(terms, plan, json_object_get(stored, "subject"), digest);
 	if (strcmp(digest, json_string_value(json_object_get(stored, "digest"))) == 0) {
 		rc = reply_contract(r, 200, res); /* nothing changes: no new version */
 		goto out;
@@ -725,6 +740,7 @@ int contracts_check(PGconn *conn, FILE *out)
 {
 	static const char sql_digests[] =
 	    "SELECT c.id, c.digest, " TERMS_OBJ "::text, c.revenue_share::text,"
+	    " CASE c.digest_scheme WHEN 2 THEN c.subject::text END,"
 	    " coalesce((SELECT string_agg(s.party || ' ' || s.digest, ',') FROM "
 	    "contract_signatures s"
 	    "   WHERE s.contract_id = c.id AND s.digest <> c.digest), '')"
@@ -766,21 +782,27 @@ int contracts_check(PGconn *conn, FILE *out)
 	if (!db_run(conn, sql_digests, 0, NULL, &res))
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
+		/* each by its scheme: 2 covers the subject, 1 (drafted before) not */
 		json_t *terms = json_loads(PQgetvalue(res, i, 2), 0, NULL),
-		       *plan = json_loads(PQgetvalue(res, i, 3), 0, NULL);
+		       *plan = json_loads(PQgetvalue(res, i, 3), 0, NULL),
+		       *subject = PQgetisnull(res, i, 4)
+				      ? NULL
+				      : json_loads(PQgetvalue(res, i, 4), 0, NULL);
 		char digest[65];
-		contract_digest(terms, plan, digest);
+		contract_digest(terms, plan, subject, digest);
 		json_decref(terms);
 		json_decref(plan);
+		json_decref(subject);
 		if (strcmp(digest, PQgetvalue(res, i, 1)) != 0) {
 			fprintf(out,
-				"contract %s: its terms or plan no longer match its digest %s\n",
+				"contract %s: its terms, plan or subject no longer match its "
+				"digest %s\n",
 				PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
 			failed++;
 		}
-		if (*PQgetvalue(res, i, 4)) {
+		if (*PQgetvalue(res, i, 5)) {
 			fprintf(out, "contract %s: signed on another digest than its own (%s)\n",
-				PQgetvalue(res, i, 0), PQgetvalue(res, i, 4));
+				PQgetvalue(res, i, 0), PQgetvalue(res, i, 5));
 			failed++;
 		}
 	}
@@ -909,7 +931,7 @@ static void md_list(FILE *f, const json_t *array)
 }
 
 /* doc: {contract: <API JSON>, licensor: {name, kind}, licensee: {name, kind},
- *       listing: {title, kind, domain, patent, process},
+ *       listing: {id, title, kind, domain, patent, process} (the subject's),
  *       signers: [{party, organization, user, signed_at, digest}]} */
 char *contract_markdown(const json_t *doc)
 {
@@ -1010,10 +1032,13 @@ char *contract_markdown(const json_t *doc)
 	fputs("\n## 五、摘要与签署 Digest and signatures\n\n", f);
 	fprintf(f,
 		"合同摘要 Digest: `%s`\n\n"
-		"SHA-256 over the canonical JSON of `terms` and `revenue_share` (keys sorted, no "
+		"SHA-256 over the canonical JSON of %s (keys sorted, no "
 		"white space, integers as integers, UTF-8), as `GET /v1/contracts/%s` returns "
 		"them.\n\n",
-		str(c, "digest"), str(c, "id"));
+		str(c, "digest"),
+		num(c, "digest_scheme") == 1 ? "`terms` and `revenue_share`"
+					     : "`revenue_share`, `subject` and `terms`",
+		str(c, "id"));
 	const json_t *signers = json_object_get(doc, "signers");
 	if (json_array_size(signers) == 0) {
 		fputs("尚无签署。Not yet signed.\n", f);

@@ -26,10 +26,22 @@ enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
  * exclusive and sole licences. Pure. */
 bool deal_is_exclusive(const char *mode);
 
-/* The hex SHA-256 of the canonical JSON of {"revenue_share": plan, "terms":
- * terms}: keys sorted, no insignificant white space, integers as integers, text
- * as UTF-8 with only the escapes JSON requires (RFC 8785 for this data). Pure. */
-void contract_digest(const json_t *terms, const json_t *plan, char out[65]);
+/* The hex SHA-256 of the canonical JSON of {"revenue_share": plan, "subject":
+ * subject, "terms": terms} (digest scheme 2), or, when subject is NULL, of
+ * {"revenue_share": plan, "terms": terms} (scheme 1, contracts drafted before
+ * subjects were kept): keys sorted, no insignificant white space, integers as
+ * integers, text as UTF-8 with only the escapes JSON requires (RFC 8785 for
+ * this data). Pure. */
+void contract_digest(const json_t *terms, const json_t *plan, const json_t *subject, char out[65]);
+
+/* SQL: what a contract is about, as a jsonb expression over listing l, licensor
+ * organization lo and licensee organization le. Taken when the contract is
+ * drafted and never changed (the subject in the contract's JSON). */
+#define CONTRACT_SUBJECT_SQL                                                              \
+	"jsonb_build_object('listing', jsonb_build_object('id', l.id, 'title', l.title,"  \
+	" 'kind', l.kind, 'domain', l.domain, 'patent', l.patent, 'process', l.process)," \
+	" 'licensor', jsonb_build_object('name', lo.name, 'kind', lo.kind),"              \
+	" 'licensee', jsonb_build_object('name', le.name, 'kind', le.kind))"
 
 /* The revenue-share plan a contract starts with, and returns to when its plan is
  * set empty. A university or research institute licensor gets the statutory

@@ -81,6 +81,14 @@ static const struct stmt st_move = {
     " WHERE id = $1 AND status = $2 RETURNING org_id",
     3};
 
+/* Whether a bid binds the listing's pricing: open, countered (and not past
+ * its expiry) or accepted. Column: true or false. */
+static const struct stmt st_binding_bids = {
+    "listings_binding_bids",
+    "SELECT EXISTS (SELECT 1 FROM bids b WHERE b.listing_id = $1"
+    " AND bid_effective_status(b.status, b.expires_at) IN ('open', 'countered', 'accepted'))",
+    1};
+
 /* Oldest first; the cursor is (submitted_at with microseconds, id). */
 static const struct stmt st_queue = {
     "listings_moderation_queue",
@@ -188,8 +196,6 @@ static const char *const patent_types[] = {"invention", "utility_model", "design
 static const char *const legal_statuses[] = {"pending", "granted",     "lapsed",
 					     "expired", "invalidated", NULL};
 static const char *const scales[] = {"lab", "pilot", "industrial", NULL};
-
-#define MAX_FEN 9223372036854775807LL
 
 static const struct field pricing_spec[] = {
     {.name = "mode", .type = F_ENUM, .required = true, .enum_values = pricing_modes},
@@ -598,7 +604,10 @@ static const char *const from_review[] = {"pending_review", NULL};
 static const char *const from_withdraw[] = {"draft", "pending_review", "published", "rejected",
 					    NULL};
 
+static const char *const from_retract[] = {"pending_review", NULL};
+
 static const struct transition t_submit = {"listing.submit", "pending_review", from_submit, true};
+static const struct transition t_retract = {"listing.retract", "draft", from_retract, true};
 static const struct transition t_withdraw = {"listing.withdraw", "withdrawn", from_withdraw, true};
 static const struct transition t_approve = {"listing.approve", "published", from_review, false};
 static const struct transition t_reject = {"listing.reject", "rejected", from_review, false};
@@ -627,6 +636,10 @@ static enum rc transition(struct req *r, const struct transition *t)
 		problem_set(r, 403, "forbidden", "only the listing's organization can do this");
 		goto out;
 	}
+	/* optional: an admin who sends the ETag of the version reviewed approves or
+	 * rejects that version, or nothing */
+	if (req_if_match(r, PQgetvalue(res, 0, 1), "listing", false) != RC_OK)
+		goto out;
 	if (!str_in(t->from, status)) {
 		problem_set(r, 409, "invalid-state", "a listing in status %s cannot move to %s",
 			    status, t->to);
@@ -641,7 +654,12 @@ static enum rc transition(struct req *r, const struct transition *t)
 		json_object_set_new(detail, "reason", json_string(reason));
 	if (audit_write(r, t->action, "listing", id, PQgetvalue(res, 0, 2), detail) != RC_OK)
 		goto out;
-	if (t == &t_withdraw && bids_close_live(r, id, NULL, "the listing was withdrawn") != RC_OK)
+	/* a listing that is not (or no longer) published holds no bidder */
+	if (strcmp(t->to, "published") != 0 &&
+	    bids_close_live(r, id, NULL,
+			    t == &t_withdraw ? "the listing was withdrawn"
+			    : t == &t_reject ? "the listing was rejected in review"
+					     : "the listing is no longer published") != RC_OK)
 		goto out;
 	rc = reply_listing(r, 200, upd);
 out:
@@ -673,6 +691,13 @@ static enum rc listings_submit(struct req *r)
 	return transition(r, &t_submit);
 }
 
+/* POST /v1/listings/{id}/retract: the owner takes a listing back from review
+ * to draft, to edit it (a listing in review cannot be edited). */
+static enum rc listings_retract(struct req *r)
+{
+	return transition(r, &t_retract);
+}
+
 static enum rc listings_withdraw(struct req *r)
 {
 	return transition(r, &t_withdraw);
@@ -688,13 +713,52 @@ static enum rc listings_reject(struct req *r)
 	return transition(r, &t_reject);
 }
 
+/* Whether listing {id} has a bid that binds its pricing. */
+static enum rc bids_binding(struct req *r, bool *binding)
+{
+	const char *p[1] = {req_param(r, "id")};
+	PGresult *b = db_exec(r, &st_binding_bids, p);
+	if (b == NULL)
+		return RC_ERR;
+	*binding = strcmp(PQgetvalue(b, 0, 0), "t") == 0;
+	PQclear(b);
+	return RC_OK;
+}
+
+/* Once a bid binds, the terms it was made on stay: the pricing mode, reserve,
+ * increment and end of an auction, and an auction's asking price. True (with a
+ * 409 set) when the merged pricing changes any of them. */
+static bool pricing_changed(struct req *r, const json_t *old, const json_t *merged)
+{
+	static const char *const frozen[] = {"mode", "reserve_price_fen", "min_increment_fen",
+					     "auction_ends_at", "asking_price_fen"};
+	const char *mode = str_at(old, "mode");
+	bool auction = mode != NULL && strcmp(mode, "auction") == 0;
+	for (size_t i = 0; i < ARRAY_LEN(frozen); i++) {
+		if (!auction && strcmp(frozen[i], "asking_price_fen") == 0)
+			continue;
+		const json_t *a = json_object_get(old, frozen[i]),
+			     *b = json_object_get(merged, frozen[i]);
+		if (a == NULL ? b != NULL : b == NULL || !json_equal(a, b)) {
+			problem_set(r, 409, "pricing-frozen",
+				    "pricing.%s cannot change: the listing has bids made on its "
+				    "current terms (other fields stay editable)",
+				    frozen[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* PATCH /v1/listings/{id}: the owner edits with If-Match; an edit to a
- * published listing sends it back to review. */
+ * published listing sends it back to review and releases every live bid. A
+ * listing in review cannot change (retract it first); once a bid binds, its
+ * pricing cannot either, nor can a published auction with binding bids at all. */
 static enum rc listings_patch(struct req *r)
 {
 	struct listing_params lp = {0};
 	PGresult *res = NULL, *upd = NULL;
-	json_t *merged = NULL;
+	json_t *merged = NULL, *before = NULL;
 	enum rc rc = RC_ERR;
 
 	if (body_read(r) != RC_OK)
@@ -708,8 +772,14 @@ static enum rc listings_patch(struct req *r)
 	}
 	if (req_if_match(r, PQgetvalue(res, 0, 1), "listing", true) != RC_OK)
 		goto out;
-	static const char *const editable_states[] = {"draft", "pending_review", "published",
-						      "rejected", NULL};
+	if (strcmp(status, "pending_review") == 0) {
+		problem_set(r, 409, "listing-in-review",
+			    "the listing is in review and cannot change under the reviewer: "
+			    "retract it first (POST /v1/listings/{id}/retract), edit it, and "
+			    "submit it again");
+		goto out;
+	}
+	static const char *const editable_states[] = {"draft", "published", "rejected", NULL};
 	if (!str_in(editable_states, status)) {
 		problem_set(r, 409, "invalid-state", "a listing in status %s cannot be edited",
 			    status);
@@ -727,10 +797,9 @@ static enum rc listings_patch(struct req *r)
 	json_t *stored = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 	merged = editable(stored);
 	json_decref(stored);
-	json_t *before = json_deep_copy(merged);
+	before = json_deep_copy(merged);
 	merge_patch(merged, r->json);
 	bool unchanged = json_equal(before, merged);
-	json_decref(before);
 	if (unchanged) {
 		/* nothing to change: no new version, no trip back to review */
 		rc = reply_listing(r, 200, res);
@@ -738,6 +807,20 @@ static enum rc listings_patch(struct req *r)
 	}
 	if (listing_params(r, merged, &lp) != RC_OK)
 		goto out;
+	bool published = strcmp(status, "published") == 0, binding = false;
+	if (bids_binding(r, &binding) != RC_OK)
+		goto out;
+	const json_t *old_pricing = json_object_get(before, "pricing");
+	if (binding && pricing_changed(r, old_pricing, json_object_get(merged, "pricing")))
+		goto out;
+	const char *old_mode = str_at(old_pricing, "mode");
+	if (binding && published && old_mode != NULL && strcmp(old_mode, "auction") == 0) {
+		problem_set(r, 409, "auction-in-progress",
+			    "the auction has binding bids: its listing cannot change until the "
+			    "auction is decided (an edit would send it back to review and release "
+			    "every bid); withdraw the listing to end the auction");
+		goto out;
+	}
 	const char *p[16] = {req_param(r, "id")};
 	memcpy(p + 1, lp.v, 15 * sizeof *p);
 	if ((upd = db_exec(r, &st_update, p)) == NULL)
@@ -746,10 +829,15 @@ static enum rc listings_patch(struct req *r)
 			json_pack("{s:s, s:o}", "status_before", status, "fields",
 				  json_deep_copy(r->json))) != RC_OK)
 		goto out;
+	/* back to review: no bidder stays bound to content no longer published */
+	if (published && bids_close_live(r, req_param(r, "id"), NULL,
+					 "the listing was edited and went back to review") != RC_OK)
+		goto out;
 	rc = reply_listing(r, 200, upd);
 out:
 	params_free(&lp);
 	json_decref(merged);
+	json_decref(before);
 	PQclear(res);
 	PQclear(upd);
 	return rc;
@@ -874,6 +962,8 @@ const struct route listings_routes[] = {
      NULL},
     {M_POST, "/v1/listings/{id}/withdraw", listings_withdraw, ROUTE_TX | ROUTE_AUTH,
      "withdrawListing", NULL},
+    {M_POST, "/v1/listings/{id}/retract", listings_retract, ROUTE_TX | ROUTE_AUTH, "retractListing",
+     NULL},
     {M_GET, "/v1/admin/moderation-queue", listings_moderation_queue, ROUTE_ADMIN,
      "getModerationQueue", NULL},
     {M_POST, "/v1/admin/listings/{id}/approve", listings_approve, ROUTE_TX | ROUTE_ADMIN,

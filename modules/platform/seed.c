@@ -1134,13 +1134,18 @@ static bool insert_demo_contract(PGconn *conn, const struct demo_deal *d, const 
 	    "INSERT INTO contracts (listing_id, bid_id, licensor_org_id, licensee_org_id,"
 	    " transaction_mode, upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen,"
 	    " term_start, term_end, territory, field_of_use, revenue_share, digest, created_at,"
-	    " updated_at)"
+	    " updated_at, subject, digest_scheme)"
 	    " SELECT b.listing_id, b.id, b.owner_org_id, b.bidder_org_id, b.transaction_mode,"
 	    "  (x.t->>'upfront_fee_fen')::bigint, (x.t->>'royalty_bp')::integer,"
 	    "  (x.t->>'minimum_annual_royalty_fen')::bigint, (x.t->>'term_start')::date,"
 	    "  (x.t->>'term_end')::date, x.t->>'territory', x.t->>'field_of_use', $3::jsonb,"
-	    "  $4::text, b.decided_at, b.decided_at"
+	    "  $4::text, b.decided_at, b.decided_at, $5::jsonb, 2"
 	    " FROM bids b, (SELECT $2::jsonb AS t) x WHERE b.id = $1::uuid RETURNING id";
+	static const char subject_sql[] =
+	    "SELECT " CONTRACT_SUBJECT_SQL
+	    "::text FROM bids b JOIN listings l ON l.id = b.listing_id"
+	    " JOIN organizations lo ON lo.id = b.owner_org_id"
+	    " JOIN organizations le ON le.id = b.bidder_org_id WHERE b.id = $1::uuid";
 	static const char sign_sql[] =
 	    "INSERT INTO contract_signatures (contract_id, org_id, user_id, party, digest,"
 	    " signed_at) VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text,"
@@ -1151,8 +1156,8 @@ static bool insert_demo_contract(PGconn *conn, const struct demo_deal *d, const 
 	    " updated_at = now() - make_interval(days => $2::int), version = version + 2"
 	    " WHERE id = $1::uuid AND status = 'draft'";
 	PGresult *res = NULL;
-	json_t *terms = NULL, *inventors = NULL, *plan = NULL;
-	char *terms_text = NULL, *plan_text = NULL;
+	json_t *terms = NULL, *inventors = NULL, *plan = NULL, *subject = NULL;
+	char *terms_text = NULL, *plan_text = NULL, *subject_text = NULL;
 	bool ok = false;
 
 	/* the deal was accepted two days after the offer; the term starts then,
@@ -1178,12 +1183,21 @@ static bool insert_demo_contract(PGconn *conn, const struct demo_deal *d, const 
 	if (terms == NULL || inventors == NULL)
 		goto out;
 	plan = contract_default_plan(PQgetvalue(l, 0, 4), PQgetvalue(l, 0, 5), inventors);
+	const char *pb[1] = {bid_id};
+	if (!db_run(conn, subject_sql, 1, pb, &res))
+		goto out;
+	subject = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+	PQclear(res);
+	res = NULL;
+	if (subject == NULL)
+		goto out;
 	char digest[65];
-	contract_digest(terms, plan, digest);
+	contract_digest(terms, plan, subject, digest);
 	terms_text = json_dumps(terms, JSON_COMPACT);
 	plan_text = json_dumps(plan, JSON_COMPACT);
-	const char *pi[4] = {bid_id, terms_text, plan_text, digest};
-	if (!db_run(conn, insert_sql, 4, pi, &res))
+	subject_text = json_dumps(subject, JSON_COMPACT);
+	const char *pi[5] = {bid_id, terms_text, plan_text, digest, subject_text};
+	if (!db_run(conn, insert_sql, 5, pi, &res))
 		goto out;
 	snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
 	if (d->stage == DEAL_ACTIVE) {
@@ -1210,6 +1224,8 @@ out:
 	PQclear(res);
 	free(plan_text);
 	free(terms_text);
+	free(subject_text);
+	json_decref(subject);
 	json_decref(plan);
 	json_decref(inventors);
 	json_decref(terms);

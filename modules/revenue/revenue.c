@@ -22,13 +22,12 @@
 #include "../contracts/contracts.h"
 #include "../contracts/share.h"
 #include "../platform/platform.h"
+#include "csv.h"
 
 #define TS(col) SQL_RFC3339(col)
 #define US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 #define SHANGHAI_TODAY "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
-#define MAX_FEN 9223372036854775807LL
-#define MAX_GROSS_FEN 1000000000000000LL /* 10^15 fen: ten trillion yuan */
 
 // clang-format off
 /* The API shape of a payment, with its split once in the ledger: the fields,
@@ -233,33 +232,43 @@ static const struct stmt st_ledger_all = {
     "SELECT " LEDGER_COLUMNS " FROM ledger_entries e WHERE e.contract_id = $1 ORDER BY e.seq", 1};
 
 /* An organization's payments made or received with paid_at in [$2, $3] (days
- * in China), with their splits and totals, as one JSON document. */
+ * in China), with their splits and totals, as one JSON document (column 0) and
+ * the payments alone (column 1, what the CSV is written from). Totals are sums
+ * in numeric, exact at any size: received_fen and paid_fen count confirmed
+ * payments only; reported and disputed ones are summed apart; reversed ones in
+ * none. */
+// clang-format off
+#define STATEMENT_SUM(dir, status)                                                    \
+	"coalesce(sum(p.amount_fen) FILTER (WHERE p.dir = '" dir "' AND p.status = '" \
+	status "'), 0)"
 static const struct stmt st_statement = {
     "revenue_statement",
     "SELECT json_build_object('organization_id', $1::uuid, 'from', $2::date, 'to', $3::date,"
-    " 'currency', 'CNY', 'data', coalesce(json_agg(json_build_object(" PAYMENT_FIELDS ","
+    " 'currency', 'CNY', 'data', s.data, 'totals', s.totals)::text, s.data::text"
+    " FROM (SELECT coalesce(json_agg(json_build_object(" PAYMENT_FIELDS ","
     "   'payment_id', p.id, 'direction', p.dir, 'counterparty_org_id', CASE p.dir"
     "   WHEN 'paid' THEN p.payee_org_id ELSE p.payer_org_id END) ORDER BY p.paid_at, p.id),"
-    "   '[]'),"
-    " 'totals', json_build_object('payments', count(p.id),"
-    "   'paid_fen', coalesce(sum(p.amount_fen) FILTER (WHERE p.dir = 'paid'), 0),"
-    "   'received_fen', coalesce(sum(p.amount_fen) FILTER (WHERE p.dir = 'received'), 0),"
-    "   'paid_confirmed_fen', coalesce(sum(p.amount_fen)"
-    "     FILTER (WHERE p.dir = 'paid' AND p.status = 'confirmed'), 0),"
-    "   'received_confirmed_fen', coalesce(sum(p.amount_fen)"
-    "     FILTER (WHERE p.dir = 'received' AND p.status = 'confirmed'), 0)))::text"
+    "   '[]') AS data,"
+    " json_build_object('payments', count(p.id),"
+    "   'paid_fen', " STATEMENT_SUM("paid", "confirmed") ","
+    "   'paid_reported_fen', " STATEMENT_SUM("paid", "reported") ","
+    "   'paid_disputed_fen', " STATEMENT_SUM("paid", "disputed") ","
+    "   'received_fen', " STATEMENT_SUM("received", "confirmed") ","
+    "   'received_reported_fen', " STATEMENT_SUM("received", "reported") ","
+    "   'received_disputed_fen', " STATEMENT_SUM("received", "disputed") ") AS totals"
     " FROM (SELECT p.*, CASE WHEN p.payer_org_id = $1 THEN 'paid' ELSE 'received' END AS dir"
     "   FROM payments p WHERE (p.payer_org_id = $1 OR p.payee_org_id = $1)"
     "   AND p.paid_at >= ($2::date)::timestamp AT TIME ZONE 'Asia/Shanghai'"
-    "   AND p.paid_at < ($3::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') p",
+    "   AND p.paid_at < ($3::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') p) s",
     3};
+// clang-format on
 
 static const char *const kinds[] = {"upfront", "royalty", "milestone", NULL};
 
 static const struct field report_spec[] = {
     {.name = "period_start", .type = F_DATE, .required = true},
     {.name = "period_end", .type = F_DATE, .required = true},
-    {.name = "gross_sales_fen", .type = F_INT, .required = true, .min = 0, .max = MAX_GROSS_FEN},
+    {.name = "gross_sales_fen", .type = F_INT, .required = true, .min = 0, .max = MAX_FEN},
     {.name = "waste_utilized_tonnes",
      .type = F_INT,
      .required = true,
@@ -483,11 +492,23 @@ static enum rc reports_list(struct req *r)
 		PQclear(reports);
 		return RC_ERR;
 	}
-	json_t *y = PQntuples(years) == 1 ? json_loads(PQgetvalue(years, 0, 0), 0, NULL) : NULL;
-	reply_json(r, 200,
-		   json_pack("{s:o, s:n, s:o}", "data",
-			     json_loads(PQgetvalue(reports, 0, 0), 0, NULL), "next_cursor",
-			     "contract_years", y ? y : json_array()));
+	/* the database's JSON goes out as it is: its sums are numeric, never cut to
+	 * 64 bits by a parse */
+	const char *y =
+	    PQntuples(years) == 1 && !PQgetisnull(years, 0, 0) ? PQgetvalue(years, 0, 0) : "[]";
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+	if (f == NULL) {
+		PQclear(reports);
+		PQclear(years);
+		return problem_set(r, 500, "internal", "out of memory");
+	}
+	fprintf(f, "{\"data\":%s,\"next_cursor\":null,\"contract_years\":%s}",
+		PQgetvalue(reports, 0, 0), y);
+	fclose(f);
+	reply_raw(r, 200, "application/json", body, len);
+	free(body);
 	PQclear(reports);
 	PQclear(years);
 	return RC_OK;
@@ -870,28 +891,9 @@ static enum rc ledger_verify(struct req *r)
 
 /* ---- statements ---------------------------------------------------------- */
 
-/* Writes one CSV field (RFC 4180), neutralizing text a spreadsheet would run as
- * a formula. */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-	bool quote = strpbrk(s, ",\"\r\n") != NULL || (*s && strchr("=+-@\t", *s) != NULL);
-	if (quote)
-		fputc('"', f);
-	if (*s && strchr("=+-@\t", *s) != NULL)
-		fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	if (quote)
-		fputc('"', f);
-	fputs(last ? "\r\n" : ",", f);
-}
-
 /* The statement as CSV: a BOM (so Chinese opens intact in Excel), a header row,
  * one row per payment. Caller frees. */
-static char *statement_csv(const json_t *doc, size_t *len)
+static char *statement_csv(const json_t *data, size_t *len)
 {
 	static const char *const columns[] = {"paid_at",    "direction", "contract_id",
 					      "payment_id", "kind",      "amount_fen",
@@ -905,7 +907,7 @@ static char *statement_csv(const json_t *doc, size_t *len)
 		csv_field(f, columns[k], k + 1 == ARRAY_LEN(columns));
 	size_t i;
 	const json_t *row;
-	json_array_foreach(json_object_get(doc, "data"), i, row)
+	json_array_foreach(data, i, row)
 	{
 		for (size_t k = 0; k < ARRAY_LEN(columns); k++) {
 			const json_t *v = json_object_get(row, columns[k]);
@@ -959,27 +961,32 @@ static enum rc statement(struct req *r)
 	}
 	const char *p[3] = {org, PQgetvalue(d, 0, 0), PQgetvalue(d, 0, 1)};
 	PGresult *res = db_exec(r, &st_statement, p);
-	PQclear(d);
-	if (res == NULL)
+	if (res == NULL) {
+		PQclear(d);
 		return RC_ERR;
+	}
 	if (!wants_csv(r)) { /* the database wrote the JSON: pass it on as it is */
 		reply_raw(r, 200, "application/json", PQgetvalue(res, 0, 0),
 			  (size_t)PQgetlength(res, 0, 0));
 		PQclear(res);
+		PQclear(d);
 		return RC_OK;
 	}
-	json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	/* the rows only: totals may exceed what a 64-bit integer holds */
+	json_t *data = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
 	PQclear(res);
-	if (doc == NULL)
+	if (data == NULL) {
+		PQclear(d);
 		return problem_set(r, 500, "internal", "could not read the statement");
+	}
 	size_t len = 0;
-	char *csv = statement_csv(doc, &len);
+	char *csv = statement_csv(data, &len);
 	char disposition[160];
 	snprintf(disposition, sizeof disposition,
-		 "attachment; filename=\"techex-statement-%s-%s-%s.csv\"", org,
-		 json_string_value(json_object_get(doc, "from")),
-		 json_string_value(json_object_get(doc, "to")));
-	json_decref(doc);
+		 "attachment; filename=\"techex-statement-%s-%s-%s.csv\"", org, PQgetvalue(d, 0, 0),
+		 PQgetvalue(d, 0, 1));
+	PQclear(d);
+	json_decref(data);
 	if (csv == NULL)
 		return problem_set(r, 500, "internal", "could not write the statement");
 	reply_raw(r, 200, "text/csv; charset=utf-8", csv, len);

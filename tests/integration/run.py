@@ -14,6 +14,7 @@ import test_cli  # noqa: E402,F401
 import test_listings  # noqa: E402,F401
 import test_deals  # noqa: E402,F401
 import test_revenue  # noqa: E402,F401
+import test_deal_integrity  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401

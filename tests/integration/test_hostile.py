@@ -343,7 +343,7 @@ def fixtures(s):
         return lid
 
     f["patch_listing"], f["submit"], f["withdraw_listing"] = draft(), draft(), draft()
-    f["approve"], f["reject_listing"] = pending(), pending()
+    f["approve"], f["reject_listing"], f["retract"] = pending(), pending(), pending()
     f["listing"] = publish(seller)["id"]
     # non-exclusive offers: accepting one closes none of the others
     f["bids"] = [bid(buyer, f["listing"], offer(30000000 + i, "non_exclusive_license"))["id"]
@@ -431,6 +431,8 @@ def body_targets(f, s):
                seller, {}, optional=True),
         Target(("post", "/v1/listings/{id}/withdraw"),
                f"/v1/listings/{f['withdraw_listing']}/withdraw", seller, {}, optional=True),
+        Target(("post", "/v1/listings/{id}/retract"), f"/v1/listings/{f['retract']}/retract",
+               seller, {}, optional=True),
         Target(("post", "/v1/admin/listings/{id}/approve"),
                f"/v1/admin/listings/{f['approve']}/approve", adm, {}, optional=True),
         Target(("post", "/v1/admin/listings/{id}/reject"),

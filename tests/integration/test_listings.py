@@ -273,6 +273,8 @@ def test_patch_needs_if_match_and_sends_published_back_to_review():
     r = s.request("PATCH", path, {"summary": "补充了示范工程数据"}, token=tok, headers={"If-Match": r.header("ETag")})
     assert r.status == 200 and r.json()["status"] == "pending_review", r
     problem(s.request("GET", path, token=other), 404)  # back in review: not public any more
+    # in review it does not change under the admin: retracted to draft, it does
+    assert s.request("POST", f"{path}/retract", token=tok).json()["status"] == "draft"
     # a patch that breaks a rule changes nothing
     before = s.request("GET", path, token=tok)
     problem(s.request("PATCH", path, {"pricing": {"mode": "fixed", "asking_price_fen": None}}, token=tok,

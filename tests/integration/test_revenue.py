@@ -290,8 +290,9 @@ def test_statement_in_json_and_csv():
         (p1["id"], "paid", "confirmed"), (p2["id"], "paid", "reported")], st
     assert st["data"][0]["split"][2] == {"beneficiary": "山东理工大学", "role": "institution",
                                           "share_bp": 5000, "amount_fen": 500000}, st
-    assert st["totals"] == {"payments": 2, "paid_fen": 1002500, "received_fen": 0,
-                            "paid_confirmed_fen": 1000000, "received_confirmed_fen": 0}, st
+    assert st["totals"] == {"payments": 2, "paid_fen": 1000000, "paid_reported_fen": 2500,
+                            "paid_disputed_fen": 0, "received_fen": 0,
+                            "received_reported_fen": 0, "received_disputed_fen": 0}, st
     theirs = get(seller[0], f"/v1/orgs/{seller[2]['id']}/statement?from=2025-01-01&to=2025-12-31")
     assert [x["direction"] for x in theirs.json()["data"]] == ["received", "received"]
     r = s().request("GET", path, token=buyer[0], headers={"Accept": "text/csv"})

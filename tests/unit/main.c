@@ -18,6 +18,7 @@ int main(void)
 	test_revenue();
 	test_identity();
 	test_throttle();
+	test_csv();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

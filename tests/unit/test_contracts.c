@@ -82,7 +82,7 @@ void test_contracts(void)
 	json_t *plan = json_pack("[{s:s, s:s, s:i}]", "role", "institution", "beneficiary",
 				 "山东理工大学", "share_bp", 10000);
 	char digest[65];
-	contract_digest(terms, plan, digest);
+	contract_digest(terms, plan, NULL, digest);
 	/* python3: hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":"),
 	 * ensure_ascii=False).encode()).hexdigest() */
 	CHECK("the digest matches the canonical form",
@@ -90,8 +90,27 @@ void test_contracts(void)
 		  0);
 	json_object_set_new(terms, "upfront_fee_fen", json_integer(101));
 	char other[65];
-	contract_digest(terms, plan, other);
+	contract_digest(terms, plan, NULL, other);
 	CHECK("one fen more is another digest", strcmp(digest, other) != 0);
+	json_object_set_new(terms, "upfront_fee_fen", json_integer(100));
+	/* scheme 2: the subject, as drafted, is signed too */
+	json_t *subject = json_pack(
+	    "{s:{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:[s, s]}, s:n}, s:{s:s, s:s}, s:{s:s, s:s}}",
+	    "listing", "id", "5f0c6a4e-0000-4000-8000-000000000001", "title",
+	    "赤泥基路基材料制备技术", "kind", "patent", "domain", "red_mud_building_materials",
+	    "patent", "number", "ZL202110000001.X", "type", "invention", "inventors", "王五",
+	    "赵六", "process", "licensor", "name", "山东理工大学", "kind", "university", "licensee",
+	    "name", "山东金卡材料有限公司", "kind", "enterprise");
+	contract_digest(terms, plan, subject, other);
+	CHECK("scheme 2: the digest covers revenue_share, subject and terms",
+	      strcmp(other, "09e97353a49730b1f5d3fda4dd19eb99c76d1621c6b145e43596807b11a134ae") ==
+		  0);
+	json_object_set_new(json_object_get(subject, "listing"), "title",
+			    json_string("赤泥基路基材料制备技术（修订）"));
+	char edited[65];
+	contract_digest(terms, plan, subject, edited);
+	CHECK("scheme 2: another title is another digest", strcmp(other, edited) != 0);
+	json_decref(subject);
 	json_decref(terms);
 	json_decref(plan);
 

@@ -33,5 +33,6 @@ void test_contracts(void);
 void test_revenue(void);
 void test_identity(void);
 void test_throttle(void);
+void test_csv(void);
 
 #endif

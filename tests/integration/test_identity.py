@@ -236,14 +236,14 @@ def test_admin_create_refuses_weak_passwords():
 
 
 @test
-def test_stored_nfd_emails_are_rewritten_by_migration_0011():
-    """migration 0011 rewrites an email stored in NFD (before normalization) to NFC, so its owner still logs in"""
+def test_stored_nfd_emails_are_rewritten_by_migration_0010():
+    """migration 0010 rewrites an email stored in NFD (before normalization) to NFC, so its owner still logs in"""
     tag = uuid.uuid4().hex[:8]
     _, body = register(s(), email=f"legacy-{tag}@x.test")
     nfd = unicodedata.normalize("NFD", f"légacy-{tag}@x.test")
     psql(f"INSERT INTO users (email, password_hash, display_name, org_id, org_role) "
          f"SELECT '{nfd}', password_hash, '旧账户', org_id, 'member' FROM users WHERE email = '{body['email']}'")
-    with open(os.path.join(ROOT, "migrations", "0011_normalize_emails.sql"), encoding="utf-8") as f:
+    with open(os.path.join(ROOT, "migrations", "0010_normalize_emails.sql"), encoding="utf-8") as f:
         psql(f.read())
     rows = psql(f"SELECT email FROM users WHERE email LIKE 'l%gacy-{tag}@x.test' ORDER BY email")
     assert [r[0] for r in rows] == sorted([f"legacy-{tag}@x.test", f"légacy-{tag}@x.test"]), rows

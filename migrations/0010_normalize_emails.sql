@@ -14,5 +14,5 @@ WITH changed AS (
 )
 INSERT INTO audit_log (org_id, action, object_type, object_id, detail)
 SELECT org_id, 'user.email_normalize', 'user', id::text,
-       jsonb_build_object('email', email, 'via', 'migration 0011')
+       jsonb_build_object('email', email, 'via', 'migration 0010')
   FROM changed;

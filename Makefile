@@ -27,7 +27,8 @@ UNIT_SRC   := $(wildcard tests/unit/*.c)
 # BUILD selects the flavour: build/ (default) or build-asan/
 BUILD ?= build
 BIN   ?= bin/techex
-OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migrations.o
+OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migrations.o \
+	 $(BUILD)/demo-data.o
 HDRS  := $(wildcard server/*.h modules/*/*.h)
 
 .PHONY: all test asan run bench format format-check lint-spec deps clean unit
@@ -53,6 +54,14 @@ $(BUILD)/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	sh scripts/embed-migrations.sh $(MIGRATIONS) > $@
 
 $(BUILD)/migrations.o: $(BUILD)/migrations.c server/migrate.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the demo data of `techex seed-demo`, embedded the same way
+$(BUILD)/demo-data.c: data/demo.json scripts/embed-data.sh
+	@mkdir -p $(BUILD)
+	sh scripts/embed-data.sh seed_demo_json data/demo.json > $@
+
+$(BUILD)/demo-data.o: $(BUILD)/demo-data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 unit: all

@@ -15,6 +15,7 @@ int main(void)
 	test_cursor();
 	test_contracts();
 	test_revenue();
+	test_seed();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

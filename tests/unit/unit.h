@@ -30,5 +30,6 @@ void test_patent(void);
 void test_cursor(void);
 void test_contracts(void);
 void test_revenue(void);
+void test_seed(void);
 
 #endif

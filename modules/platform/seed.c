@@ -126,9 +126,9 @@ static const char *patent_mistake(const json_t *patent)
 	return NULL;
 }
 
-/* What is wrong with listing i (a whole POST /v1/listings body, plus org and
- * pricing.auction_days), or NULL; field errors of the API's validator go to
- * why. */
+/* What is wrong with listing l (a whole POST /v1/listings body, plus org and
+ * pricing.auction_days), or NULL; the first field error of the API's validator
+ * goes to why. */
 static const char *listing_mistake(const struct demo *d, const json_t *l, char *why, size_t len)
 {
 	if (!json_is_object(l))
@@ -150,7 +150,7 @@ static const char *listing_mistake(const struct demo *d, const json_t *l, char *
 					    json_string("2099-01-01T00:00:00Z"));
 	}
 	struct req r = {0};
-	if (mistake == NULL && validate_object(&r, body, listing_create_spec, "") != RC_OK) {
+	if (mistake == NULL && listing_validate(&r, body) != RC_OK) {
 		const json_t *e = json_array_get(r.problem.errors, 0);
 		snprintf(why, len, "%s %s", json_string_value(json_object_get(e, "field")),
 			 json_string_value(json_object_get(e, "message")));
@@ -158,10 +158,6 @@ static const char *listing_mistake(const struct demo *d, const json_t *l, char *
 	}
 	problem_clear(&r.problem);
 	const json_t *patent = json_object_get(body, "patent");
-	const char *kind = json_string_value(json_object_get(body, "kind"));
-	if (mistake == NULL && (strcmp(kind, "patent") == 0) != (patent != NULL))
-		mistake =
-		    "a patent listing, and only that, has patent; a process listing has process";
 	if (mistake == NULL && patent != NULL)
 		mistake = patent_mistake(patent);
 	json_decref(body);

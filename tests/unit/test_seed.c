@@ -1,6 +1,7 @@
 /*
  * test_seed.c - the demo data embedded from data/demo.json: it parses, every
- * listing in it passes the API's listing validator and patent-number check, and
+ * listing in it passes the API's listing validator (listing_create_spec and the
+ * rules across fields, the patent number among them), and
  * a malformed entry is refused with a message naming it.
  */
 #include <jansson.h>
@@ -23,7 +24,7 @@ static bool listing_valid(const json_t *l)
 				    json_string("2099-01-01T00:00:00Z"));
 	}
 	struct req r = {0};
-	bool ok = validate_object(&r, body, listing_create_spec, "") == RC_OK;
+	bool ok = listing_validate(&r, body) == RC_OK;
 	const json_t *patent = json_object_get(body, "patent");
 	if (ok && patent != NULL) {
 		const char *number = json_string_value(json_object_get(patent, "number"));
@@ -103,6 +104,12 @@ void test_seed(void)
 		  refused_naming("listings", 1, "trl", json_integer(12), "trl"));
 	CHECK("a listing of an unknown domain is refused",
 	      refused_naming("listings", 2, "domain", json_string("red_mud"), "domain"));
+	CHECK("a listing with a misspelt transaction mode is refused (a rule across fields)",
+	      refused_naming("listings", 2, "transaction_modes",
+			     json_pack("[s]", "exclusive_licence"), "transaction_modes[0]"));
+	CHECK("a listing whose kind does not match its details is refused",
+	      refused_naming("listings", 0, "kind", json_string("process"),
+			     "listings[0] (赤泥基透水砖及其制备方法): process is required"));
 	CHECK("a listing of an organization not in the data is refused",
 	      refused_naming("listings", 3, "org", json_string("nobody"), "org must be"));
 	CHECK("an unknown key in an organization is refused naming it",

@@ -32,7 +32,8 @@ UNIT_SRC   := $(wildcard tests/unit/*.c)
 BUILD ?= build
 BIN   ?= bin/techex
 OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migrations.o \
-	$(BUILD)/common_passwords.o
+	$(BUILD)/common_passwords.o \
+	$(BUILD)/demo-data.o
 HDRS  := $(wildcard server/*.h modules/*/*.h)
 
 .PHONY: all test asan run bench format format-check lint-spec deps clean unit
@@ -65,6 +66,14 @@ $(BUILD)/common_passwords.c: $(PASSWORDS) scripts/embed-passwords.sh
 	sh scripts/embed-passwords.sh $(PASSWORDS) > $@
 
 $(BUILD)/common_passwords.o: $(BUILD)/common_passwords.c modules/accounts/password_policy.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the demo data of `techex seed-demo`, embedded the same way
+$(BUILD)/demo-data.c: data/demo.json scripts/embed-data.sh
+	@mkdir -p $(BUILD)
+	sh scripts/embed-data.sh seed_demo_json data/demo.json > $@
+
+$(BUILD)/demo-data.o: $(BUILD)/demo-data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 unit: all

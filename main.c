@@ -47,9 +47,8 @@ static void usage(FILE *to)
 	    "  admin create --email E [--name N]\n"
 	    "                                 create a platform admin; the password comes from\n"
 	    "                                 TECHEX_ADMIN_PASSWORD or is prompted for\n"
-	    "  seed-demo [--synthetic N]      load demo organizations and listings from the Zibo\n"
-	    "                                 plan; --synthetic N (1..1000000) adds N generated\n"
-	    "                                 listings for benchmarks\n"
+	    "  seed-demo                      load demo organizations, listings and deals from\n"
+	    "                                 the Zibo plan (data/demo.json, built in)\n"
 	    "  check                          read-only invariant checks of contracts and the "
 	    "ledger;\n"
 	    "                                 exit 0 when all hold, 1 with a report when one "
@@ -184,7 +183,6 @@ int main(int argc, char **argv)
 	}
 
 	const char *email = NULL, *name = NULL;
-	long synthetic = 0;
 	if (strcmp(cmd, "admin") == 0) {
 		if (argc < 3 || strcmp(argv[2], "create") != 0) {
 			fprintf(stderr,
@@ -207,24 +205,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, "techex: admin create: --email is required\n");
 			return 2;
 		}
-	} else if (strcmp(cmd, "seed-demo") == 0) {
-		for (int i = 2; i < argc; i++) {
-			char *end = NULL;
-			if (strcmp(argv[i], "--synthetic") != 0) {
-				fprintf(stderr, "techex: seed-demo: unexpected argument \"%s\"\n",
-					argv[i]);
-				return 2;
-			}
-			if (i + 1 < argc)
-				synthetic = strtol(argv[++i], &end, 10);
-			if (end == NULL || end == argv[i] || *end != '\0' || synthetic < 1 ||
-			    synthetic > SEED_SYNTHETIC_MAX) {
-				fprintf(stderr,
-					"techex: seed-demo: --synthetic N: N must be 1 to %d\n",
-					SEED_SYNTHETIC_MAX);
-				return 2;
-			}
-		}
 	} else if (argc != 2) {
 		fprintf(stderr, "techex: %s takes no arguments\n", cmd);
 		return 2;
@@ -245,7 +225,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(cmd, "check") == 0) {
 			status = revenue_check(conn);
 		} else {
-			status = seed_demo(conn, synthetic);
+			status = seed_demo(conn);
 		}
 	}
 	PQfinish(conn);

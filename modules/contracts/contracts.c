@@ -69,18 +69,19 @@ enum { COL_JSON, COL_VERSION, COL_LICENSOR, COL_LICENSEE, COL_STATUS, COL_MODE, 
 #define SHANGHAI_TODAY "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 
 /* What a draft needs from its bid: columns royalty_bp, territory, field_of_use,
- * term_start (today in China), term_end (from term_months), licensor kind and
- * name, the listing's inventors (JSON array), the subject (JSON). */
+ * term_start ($2, or today in China), term_end (from term_months), licensor
+ * kind and name, the listing's inventors (JSON array), the subject (JSON). */
+#define DRAFT_START "coalesce($2::date, " SHANGHAI_TODAY ")"
 static const struct stmt st_draft_info = {
     "contracts_draft_info",
-    "SELECT b.royalty_bp, b.territory, b.field_of_use, to_char(" SHANGHAI_TODAY ", 'YYYY-MM-DD'),"
-    " to_char((" SHANGHAI_TODAY " + make_interval(months => b.term_months))::date - 1,"
+    "SELECT b.royalty_bp, b.territory, b.field_of_use, to_char(" DRAFT_START ", 'YYYY-MM-DD'),"
+    " to_char((" DRAFT_START " + make_interval(months => b.term_months))::date - 1,"
     " 'YYYY-MM-DD'), lo.kind, lo.name, coalesce(l.patent -> 'inventors', '[]'::jsonb)::text,"
     " " CONTRACT_SUBJECT_SQL "::text"
     " FROM bids b JOIN listings l ON l.id = b.listing_id"
     " JOIN organizations lo ON lo.id = b.owner_org_id"
     " JOIN organizations le ON le.id = b.bidder_org_id WHERE b.id = $1",
-    1};
+    2};
 
 static const struct stmt st_insert = {
     "contracts_insert",
@@ -328,7 +329,13 @@ static json_t *json_text_or_null(const PGresult *res, int row, int col)
 
 enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen, json_t **out)
 {
-	const char *p[5] = {bid_id};
+	return contract_draft_from(r, bid_id, price_fen, NULL, out);
+}
+
+enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price_fen,
+			    const char *term_start, json_t **out)
+{
+	const char *p[5] = {bid_id, term_start};
 	PGresult *info = db_exec(r, &st_draft_info, p);
 	if (info == NULL)
 		return RC_ERR;
@@ -586,6 +593,44 @@ static void check_complete(struct req *r, const json_t *contract)
 		problem_field(r, "terms.term_end", "is required before a licence is signed");
 }
 
+/* The acting part of signing: the caller's organization signs digest as party
+ * of contract id, whose row (locked, CONTRACT_COLS) is res; the second
+ * signature makes it active (and an exclusive deal's listing licensed). The
+ * updated row goes to *upd (caller clears). */
+static enum rc sign_as(struct req *r, const char *id, const PGresult *res, const char *party,
+		       const char *digest, PGresult **upd)
+{
+	const char *status = PQgetvalue(res, 0, COL_STATUS);
+	char mine[32];
+	snprintf(mine, sizeof mine, "signed_by_%s", party);
+	const char *sp[5] = {id, r->auth.org_id, r->auth.user_id, party, digest};
+	PGresult *ins = db_exec(r, &st_sign, sp);
+	if (ins == NULL)
+		return RC_ERR;
+	PQclear(ins);
+	bool both = strcmp(status, "draft") != 0;
+	const char *to = both ? "active" : mine;
+	const char *up[2] = {id, to};
+	if ((*upd = db_exec(r, &st_set_status, up)) == NULL)
+		return RC_ERR;
+	if (audit_write(r, "contract.sign", "contract", id, NULL,
+			json_pack("{s:s, s:s, s:s, s:s}", "party", party, "digest", digest, "from",
+				  status, "to", to)) != RC_OK)
+		return RC_ERR;
+	if (both) {
+		const char *mode = PQgetvalue(res, 0, COL_MODE);
+		if (audit_write(r, "contract.activate", "contract", id, NULL,
+				json_pack("{s:s}", "digest", digest)) != RC_OK)
+			return RC_ERR;
+		if (deal_is_exclusive(mode) &&
+		    listing_move(r, PQgetvalue(res, 0, COL_LISTING), "under_contract", "licensed",
+				 "listing.licensed",
+				 "an exclusive contract became active") != RC_OK)
+			return RC_ERR;
+	}
+	return RC_OK;
+}
+
 /* POST /v1/contracts/{id}/sign: an owner or admin of a party signs the digest. */
 static enum rc contracts_sign(struct req *r)
 {
@@ -650,36 +695,27 @@ static enum rc contracts_sign(struct req *r)
 			    "the contract cannot be signed until it is complete; see errors");
 		goto out;
 	}
-	const char *sp[5] = {id, r->auth.org_id, r->auth.user_id, party, digest};
-	PGresult *ins = db_exec(r, &st_sign, sp);
-	if (ins == NULL)
+	if (sign_as(r, id, res, party, digest, &upd) != RC_OK)
 		goto out;
-	PQclear(ins);
-	bool both = strcmp(status, "draft") != 0;
-	const char *to = both ? "active" : mine;
-	const char *up[2] = {id, to};
-	if ((upd = db_exec(r, &st_set_status, up)) == NULL)
-		goto out;
-	if (audit_write(r, "contract.sign", "contract", id, NULL,
-			json_pack("{s:s, s:s, s:s, s:s}", "party", party, "digest", digest, "from",
-				  status, "to", to)) != RC_OK)
-		goto out;
-	if (both) {
-		const char *mode = PQgetvalue(res, 0, COL_MODE);
-		if (audit_write(r, "contract.activate", "contract", id, NULL,
-				json_pack("{s:s}", "digest", digest)) != RC_OK)
-			goto out;
-		if (deal_is_exclusive(mode) &&
-		    listing_move(r, PQgetvalue(res, 0, COL_LISTING), "under_contract", "licensed",
-				 "listing.licensed",
-				 "an exclusive contract became active") != RC_OK)
-			goto out;
-	}
 	rc = reply_contract(r, 200, upd);
 out:
 	json_decref(contract);
 	PQclear(res);
 	PQclear(upd);
+	return rc;
+}
+
+enum rc contract_sign(struct req *r, const char *id, const char *digest)
+{
+	const char *p[1] = {id};
+	PGresult *res = db_exec(r, &st_lock, p), *upd = NULL;
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = PQntuples(res) == 1 && party_of(r, res) != NULL
+			 ? sign_as(r, id, res, party_of(r, res), digest, &upd)
+			 : db_not_found(r, "contract");
+	PQclear(upd);
+	PQclear(res);
 	return rc;
 }
 

@@ -22,6 +22,17 @@ extern const size_t contracts_routes_count;
 enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
 		       json_t **out) MUSTCHECK;
 
+/* contract_draft with the term starting on term_start (YYYY-MM-DD) instead of
+ * today in China (NULL: today); for `techex seed-demo`, whose deals are older. */
+enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price_fen,
+			    const char *term_start, json_t **out) MUSTCHECK;
+
+/* The acting part of POST /v1/contracts/{id}/sign, without its checks (the
+ * caller made them): the caller's organization signs contract id's digest as its
+ * party, the second signature makes it active. A 404 when the caller is no
+ * party. For `techex seed-demo`. */
+enum rc contract_sign(struct req *r, const char *id, const char *digest) MUSTCHECK;
+
 /* True for the modes that bind a listing to one counterparty: assignment,
  * exclusive and sole licences. Pure. */
 bool deal_is_exclusive(const char *mode);

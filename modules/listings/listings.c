@@ -372,6 +372,21 @@ static const char *fen(json_t *pricing, const char *key, char *buf, size_t len)
 	return buf;
 }
 
+/* Each field, then the rules across fields (which need each field sound first);
+ * the parsed patent number into pn. */
+static enum rc validate_listing(struct req *r, json_t *b, struct patent_number *pn)
+{
+	if (validate_object(r, b, listing_create_spec, "") == RC_OK)
+		check_listing(r, b, pn);
+	return problem_fields_done(r);
+}
+
+enum rc listing_validate(struct req *r, json_t *body)
+{
+	struct patent_number pn = {0};
+	return validate_listing(r, body, &pn);
+}
+
 /* Validates b as a whole listing: each field, then the rules across fields, then
  * an auction end in the future. Fills lp on success (free with params_free). */
 static enum rc listing_params(struct req *r, json_t *b, struct listing_params *lp)
@@ -379,10 +394,7 @@ static enum rc listing_params(struct req *r, json_t *b, struct listing_params *l
 	struct patent_number pn = {0};
 	memset(lp, 0, sizeof *lp);
 
-	/* the rules across fields need each field sound first */
-	if (validate_object(r, b, listing_create_spec, "") == RC_OK)
-		check_listing(r, b, &pn);
-	if (problem_fields_done(r) != RC_OK)
+	if (validate_listing(r, b, &pn) != RC_OK)
 		return RC_ERR;
 
 	json_t *pricing = json_object_get(b, "pricing");

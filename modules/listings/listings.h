@@ -28,4 +28,11 @@ enum rc listing_move(struct req *r, const char *id, const char *from, const char
 /* The fields of a whole listing (POST /v1/listings; PATCH checks the merge). */
 extern const struct field listing_create_spec[];
 
+/* The checks of POST /v1/listings on a whole listing body, without the ones
+ * that need the database (an auction's end in the future): each field against
+ * listing_create_spec, then the rules across fields (modes, pricing, patent or
+ * process, the patent number and its type, dates in order). RC_OK, or a 422
+ * with every bad field in r->problem.errors. Pure. */
+enum rc listing_validate(struct req *r, json_t *body) MUSTCHECK;
+
 #endif

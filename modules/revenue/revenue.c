@@ -403,6 +403,45 @@ static enum rc reply_text_json(struct req *r, int status, const char *text, cons
 
 /* ---- royalty reports ----------------------------------------------------- */
 
+/* The acting part of a royalty report: the caller reports gross sales and
+ * tonnes for [start, end] on contract id (row c: CONTRACT_FACTS); the royalty
+ * due is computed at the contract's rate. The new row goes to *res (caller
+ * clears; columns: json, id). */
+static enum rc report_insert(struct req *r, const char *id, const PGresult *c, const char *start,
+			     const char *end, long long gross, long long tonnes, PGresult **res)
+{
+	int bp = atoi(PQgetvalue(c, 0, C_ROYALTY));
+	char gross_s[24], due_s[24], tonnes_s[24];
+	snprintf(gross_s, sizeof gross_s, "%lld", gross);
+	snprintf(due_s, sizeof due_s, "%lld", (long long)royalty_due(gross, bp));
+	snprintf(tonnes_s, sizeof tonnes_s, "%lld", tonnes);
+	const char *ip[8] = {
+	    id, r->auth.user_id, start, end, gross_s, PQgetvalue(c, 0, C_ROYALTY), due_s, tonnes_s};
+	if ((*res = db_exec(r, &st_report_insert, ip)) == NULL)
+		return RC_ERR;
+	return audit_write(
+	    r, "royalty_report.create", "royalty_report", PQgetvalue(*res, 0, 1), NULL,
+	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "contract_id", id, "period_start", start,
+		      "period_end", end, "gross_sales_fen", (json_int_t)gross, "royalty_due_fen",
+		      (json_int_t)royalty_due(gross, bp), "waste_utilized_tonnes",
+		      (json_int_t)tonnes));
+}
+
+enum rc revenue_report_add(struct req *r, const char *contract_id, const char *start,
+			   const char *end, long long gross_fen, long long tonnes)
+{
+	const char *p[1] = {contract_id};
+	PGresult *c = db_exec(r, &st_contract_lock, p), *res = NULL;
+	if (c == NULL)
+		return RC_ERR;
+	enum rc rc = PQntuples(c) == 1
+			 ? report_insert(r, contract_id, c, start, end, gross_fen, tonnes, &res)
+			 : db_not_found(r, "contract");
+	PQclear(res);
+	PQclear(c);
+	return rc;
+}
+
 /* POST /v1/contracts/{id}/royalty-reports */
 static enum rc reports_create(struct req *r)
 {
@@ -444,25 +483,11 @@ static enum rc reports_create(struct req *r)
 	PQclear(res);
 	res = NULL;
 
-	long long gross =
-	    (long long)json_integer_value(json_object_get(r->json, "gross_sales_fen"));
-	int bp = atoi(PQgetvalue(c, 0, C_ROYALTY));
-	char gross_s[24], due_s[24], tonnes_s[24];
-	snprintf(gross_s, sizeof gross_s, "%lld", gross);
-	snprintf(due_s, sizeof due_s, "%lld", (long long)royalty_due(gross, bp));
-	snprintf(tonnes_s, sizeof tonnes_s, "%lld",
-		 (long long)json_integer_value(json_object_get(r->json, "waste_utilized_tonnes")));
-	const char *ip[8] = {
-	    id, r->auth.user_id, start, end, gross_s, PQgetvalue(c, 0, C_ROYALTY), due_s, tonnes_s};
-	if ((res = db_exec(r, &st_report_insert, ip)) == NULL)
-		goto out;
-	if (audit_write(r, "royalty_report.create", "royalty_report", PQgetvalue(res, 0, 1), NULL,
-			json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "contract_id", id,
-				  "period_start", start, "period_end", end, "gross_sales_fen",
-				  (json_int_t)gross, "royalty_due_fen",
-				  (json_int_t)royalty_due(gross, bp), "waste_utilized_tonnes",
-				  (json_int_t)json_integer_value(
-				      json_object_get(r->json, "waste_utilized_tonnes")))) != RC_OK)
+	if (report_insert(
+		r, id, c, start, end,
+		(long long)json_integer_value(json_object_get(r->json, "gross_sales_fen")),
+		(long long)json_integer_value(json_object_get(r->json, "waste_utilized_tonnes")),
+		&res) != RC_OK)
 		goto out;
 	rc = reply_text_json(r, 201, PQgetvalue(res, 0, 0), NULL);
 out:
@@ -516,6 +541,40 @@ static enum rc reports_list(struct req *r)
 
 /* ---- payments ------------------------------------------------------------ */
 
+/* The acting part of recording a payment: the caller records amount of kind,
+ * paid at moment (RFC 3339), on contract id. Its id goes to pid (37 bytes), its
+ * row to *res (caller clears; PAYMENT_COLS). */
+static enum rc payment_insert(struct req *r, const char *id, const char *kind, long long amount_fen,
+			      const char *moment, const char *reference, char pid[37],
+			      PGresult **res)
+{
+	char amount[24];
+	snprintf(amount, sizeof amount, "%lld", amount_fen);
+	const char *ip[6] = {id, r->auth.user_id, kind, amount, moment, reference};
+	if ((*res = db_exec(r, &st_payment_insert, ip)) == NULL)
+		return RC_ERR;
+	json_t *created = json_loads(PQgetvalue(*res, 0, 0), 0, NULL);
+	const char *created_id = json_string_value(json_object_get(created, "id"));
+	snprintf(pid, 37, "%s", created_id ? created_id : "");
+	json_decref(created);
+	if (!uuid_valid(pid))
+		return problem_set(r, 500, "internal", "could not read the new payment");
+	return audit_write(r, "payment.report", "payment", pid, NULL,
+			   json_pack("{s:s, s:I, s:s, s:s}", "contract_id", id, "amount_fen",
+				     (json_int_t)amount_fen, "kind", kind, "paid_at", moment));
+}
+
+enum rc revenue_payment_record(struct req *r, const char *contract_id, const char *kind,
+			       long long amount_fen, const char *paid_at, const char *reference,
+			       char payment_id[37])
+{
+	PGresult *res = NULL;
+	enum rc rc =
+	    payment_insert(r, contract_id, kind, amount_fen, paid_at, reference, payment_id, &res);
+	PQclear(res);
+	return rc;
+}
+
 /* POST /v1/contracts/{id}/payments: the licensee records a payment. */
 static enum rc payments_create(struct req *r)
 {
@@ -545,29 +604,11 @@ static enum rc payments_create(struct req *r)
 		rc = problem_fields_done(r);
 		goto out;
 	}
-	char amount[24];
-	snprintf(amount, sizeof amount, "%lld",
-		 (long long)json_integer_value(json_object_get(r->json, "amount_fen")));
-	const char *id = req_param(r, "id");
-	const char *ip[6] = {
-	    id,     r->auth.user_id, json_string_value(json_object_get(r->json, "kind")),
-	    amount, moment,          json_string_value(json_object_get(r->json, "reference"))};
-	if ((res = db_exec(r, &st_payment_insert, ip)) == NULL)
-		goto out;
-	json_t *created = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	const char *created_id = json_string_value(json_object_get(created, "id"));
 	char pid[37];
-	snprintf(pid, sizeof pid, "%s", created_id ? created_id : "");
-	json_decref(created);
-	if (!uuid_valid(pid)) {
-		problem_set(r, 500, "internal", "could not read the new payment");
-		goto out;
-	}
-	if (audit_write(r, "payment.report", "payment", pid, NULL,
-			json_pack("{s:s, s:I, s:s, s:s}", "contract_id", id, "amount_fen",
-				  (json_int_t)strtoll(amount, NULL, 10), "kind",
-				  json_string_value(json_object_get(r->json, "kind")), "paid_at",
-				  moment)) != RC_OK)
+	if (payment_insert(
+		r, req_param(r, "id"), json_string_value(json_object_get(r->json, "kind")),
+		(long long)json_integer_value(json_object_get(r->json, "amount_fen")), moment,
+		json_string_value(json_object_get(r->json, "reference")), pid, &res) != RC_OK)
 		goto out;
 	reply_location(r, "/v1/payments/{id}", pid);
 	rc = reply_text_json(r, 201, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
@@ -715,6 +756,44 @@ static enum rc ledger_append(struct req *r, const char *contract_id, const char 
 
 enum decision { CONFIRM, DISPUTE, REVERSE };
 
+/* The acting part of a decision on payment id (row res: PAYMENT_COLS, locked),
+ * whose checks the caller made: a confirmation books the split into the
+ * ledger, a reversal the same entries negated. The updated row goes to *upd
+ * (caller clears). */
+static enum rc decide(struct req *r, const char *id, const PGresult *res, enum decision d,
+		      const char *reason, PGresult **upd)
+{
+	static const char *const to[] = {"confirmed", "disputed", "reversed"};
+	static const char *const actions[] = {"payment.confirm", "payment.dispute",
+					      "payment.reverse"};
+	if (d != DISPUTE &&
+	    ledger_append(r, PQgetvalue(res, 0, 5), id, strtoll(PQgetvalue(res, 0, 6), NULL, 10),
+			  d == REVERSE) != RC_OK)
+		return RC_ERR;
+	const char *p[4] = {id, to[d], reason, r->auth.user_id};
+	if ((*upd = db_exec(r, &st_payment_decide, p)) == NULL)
+		return RC_ERR;
+	json_t *detail = json_pack("{s:s, s:I, s:s}", "from", PQgetvalue(res, 0, 4), "amount_fen",
+				   (json_int_t)strtoll(PQgetvalue(res, 0, 6), NULL, 10),
+				   "contract_id", PQgetvalue(res, 0, 5));
+	if (reason)
+		json_object_set_new(detail, "reason", json_string(reason));
+	return audit_write(r, actions[d], "payment", id, NULL, detail);
+}
+
+enum rc revenue_payment_confirm(struct req *r, const char *payment_id)
+{
+	const char *p[1] = {payment_id};
+	PGresult *res = db_exec(r, &st_payment_lock, p), *upd = NULL;
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = PQntuples(res) == 1 ? decide(r, payment_id, res, CONFIRM, NULL, &upd)
+					 : db_not_found(r, "payment");
+	PQclear(upd);
+	PQclear(res);
+	return rc;
+}
+
 /* POST /v1/payments/{id}/confirm, /dispute and /reverse: the licensor decides.
  * A confirmation books the split into the ledger; a reversal (of a confirmed
  * payment that bounced, say) books the same entries negated, since the ledger
@@ -722,8 +801,6 @@ enum decision { CONFIRM, DISPUTE, REVERSE };
 static enum rc payment_decide(struct req *r, enum decision d)
 {
 	static const char *const to[] = {"confirmed", "disputed", "reversed"};
-	static const char *const actions[] = {"payment.confirm", "payment.dispute",
-					      "payment.reverse"};
 	static const struct field none[] = {{0}};
 	const char *reason = NULL;
 	if (d != CONFIRM || r->body_len > 0) {
@@ -763,19 +840,7 @@ static enum rc payment_decide(struct req *r, enum decision d)
 				: "");
 		goto out;
 	}
-	if (d != DISPUTE &&
-	    ledger_append(r, PQgetvalue(res, 0, 5), id, strtoll(PQgetvalue(res, 0, 6), NULL, 10),
-			  d == REVERSE) != RC_OK)
-		goto out;
-	const char *p[4] = {id, to[d], reason, r->auth.user_id};
-	if ((upd = db_exec(r, &st_payment_decide, p)) == NULL)
-		goto out;
-	json_t *detail = json_pack("{s:s, s:I, s:s}", "from", status, "amount_fen",
-				   (json_int_t)strtoll(PQgetvalue(res, 0, 6), NULL, 10),
-				   "contract_id", PQgetvalue(res, 0, 5));
-	if (reason)
-		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, actions[d], "payment", id, NULL, detail) != RC_OK)
+	if (decide(r, id, res, d, reason, &upd) != RC_OK)
 		goto out;
 	rc = reply_text_json(r, 200, PQgetvalue(upd, 0, 0), PQgetvalue(upd, 0, 1));
 out:

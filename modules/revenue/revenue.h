@@ -29,6 +29,22 @@ void ledger_hash(const char *prev_hash, const json_t *entry, char out[65]);
  * before and hashes right, else the seq of the first broken entry, with why. */
 int ledger_first_broken(const PGresult *rows, char *why, size_t len);
 
+/* The acting parts of the licensee's and the licensor's revenue requests,
+ * without their checks (the caller made them); each audited as the API audits
+ * it. For `techex seed-demo`.
+ * revenue_report_add: the caller (the licensee) reports gross sales and tonnes
+ * for [start, end]; the royalty due is computed at the contract's rate.
+ * revenue_payment_record: the caller records a payment (paid_at RFC 3339); its
+ * id into payment_id (37 bytes).
+ * revenue_payment_confirm: the caller (the licensor) confirms a payment, which
+ * books its split into the contract's ledger. */
+enum rc revenue_report_add(struct req *r, const char *contract_id, const char *start,
+			   const char *end, long long gross_fen, long long tonnes) MUSTCHECK;
+enum rc revenue_payment_record(struct req *r, const char *contract_id, const char *kind,
+			       long long amount_fen, const char *paid_at, const char *reference,
+			       char payment_id[37]) MUSTCHECK;
+enum rc revenue_payment_confirm(struct req *r, const char *payment_id) MUSTCHECK;
+
 /* `techex check`: read-only invariant checks on a plain connection; prints a
  * report and returns the exit status (0 all hold, 1 one failed, 2 unreachable). */
 int revenue_check(PGconn *conn);

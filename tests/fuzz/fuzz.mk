@@ -21,7 +21,8 @@ FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 		-fno-sanitize-recover=all
 FUZZ_CFLAGS  := $(filter-out $(OPT),$(ALL_CFLAGS)) $(FUZZ_SAN)
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) \
-		$(FUZZ_BUILD)/migrations.o $(FUZZ_BUILD)/common_passwords.o
+		$(FUZZ_BUILD)/migrations.o $(FUZZ_BUILD)/common_passwords.o \
+		$(FUZZ_BUILD)/demo-data.o
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_REPLAYS := $(patsubst %,$(BUILD)/fuzz-replay-%,$(FUZZ_TARGETS))
 
@@ -43,6 +44,11 @@ $(FUZZ_BUILD)/migrations.o: $(BUILD)/migrations.c server/migrate.h | fuzz-deps
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/common_passwords.o: $(BUILD)/common_passwords.c modules/accounts/password_policy.h | fuzz-deps
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/demo-data.o: $(BUILD)/demo-data.c | fuzz-deps
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<

@@ -19,6 +19,7 @@ int main(void)
 	test_identity();
 	test_throttle();
 	test_csv();
+	test_seed();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

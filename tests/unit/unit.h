@@ -34,5 +34,6 @@ void test_revenue(void);
 void test_identity(void);
 void test_throttle(void);
 void test_csv(void);
+void test_seed(void);
 
 #endif

@@ -12,7 +12,8 @@ import test_identity  # noqa: E402,F401
 import test_throttle  # noqa: E402,F401
 import test_cli  # noqa: E402,F401
 import test_listings  # noqa: E402,F401
-import test_deals  # noqa: E402,F401
+import test_bids  # noqa: E402,F401
+import test_contracts  # noqa: E402,F401
 import test_revenue  # noqa: E402,F401
 import test_deal_integrity  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401

@@ -9,8 +9,8 @@ import json
 
 from common import main_server
 from harness import admin_token, problem, psql, techex, test
-from test_deals import NEGOTIABLE, act, auction_listing, bid, deal, enterprise, get, offer
-from test_deals import patch_contract, publish, sign, university
+from deal_fixtures import NEGOTIABLE, act, auction_listing, bid, deal, enterprise, get, offer
+from deal_fixtures import patch_contract, publish, sign, university
 from test_listings import PATENT
 from test_revenue import active_contract, confirm, pay
 

@@ -10,7 +10,7 @@ import time
 
 from harness import (PGDIR, ROOT, Server, member, problem, psql, publish_listing, techex, test)
 from common import main_server
-from test_deals import NEGOTIABLE
+from deal_fixtures import NEGOTIABLE
 from test_listings import PATENT
 
 PG = ["sh", os.path.join(ROOT, "scripts/pg.sh")]

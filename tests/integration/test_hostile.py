@@ -30,7 +30,7 @@ import check_spec
 from common import main_server
 from harness import (PASSWORD, ROOT, Response, Server, admin_token, login, member, psql,
                      random_loopback, raw_exchange, test, unique_email)
-from test_deals import NEGOTIABLE, act, bid, offer, patch_contract, publish, sign
+from deal_fixtures import NEGOTIABLE, act, bid, offer, patch_contract, publish, sign
 from test_revenue import confirm, pay
 
 MIB = 1 << 20

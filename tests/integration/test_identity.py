@@ -10,7 +10,7 @@ import uuid
 from common import main_server
 from harness import (PASSWORD, ROOT, admin_token, login, member, problem, psql, publish_listing,
                      register, techex, test, unique_email)
-from test_deals import enterprise, offer, university
+from deal_fixtures import enterprise, offer, university
 from test_listings import PATENT
 
 ORG = {"name": "山东理工大学", "kind": "university"}

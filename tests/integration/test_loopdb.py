@@ -9,7 +9,7 @@ import threading
 import time
 
 from harness import PGDIR, Server, member, problem, psql, publish_listing, test
-from test_deals import NEGOTIABLE
+from deal_fixtures import NEGOTIABLE
 
 
 def metrics(srv):

@@ -8,7 +8,7 @@ import uuid
 
 from common import main_server
 from harness import admin_token, problem, psql, techex, test
-from test_deals import deal, enterprise, get, patch_contract, sign
+from deal_fixtures import deal, enterprise, get, patch_contract, sign
 
 ZERO = "0" * 64
 

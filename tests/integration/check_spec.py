@@ -436,7 +436,12 @@ def main(argv):
     root = argv[1] if len(argv) > 1 else os.path.normpath(os.path.join(here, "..", ".."))
     os.chdir(root)
     problems = []
-    routes = index(route_operations(".", problems), "route tables", problems)
+    route_ops = route_operations(".", problems)
+    # the router answers HEAD wherever GET works (the same reply without its body), and
+    # the spec declares it there as <getOperationId>Head
+    route_ops += [("head", p, op_id + "Head", where) for method, p, op_id, where in route_ops
+                  if method == "get"]
+    routes = index(route_ops, "route tables", problems)
     spec = index(spec_operations(os.path.join("api-spec", "openapi.yaml"), problems),
                  "spec", problems)
 

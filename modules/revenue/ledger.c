@@ -235,7 +235,7 @@ enum rc ledger_list(struct req *r)
 	if (page_params(r, "n", &limit, &cur) != RC_OK)
 		return RC_ERR;
 	long after = cur.nparts ? strtol(cur.parts[0], NULL, 10) : 0;
-	PGresult *c = contract_visible(r, false);
+	PGresult *c = revenue_contract_visible(r, false);
 	if (c == NULL)
 		return RC_ERR;
 	PQclear(c);
@@ -274,7 +274,7 @@ enum rc ledger_list(struct req *r)
 /* GET /v1/contracts/{id}/ledger/verify: recomputes the whole chain. */
 enum rc ledger_verify(struct req *r)
 {
-	PGresult *c = contract_visible(r, false);
+	PGresult *c = revenue_contract_visible(r, false);
 	if (c == NULL)
 		return RC_ERR;
 	PQclear(c);

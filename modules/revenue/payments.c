@@ -181,10 +181,10 @@ const struct transition payment_transitions[] = {
 static unsigned payment_roles(const struct req *r, const PGresult *payment)
 {
 	unsigned roles = 0;
-	if (caller_org_is(r, PQgetvalue(payment, 0, PAYMENT_PAYEE_ORG)) &&
+	if (revenue_caller_org_is(r, PQgetvalue(payment, 0, PAYMENT_PAYEE_ORG)) &&
 	    (strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0))
 		roles |= PAYMENT_PAYEE_MANAGER;
-	if (caller_org_is(r, PQgetvalue(payment, 0, PAYMENT_PAYER_ORG)))
+	if (revenue_caller_org_is(r, PQgetvalue(payment, 0, PAYMENT_PAYER_ORG)))
 		roles |= PAYMENT_PAYER;
 	if (r->auth.platform_admin)
 		roles |= PAYMENT_PLATFORM_ADMIN;
@@ -206,7 +206,7 @@ static const char *payment_target(const char *action)
 static enum rc licensee_of_live_contract(struct req *r, const PGresult *contract, const char *what)
 {
 	const char *status = PQgetvalue(contract, 0, CONTRACT_STATUS);
-	if (!caller_org_is(r, PQgetvalue(contract, 0, CONTRACT_LICENSEE)))
+	if (!revenue_caller_org_is(r, PQgetvalue(contract, 0, CONTRACT_LICENSEE)))
 		return problem_set(r, 403, "forbidden", "only the licensee %s", what);
 	if (strcmp(status, "active") != 0 &&
 	    !(strcmp(status, "terminated") == 0 &&
@@ -222,8 +222,9 @@ static enum rc licensee_of_live_contract(struct req *r, const PGresult *contract
  * received it, or is a platform admin; 404 otherwise. Columns: PAYMENT_COLS. */
 static bool party_to_payment(const struct req *r, const PGresult *row)
 {
-	return caller_org_is(r, PQgetvalue(row, 0, PAYMENT_PAYER_ORG)) ||
-	       caller_org_is(r, PQgetvalue(row, 0, PAYMENT_PAYEE_ORG)) || r->auth.platform_admin;
+	return revenue_caller_org_is(r, PQgetvalue(row, 0, PAYMENT_PAYER_ORG)) ||
+	       revenue_caller_org_is(r, PQgetvalue(row, 0, PAYMENT_PAYEE_ORG)) ||
+	       r->auth.platform_admin;
 }
 
 static PGresult *payment_visible(struct req *r, bool lock)
@@ -269,7 +270,7 @@ static enum rc report_insert(struct req *r, const char *id, const PGresult *cont
 enum rc revenue_report_add(struct req *r, const char *contract_id, const char *start,
 			   const char *end, long long gross_fen, long long tonnes)
 {
-	PGresult *contract = contract_locked(r, contract_id), *res = NULL;
+	PGresult *contract = revenue_contract_locked(r, contract_id), *res = NULL;
 	if (contract == NULL)
 		return RC_ERR;
 	enum rc rc = PQntuples(contract) == 1 ? report_insert(r, contract_id, contract, start, end,
@@ -281,7 +282,7 @@ enum rc revenue_report_add(struct req *r, const char *contract_id, const char *s
 }
 
 /* POST /v1/contracts/{id}/royalty-reports */
-enum rc reports_create(struct req *r)
+enum rc royalty_reports_create(struct req *r)
 {
 	if (body_read_valid(r, report_spec) != RC_OK)
 		return RC_ERR;
@@ -291,7 +292,7 @@ enum rc reports_create(struct req *r)
 		problem_field(r, "period_end", "must not be before period_start");
 		return problem_fields_done(r);
 	}
-	PGresult *contract = contract_visible(r, true), *res = NULL;
+	PGresult *contract = revenue_contract_visible(r, true), *res = NULL;
 	if (contract == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
@@ -328,7 +329,7 @@ enum rc reports_create(struct req *r)
 		(long long)json_integer_value(json_object_get(r->json, "waste_utilized_tonnes")),
 		&res) != RC_OK)
 		goto out;
-	rc = reply_text_json(r, 201, PQgetvalue(res, 0, REPORT_JSON), NULL);
+	rc = revenue_reply_json(r, 201, PQgetvalue(res, 0, REPORT_JSON), NULL);
 out:
 	PQclear(contract);
 	PQclear(res);
@@ -337,13 +338,13 @@ out:
 
 /* GET /v1/contracts/{id}/royalty-reports: every report, and each contract year
  * against the minimum annual royalty. */
-enum rc reports_list(struct req *r)
+enum rc royalty_reports_list(struct req *r)
 {
 	static const char *const known[] = {NULL};
 	req_query_check(r, known);
 	if (problem_fields_done(r) != RC_OK)
 		return RC_ERR;
-	PGresult *contract = contract_visible(r, false);
+	PGresult *contract = revenue_contract_visible(r, false);
 	if (contract == NULL)
 		return RC_ERR;
 	PQclear(contract);
@@ -442,7 +443,7 @@ enum rc payments_create(struct req *r)
 {
 	if (body_read_valid(r, payment_spec) != RC_OK)
 		return RC_ERR;
-	PGresult *contract = contract_visible(r, false);
+	PGresult *contract = revenue_contract_visible(r, false);
 	if (contract == NULL)
 		return RC_ERR;
 	enum rc rc = licensee_of_live_contract(r, contract, "records payments");
@@ -459,8 +460,8 @@ enum rc payments_create(struct req *r)
 	    json_string_value(json_object_get(r->json, "reference")), payment_id, &res);
 	if (rc == RC_OK) {
 		reply_location(r, "/v1/payments/{id}", payment_id);
-		rc = reply_text_json(r, 201, PQgetvalue(res, 0, PAYMENT_JSON),
-				     PQgetvalue(res, 0, PAYMENT_VERSION));
+		rc = revenue_reply_json(r, 201, PQgetvalue(res, 0, PAYMENT_JSON),
+					PQgetvalue(res, 0, PAYMENT_VERSION));
 	}
 	PQclear(res);
 	return rc;
@@ -477,7 +478,7 @@ enum rc payments_list(struct req *r)
 	req_query_check(r, known);
 	if (page_params(r, "tu", &limit, &cur) != RC_OK)
 		return RC_ERR;
-	PGresult *contract = contract_visible(r, false);
+	PGresult *contract = revenue_contract_visible(r, false);
 	if (contract == NULL)
 		return RC_ERR;
 	PQclear(contract);
@@ -497,8 +498,8 @@ enum rc payments_get(struct req *r)
 	PGresult *res = payment_visible(r, false);
 	if (res == NULL)
 		return RC_ERR;
-	enum rc rc = reply_text_json(r, 200, PQgetvalue(res, 0, PAYMENT_JSON),
-				     PQgetvalue(res, 0, PAYMENT_VERSION));
+	enum rc rc = revenue_reply_json(r, 200, PQgetvalue(res, 0, PAYMENT_JSON),
+					PQgetvalue(res, 0, PAYMENT_VERSION));
 	PQclear(res);
 	return rc;
 }
@@ -507,8 +508,8 @@ enum rc payments_get(struct req *r)
  * locked) by transition row, whose checks the caller made: entering confirmed
  * books the split into the ledger, entering reversed the same entries negated.
  * The updated row goes to *updated (caller clears). */
-static enum rc decide(struct req *r, const char *id, const PGresult *payment,
-		      const struct transition *row, const char *reason, PGresult **updated)
+static enum rc apply_decision(struct req *r, const char *id, const PGresult *payment,
+			      const struct transition *row, const char *reason, PGresult **updated)
 {
 	const char *contract_id = PQgetvalue(payment, 0, PAYMENT_CONTRACT);
 	long long amount_fen = strtoll(PQgetvalue(payment, 0, PAYMENT_AMOUNT), NULL, 10);
@@ -541,7 +542,7 @@ enum rc revenue_payment_confirm(struct req *r, const char *payment_id)
 		rc = problem_set(r, 409, "invalid-state", "a %s payment cannot be confirmed",
 				 PQgetvalue(payment, 0, PAYMENT_STATUS));
 	else
-		rc = decide(r, payment_id, payment, row, NULL, &updated);
+		rc = apply_decision(r, payment_id, payment, row, NULL, &updated);
 	PQclear(updated);
 	PQclear(payment);
 	return rc;
@@ -580,8 +581,8 @@ static enum rc payment_decide(struct req *r, const char *action)
 		 * for the first confirm's lock still saw the ledger without its entries */
 		const char *payment_params[1] = {id};
 		if ((updated = db_exec(r, &st_payment_get, payment_params)) != NULL)
-			rc = reply_text_json(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
-					     PQgetvalue(updated, 0, PAYMENT_VERSION));
+			rc = revenue_reply_json(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
+						PQgetvalue(updated, 0, PAYMENT_VERSION));
 		goto out;
 	}
 	if (check != TR_OK) {
@@ -592,9 +593,9 @@ static enum rc payment_decide(struct req *r, const char *action)
 				: "");
 		goto out;
 	}
-	if (decide(r, id, payment, row, reason, &updated) == RC_OK)
-		rc = reply_text_json(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
-				     PQgetvalue(updated, 0, PAYMENT_VERSION));
+	if (apply_decision(r, id, payment, row, reason, &updated) == RC_OK)
+		rc = revenue_reply_json(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
+					PQgetvalue(updated, 0, PAYMENT_VERSION));
 out:
 	PQclear(payment);
 	PQclear(updated);

@@ -27,30 +27,31 @@ static const struct stmt st_contract = {"revenue_contract", CONTRACT_FACTS, 1};
 static const struct stmt st_contract_lock = {"revenue_contract_lock", CONTRACT_FACTS " FOR UPDATE",
 					     1};
 
-bool caller_org_is(const struct req *r, const char *org_id)
+bool revenue_caller_org_is(const struct req *r, const char *org_id)
 {
 	return r->auth.org_id[0] != '\0' && org_id != NULL && strcmp(r->auth.org_id, org_id) == 0;
 }
 
 static bool party_to_contract(const struct req *r, const PGresult *row)
 {
-	return caller_org_is(r, PQgetvalue(row, 0, CONTRACT_LICENSOR)) ||
-	       caller_org_is(r, PQgetvalue(row, 0, CONTRACT_LICENSEE)) || r->auth.platform_admin;
+	return revenue_caller_org_is(r, PQgetvalue(row, 0, CONTRACT_LICENSOR)) ||
+	       revenue_caller_org_is(r, PQgetvalue(row, 0, CONTRACT_LICENSEE)) ||
+	       r->auth.platform_admin;
 }
 
-PGresult *contract_visible(struct req *r, bool lock)
+PGresult *revenue_contract_visible(struct req *r, bool lock)
 {
 	return db_load_visible(r, lock ? &st_contract_lock : &st_contract, "contract",
 			       party_to_contract);
 }
 
-PGresult *contract_locked(struct req *r, const char *contract_id)
+PGresult *revenue_contract_locked(struct req *r, const char *contract_id)
 {
 	const char *contract_params[1] = {contract_id};
 	return db_exec(r, &st_contract_lock, contract_params);
 }
 
-enum rc reply_text_json(struct req *r, int status, const char *text, const char *version)
+enum rc revenue_reply_json(struct req *r, int status, const char *text, const char *version)
 {
 	json_t *body = json_loads(text, 0, NULL);
 	if (body == NULL)
@@ -62,10 +63,10 @@ enum rc reply_text_json(struct req *r, int status, const char *text, const char 
 }
 
 const struct route revenue_routes[] = {
-    {M_POST, "/v1/contracts/{id}/royalty-reports", reports_create,
+    {M_POST, "/v1/contracts/{id}/royalty-reports", royalty_reports_create,
      ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT, "createRoyaltyReport", NULL},
-    {M_GET, "/v1/contracts/{id}/royalty-reports", reports_list, ROUTE_AUTH, "listRoyaltyReports",
-     NULL},
+    {M_GET, "/v1/contracts/{id}/royalty-reports", royalty_reports_list, ROUTE_AUTH,
+     "listRoyaltyReports", NULL},
     {M_POST, "/v1/contracts/{id}/payments", payments_create,
      ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT, "createPayment", NULL},
     {M_GET, "/v1/contracts/{id}/payments", payments_list, ROUTE_AUTH, "listPayments", NULL},

@@ -72,19 +72,19 @@ enum {
 
 /* The contract contract_id, locked, whoever asks (zero rows when there is
  * none). For the acting parts seed-demo calls; the caller clears. */
-PGresult *contract_locked(struct req *r, const char *contract_id) MUSTCHECK;
+PGresult *revenue_contract_locked(struct req *r, const char *contract_id) MUSTCHECK;
 
 /* Whether the caller belongs to organization org_id (false for a caller of no
  * organization, and for a NULL or empty org_id). */
-bool caller_org_is(const struct req *r, const char *org_id);
+bool revenue_caller_org_is(const struct req *r, const char *org_id);
 
 /* The contract {id} (locked when lock) if the caller is a party or an admin;
  * NULL with a 404 otherwise. Columns: CONTRACT_*; the caller clears. */
-PGresult *contract_visible(struct req *r, bool lock) MUSTCHECK;
+PGresult *revenue_contract_visible(struct req *r, bool lock) MUSTCHECK;
 
 /* Replies with status and the JSON text a statement built (and its ETag when
  * version is not NULL); a 500 when the text is no JSON. */
-enum rc reply_text_json(struct req *r, int status, const char *text, const char *version);
+enum rc revenue_reply_json(struct req *r, int status, const char *text, const char *version);
 
 /* Books payment_id into contract_id's ledger: the signed plan's split of
  * amount_fen, or, for a reversal, the payment's own entries negated; each
@@ -93,8 +93,8 @@ enum rc ledger_append(struct req *r, const char *contract_id, const char *paymen
 		      long long amount_fen, bool reversal) MUSTCHECK;
 
 /* The handlers of revenue_routes. */
-enum rc reports_create(struct req *r);
-enum rc reports_list(struct req *r);
+enum rc royalty_reports_create(struct req *r);
+enum rc royalty_reports_list(struct req *r);
 enum rc payments_create(struct req *r);
 enum rc payments_list(struct req *r);
 enum rc payments_get(struct req *r);

@@ -98,7 +98,7 @@ enum rc statement_get(struct req *r)
 	static const char *const known[] = {"from", "to", NULL};
 	const char *org = req_param(r, "id"), *from = req_query(r, "from"),
 		   *to = req_query(r, "to");
-	if (!uuid_valid(org) || (!caller_org_is(r, org) && !r->auth.platform_admin))
+	if (!uuid_valid(org) || (!revenue_caller_org_is(r, org) && !r->auth.platform_admin))
 		return problem_set(r, 404, "not-found", "no statement for this organization");
 	req_query_check(r, known);
 	static const struct field dates[] = {

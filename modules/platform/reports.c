@@ -43,8 +43,9 @@ static const struct stmt st_stats = {
     "   'contract_value_fen', sum(value), 'royalties_distributed_fen', sum(paid),"
     "   'waste_utilized_tonnes', sum(tonnes)), 'currency', 'CNY')::text FROM r",
     1};
+enum { STATS_JSON };
 
-/* Newest first; the cursor is the last id. Columns: json, version, id. */
+/* Newest first; the cursor is the last id. Columns: AUDIT_*. */
 static const struct stmt st_audit_log = {
     "reports_audit_log",
     "SELECT jsonb_build_object('id', a.id, 'at', " SQL_RFC3339(
@@ -61,6 +62,7 @@ static const struct stmt st_audit_log = {
 		" AND ($7::timestamptz IS NULL OR a.at < $7) AND ($8::bigint IS NULL OR a.id < $8)"
 		" ORDER BY a.id DESC LIMIT $9",
     9};
+enum { AUDIT_JSON, AUDIT_VERSION, AUDIT_ID, AUDIT_CURSOR_PARTS = 1 };
 
 static int stats_ttl = 10; /* seconds */
 
@@ -119,15 +121,16 @@ static enum rc reports_stats(struct req *r)
 		json_array_append_new(domains, json_string(*d));
 	char *text = json_dumps(domains, JSON_COMPACT);
 	json_decref(domains);
-	const char *p[1] = {text};
-	PGresult *res = db_exec(r, &st_stats, p);
+	const char *stats_params[1] = {text};
+	PGresult *res = db_exec(r, &st_stats, stats_params);
 	free(text);
 	if (res == NULL)
 		return RC_ERR;
-	reply_raw(r, 200, "application/json", PQgetvalue(res, 0, 0),
-		  (size_t)PQgetlength(res, 0, 0));
+	const char *body = PQgetvalue(res, 0, STATS_JSON);
+	size_t len = (size_t)PQgetlength(res, 0, STATS_JSON);
+	reply_raw(r, 200, "application/json", body, len);
 	if (stats_ttl > 0)
-		stats_remember(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+		stats_remember(body, len);
 	PQclear(res);
 	return RC_OK;
 }
@@ -151,27 +154,27 @@ static enum rc reports_audit_log(struct req *r)
 					    "object_id",     "from",   "to",     "limit",
 					    "cursor",        NULL};
 	int limit;
-	struct cursor c;
+	struct cursor cur;
 	char lim[16];
 
 	req_query_check(r, known);
 	(void)query_validate(r, reports_audit_filters); /* reported with the others below */
-	if (page_params(r, "n", &limit, &c) != RC_OK)
+	if (page_params(r, "n", &limit, &cur) != RC_OK)
 		return RC_ERR;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *p[9] = {req_query(r, "actor_user_id"),
-			    req_query(r, "org_id"),
-			    req_query(r, "action"),
-			    req_query(r, "object_type"),
-			    req_query(r, "object_id"),
-			    req_query(r, "from"),
-			    req_query(r, "to"),
-			    c.nparts ? c.parts[0] : NULL,
-			    lim};
-	PGresult *res = db_exec_planned(r, &st_audit_log, p);
+	const char *filter_params[9] = {req_query(r, "actor_user_id"),
+					req_query(r, "org_id"),
+					req_query(r, "action"),
+					req_query(r, "object_type"),
+					req_query(r, "object_id"),
+					req_query(r, "from"),
+					req_query(r, "to"),
+					cur.nparts ? cur.parts[0] : NULL,
+					lim};
+	PGresult *res = db_exec_planned(r, &st_audit_log, filter_params);
 	if (res == NULL)
 		return RC_ERR;
-	reply_page(r, res, limit, 1);
+	reply_page(r, res, limit, AUDIT_CURSOR_PARTS);
 	return RC_OK;
 }
 

@@ -10,9 +10,24 @@
 #include <libpq-fe.h>
 
 #include "../../server/router.h"
+#include "../../server/transition.h"
 
 extern const struct route revenue_routes[];
 extern const size_t revenue_routes_count;
+
+/* Who may decide on a payment, as roles of the caller for that payment: an
+ * owner or admin of the licensor (the payee, who received the money), a
+ * member of the licensee (the payer), a platform admin. */
+enum {
+	PAYMENT_PAYEE_MANAGER = 1,
+	PAYMENT_PAYER = 2,
+	PAYMENT_PLATFORM_ADMIN = 4,
+};
+
+/* The payment's state machine: confirm, dispute and reverse, from which of
+ * the statuses reported, confirmed, disputed and reversed, by whom, with the
+ * audit action each writes. Ends with a row whose action is NULL. */
+extern const struct transition payment_transitions[];
 
 /* The royalty on gross_fen at bp basis points, rounded half up: exact for every
  * gross up to 10^15 fen (the bound of a report) and well beyond. Pure. */
@@ -25,7 +40,7 @@ int64_t royalty_due(int64_t gross_fen, int bp);
 void ledger_hash(const char *prev_hash, const json_t *entry, char out[65]);
 
 /* Checks one contract's chain, given its entries in seq order (columns of
- * LEDGER_COLUMNS in revenue.c). Returns 0 when every entry links to the one
+ * LEDGER_COLUMNS in revenue_internal.h). Returns 0 when every entry links to the one
  * before and hashes right, else the seq of the first broken entry, with why. */
 int ledger_first_broken(const PGresult *rows, char *why, size_t len);
 

@@ -48,8 +48,7 @@
 	" 'decided_at', " TS("b.decided_at") ","                                             \
 	" 'created_at', " TS("b.created_at") ", 'updated_at', " TS("b.updated_at") ")"
 
-/* Columns: json, version, listing, owner, bidder, effective status, mode, amount,
- * counter amount, pricing mode, auction running. */
+/* The columns of a bid: B_* below. */
 #define BID_COLS                                                                           \
 	BID_OBJ "::text, b.version, b.listing_id, b.owner_org_id, b.bidder_org_id,"         \
 	" bid_effective_status(b.status, b.expires_at), b.transaction_mode, b.amount_fen,"   \
@@ -895,6 +894,23 @@ static enum rc list_params(struct req *r, const char *const *known, int *limit, 
 	return page_params(r, "tu", limit, c);
 }
 
+/* The page of a caller who can have no bids there: empty. */
+static enum rc reply_empty_page(struct req *r)
+{
+	reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
+	return RC_OK;
+}
+
+/* Runs one of the two bid lists (cursor: created_at, id) and replies with its page. */
+static enum rc reply_bid_page(struct req *r, const struct stmt *st, const char **params, int limit)
+{
+	PGresult *res = db_exec_planned(r, st, params);
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, 2);
+	return RC_OK;
+}
+
 /* GET /v1/listings/{id}/bids */
 static enum rc bids_list_listing(struct req *r)
 {
@@ -926,10 +942,8 @@ static enum rc bids_list_listing(struct req *r)
 	if (!visible)
 		return problem_set(r, 404, "not-found", "no listing has this id");
 	const char *only = owner || r->auth.platform_admin ? NULL : r->auth.org_id;
-	if (only != NULL && *only == '\0') {
-		reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-		return RC_OK;
-	}
+	if (only != NULL && *only == '\0')
+		return reply_empty_page(r);
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *bids_params[6] = {listing_id,
 				      only,
@@ -937,11 +951,7 @@ static enum rc bids_list_listing(struct req *r)
 				      c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL,
 				      lim};
-	PGresult *res = db_exec_planned(r, &st_list_listing, bids_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return reply_bid_page(r, &st_list_listing, bids_params, limit);
 }
 
 /* GET /v1/bids?role=sent|received */
@@ -960,10 +970,8 @@ static enum rc bids_list_mine(struct req *r)
 		problem_field(r, "listing_id", "must be a listing id");
 	if (list_params(r, known, &limit, &c) != RC_OK)
 		return RC_ERR;
-	if (!r->auth.org_id[0]) {
-		reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-		return RC_OK;
-	}
+	if (!r->auth.org_id[0])
+		return reply_empty_page(r);
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *mine_params[7] = {r->auth.org_id,
 				      role,
@@ -972,11 +980,7 @@ static enum rc bids_list_mine(struct req *r)
 				      c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL,
 				      lim};
-	PGresult *res = db_exec_planned(r, &st_list_mine, mine_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return reply_bid_page(r, &st_list_mine, mine_params, limit);
 }
 
 const struct route bids_routes[] = {

@@ -17,7 +17,7 @@
 #include "../../server/loopread.h"
 #include "../../server/ratelimit.h"
 #include "../platform/platform.h"
-#include "patent.h"
+#include "listing_body.h"
 
 #define TS(col) SQL_RFC3339(col)
 
@@ -57,13 +57,12 @@ static const struct stmt st_insert = {
 /* The columns of LISTING_JSON, then (st_get, st_lock) who owns the listing, its
  * status and whether anyone may see it. */
 enum { L_JSON, L_VERSION, L_ORG, L_STATUS, L_VISIBLE_TO_PUBLIC };
-#define LISTING_ROW LISTING_JSON ", l.org_id, l.status, " LISTING_VISIBLE_TO_PUBLIC
+#define LISTING_BY_ID                                                             \
+	"SELECT " LISTING_JSON ", l.org_id, l.status, " LISTING_VISIBLE_TO_PUBLIC \
+	" FROM listings l WHERE l.id = $1"
 
-static const struct stmt st_get = {"listings_get",
-				   "SELECT " LISTING_ROW " FROM listings l WHERE l.id = $1", 1};
-
-static const struct stmt st_lock = {
-    "listings_lock", "SELECT " LISTING_ROW " FROM listings l WHERE l.id = $1 FOR UPDATE", 1};
+static const struct stmt st_get = {"listings_get", LISTING_BY_ID, 1};
+static const struct stmt st_lock = {"listings_lock", LISTING_BY_ID " FOR UPDATE", 1};
 
 static const struct stmt st_set_status = {
     "listings_set_status",
@@ -177,174 +176,9 @@ static const struct stmt st_search_relevance = {
 						     "$10::uuid))") " LIMIT $11",
     11};
 
-static const char *const kinds[] = {"patent", "process", NULL};
-const char *const listing_domains[] = {"red_mud_building_materials",
-				       "red_mud_iron_recovery",
-				       "red_mud_modification",
-				       "red_mud_harmless_treatment",
-				       "red_mud_ecological_restoration",
-				       "titanium_gypsum",
-				       "foundry_waste",
-				       "construction_waste",
-				       "industrial_slag",
-				       "ceramic_waste",
-				       "recycled_resources",
-				       "other",
-				       NULL};
-static const char *const modes[] = {"assignment", "exclusive_license", "sole_license",
-				    "non_exclusive_license", NULL};
-static const char *const pricing_modes[] = {"fixed", "negotiable", "auction", NULL};
-static const char *const patent_types[] = {"invention", "utility_model", "design", NULL};
-static const char *const legal_statuses[] = {"pending", "granted",     "lapsed",
-					     "expired", "invalidated", NULL};
-static const char *const scales[] = {"lab", "pilot", "industrial", NULL};
-
-static const struct field pricing_spec[] = {
-    {.name = "mode", .type = F_ENUM, .required = true, .enum_values = pricing_modes},
-    {.name = "asking_price_fen", .type = F_INT, .nullable = true, .min = 0, .max = MAX_FEN},
-    {.name = "reserve_price_fen", .type = F_INT, .nullable = true, .min = 0, .max = MAX_FEN},
-    {.name = "min_increment_fen", .type = F_INT, .nullable = true, .min = 1, .max = MAX_FEN},
-    {.name = "auction_ends_at", .type = F_DATETIME, .nullable = true},
-    {0},
-};
-
-static const struct field patent_spec[] = {
-    {.name = "number", .type = F_TEXT1, .required = true, .min = 1, .max = 40},
-    {.name = "type", .type = F_ENUM, .required = true, .enum_values = patent_types},
-    {.name = "legal_status", .type = F_ENUM, .enum_values = legal_statuses},
-    {.name = "filing_date", .type = F_DATE, .nullable = true},
-    {.name = "grant_date", .type = F_DATE, .nullable = true},
-    {.name = "expiry_date", .type = F_DATE, .nullable = true},
-    {.name = "ipc", .type = F_STRINGS, .max_items = 50, .min = 1, .max = 32},
-    {.name = "inventors", .type = F_STRINGS, .max_items = 50, .min = 1, .max = 100},
-    {0},
-};
-
-static const struct field process_spec[] = {
-    {.name = "scale", .type = F_ENUM, .required = true, .enum_values = scales},
-    {.name = "inputs", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 200},
-    {.name = "outputs", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 200},
-    {0},
-};
-
-const struct field listing_create_spec[] = {
-    {.name = "kind", .type = F_ENUM, .required = true, .enum_values = kinds},
-    {.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
-    {.name = "summary", .type = F_STRING, .max = 1000},
-    {.name = "description", .type = F_STRING, .max = 20000},
-    {.name = "domain", .type = F_ENUM, .required = true, .enum_values = listing_domains},
-    {.name = "tags", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 50},
-    {.name = "trl", .type = F_INT, .required = true, .min = 1, .max = 9},
-    {.name = "transaction_modes",
-     .type = F_STRINGS,
-     .required = true,
-     .max_items = 4,
-     .min = 1,
-     .max = 32},
-    {.name = "pricing", .type = F_OBJECT, .required = true, .sub = pricing_spec},
-    {.name = "patent", .type = F_OBJECT, .sub = patent_spec},
-    {.name = "process", .type = F_OBJECT, .sub = process_spec},
-    {0},
-};
-
 static const char *str_at(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
-}
-
-/* The rules across fields, after each field passed on its own. */
-static void check_listing(struct req *r, json_t *body, struct patent_number *pn)
-{
-	const char *kind = str_at(body, "kind");
-	json_t *modes_json = json_object_get(body, "transaction_modes");
-	json_t *pricing = json_object_get(body, "pricing");
-	json_t *patent = json_object_get(body, "patent"),
-	       *process = json_object_get(body, "process");
-	size_t i, j;
-	json_t *m;
-
-	if (json_array_size(modes_json) == 0)
-		problem_field(r, "transaction_modes", "must name at least one transaction mode");
-	json_array_foreach(modes_json, i, m)
-	{
-		char path[48];
-		snprintf(path, sizeof path, "transaction_modes[%zu]", i);
-		if (!str_in(modes, json_string_value(m)))
-			problem_field(r, path,
-				      "must be one of: assignment, exclusive_license, "
-				      "sole_license, non_exclusive_license");
-		for (j = 0; j < i; j++)
-			if (json_equal(m, json_array_get(modes_json, j)))
-				problem_field(r, path, "is listed twice");
-	}
-
-	const char *mode = str_at(pricing, "mode");
-	json_t *asking = json_object_get(pricing, "asking_price_fen");
-	if (mode != NULL && strcmp(mode, "fixed") == 0 && !json_is_integer(asking))
-		problem_field(r, "pricing.asking_price_fen", "is required for a fixed price");
-	if (mode != NULL && strcmp(mode, "auction") == 0) {
-		if (!json_is_integer(json_object_get(pricing, "reserve_price_fen")))
-			problem_field(r, "pricing.reserve_price_fen", "is required for an auction");
-		if (!json_is_integer(json_object_get(pricing, "min_increment_fen")))
-			problem_field(r, "pricing.min_increment_fen", "is required for an auction");
-		const char *ends = str_at(pricing, "auction_ends_at");
-		if (ends == NULL)
-			problem_field(r, "pricing.auction_ends_at", "is required for an auction");
-	} else {
-		static const char *const auction_only[] = {"reserve_price_fen", "min_increment_fen",
-							   "auction_ends_at"};
-		for (i = 0; i < ARRAY_LEN(auction_only); i++) {
-			json_t *v = json_object_get(pricing, auction_only[i]);
-			if (v != NULL && !json_is_null(v)) {
-				char path[48];
-				snprintf(path, sizeof path, "pricing.%s", auction_only[i]);
-				problem_field(r, path, "applies to auctions only");
-			}
-		}
-	}
-
-	if (kind != NULL && strcmp(kind, "patent") == 0) {
-		if (patent == NULL)
-			problem_field(r, "patent", "is required for a patent listing");
-		if (process != NULL)
-			problem_field(r, "process", "is for process listings only");
-	}
-	if (kind != NULL && strcmp(kind, "process") == 0) {
-		if (process == NULL)
-			problem_field(r, "process", "is required for a process listing");
-		if (patent != NULL)
-			problem_field(r, "patent", "is for patent listings only");
-	}
-	if (patent != NULL && str_at(patent, "number") != NULL) {
-		patent_number_parse(str_at(patent, "number"), pn);
-		if (pn->kind == PN_INVALID) {
-			problem_field(r, "patent.number", "%s", pn->error);
-		} else {
-			enum patent_type t = patent_type_from_name(str_at(patent, "type"));
-			if (t != PT_UNKNOWN && t != pn->type)
-				problem_field(r, "patent.type",
-					      "does not match the patent number (%s)",
-					      pn->type == PT_INVENTION       ? "an invention"
-					      : pn->type == PT_UTILITY_MODEL ? "a utility model"
-									     : "a design");
-		}
-		/* dates in order: filing <= grant <= expiry (ISO dates compare as text) */
-		const char *filing = str_at(patent, "filing_date"),
-			   *grant = str_at(patent, "grant_date"),
-			   *expiry = str_at(patent, "expiry_date");
-		if (filing && grant && strcmp(filing, grant) > 0)
-			problem_field(r, "patent.grant_date", "must not be before the filing date");
-		if (grant && expiry && strcmp(grant, expiry) > 0)
-			problem_field(r, "patent.expiry_date", "must not be before the grant date");
-		if (filing && expiry && strcmp(filing, expiry) > 0)
-			problem_field(r, "patent.expiry_date",
-				      "must not be before the filing date");
-	}
-}
-
-static char *dump_or_null(json_t *v)
-{
-	return v == NULL || json_is_null(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 /* Replies with the listing at row 0 of res (L_JSON, L_VERSION) as PostgreSQL
@@ -355,106 +189,6 @@ static enum rc reply_listing(struct req *r, int status, const PGresult *res)
 	reply_raw(r, status, "application/json", PQgetvalue(res, 0, L_JSON),
 		  (size_t)PQgetlength(res, 0, L_JSON));
 	return RC_OK;
-}
-
-/* The statement parameters of a validated listing body (create and PATCH). */
-struct listing_params {
-	char *tags, *modes, *patent, *process; /* owned JSON text */
-	char trl[8], asking[24], reserve[24], increment[24];
-	const char *v[16]; /* title .. patent_number, in the order of the statements */
-};
-
-static const char *fen(json_t *pricing, const char *key, char *buf, size_t len)
-{
-	json_t *v = json_object_get(pricing, key);
-	if (!json_is_integer(v))
-		return NULL;
-	snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	return buf;
-}
-
-/* Each field, then the rules across fields (which need each field sound first);
- * the parsed patent number into pn. */
-static enum rc validate_listing(struct req *r, json_t *b, struct patent_number *pn)
-{
-	if (validate_object(r, b, listing_create_spec, "") == RC_OK)
-		check_listing(r, b, pn);
-	return problem_fields_done(r);
-}
-
-enum rc listing_validate(struct req *r, json_t *body)
-{
-	struct patent_number pn = {0};
-	return validate_listing(r, body, &pn);
-}
-
-/* Validates b as a whole listing: each field, then the rules across fields, then
- * an auction end in the future. Fills lp on success (free with params_free). */
-static enum rc listing_params(struct req *r, json_t *b, struct listing_params *lp)
-{
-	struct patent_number pn = {0};
-	memset(lp, 0, sizeof *lp);
-
-	if (validate_listing(r, b, &pn) != RC_OK)
-		return RC_ERR;
-
-	json_t *pricing = json_object_get(b, "pricing");
-	const char *ends = str_at(pricing, "auction_ends_at");
-	if (ends != NULL) {
-		/* the end of an auction must lie ahead; the database decides "now" */
-		static const struct stmt st_future = {"listings_future",
-						      "SELECT $1::timestamptz > now()", 1};
-		enum { IN_FUTURE };
-		const char *future_params[1] = {ends};
-		PGresult *res = db_exec(r, &st_future, future_params);
-		if (res == NULL)
-			return RC_ERR;
-		bool future = strcmp(PQgetvalue(res, 0, IN_FUTURE), "t") == 0;
-		PQclear(res);
-		if (!future) {
-			problem_field(r, "pricing.auction_ends_at", "must be in the future");
-			return problem_fields_done(r);
-		}
-	}
-
-	json_t *patent = json_object_get(b, "patent");
-	if (patent != NULL && !json_is_null(patent)) {
-		json_object_set_new(patent, "number", json_string(pn.normalized));
-		lp->patent = json_dumps(patent, JSON_COMPACT);
-	}
-	lp->process = dump_or_null(json_object_get(b, "process"));
-	lp->tags = dump_or_null(json_object_get(b, "tags"));
-	lp->modes = dump_or_null(json_object_get(b, "transaction_modes"));
-	snprintf(lp->trl, sizeof lp->trl, "%lld",
-		 (long long)json_integer_value(json_object_get(b, "trl")));
-	const char *v[16] = {
-	    str_at(b, "title"),
-	    str_at(b, "summary"),
-	    str_at(b, "description"),
-	    str_at(b, "domain"),
-	    lp->tags,
-	    lp->trl,
-	    lp->modes,
-	    str_at(pricing, "mode"),
-	    fen(pricing, "asking_price_fen", lp->asking, sizeof lp->asking),
-	    fen(pricing, "reserve_price_fen", lp->reserve, sizeof lp->reserve),
-	    fen(pricing, "min_increment_fen", lp->increment, sizeof lp->increment),
-	    ends,
-	    lp->patent,
-	    lp->process,
-	    lp->patent ? json_string_value(json_object_get(patent, "number")) : NULL,
-	    NULL,
-	};
-	memcpy(lp->v, v, sizeof v);
-	return RC_OK;
-}
-
-static void params_free(struct listing_params *lp)
-{
-	free(lp->tags);
-	free(lp->modes);
-	free(lp->patent);
-	free(lp->process);
 }
 
 /* POST /v1/listings */
@@ -486,7 +220,7 @@ static enum rc listings_create(struct req *r)
 	json_decref(created);
 	PQclear(res);
 out:
-	params_free(&body_params);
+	listing_params_free(&body_params);
 	return rc;
 }
 
@@ -619,8 +353,9 @@ static const char *const from_deal[] = {"under_contract", "licensed", NULL};
 
 /* Who may move a listing from which state to which. The owner's and the
  * admin's rows are the handlers' (transition()); the deal's rows are taken by
- * listing_move as contracts begin, become active or fall through. A listing
- * that leaves published releases its live offers (release_if_unpublished). */
+ * listing_move as contracts begin, become active or fall through. A handler's
+ * move into any state but published releases the live offers on the listing
+ * (release_if_unpublished). */
 const struct transition listing_transitions[] = {
     {"submit", from_submit, "pending_review", LISTING_OWNER, "listing.submit"},
     {"retract", from_review, "draft", LISTING_OWNER, "listing.retract"},
@@ -649,16 +384,21 @@ static enum rc release_live_offers(struct req *r, const char *id, const char *wh
 	return release_offers(r, id, NULL, why);
 }
 
-/* A listing that moves from status to row's to and so leaves published holds
- * no bidder any more: its live offers are released, saying where it went. */
-static enum rc release_if_unpublished(struct req *r, const char *id, const char *status,
-				      const struct transition *row)
+/* A listing that is not (or no longer) published holds no bidder: a move into
+ * any other state releases the live offers on it, each told why by the state
+ * the listing entered. */
+static enum rc release_if_unpublished(struct req *r, const char *id, const struct transition *row)
 {
-	if (strcmp(status, "published") != 0 || strcmp(row->to, "published") == 0)
+	static const char *const why[][2] = {
+	    {"withdrawn", "the listing was withdrawn"},
+	    {"rejected", "the listing was rejected in review"},
+	};
+	if (strcmp(row->to, "published") == 0)
 		return RC_OK;
-	char why[64];
-	snprintf(why, sizeof why, "the listing was %s", row->to);
-	return release_live_offers(r, id, why);
+	for (size_t i = 0; i < ARRAY_LEN(why); i++)
+		if (strcmp(row->to, why[i][0]) == 0)
+			return release_live_offers(r, id, why[i][1]);
+	return release_live_offers(r, id, "the listing is no longer published");
 }
 
 /* The first row of action in the table (every row of an action leads to one
@@ -727,7 +467,7 @@ static enum rc transition(struct req *r, const char *action)
 		json_object_set_new(detail, "reason", json_string(reason));
 	if (audit_write(r, row->audit, "listing", id, org, detail) != RC_OK)
 		goto out;
-	if (release_if_unpublished(r, id, status, row) != RC_OK)
+	if (release_if_unpublished(r, id, row) != RC_OK)
 		goto out;
 	rc = reply_listing(r, 200, upd);
 out:
@@ -920,7 +660,7 @@ static enum rc listings_patch(struct req *r)
 		goto out;
 	rc = reply_listing(r, 200, upd);
 out:
-	params_free(&body_params);
+	listing_params_free(&body_params);
 	json_decref(merged);
 	json_decref(before);
 	PQclear(res);
@@ -965,11 +705,11 @@ static enum rc listings_search(struct req *r)
 	}
 	if (domain && !str_in(listing_domains, domain))
 		problem_field(r, "domain", "is not a known domain");
-	if (kind && !str_in(kinds, kind))
+	if (kind && !str_in(listing_kinds, kind))
 		problem_field(r, "kind", "must be patent or process");
-	if (mode && !str_in(modes, mode))
+	if (mode && !str_in(listing_modes, mode))
 		problem_field(r, "transaction_mode", "is not a known transaction mode");
-	if (pricing && !str_in(pricing_modes, pricing))
+	if (pricing && !str_in(listing_pricing_modes, pricing))
 		problem_field(r, "pricing_mode", "must be fixed, negotiable or auction");
 	if (min_trl && (strlen(min_trl) != 1 || min_trl[0] < '1' || min_trl[0] > '9'))
 		problem_field(r, "min_trl", "must be an integer from 1 to 9");

@@ -779,20 +779,15 @@ out:
 	return rc;
 }
 
-static enum rc bids_counter(struct req *r)
-{
-	return bid_action(r, "counter");
-}
-
-static enum rc bids_withdraw(struct req *r)
-{
-	return bid_action(r, "withdraw");
-}
-
-static enum rc bids_reject(struct req *r)
-{
-	return bid_action(r, "reject");
-}
+/* The handler of POST /v1/bids/{id}/<action>: bids_counter, bids_withdraw, ... */
+#define BID_ACTION(action)                          \
+	static enum rc bids_##action(struct req *r) \
+	{                                           \
+		return bid_action(r, #action);      \
+	}
+BID_ACTION(counter)
+BID_ACTION(withdraw)
+BID_ACTION(reject)
 
 /* POST /v1/bids/{id}/accept: the rows of "accept" in bid_transitions give an
  * open bid to the owner, a countered one to the bidder; 201 {bid, contract}. */

@@ -521,16 +521,19 @@ static enum rc listings_retract(struct req *r)
 	return transition(r, "retract");
 }
 
+/* POST /v1/listings/{id}/withdraw: the owner takes the listing off the market. */
 static enum rc listings_withdraw(struct req *r)
 {
 	return transition(r, "withdraw");
 }
 
+/* POST /v1/admin/listings/{id}/approve: the listing is published. */
 static enum rc listings_approve(struct req *r)
 {
 	return transition(r, "approve");
 }
 
+/* POST /v1/admin/listings/{id}/reject {reason}: back to its organization. */
 static enum rc listings_reject(struct req *r)
 {
 	return transition(r, "reject");

@@ -48,8 +48,7 @@
 	" 'decided_at', " TS("b.decided_at") ","                                             \
 	" 'created_at', " TS("b.created_at") ", 'updated_at', " TS("b.updated_at") ")"
 
-/* Columns: json, version, listing, owner, bidder, effective status, mode, amount,
- * counter amount, pricing mode, auction running. */
+/* The columns of a bid: B_* below. */
 #define BID_COLS                                                                           \
 	BID_OBJ "::text, b.version, b.listing_id, b.owner_org_id, b.bidder_org_id,"         \
 	" bid_effective_status(b.status, b.expires_at), b.transaction_mode, b.amount_fen,"   \
@@ -66,7 +65,8 @@ enum {
 	B_AMOUNT,
 	B_COUNTER,
 	B_PRICING,
-	B_AUCTION_RUNNING
+	B_AUCTION_RUNNING,
+	B_COUNTERS /* st_decide only */
 };
 
 /* What an offer is checked against; the listing row stays locked until commit.
@@ -77,7 +77,7 @@ static const struct stmt st_listing_for_bid = {
     " l.asking_price_fen, l.reserve_price_fen, l.min_increment_fen,"
     " coalesce(l.auction_ends_at > now(), false),"
     " coalesce(l.auction_ends_at <= now() + " SOFT_CLOSE ", false),"
-    " coalesce($3::timestamptz > now(), true), o.status"
+    " coalesce($3::timestamptz > now(), true), o.status, " LISTING_VISIBLE_TO_PUBLIC
     " FROM listings l JOIN organizations o ON o.id = l.org_id WHERE l.id = $1 FOR UPDATE OF l",
     3};
 enum {
@@ -91,7 +91,8 @@ enum {
 	L_RUNNING,
 	L_LAST_MINUTES,
 	L_EXPIRY_AHEAD,
-	L_ORG_STATUS
+	L_ORG_STATUS,
+	L_VISIBLE_TO_PUBLIC
 };
 
 /* The highest live bid on a listing. Run after the listing's lock is held, as a
@@ -101,6 +102,7 @@ static const struct stmt st_highest = {
     "bids_highest",
     "SELECT max(amount_fen) FROM bids WHERE listing_id = $1 AND status IN ('open', 'countered')",
     1};
+enum { HIGHEST_AMOUNT };
 
 static const struct stmt st_insert = {
     "bids_insert",
@@ -121,6 +123,7 @@ static const struct stmt st_extend_auction = {
     " updated_at = now(), version = version + 1"
     " WHERE id = $1 RETURNING " TS("auction_ends_at"),
     1};
+enum { EXTENDED_ENDS_AT };
 
 static const struct stmt st_get = {
     "bids_get",
@@ -137,8 +140,7 @@ static const struct stmt st_lock_listing = {
     "bids_lock_listing", "SELECT l.status FROM listings l WHERE l.id = $1 FOR UPDATE", 1};
 
 /* What an accept is checked against, read once the listing's lock is held (see
- * st_highest). Columns: listing status, highest live bid, licensor status,
- * bidder status ($2), live non-exclusive contracts. */
+ * st_highest); $2 the bidder, $3 the bid's mode. */
 static const struct stmt st_accept_facts = {
     "bids_accept_facts",
     "SELECT l.status,"
@@ -151,6 +153,14 @@ static const struct stmt st_accept_facts = {
     " $3 = ANY (l.transaction_modes)"
     " FROM listings l WHERE l.id = $1",
     3};
+enum {
+	F_LISTING_STATUS,
+	F_HIGHEST,
+	F_LICENSOR_STATUS,
+	F_BIDDER_STATUS,
+	F_NON_EXCLUSIVE_LIVE,
+	F_MODE_OFFERED
+};
 
 /* An accepted auction is over, whatever its clock said. */
 static const struct stmt st_end_auction = {
@@ -166,6 +176,7 @@ static const struct stmt st_history = {
     " 'at', " TS("e.at") ") ORDER BY e.id), '[]'::jsonb)::text FROM bid_events e"
 			 " WHERE e.bid_id = $1",
     1};
+enum { HISTORY_JSON };
 
 /* One decision on a bid and its line in the history. $2 status, $3 counter
  * amount, $4 message, $5 event kind, $6 actor org, $7 actor user, $8 event amount. */
@@ -235,8 +246,26 @@ static const struct stmt st_list_mine = {
 
 static const char *const modes[] = {"assignment", "exclusive_license", "sole_license",
 				    "non_exclusive_license", NULL};
-static const char *const statuses[] = {"open",      "countered", "accepted", "rejected",
-				       "withdrawn", "expired",   "closed",   NULL};
+const char *const bid_statuses[] = {"open",      "countered", "accepted", "rejected",
+				    "withdrawn", "expired",   "closed",   NULL};
+
+static const char *const from_live[] = {"open", "countered", NULL};
+static const char *const from_open[] = {"open", NULL};
+static const char *const from_countered[] = {"countered", NULL};
+
+/* Who may move a bid from which state to which: the handlers ask it (bid_action,
+ * bids_accept); the system's rows are taken by st_close_live when a listing
+ * stops taking offers. */
+const struct transition bid_transitions[] = {
+    {"counter", from_live, "countered", BID_OWNER, "bid.counter"},
+    {"withdraw", from_live, "withdrawn", BID_BIDDER, "bid.withdraw"},
+    {"reject", from_live, "rejected", BID_OWNER, "bid.reject"},
+    {"accept", from_open, "accepted", BID_OWNER, "bid.accept"},
+    {"accept", from_countered, "accepted", BID_BIDDER, "bid.accept"},
+    {"expire", from_live, "expired", BID_SYSTEM, "bid.expire"},
+    {"close", from_live, "closed", BID_SYSTEM, "bid.close"},
+    {NULL, NULL, NULL, 0, NULL},
+};
 
 static const struct field bid_terms_spec[] = {
     {.name = "royalty_bp", .type = F_INT, .nullable = true, .min = 0, .max = 10000},
@@ -271,12 +300,14 @@ static const char *str_at(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-static bool same(const char *a, const char *b)
+/* Whether two organization ids are both present and the same. */
+static bool org_matches(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-static long long fen_of(const char *text)
+/* A fen amount read from a result column; 0 for NULL. */
+static long long fen_from_text(const char *text)
 {
 	return text ? strtoll(text, NULL, 10) : 0;
 }
@@ -304,12 +335,12 @@ static enum rc reply_bid(struct req *r, int status, const PGresult *res)
 
 static bool is_owner(const struct req *r, const PGresult *bid)
 {
-	return same(r->auth.org_id, PQgetvalue(bid, 0, B_OWNER));
+	return org_matches(r->auth.org_id, PQgetvalue(bid, 0, B_OWNER));
 }
 
 static bool is_bidder(const struct req *r, const PGresult *bid)
 {
-	return same(r->auth.org_id, PQgetvalue(bid, 0, B_BIDDER));
+	return org_matches(r->auth.org_id, PQgetvalue(bid, 0, B_BIDDER));
 }
 
 /* Loads bid {id} (locked when lock) if the caller is its bidder, the listing's
@@ -319,7 +350,7 @@ static bool may_see(const struct req *r, const PGresult *row)
 	return is_owner(r, row) || is_bidder(r, row) || r->auth.platform_admin;
 }
 
-static PGresult *load(struct req *r, bool lock)
+static PGresult *load_bid(struct req *r, bool lock)
 {
 	return db_load_visible(r, lock ? &st_lock : &st_get, "bid", may_see);
 }
@@ -327,13 +358,13 @@ static PGresult *load(struct req *r, bool lock)
 enum rc bids_close_live(struct req *r, const char *listing_id, const char *except_bid,
 			const char *why)
 {
-	const char *p[6] = {listing_id,
-			    except_bid,
-			    r->auth.org_id[0] ? r->auth.org_id : NULL,
-			    r->auth.user_id[0] ? r->auth.user_id : NULL,
-			    why,
-			    r->request_id};
-	PGresult *res = db_exec(r, &st_close_live, p);
+	const char *close_params[6] = {listing_id,
+				       except_bid,
+				       r->auth.org_id[0] ? r->auth.org_id : NULL,
+				       r->auth.user_id[0] ? r->auth.user_id : NULL,
+				       why,
+				       r->request_id};
+	PGresult *res = db_exec(r, &st_close_live, close_params);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
@@ -349,16 +380,16 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 			     const char *mode, const char *pricing, const char *price_fen,
 			     bool express)
 {
-	const char *p[8] = {bid_id,
-			    "accepted",
-			    NULL,
-			    express ? "express licence at the listed price"
-				    : str_at(r->json, "message"),
-			    "accept",
-			    r->auth.org_id,
-			    r->auth.user_id,
-			    price_fen};
-	PGresult *res = db_exec(r, &st_decide, p);
+	const char *decide_params[8] = {bid_id,
+					"accepted",
+					NULL,
+					express ? "express licence at the listed price"
+						: str_at(r->json, "message"),
+					"accept",
+					r->auth.org_id,
+					r->auth.user_id,
+					price_fen};
+	PGresult *res = db_exec(r, &st_decide, decide_params);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
@@ -377,8 +408,8 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 			 "an exclusive deal was accepted") != RC_OK)
 		goto out;
 	if (auction) {
-		const char *ep[1] = {listing_id};
-		PGresult *ended = db_exec(r, &st_end_auction, ep);
+		const char *end_params[1] = {listing_id};
+		PGresult *ended = db_exec(r, &st_end_auction, end_params);
 		if (ended == NULL)
 			goto out;
 		bool was_running = PQntuples(ended) == 1;
@@ -396,8 +427,8 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 				  json_object_get(contract, "transaction_mode"), "express",
 				  express)) != RC_OK)
 		goto out;
-	const char *g[1] = {bid_id};
-	if ((res = db_exec(r, &st_get, g)) == NULL)
+	const char *get_params[1] = {bid_id};
+	if ((res = db_exec(r, &st_get, get_params)) == NULL)
 		goto out;
 	json_t *bid = json_loads(PQgetvalue(res, 0, B_JSON), 0, NULL);
 	reply_etag(r, PQgetvalue(res, 0, B_VERSION));
@@ -421,6 +452,137 @@ out:
 	return rc;
 }
 
+/* The offer of POST /v1/listings/{id}/bids, read from its valid body. */
+struct offer {
+	const char *listing_id, *mode, *expires;
+	const json_t *terms;
+	long long amount;
+	char amount_text[24];
+};
+
+/* Checks an offer against its listing (row 0 of st_listing_for_bid): 404, 403 or
+ * 409 and RC_ERR; field errors stay in r->problem for the caller to report. */
+static enum rc check_offer(struct req *r, const struct offer *offer, const PGresult *listing)
+{
+	const char *status = PQntuples(listing) == 1 ? PQgetvalue(listing, 0, L_STATUS) : NULL;
+	if (status == NULL ||
+	    !listing_visible(r, PQgetvalue(listing, 0, L_ORG),
+			     strcmp(PQgetvalue(listing, 0, L_VISIBLE_TO_PUBLIC), "t") == 0))
+		return problem_set(r, 404, "not-found", "no listing has this id");
+	if (org_matches(r->auth.org_id, PQgetvalue(listing, 0, L_ORG)))
+		return problem_set(r, 403, "own-listing",
+				   "an organization cannot bid on its own listing");
+	if (strcmp(status, "published") != 0)
+		return problem_set(r, 409, "listing-not-open",
+				   "the listing is %s and takes no offers; only published "
+				   "listings do",
+				   status);
+	if (strcmp(PQgetvalue(listing, 0, L_ORG_STATUS), "verified") != 0)
+		return problem_set(r, 409, "listing-not-open",
+				   "the listing's organization is not verified and takes no "
+				   "offers");
+	if (strcmp(PQgetvalue(listing, 0, L_MODE_OFFERED), "t") != 0)
+		problem_field(r, "transaction_mode", "is not offered by this listing");
+	if (offer->expires != NULL && strcmp(PQgetvalue(listing, 0, L_EXPIRY_AHEAD), "t") != 0)
+		problem_field(r, "expires_at", "must be in the future");
+	return RC_OK;
+}
+
+/* Checks a bid in an auction: running, at least the reserve, no expiry of its
+ * own, and above the highest live bid by the increment (409 outbid). */
+static enum rc check_auction_bid(struct req *r, const struct offer *offer, const PGresult *listing)
+{
+	if (strcmp(PQgetvalue(listing, 0, L_RUNNING), "t") != 0) {
+		problem_clear(&r->problem);
+		return problem_set(r, 409, "auction-ended",
+				   "the auction has ended and takes no more bids");
+	}
+	long long reserve = fen_from_text(PQgetvalue(listing, 0, L_RESERVE));
+	if (offer->amount < reserve)
+		problem_field(r, "amount_fen", "must be at least the reserve price, %lld fen",
+			      reserve);
+	if (offer->expires != NULL)
+		problem_field(r, "expires_at",
+			      "does not apply: auction bids are binding until the auction ends");
+	if (problem_fields_done(r) != RC_OK)
+		return RC_ERR;
+	const char *highest_params[1] = {offer->listing_id};
+	PGresult *top = db_exec(r, &st_highest, highest_params);
+	if (top == NULL)
+		return RC_ERR;
+	enum rc rc = RC_OK;
+	const char *highest = db_value(top, 0, HIGHEST_AMOUNT);
+	long long need = highest ? fen_from_text(highest) : 0,
+		  inc = fen_from_text(PQgetvalue(listing, 0, L_INCREMENT));
+	/* not capped at MAX_FEN: nobody outbids a bid at the cap */
+	need = need > INT64_MAX - inc ? INT64_MAX : need + inc;
+	if (highest != NULL && offer->amount < need)
+		rc = problem_set(r, 409, "outbid",
+				 "the highest bid is %s fen: a bid must be at least %lld fen (the "
+				 "highest plus the increment)",
+				 highest, need);
+	PQclear(top);
+	return rc;
+}
+
+/* Inserts the offer with its history line and audit row, and extends an
+ * auction bid in its last minutes (soft close); *bid gets its BID_COLS and id
+ * its id. */
+static enum rc insert_offer(struct req *r, const struct offer *offer, const PGresult *listing,
+			    bool express, PGresult **bid, char id[37])
+{
+	char royalty[16], months[16];
+	const char *insert_params[13] = {
+	    offer->listing_id,
+	    PQgetvalue(listing, 0, L_ORG),
+	    r->auth.org_id,
+	    r->auth.user_id,
+	    offer->amount_text,
+	    offer->mode,
+	    str_at(r->json, "message"),
+	    int_param(offer->terms, "royalty_bp", royalty, sizeof royalty),
+	    int_param(offer->terms, "term_months", months, sizeof months),
+	    str_at(offer->terms, "territory"),
+	    str_at(offer->terms, "field_of_use"),
+	    offer->expires,
+	    express ? "true" : "false"};
+	if ((*bid = db_exec(r, &st_insert, insert_params)) == NULL)
+		return RC_ERR;
+	json_t *created = json_loads(PQgetvalue(*bid, 0, B_JSON), 0, NULL);
+	snprintf(id, 37, "%s", created ? str_at(created, "id") : "");
+	json_decref(created);
+	if (!uuid_valid(id))
+		return problem_set(r, 500, "internal", "could not read the new bid");
+	if (audit_write(r, "bid.create", "bid", id, NULL,
+			json_pack("{s:s, s:I, s:s}", "listing_id", offer->listing_id, "amount_fen",
+				  (json_int_t)offer->amount, "transaction_mode", offer->mode)) !=
+	    RC_OK)
+		return RC_ERR;
+	reply_location(r, "/v1/bids/{id}", id);
+
+	if (strcmp(PQgetvalue(listing, 0, L_PRICING), "auction") != 0 ||
+	    strcmp(PQgetvalue(listing, 0, L_LAST_MINUTES), "t") != 0)
+		return RC_OK;
+	const char *extend_params[1] = {offer->listing_id};
+	PGresult *extended = db_exec(r, &st_extend_auction, extend_params);
+	if (extended == NULL)
+		return RC_ERR;
+	json_t *detail = json_pack("{s:s, s:s}", "auction_ends_at",
+				   PQgetvalue(extended, 0, EXTENDED_ENDS_AT), "bid_id", id);
+	PQclear(extended);
+	return audit_write(r, "listing.auction_extended", "listing", offer->listing_id,
+			   PQgetvalue(listing, 0, L_ORG), detail);
+}
+
+/* An express licence, a fixed price met for a non-exclusive licence, is taken
+ * at once: the new bid id is accepted and its contract drafted. */
+static enum rc take_express(struct req *r, const struct offer *offer, const char *bid_id,
+			    const char *pricing)
+{
+	return accept_locked(r, bid_id, offer->listing_id, offer->mode, pricing, offer->amount_text,
+			     true);
+}
+
 /* POST /v1/listings/{id}/bids */
 static enum rc bids_create(struct req *r)
 {
@@ -429,165 +591,63 @@ static enum rc bids_create(struct req *r)
 				   "only members of a verified organization can bid");
 	if (rate_take(r, RATE_BID) != RC_OK || body_read_valid(r, create_spec) != RC_OK)
 		return RC_ERR;
-	const char *listing_id = req_param(r, "id");
-	if (!uuid_valid(listing_id))
+	struct offer offer = {
+	    .listing_id = req_param(r, "id"),
+	    .mode = str_at(r->json, "transaction_mode"),
+	    .expires = str_at(r->json, "expires_at"),
+	    .terms = json_object_get(r->json, "terms"),
+	    .amount = (long long)json_integer_value(json_object_get(r->json, "amount_fen")),
+	};
+	if (!uuid_valid(offer.listing_id))
 		return problem_set(r, 404, "not-found", "no listing has this id");
+	snprintf(offer.amount_text, sizeof offer.amount_text, "%lld", offer.amount);
 
-	const json_t *terms = json_object_get(r->json, "terms");
-	const char *mode = str_at(r->json, "transaction_mode"),
-		   *expires = str_at(r->json, "expires_at");
-	long long amount = (long long)json_integer_value(json_object_get(r->json, "amount_fen"));
-	const char *lp[3] = {listing_id, mode, expires};
-	PGresult *l = db_exec(r, &st_listing_for_bid, lp);
-	if (l == NULL)
+	const char *listing_params[3] = {offer.listing_id, offer.mode, offer.expires};
+	PGresult *listing = db_exec(r, &st_listing_for_bid, listing_params);
+	if (listing == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
-	PGresult *res = NULL;
-	const char *status = PQntuples(l) == 1 ? PQgetvalue(l, 0, L_STATUS) : NULL;
-	bool owner = PQntuples(l) == 1 && same(r->auth.org_id, PQgetvalue(l, 0, L_ORG));
-	if (status == NULL || !listing_visible(r, PQgetvalue(l, 0, L_ORG), status)) {
-		problem_set(r, 404, "not-found", "no listing has this id");
+	PGresult *bid = NULL;
+	if (check_offer(r, &offer, listing) != RC_OK)
 		goto out;
-	}
-	if (owner) {
-		problem_set(r, 403, "own-listing", "an organization cannot bid on its own listing");
+	const char *pricing = PQgetvalue(listing, 0, L_PRICING);
+	if (strcmp(pricing, "auction") == 0 && check_auction_bid(r, &offer, listing) != RC_OK)
 		goto out;
-	}
-	if (strcmp(status, "published") != 0) {
-		problem_set(r, 409, "listing-not-open",
-			    "the listing is %s and takes no offers; only published listings do",
-			    status);
-		goto out;
-	}
-	if (strcmp(PQgetvalue(l, 0, L_ORG_STATUS), "verified") != 0) {
-		problem_set(r, 409, "listing-not-open",
-			    "the listing's organization is not verified and takes no offers");
-		goto out;
-	}
-	if (strcmp(PQgetvalue(l, 0, L_MODE_OFFERED), "t") != 0)
-		problem_field(r, "transaction_mode", "is not offered by this listing");
-	if (expires != NULL && strcmp(PQgetvalue(l, 0, L_EXPIRY_AHEAD), "t") != 0)
-		problem_field(r, "expires_at", "must be in the future");
-
-	const char *pricing = PQgetvalue(l, 0, L_PRICING);
-	bool auction = strcmp(pricing, "auction") == 0;
-	if (auction) {
-		if (strcmp(PQgetvalue(l, 0, L_RUNNING), "t") != 0) {
-			problem_clear(&r->problem);
-			problem_set(r, 409, "auction-ended",
-				    "the auction has ended and takes no more bids");
-			goto out;
-		}
-		long long reserve = fen_of(PQgetvalue(l, 0, L_RESERVE));
-		if (amount < reserve)
-			problem_field(r, "amount_fen",
-				      "must be at least the reserve price, %lld fen", reserve);
-		if (expires != NULL)
-			problem_field(r, "expires_at",
-				      "does not apply: auction bids are binding until the auction "
-				      "ends");
-		if (problem_fields_done(r) != RC_OK)
-			goto out;
-		const char *hp[1] = {listing_id};
-		PGresult *h = db_exec(r, &st_highest, hp);
-		if (h == NULL)
-			goto out;
-		const char *highest = db_value(h, 0, 0);
-		long long need = highest ? fen_of(highest) : 0,
-			  inc = fen_of(PQgetvalue(l, 0, L_INCREMENT));
-		/* not capped at MAX_FEN: nobody outbids a bid at the cap */
-		need = need > INT64_MAX - inc ? INT64_MAX : need + inc;
-		if (highest != NULL && amount < need) {
-			problem_set(
-			    r, 409, "outbid",
-			    "the highest bid is %s fen: a bid must be at least %lld fen (the "
-			    "highest plus the increment)",
-			    highest, need);
-			PQclear(h);
-			goto out;
-		}
-		PQclear(h);
-	}
 	if (problem_fields_done(r) != RC_OK)
 		goto out;
 
-	/* express licence: a fixed price met for a non-exclusive licence is taken at once */
-	const char *asking = db_value(l, 0, L_ASKING);
+	const char *asking = db_value(listing, 0, L_ASKING);
 	bool express = strcmp(pricing, "fixed") == 0 &&
-		       strcmp(mode, "non_exclusive_license") == 0 && asking != NULL &&
-		       amount >= fen_of(asking);
-	char amount_s[24], royalty[16], months[16];
-	snprintf(amount_s, sizeof amount_s, "%lld", amount);
-	const char *ip[13] = {listing_id,
-			      PQgetvalue(l, 0, L_ORG),
-			      r->auth.org_id,
-			      r->auth.user_id,
-			      amount_s,
-			      mode,
-			      str_at(r->json, "message"),
-			      int_param(terms, "royalty_bp", royalty, sizeof royalty),
-			      int_param(terms, "term_months", months, sizeof months),
-			      str_at(terms, "territory"),
-			      str_at(terms, "field_of_use"),
-			      expires,
-			      express ? "true" : "false"};
-	if ((res = db_exec(r, &st_insert, ip)) == NULL)
-		goto out;
-	json_t *created = json_loads(PQgetvalue(res, 0, B_JSON), 0, NULL);
+		       strcmp(offer.mode, "non_exclusive_license") == 0 && asking != NULL &&
+		       offer.amount >= fen_from_text(asking);
 	char id[37];
-	snprintf(id, sizeof id, "%s", created ? str_at(created, "id") : "");
-	json_decref(created);
-	if (!uuid_valid(id)) {
-		problem_set(r, 500, "internal", "could not read the new bid");
+	if (insert_offer(r, &offer, listing, express, &bid, id) != RC_OK)
 		goto out;
-	}
-	if (audit_write(r, "bid.create", "bid", id, NULL,
-			json_pack("{s:s, s:I, s:s}", "listing_id", listing_id, "amount_fen",
-				  (json_int_t)amount, "transaction_mode", mode)) != RC_OK)
-		goto out;
-	reply_location(r, "/v1/bids/{id}", id);
-
-	if (auction && strcmp(PQgetvalue(l, 0, L_LAST_MINUTES), "t") == 0) {
-		const char *ep[1] = {listing_id};
-		PGresult *ext = db_exec(r, &st_extend_auction, ep);
-		if (ext == NULL)
-			goto out;
-		json_t *detail =
-		    json_pack("{s:s, s:s}", "auction_ends_at", PQgetvalue(ext, 0, 0), "bid_id", id);
-		PQclear(ext);
-		if (audit_write(r, "listing.auction_extended", "listing", listing_id,
-				PQgetvalue(l, 0, L_ORG), detail) != RC_OK)
-			goto out;
-	}
-
-	if (express) {
-		rc = accept_locked(r, id, listing_id, mode, pricing, amount_s, true);
-		goto out;
-	}
-	rc = reply_bid(r, 201, res);
+	rc = express ? take_express(r, &offer, id, pricing) : reply_bid(r, 201, bid);
 out:
-	PQclear(l);
-	PQclear(res);
+	PQclear(listing);
+	PQclear(bid);
 	return rc;
 }
 
 /* GET /v1/bids/{id}: the bid and every offer, counter and decision on it. */
 static enum rc bids_get(struct req *r)
 {
-	PGresult *res = load(r, false);
+	PGresult *res = load_bid(r, false);
 	if (res == NULL)
 		return RC_ERR;
-	const char *p[1] = {req_param(r, "id")};
-	PGresult *h = db_exec(r, &st_history, p);
-	if (h == NULL) {
+	const char *history_params[1] = {req_param(r, "id")};
+	PGresult *history = db_exec(r, &st_history, history_params);
+	if (history == NULL) {
 		PQclear(res);
 		return RC_ERR;
 	}
 	json_t *bid = json_loads(PQgetvalue(res, 0, B_JSON), 0, NULL);
-	json_object_set_new(bid, "history", json_loads(PQgetvalue(h, 0, 0), 0, NULL));
+	json_object_set_new(bid, "history",
+			    json_loads(PQgetvalue(history, 0, HISTORY_JSON), 0, NULL));
 	reply_etag(r, PQgetvalue(res, 0, B_VERSION));
 	reply_json(r, 200, bid);
-	PQclear(h);
+	PQclear(history);
 	PQclear(res);
 	return RC_OK;
 }
@@ -602,26 +662,21 @@ static enum rc action_body(struct req *r, const struct field *spec)
 	return RC_OK;
 }
 
-static bool live(const char *status)
-{
-	return strcmp(status, "open") == 0 || strcmp(status, "countered") == 0;
-}
-
 /* Loads bid {id} for a change: the listing first, then the bid, both locked
  * until commit - the order every writer takes them in, so a counter, an accept
  * and a withdrawal of the listing meet in one line. */
 static PGresult *lock_bid(struct req *r)
 {
-	PGresult *bid = load(r, false);
+	PGresult *bid = load_bid(r, false);
 	if (bid == NULL)
 		return NULL;
-	const char *lp[1] = {PQgetvalue(bid, 0, B_LISTING)};
-	PGresult *l = db_exec(r, &st_lock_listing, lp);
+	const char *lock_params[1] = {PQgetvalue(bid, 0, B_LISTING)};
+	PGresult *listing = db_exec(r, &st_lock_listing, lock_params);
 	PQclear(bid);
-	if (l == NULL)
+	if (listing == NULL)
 		return NULL;
-	PQclear(l);
-	return load(r, true);
+	PQclear(listing);
+	return load_bid(r, true);
 }
 
 /* A bid that is no longer live says why in one 409. */
@@ -634,14 +689,33 @@ static enum rc not_live(struct req *r, const char *status, const char *what)
 			   what);
 }
 
-enum action { COUNTER, WITHDRAW, REJECT };
-
-/* POST /v1/bids/{id}/counter, /withdraw, /reject */
-static enum rc bid_action(struct req *r, enum action a)
+/* The first row of action that roles may take (from some state); NULL when none. */
+static const struct transition *action_row(const char *action, unsigned roles)
 {
-	static const char *const done[] = {"countered", "withdrawn", "rejected"};
-	static const char *const kinds[] = {"counter", "withdraw", "reject"};
-	if (action_body(r, a == COUNTER ? counter_spec : message_spec) != RC_OK)
+	for (const struct transition *t = bid_transitions; t->action != NULL; t++)
+		if (strcmp(t->action, action) == 0 && (t->actors & roles) != 0)
+			return t;
+	return NULL;
+}
+
+/* The caller's roles on a bid (row 0 of BID_COLS). */
+static unsigned bid_roles(const struct req *r, const PGresult *bid)
+{
+	return (is_owner(r, bid) ? BID_OWNER : 0) | (is_bidder(r, bid) ? BID_BIDDER : 0);
+}
+
+/* The organization that actors name, as the 403s say it. */
+static const char *party(unsigned actors)
+{
+	return actors & BID_BIDDER ? "bidding organization" : "listing's organization";
+}
+
+/* POST /v1/bids/{id}/counter, /withdraw, /reject: the action's row of
+ * bid_transitions says who may take it, from which states, and where it leads. */
+static enum rc bid_action(struct req *r, const char *action)
+{
+	bool counter = strcmp(action, "counter") == 0;
+	if (action_body(r, counter ? counter_spec : message_spec) != RC_OK)
 		return RC_ERR;
 	PGresult *res = lock_bid(r), *upd = NULL;
 	if (res == NULL)
@@ -649,22 +723,24 @@ static enum rc bid_action(struct req *r, enum action a)
 	enum rc rc = RC_ERR;
 	const char *status = PQgetvalue(res, 0, B_STATUS);
 	bool auction_running = strcmp(PQgetvalue(res, 0, B_AUCTION_RUNNING), "t") == 0;
-	if (a == WITHDRAW ? !is_bidder(r, res) : !is_owner(r, res)) {
-		problem_set(r, 403, "forbidden", "only the %s can %s this bid",
-			    a == WITHDRAW ? "bidding organization" : "listing's organization",
-			    kinds[a]);
+	const struct transition *any = action_row(action, ~0u), *row = NULL;
+	enum transition_check check =
+	    transition_find(bid_transitions, action, status, bid_roles(r, res), &row);
+	if (check == TR_FORBIDDEN) {
+		problem_set(r, 403, "forbidden", "only the %s can %s this bid", party(any->actors),
+			    action);
 		goto out;
 	}
-	if (!live(status)) {
-		not_live(r, status, done[a]);
+	if (check != TR_OK) {
+		not_live(r, status, any->to);
 		goto out;
 	}
-	if (a == COUNTER && strcmp(PQgetvalue(res, 0, B_PRICING), "auction") == 0) {
+	if (counter && strcmp(PQgetvalue(res, 0, B_PRICING), "auction") == 0) {
 		problem_set(r, 409, "auction-bid",
 			    "auction bids are not negotiated: accept or reject");
 		goto out;
 	}
-	if (a == WITHDRAW && auction_running) {
+	if (strcmp(action, "withdraw") == 0 && auction_running) {
 		problem_set(
 		    r, 409, "auction-bid",
 		    "auction bids are binding while the auction runs; withdraw after it ends");
@@ -672,32 +748,29 @@ static enum rc bid_action(struct req *r, enum action a)
 	}
 	char amount[24];
 	const char *amount_p = NULL;
-	if (a == COUNTER) {
+	if (counter) {
 		snprintf(amount, sizeof amount, "%lld",
 			 (long long)json_integer_value(json_object_get(r->json, "amount_fen")));
 		amount_p = amount;
 	}
 	const char *message = str_at(r->json, "message");
-	const char *p[8] = {req_param(r, "id"), done[a],        amount_p,        message,
-			    kinds[a],           r->auth.org_id, r->auth.user_id, amount_p};
-	if ((upd = db_exec(r, &st_decide, p)) == NULL)
+	const char *decide_params[8] = {
+	    req_param(r, "id"), row->to,         amount_p, message, action,
+	    r->auth.org_id,     r->auth.user_id, amount_p};
+	if ((upd = db_exec(r, &st_decide, decide_params)) == NULL)
 		goto out;
-	if (a == COUNTER && atoi(PQgetvalue(upd, 0, PQnfields(upd) - 1)) > MAX_COUNTERS) {
+	if (counter && atoi(PQgetvalue(upd, 0, B_COUNTERS)) > MAX_COUNTERS) {
 		problem_set(
 		    r, 409, "too-many-counters",
 		    "a bid takes at most %d counters; accept, reject or wait for a new offer",
 		    MAX_COUNTERS);
 		goto out;
 	}
-	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", done[a]);
+	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", row->to);
 	if (amount_p)
 		json_object_set_new(detail, "counter_amount_fen",
 				    json_integer(strtoll(amount_p, NULL, 10)));
-	if (audit_write(r,
-			a == COUNTER    ? "bid.counter"
-			: a == WITHDRAW ? "bid.withdraw"
-					: "bid.reject",
-			"bid", req_param(r, "id"), NULL, detail) != RC_OK)
+	if (audit_write(r, row->audit, "bid", req_param(r, "id"), NULL, detail) != RC_OK)
 		goto out;
 	rc = reply_bid(r, 200, upd);
 out:
@@ -706,93 +779,92 @@ out:
 	return rc;
 }
 
-static enum rc bids_counter(struct req *r)
-{
-	return bid_action(r, COUNTER);
-}
+/* The handler of POST /v1/bids/{id}/<action>: bids_counter, bids_withdraw, ... */
+#define BID_ACTION(action)                          \
+	static enum rc bids_##action(struct req *r) \
+	{                                           \
+		return bid_action(r, #action);      \
+	}
+BID_ACTION(counter)
+BID_ACTION(withdraw)
+BID_ACTION(reject)
 
-static enum rc bids_withdraw(struct req *r)
-{
-	return bid_action(r, WITHDRAW);
-}
-
-static enum rc bids_reject(struct req *r)
-{
-	return bid_action(r, REJECT);
-}
-
-/* POST /v1/bids/{id}/accept: the owner accepts an open bid, the bidder a
- * countered one; 201 {bid, contract}. */
+/* POST /v1/bids/{id}/accept: the rows of "accept" in bid_transitions give an
+ * open bid to the owner, a countered one to the bidder; 201 {bid, contract}. */
 static enum rc bids_accept(struct req *r)
 {
 	if (r->body_len > 0 && action_body(r, message_spec) != RC_OK)
 		return RC_ERR;
-	PGresult *bid = lock_bid(r), *l = NULL;
+	PGresult *bid = lock_bid(r), *facts = NULL;
 	if (bid == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
 	char listing_id[37];
 	snprintf(listing_id, sizeof listing_id, "%s", PQgetvalue(bid, 0, B_LISTING));
 	/* read with both locks held: nothing the checks rely on can move now */
-	const char *lp[3] = {listing_id, PQgetvalue(bid, 0, B_BIDDER), PQgetvalue(bid, 0, B_MODE)};
-	if ((l = db_exec(r, &st_accept_facts, lp)) == NULL)
+	const char *facts_params[3] = {listing_id, PQgetvalue(bid, 0, B_BIDDER),
+				       PQgetvalue(bid, 0, B_MODE)};
+	if ((facts = db_exec(r, &st_accept_facts, facts_params)) == NULL)
 		goto out;
 	const char *status = PQgetvalue(bid, 0, B_STATUS), *mode = PQgetvalue(bid, 0, B_MODE),
 		   *pricing = PQgetvalue(bid, 0, B_PRICING);
-	bool countered = strcmp(status, "countered") == 0;
-	if (!is_owner(r, bid) && !is_bidder(r, bid)) {
+	unsigned roles = bid_roles(r, bid);
+	const struct transition *row = NULL;
+	enum transition_check check =
+	    transition_find(bid_transitions, "accept", status, roles, &row);
+	if (action_row("accept", roles) == NULL) {
 		problem_set(r, 403, "forbidden", "only the two parties can accept a bid");
 		goto out;
 	}
 	/* optional: accept exactly the offer or counter the caller read */
 	if (req_if_match(r, PQgetvalue(bid, 0, B_VERSION), "bid", false) != RC_OK)
 		goto out;
-	if (!live(status)) {
-		not_live(r, status, "accepted");
+	if (check == TR_WRONG_STATE) {
+		not_live(r, status, action_row("accept", ~0u)->to);
 		goto out;
 	}
-	if (countered ? !is_bidder(r, bid) : !is_owner(r, bid)) {
-		problem_set(r, 403, "forbidden",
-			    countered ? "a countered bid is accepted by the bidding organization"
-				      : "an open bid is accepted by the listing's organization");
+	if (check != TR_OK) {
+		const struct transition *due = transition_row(bid_transitions, "accept", status);
+		problem_set(r, 403, "forbidden", "%s %s bid is accepted by the %s",
+			    strchr("aeiou", status[0]) ? "an" : "a", status, party(due->actors));
 		goto out;
 	}
-	if (strcmp(PQgetvalue(l, 0, 0), "published") != 0) {
+	if (strcmp(PQgetvalue(facts, 0, F_LISTING_STATUS), "published") != 0) {
 		problem_set(r, 409, "listing-not-open",
 			    "the listing is %s: no offer on it can be accepted now",
-			    PQgetvalue(l, 0, 0));
+			    PQgetvalue(facts, 0, F_LISTING_STATUS));
 		goto out;
 	}
-	if (strcmp(PQgetvalue(l, 0, 5), "t") != 0) {
+	if (strcmp(PQgetvalue(facts, 0, F_MODE_OFFERED), "t") != 0) {
 		problem_set(r, 409, "mode-not-offered",
 			    "the listing no longer offers a %s; the offer cannot be accepted",
 			    mode);
 		goto out;
 	}
-	if (strcmp(PQgetvalue(l, 0, 2), "verified") != 0 ||
-	    strcmp(PQgetvalue(l, 0, 3), "verified") != 0) {
+	if (strcmp(PQgetvalue(facts, 0, F_LICENSOR_STATUS), "verified") != 0 ||
+	    strcmp(PQgetvalue(facts, 0, F_BIDDER_STATUS), "verified") != 0) {
 		problem_set(r, 409, "party-not-verified",
 			    "both organizations must be verified to make a deal");
 		goto out;
 	}
-	if (strcmp(pricing, "auction") == 0 &&
-	    fen_of(PQgetvalue(bid, 0, B_AMOUNT)) < fen_of(db_value(l, 0, 1))) {
+	if (strcmp(pricing, "auction") == 0 && fen_from_text(PQgetvalue(bid, 0, B_AMOUNT)) <
+						   fen_from_text(db_value(facts, 0, F_HIGHEST))) {
 		problem_set(r, 409, "not-highest-bid",
 			    "only the highest bid (%s fen) can win the auction",
-			    PQgetvalue(l, 0, 1));
+			    PQgetvalue(facts, 0, F_HIGHEST));
 		goto out;
 	}
 	if ((strcmp(mode, "exclusive_license") == 0 || strcmp(mode, "sole_license") == 0) &&
-	    strcmp(PQgetvalue(l, 0, 4), "0") != 0) {
+	    strcmp(PQgetvalue(facts, 0, F_NON_EXCLUSIVE_LIVE), "0") != 0) {
 		problem_set(
 		    r, 409, "licence-conflict",
 		    "the listing has %s live non-exclusive licence(s); an exclusive or sole "
 		    "licence cannot be granted over them",
-		    PQgetvalue(l, 0, 4));
+		    PQgetvalue(facts, 0, F_NON_EXCLUSIVE_LIVE));
 		goto out;
 	}
-	const char *price =
-	    countered ? PQgetvalue(bid, 0, B_COUNTER) : PQgetvalue(bid, 0, B_AMOUNT);
+	const char *price = strcmp(status, "countered") == 0 ? PQgetvalue(bid, 0, B_COUNTER)
+							     : PQgetvalue(bid, 0, B_AMOUNT);
 	char price_s[24], mode_s[32], pricing_s[16], id[37];
 	snprintf(price_s, sizeof price_s, "%s", price);
 	snprintf(mode_s, sizeof mode_s, "%s", mode);
@@ -801,7 +873,7 @@ static enum rc bids_accept(struct req *r)
 	rc = accept_locked(r, id, listing_id, mode_s, pricing_s, price_s, false);
 out:
 	PQclear(bid);
-	PQclear(l);
+	PQclear(facts);
 	return rc;
 }
 
@@ -810,11 +882,28 @@ static enum rc list_params(struct req *r, const char *const *known, int *limit, 
 {
 	req_query_check(r, known);
 	const char *status = req_query(r, "status");
-	if (status && !str_in(statuses, status))
+	if (status && !str_in(bid_statuses, status))
 		problem_field(r, "status",
 			      "must be open, countered, accepted, rejected, withdrawn, expired or "
 			      "closed");
 	return page_params(r, "tu", limit, c);
+}
+
+/* The page of a caller who can have no bids there: empty. */
+static enum rc reply_empty_page(struct req *r)
+{
+	reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
+	return RC_OK;
+}
+
+/* Runs one of the two bid lists (cursor: created_at, id) and replies with its page. */
+static enum rc reply_bid_page(struct req *r, const struct stmt *st, const char **params, int limit)
+{
+	PGresult *res = db_exec_planned(r, st, params);
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, 2);
+	return RC_OK;
 }
 
 /* GET /v1/listings/{id}/bids */
@@ -822,7 +911,9 @@ static enum rc bids_list_listing(struct req *r)
 {
 	static const char *const known[] = {"status", "limit", "cursor", NULL};
 	static const struct stmt st_listing = {
-	    "bids_listing_owner", "SELECT org_id, status FROM listings WHERE id = $1", 1};
+	    "bids_listing_owner",
+	    "SELECT l.org_id, " LISTING_VISIBLE_TO_PUBLIC " FROM listings l WHERE l.id = $1", 1};
+	enum { OWNER_ORG, OWNER_VISIBLE_TO_PUBLIC };
 	int limit;
 	struct cursor c;
 	char lim[16];
@@ -832,33 +923,30 @@ static enum rc bids_list_listing(struct req *r)
 		return problem_set(r, 404, "not-found", "no listing has this id");
 	if (list_params(r, known, &limit, &c) != RC_OK)
 		return RC_ERR;
-	const char *lp[1] = {listing_id};
-	PGresult *l = db_exec(r, &st_listing, lp);
-	if (l == NULL)
+	const char *owner_params[1] = {listing_id};
+	PGresult *listing = db_exec(r, &st_listing, owner_params);
+	if (listing == NULL)
 		return RC_ERR;
-	bool found = PQntuples(l) == 1;
-	bool owner = found && same(r->auth.org_id, PQgetvalue(l, 0, 0));
-	bool visible = found && listing_visible(r, PQgetvalue(l, 0, 0), PQgetvalue(l, 0, 1));
-	PQclear(l);
+	bool found = PQntuples(listing) == 1;
+	bool owner = found && org_matches(r->auth.org_id, PQgetvalue(listing, 0, OWNER_ORG));
+	bool visible =
+	    found &&
+	    listing_visible(r, PQgetvalue(listing, 0, OWNER_ORG),
+			    strcmp(PQgetvalue(listing, 0, OWNER_VISIBLE_TO_PUBLIC), "t") == 0);
+	PQclear(listing);
 	if (!visible)
 		return problem_set(r, 404, "not-found", "no listing has this id");
 	const char *only = owner || r->auth.platform_admin ? NULL : r->auth.org_id;
-	if (only != NULL && *only == '\0') {
-		reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-		return RC_OK;
-	}
+	if (only != NULL && *only == '\0')
+		return reply_empty_page(r);
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *p[6] = {listing_id,
-			    only,
-			    req_query(r, "status"),
-			    c.nparts ? c.parts[0] : NULL,
-			    c.nparts ? c.parts[1] : NULL,
-			    lim};
-	PGresult *res = db_exec_planned(r, &st_list_listing, p);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	const char *bids_params[6] = {listing_id,
+				      only,
+				      req_query(r, "status"),
+				      c.nparts ? c.parts[0] : NULL,
+				      c.nparts ? c.parts[1] : NULL,
+				      lim};
+	return reply_bid_page(r, &st_list_listing, bids_params, limit);
 }
 
 /* GET /v1/bids?role=sent|received */
@@ -877,23 +965,17 @@ static enum rc bids_list_mine(struct req *r)
 		problem_field(r, "listing_id", "must be a listing id");
 	if (list_params(r, known, &limit, &c) != RC_OK)
 		return RC_ERR;
-	if (!r->auth.org_id[0]) {
-		reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-		return RC_OK;
-	}
+	if (!r->auth.org_id[0])
+		return reply_empty_page(r);
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *p[7] = {r->auth.org_id,
-			    role,
-			    req_query(r, "status"),
-			    listing,
-			    c.nparts ? c.parts[0] : NULL,
-			    c.nparts ? c.parts[1] : NULL,
-			    lim};
-	PGresult *res = db_exec_planned(r, &st_list_mine, p);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	const char *mine_params[7] = {r->auth.org_id,
+				      role,
+				      req_query(r, "status"),
+				      listing,
+				      c.nparts ? c.parts[0] : NULL,
+				      c.nparts ? c.parts[1] : NULL,
+				      lim};
+	return reply_bid_page(r, &st_list_mine, mine_params, limit);
 }
 
 const struct route bids_routes[] = {

@@ -16,13 +16,12 @@
 #include "../../server/json.h"
 #include "../../server/loopread.h"
 #include "../../server/ratelimit.h"
-#include "../bids/bids.h"
 #include "../platform/platform.h"
-#include "patent.h"
+#include "listing_body.h"
 
 #define TS(col) SQL_RFC3339(col)
 
-/* The API shape of a listing, built by the database; columns: json, version. */
+/* The API shape of a listing, built by the database: columns L_JSON, L_VERSION. */
 // clang-format off
 #define LISTING_JSON                                                                        \
 	"jsonb_build_object('id', l.id, 'org_id', l.org_id, 'kind', l.kind, 'title', l.title," \
@@ -43,8 +42,6 @@
 	" l.version"
 // clang-format on
 
-#define PUBLIC_STATUSES "('published', 'under_contract', 'licensed')"
-
 static const struct stmt st_insert = {
     "listings_insert",
     "INSERT INTO listings AS l (org_id, created_by, kind, title, summary, description, domain,"
@@ -57,13 +54,15 @@ static const struct stmt st_insert = {
     " RETURNING " LISTING_JSON,
     18};
 
-static const struct stmt st_get = {
-    "listings_get", "SELECT " LISTING_JSON ", l.org_id, l.status FROM listings l WHERE l.id = $1",
-    1};
+/* The columns of LISTING_JSON, then (st_get, st_lock) who owns the listing, its
+ * status and whether anyone may see it. */
+enum { L_JSON, L_VERSION, L_ORG, L_STATUS, L_VISIBLE_TO_PUBLIC };
+#define LISTING_BY_ID                                                             \
+	"SELECT " LISTING_JSON ", l.org_id, l.status, " LISTING_VISIBLE_TO_PUBLIC \
+	" FROM listings l WHERE l.id = $1"
 
-static const struct stmt st_lock = {
-    "listings_lock",
-    "SELECT " LISTING_JSON ", l.org_id, l.status FROM listings l WHERE l.id = $1 FOR UPDATE", 1};
+static const struct stmt st_get = {"listings_get", LISTING_BY_ID, 1};
+static const struct stmt st_lock = {"listings_lock", LISTING_BY_ID " FOR UPDATE", 1};
 
 static const struct stmt st_set_status = {
     "listings_set_status",
@@ -80,14 +79,16 @@ static const struct stmt st_move = {
     "UPDATE listings SET status = $3, updated_at = now(), version = version + 1"
     " WHERE id = $1 AND status = $2 RETURNING org_id",
     3};
+enum { MOVED_ORG };
 
 /* Whether a bid binds the listing's pricing: open, countered (and not past
- * its expiry) or accepted. Column: true or false. */
+ * its expiry) or accepted. */
 static const struct stmt st_binding_bids = {
     "listings_binding_bids",
     "SELECT EXISTS (SELECT 1 FROM bids b WHERE b.listing_id = $1"
     " AND bid_effective_status(b.status, b.expires_at) IN ('open', 'countered', 'accepted'))",
     1};
+enum { BINDING };
 
 /* Oldest first; the cursor is (submitted_at with microseconds, id). */
 static const struct stmt st_queue = {
@@ -115,13 +116,13 @@ static const struct stmt st_update = {
 
 /* Search: one statement per sort order, the filters optional ($1 q .. $7 org),
  * keyset paging on ($8, $9). Columns: json, version, sort key, id. */
-#define SEARCH_FROM                                                                        \
-	" FROM listings l, LATERAL (SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE"      \
-	"   plainto_tsquery('simple', techex_search_tokens($1::text, true)) END AS q) s"   \
-	" WHERE l.status IN " PUBLIC_STATUSES " AND ($1::text IS NULL OR l.search @@ s.q)" \
-	" AND ($2::text IS NULL OR l.domain = $2) AND ($3::text IS NULL OR l.kind = $3)"   \
-	" AND ($4::text IS NULL OR $4 = ANY (l.transaction_modes))"                        \
-	" AND ($5::text IS NULL OR l.pricing_mode = $5)"                                   \
+#define SEARCH_FROM                                                                      \
+	" FROM listings l, LATERAL (SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE"    \
+	"   plainto_tsquery('simple', techex_search_tokens($1::text, true)) END AS q) s" \
+	" WHERE " LISTING_VISIBLE_TO_PUBLIC " AND ($1::text IS NULL OR l.search @@ s.q)" \
+	" AND ($2::text IS NULL OR l.domain = $2) AND ($3::text IS NULL OR l.kind = $3)" \
+	" AND ($4::text IS NULL OR $4 = ANY (l.transaction_modes))"                      \
+	" AND ($5::text IS NULL OR l.pricing_mode = $5)"                                 \
 	" AND ($6::int IS NULL OR l.trl >= $6) AND ($7::uuid IS NULL OR l.org_id = $7)"
 #define PUBLISHED_US \
 	"to_char(l.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -154,7 +155,7 @@ static const struct stmt st_search_price_desc = {
  * match. $1 is never NULL here. Cursor: ($8 tier, $9 published_at, $10 id). */
 #define RELEVANCE_Q "plainto_tsquery('simple', techex_search_tokens($1::text, true))"
 #define RELEVANCE_FILTERS                                                                \
-	" WHERE l.status IN " PUBLIC_STATUSES " AND l.search @@ " RELEVANCE_Q            \
+	" WHERE " LISTING_VISIBLE_TO_PUBLIC " AND l.search @@ " RELEVANCE_Q              \
 	" AND ($2::text IS NULL OR l.domain = $2) AND ($3::text IS NULL OR l.kind = $3)" \
 	" AND ($4::text IS NULL OR $4 = ANY (l.transaction_modes))"                      \
 	" AND ($5::text IS NULL OR l.pricing_mode = $5)"                                 \
@@ -175,290 +176,25 @@ static const struct stmt st_search_relevance = {
 						     "$10::uuid))") " LIMIT $11",
     11};
 
-static const char *const kinds[] = {"patent", "process", NULL};
-const char *const listing_domains[] = {"red_mud_building_materials",
-				       "red_mud_iron_recovery",
-				       "red_mud_modification",
-				       "red_mud_harmless_treatment",
-				       "red_mud_ecological_restoration",
-				       "titanium_gypsum",
-				       "foundry_waste",
-				       "construction_waste",
-				       "industrial_slag",
-				       "ceramic_waste",
-				       "recycled_resources",
-				       "other",
-				       NULL};
-static const char *const modes[] = {"assignment", "exclusive_license", "sole_license",
-				    "non_exclusive_license", NULL};
-static const char *const pricing_modes[] = {"fixed", "negotiable", "auction", NULL};
-static const char *const patent_types[] = {"invention", "utility_model", "design", NULL};
-static const char *const legal_statuses[] = {"pending", "granted",     "lapsed",
-					     "expired", "invalidated", NULL};
-static const char *const scales[] = {"lab", "pilot", "industrial", NULL};
-
-static const struct field pricing_spec[] = {
-    {.name = "mode", .type = F_ENUM, .required = true, .enum_values = pricing_modes},
-    {.name = "asking_price_fen", .type = F_INT, .nullable = true, .min = 0, .max = MAX_FEN},
-    {.name = "reserve_price_fen", .type = F_INT, .nullable = true, .min = 0, .max = MAX_FEN},
-    {.name = "min_increment_fen", .type = F_INT, .nullable = true, .min = 1, .max = MAX_FEN},
-    {.name = "auction_ends_at", .type = F_DATETIME, .nullable = true},
-    {0},
-};
-
-static const struct field patent_spec[] = {
-    {.name = "number", .type = F_TEXT1, .required = true, .min = 1, .max = 40},
-    {.name = "type", .type = F_ENUM, .required = true, .enum_values = patent_types},
-    {.name = "legal_status", .type = F_ENUM, .enum_values = legal_statuses},
-    {.name = "filing_date", .type = F_DATE, .nullable = true},
-    {.name = "grant_date", .type = F_DATE, .nullable = true},
-    {.name = "expiry_date", .type = F_DATE, .nullable = true},
-    {.name = "ipc", .type = F_STRINGS, .max_items = 50, .min = 1, .max = 32},
-    {.name = "inventors", .type = F_STRINGS, .max_items = 50, .min = 1, .max = 100},
-    {0},
-};
-
-static const struct field process_spec[] = {
-    {.name = "scale", .type = F_ENUM, .required = true, .enum_values = scales},
-    {.name = "inputs", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 200},
-    {.name = "outputs", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 200},
-    {0},
-};
-
-const struct field listing_create_spec[] = {
-    {.name = "kind", .type = F_ENUM, .required = true, .enum_values = kinds},
-    {.name = "title", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
-    {.name = "summary", .type = F_STRING, .max = 1000},
-    {.name = "description", .type = F_STRING, .max = 20000},
-    {.name = "domain", .type = F_ENUM, .required = true, .enum_values = listing_domains},
-    {.name = "tags", .type = F_STRINGS, .max_items = 20, .min = 1, .max = 50},
-    {.name = "trl", .type = F_INT, .required = true, .min = 1, .max = 9},
-    {.name = "transaction_modes",
-     .type = F_STRINGS,
-     .required = true,
-     .max_items = 4,
-     .min = 1,
-     .max = 32},
-    {.name = "pricing", .type = F_OBJECT, .required = true, .sub = pricing_spec},
-    {.name = "patent", .type = F_OBJECT, .sub = patent_spec},
-    {.name = "process", .type = F_OBJECT, .sub = process_spec},
-    {0},
-};
-
 static const char *str_at(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
 }
 
-/* The rules across fields, after each field passed on its own. */
-static void check_listing(struct req *r, json_t *body, struct patent_number *pn)
-{
-	const char *kind = str_at(body, "kind");
-	json_t *modes_json = json_object_get(body, "transaction_modes");
-	json_t *pricing = json_object_get(body, "pricing");
-	json_t *patent = json_object_get(body, "patent"),
-	       *process = json_object_get(body, "process");
-	size_t i, j;
-	json_t *m;
-
-	if (json_array_size(modes_json) == 0)
-		problem_field(r, "transaction_modes", "must name at least one transaction mode");
-	json_array_foreach(modes_json, i, m)
-	{
-		char path[48];
-		snprintf(path, sizeof path, "transaction_modes[%zu]", i);
-		if (!str_in(modes, json_string_value(m)))
-			problem_field(r, path,
-				      "must be one of: assignment, exclusive_license, "
-				      "sole_license, non_exclusive_license");
-		for (j = 0; j < i; j++)
-			if (json_equal(m, json_array_get(modes_json, j)))
-				problem_field(r, path, "is listed twice");
-	}
-
-	const char *mode = str_at(pricing, "mode");
-	json_t *asking = json_object_get(pricing, "asking_price_fen");
-	if (mode != NULL && strcmp(mode, "fixed") == 0 && !json_is_integer(asking))
-		problem_field(r, "pricing.asking_price_fen", "is required for a fixed price");
-	if (mode != NULL && strcmp(mode, "auction") == 0) {
-		if (!json_is_integer(json_object_get(pricing, "reserve_price_fen")))
-			problem_field(r, "pricing.reserve_price_fen", "is required for an auction");
-		if (!json_is_integer(json_object_get(pricing, "min_increment_fen")))
-			problem_field(r, "pricing.min_increment_fen", "is required for an auction");
-		const char *ends = str_at(pricing, "auction_ends_at");
-		if (ends == NULL)
-			problem_field(r, "pricing.auction_ends_at", "is required for an auction");
-	} else {
-		static const char *const auction_only[] = {"reserve_price_fen", "min_increment_fen",
-							   "auction_ends_at"};
-		for (i = 0; i < ARRAY_LEN(auction_only); i++) {
-			json_t *v = json_object_get(pricing, auction_only[i]);
-			if (v != NULL && !json_is_null(v)) {
-				char path[48];
-				snprintf(path, sizeof path, "pricing.%s", auction_only[i]);
-				problem_field(r, path, "applies to auctions only");
-			}
-		}
-	}
-
-	if (kind != NULL && strcmp(kind, "patent") == 0) {
-		if (patent == NULL)
-			problem_field(r, "patent", "is required for a patent listing");
-		if (process != NULL)
-			problem_field(r, "process", "is for process listings only");
-	}
-	if (kind != NULL && strcmp(kind, "process") == 0) {
-		if (process == NULL)
-			problem_field(r, "process", "is required for a process listing");
-		if (patent != NULL)
-			problem_field(r, "patent", "is for patent listings only");
-	}
-	if (patent != NULL && str_at(patent, "number") != NULL) {
-		patent_number_parse(str_at(patent, "number"), pn);
-		if (pn->kind == PN_INVALID) {
-			problem_field(r, "patent.number", "%s", pn->error);
-		} else {
-			enum patent_type t = patent_type_from_name(str_at(patent, "type"));
-			if (t != PT_UNKNOWN && t != pn->type)
-				problem_field(r, "patent.type",
-					      "does not match the patent number (%s)",
-					      pn->type == PT_INVENTION       ? "an invention"
-					      : pn->type == PT_UTILITY_MODEL ? "a utility model"
-									     : "a design");
-		}
-		/* dates in order: filing <= grant <= expiry (ISO dates compare as text) */
-		const char *filing = str_at(patent, "filing_date"),
-			   *grant = str_at(patent, "grant_date"),
-			   *expiry = str_at(patent, "expiry_date");
-		if (filing && grant && strcmp(filing, grant) > 0)
-			problem_field(r, "patent.grant_date", "must not be before the filing date");
-		if (grant && expiry && strcmp(grant, expiry) > 0)
-			problem_field(r, "patent.expiry_date", "must not be before the grant date");
-		if (filing && expiry && strcmp(filing, expiry) > 0)
-			problem_field(r, "patent.expiry_date",
-				      "must not be before the filing date");
-	}
-}
-
-static char *dump_or_null(json_t *v)
-{
-	return v == NULL || json_is_null(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-/* Replies with the listing JSON at row 0 of res (columns: json, version). */
-/* The listing as PostgreSQL built it: its JSON text goes out as it is, without a
- * parse and a print in between. */
+/* Replies with the listing at row 0 of res (L_JSON, L_VERSION) as PostgreSQL
+ * built it: its JSON text goes out as it is, without a parse and a print. */
 static enum rc reply_listing(struct req *r, int status, const PGresult *res)
 {
-	reply_etag(r, PQgetvalue(res, 0, 1));
-	reply_raw(r, status, "application/json", PQgetvalue(res, 0, 0),
-		  (size_t)PQgetlength(res, 0, 0));
+	reply_etag(r, PQgetvalue(res, 0, L_VERSION));
+	reply_raw(r, status, "application/json", PQgetvalue(res, 0, L_JSON),
+		  (size_t)PQgetlength(res, 0, L_JSON));
 	return RC_OK;
-}
-
-/* The statement parameters of a validated listing body (create and PATCH). */
-struct listing_params {
-	char *tags, *modes, *patent, *process; /* owned JSON text */
-	char trl[8], asking[24], reserve[24], increment[24];
-	const char *v[16]; /* title .. patent_number, in the order of the statements */
-};
-
-static const char *fen(json_t *pricing, const char *key, char *buf, size_t len)
-{
-	json_t *v = json_object_get(pricing, key);
-	if (!json_is_integer(v))
-		return NULL;
-	snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	return buf;
-}
-
-/* Each field, then the rules across fields (which need each field sound first);
- * the parsed patent number into pn. */
-static enum rc validate_listing(struct req *r, json_t *b, struct patent_number *pn)
-{
-	if (validate_object(r, b, listing_create_spec, "") == RC_OK)
-		check_listing(r, b, pn);
-	return problem_fields_done(r);
-}
-
-enum rc listing_validate(struct req *r, json_t *body)
-{
-	struct patent_number pn = {0};
-	return validate_listing(r, body, &pn);
-}
-
-/* Validates b as a whole listing: each field, then the rules across fields, then
- * an auction end in the future. Fills lp on success (free with params_free). */
-static enum rc listing_params(struct req *r, json_t *b, struct listing_params *lp)
-{
-	struct patent_number pn = {0};
-	memset(lp, 0, sizeof *lp);
-
-	if (validate_listing(r, b, &pn) != RC_OK)
-		return RC_ERR;
-
-	json_t *pricing = json_object_get(b, "pricing");
-	const char *ends = str_at(pricing, "auction_ends_at");
-	if (ends != NULL) {
-		/* the end of an auction must lie ahead; the database decides "now" */
-		static const struct stmt st_future = {"listings_future",
-						      "SELECT $1::timestamptz > now()", 1};
-		const char *p[1] = {ends};
-		PGresult *res = db_exec(r, &st_future, p);
-		if (res == NULL)
-			return RC_ERR;
-		bool future = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
-		if (!future) {
-			problem_field(r, "pricing.auction_ends_at", "must be in the future");
-			return problem_fields_done(r);
-		}
-	}
-
-	json_t *patent = json_object_get(b, "patent");
-	if (patent != NULL && !json_is_null(patent)) {
-		json_object_set_new(patent, "number", json_string(pn.normalized));
-		lp->patent = json_dumps(patent, JSON_COMPACT);
-	}
-	lp->process = dump_or_null(json_object_get(b, "process"));
-	lp->tags = dump_or_null(json_object_get(b, "tags"));
-	lp->modes = dump_or_null(json_object_get(b, "transaction_modes"));
-	snprintf(lp->trl, sizeof lp->trl, "%lld",
-		 (long long)json_integer_value(json_object_get(b, "trl")));
-	const char *v[16] = {
-	    str_at(b, "title"),
-	    str_at(b, "summary"),
-	    str_at(b, "description"),
-	    str_at(b, "domain"),
-	    lp->tags,
-	    lp->trl,
-	    lp->modes,
-	    str_at(pricing, "mode"),
-	    fen(pricing, "asking_price_fen", lp->asking, sizeof lp->asking),
-	    fen(pricing, "reserve_price_fen", lp->reserve, sizeof lp->reserve),
-	    fen(pricing, "min_increment_fen", lp->increment, sizeof lp->increment),
-	    ends,
-	    lp->patent,
-	    lp->process,
-	    lp->patent ? json_string_value(json_object_get(patent, "number")) : NULL,
-	    NULL,
-	};
-	memcpy(lp->v, v, sizeof v);
-	return RC_OK;
-}
-
-static void params_free(struct listing_params *lp)
-{
-	free(lp->tags);
-	free(lp->modes);
-	free(lp->patent);
-	free(lp->process);
 }
 
 /* POST /v1/listings */
 static enum rc listings_create(struct req *r)
 {
-	struct listing_params lp;
+	struct listing_params body_params;
 	enum rc rc = RC_ERR;
 
 	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
@@ -466,14 +202,14 @@ static enum rc listings_create(struct req *r)
 				   "only members of a verified organization can create listings");
 	if (rate_take(r, RATE_LISTING) != RC_OK || body_read(r) != RC_OK)
 		return RC_ERR;
-	if (listing_params(r, r->json, &lp) != RC_OK)
+	if (listing_params(r, r->json, &body_params) != RC_OK)
 		return RC_ERR;
-	const char *p[18] = {r->auth.org_id, r->auth.user_id, str_at(r->json, "kind")};
-	memcpy(p + 3, lp.v, 15 * sizeof *p);
-	PGresult *res = db_exec(r, &st_insert, p);
+	const char *insert_params[18] = {r->auth.org_id, r->auth.user_id, str_at(r->json, "kind")};
+	memcpy(insert_params + 3, body_params.v, 15 * sizeof *insert_params);
+	PGresult *res = db_exec(r, &st_insert, insert_params);
 	if (res == NULL)
 		goto out;
-	json_t *created = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	json_t *created = json_loads(PQgetvalue(res, 0, L_JSON), 0, NULL);
 	rc = audit_write(r, "listing.create", "listing", str_at(created, "id"), NULL,
 			 json_pack("{s:s, s:s}", "kind", str_at(r->json, "kind"), "title",
 				   str_at(r->json, "title")));
@@ -484,7 +220,7 @@ static enum rc listings_create(struct req *r)
 	json_decref(created);
 	PQclear(res);
 out:
-	params_free(&lp);
+	listing_params_free(&body_params);
 	return rc;
 }
 
@@ -552,23 +288,22 @@ static json_t *editable(json_t *listing)
 	return out;
 }
 
-bool listing_visible(const struct req *r, const char *org_id, const char *status)
+bool listing_visible(const struct req *r, const char *org_id, bool visible_to_public)
 {
-	static const char *const public_statuses[] = {"published", "under_contract", "licensed",
-						      NULL};
-	if (str_in(public_statuses, status))
+	if (visible_to_public)
 		return true;
 	return r->auth.platform_admin || (r->auth.org_id[0] && strcmp(r->auth.org_id, org_id) == 0);
 }
 
-/* Loads {id} (locked when lock) if the caller may see it; 404 otherwise.
- * Columns: json, version, org_id, status. */
+/* Whether the caller may see the listing at row 0 of st_get or st_lock. */
 static bool may_see(const struct req *r, const PGresult *row)
 {
-	return listing_visible(r, PQgetvalue(row, 0, 2), PQgetvalue(row, 0, 3));
+	return listing_visible(r, PQgetvalue(row, 0, L_ORG),
+			       strcmp(PQgetvalue(row, 0, L_VISIBLE_TO_PUBLIC), "t") == 0);
 }
 
-static PGresult *load(struct req *r, bool lock)
+/* Loads {id} (locked when lock) if the caller may see it; 404 otherwise. */
+static PGresult *load_listing(struct req *r, bool lock)
 {
 	return db_load_visible(r, lock ? &st_lock : &st_get, "listing", may_see);
 }
@@ -576,7 +311,7 @@ static PGresult *load(struct req *r, bool lock)
 /* GET /v1/listings/{id} */
 static enum rc listings_get(struct req *r)
 {
-	PGresult *res = load(r, false);
+	PGresult *res = load_listing(r, false);
 	if (res == NULL)
 		return RC_ERR;
 	enum rc rc = reply_listing(r, 200, res);
@@ -584,8 +319,7 @@ static enum rc listings_get(struct req *r)
 	return rc;
 }
 
-/* GET /v1/listings/{id} without credentials, answered on the I/O loop with the
- * same statement and the same visibility rule as listings_get. */
+/* The parameters of GET /v1/listings/{id} answered on the I/O loop. */
 static enum rc get_params(struct req *r, const char **params)
 {
 	const char *id = req_param(r, "id");
@@ -602,27 +336,80 @@ static enum rc get_reply(struct req *r, const PGresult *res)
 	return reply_listing(r, 200, res);
 }
 
+/* GET /v1/listings/{id} without credentials, answered on the I/O loop with the
+ * same statement and the same visibility rule as listings_get. */
 static const struct loop_read get_on_loop = {&st_get, get_params, get_reply};
 
-struct transition {
-	const char *action; /* audit action */
-	const char *to;
-	const char *const *from;
-	bool owner; /* the owner organization acts; else a platform admin */
-};
+const char *const listing_statuses[] = {"draft",          "pending_review", "published", "rejected",
+					"under_contract", "licensed",       "withdrawn", NULL};
 
 static const char *const from_submit[] = {"draft", "rejected", NULL};
 static const char *const from_review[] = {"pending_review", NULL};
 static const char *const from_withdraw[] = {"draft", "pending_review", "published", "rejected",
 					    NULL};
+static const char *const from_published[] = {"published", NULL};
+static const char *const from_under_contract[] = {"under_contract", NULL};
+static const char *const from_deal[] = {"under_contract", "licensed", NULL};
 
-static const char *const from_retract[] = {"pending_review", NULL};
+/* Who may move a listing from which state to which. The owner's and the
+ * admin's rows are the handlers' (transition()); the deal's rows are taken by
+ * listing_move as contracts begin, become active or fall through. A handler's
+ * move into any state but published releases the live offers on the listing
+ * (release_if_unpublished). */
+const struct transition listing_transitions[] = {
+    {"submit", from_submit, "pending_review", LISTING_OWNER, "listing.submit"},
+    {"retract", from_review, "draft", LISTING_OWNER, "listing.retract"},
+    {"withdraw", from_withdraw, "withdrawn", LISTING_OWNER, "listing.withdraw"},
+    {"approve", from_review, "published", LISTING_ADMIN, "listing.approve"},
+    {"reject", from_review, "rejected", LISTING_ADMIN, "listing.reject"},
+    {"under_contract", from_published, "under_contract", LISTING_DEAL, "listing.under_contract"},
+    {"license", from_under_contract, "licensed", LISTING_DEAL, "listing.licensed"},
+    {"republish", from_deal, "published", LISTING_DEAL, "listing.republish"},
+    {NULL, NULL, NULL, 0, NULL},
+};
 
-static const struct transition t_submit = {"listing.submit", "pending_review", from_submit, true};
-static const struct transition t_retract = {"listing.retract", "draft", from_retract, true};
-static const struct transition t_withdraw = {"listing.withdraw", "withdrawn", from_withdraw, true};
-static const struct transition t_approve = {"listing.approve", "published", from_review, false};
-static const struct transition t_reject = {"listing.reject", "rejected", from_review, false};
+static listing_release_fn release_offers;
+
+void listings_init(listing_release_fn release)
+{
+	release_offers = release;
+}
+
+/* Releases the live offers on listing id (all of them but except_bid) with why
+ * in their history; set up by listings_init. */
+static enum rc release_live_offers(struct req *r, const char *id, const char *why)
+{
+	if (release_offers == NULL)
+		return problem_set(r, 500, "internal", "listings_init was not called");
+	return release_offers(r, id, NULL, why);
+}
+
+/* A listing that is not (or no longer) published holds no bidder: a move into
+ * any other state releases the live offers on it, each told why by the state
+ * the listing entered. */
+static enum rc release_if_unpublished(struct req *r, const char *id, const struct transition *row)
+{
+	static const char *const why[][2] = {
+	    {"withdrawn", "the listing was withdrawn"},
+	    {"rejected", "the listing was rejected in review"},
+	};
+	if (strcmp(row->to, "published") == 0)
+		return RC_OK;
+	for (size_t i = 0; i < ARRAY_LEN(why); i++)
+		if (strcmp(row->to, why[i][0]) == 0)
+			return release_live_offers(r, id, why[i][1]);
+	return release_live_offers(r, id, "the listing is no longer published");
+}
+
+/* The first row of action in the table (every row of an action leads to one
+ * state and is taken by one party). */
+static const struct transition *first_row(const char *action)
+{
+	const struct transition *t = listing_transitions;
+	while (t->action != NULL && strcmp(t->action, action) != 0)
+		t++;
+	return t;
+}
 
 static const struct field reason_spec[] = {
     {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
@@ -630,48 +417,57 @@ static const struct field reason_spec[] = {
 };
 static const struct field empty_spec[] = {{0}};
 
-static enum rc transition(struct req *r, const struct transition *t)
+/* What the body of a move into state to holds: a rejected listing carries the
+ * reviewer's reason (its rejection_reason); the other moves take nothing. */
+static const struct field *entry_body(const char *to)
+{
+	return strcmp(to, "rejected") == 0 ? reason_spec : empty_spec;
+}
+
+/* POST /v1/listings/{id}/<action> and /v1/admin/listings/{id}/<action>: the
+ * action's row in listing_transitions decides who, from where and to what. */
+static enum rc transition(struct req *r, const char *action)
 {
 	const char *reason = NULL;
-	const struct field *spec = t == &t_reject ? reason_spec : empty_spec;
+	const struct transition *any = first_row(action), *row = NULL;
+	const struct field *spec = entry_body(any->to);
 	if (r->body_len > 0 || spec[0].name != NULL) {
 		if (body_read_valid(r, spec) != RC_OK)
 			return RC_ERR;
 		reason = str_at(r->json, "reason");
 	}
-	PGresult *res = load(r, true), *upd = NULL;
+	PGresult *res = load_listing(r, true), *upd = NULL;
 	enum rc rc = RC_ERR;
 	if (res == NULL)
 		return RC_ERR;
-	const char *status = PQgetvalue(res, 0, 3);
-	if (t->owner && strcmp(r->auth.org_id, PQgetvalue(res, 0, 2)) != 0) {
+	const char *status = PQgetvalue(res, 0, L_STATUS), *org = PQgetvalue(res, 0, L_ORG);
+	unsigned roles = (strcmp(r->auth.org_id, org) == 0 ? LISTING_OWNER : 0) |
+			 (r->auth.platform_admin ? LISTING_ADMIN : 0);
+	enum transition_check check =
+	    transition_find(listing_transitions, action, status, roles, &row);
+	if (check == TR_FORBIDDEN) {
 		problem_set(r, 403, "forbidden", "only the listing's organization can do this");
 		goto out;
 	}
 	/* optional: an admin who sends the ETag of the version reviewed approves or
 	 * rejects that version, or nothing */
-	if (req_if_match(r, PQgetvalue(res, 0, 1), "listing", false) != RC_OK)
+	if (req_if_match(r, PQgetvalue(res, 0, L_VERSION), "listing", false) != RC_OK)
 		goto out;
-	if (!str_in(t->from, status)) {
+	if (check != TR_OK) {
 		problem_set(r, 409, "invalid-state", "a listing in status %s cannot move to %s",
-			    status, t->to);
+			    status, any->to);
 		goto out;
 	}
 	const char *id = req_param(r, "id");
-	const char *p[3] = {id, t->to, reason};
-	if ((upd = db_exec(r, &st_set_status, p)) == NULL)
+	const char *status_params[3] = {id, row->to, reason};
+	if ((upd = db_exec(r, &st_set_status, status_params)) == NULL)
 		goto out;
-	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", t->to);
+	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", row->to);
 	if (reason != NULL)
 		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, t->action, "listing", id, PQgetvalue(res, 0, 2), detail) != RC_OK)
+	if (audit_write(r, row->audit, "listing", id, org, detail) != RC_OK)
 		goto out;
-	/* a listing that is not (or no longer) published holds no bidder */
-	if (strcmp(t->to, "published") != 0 &&
-	    bids_close_live(r, id, NULL,
-			    t == &t_withdraw ? "the listing was withdrawn"
-			    : t == &t_reject ? "the listing was rejected in review"
-					     : "the listing is no longer published") != RC_OK)
+	if (release_if_unpublished(r, id, row) != RC_OK)
 		goto out;
 	rc = reply_listing(r, 200, upd);
 out:
@@ -680,16 +476,29 @@ out:
 	return rc;
 }
 
+/* The deal's row that moves from to `to` with audit action; NULL when none. */
+static const struct transition *deal_row(const char *from, const char *to, const char *action)
+{
+	for (const struct transition *t = listing_transitions; t->action != NULL; t++)
+		if ((t->actors & LISTING_DEAL) && strcmp(t->to, to) == 0 &&
+		    strcmp(t->audit, action) == 0 && str_in(t->from, from))
+			return t;
+	return NULL;
+}
+
 enum rc listing_move(struct req *r, const char *id, const char *from, const char *to,
 		     const char *action, const char *why)
 {
-	const char *p[3] = {id, from, to};
-	PGresult *res = db_exec(r, &st_move, p);
+	if (deal_row(from, to, action) == NULL)
+		return problem_set(r, 500, "internal", "no listing move %s from %s to %s", action,
+				   from, to);
+	const char *move_params[3] = {id, from, to};
+	PGresult *res = db_exec(r, &st_move, move_params);
 	if (res == NULL)
 		return RC_ERR;
 	enum rc rc = RC_OK;
 	if (PQntuples(res) == 1)
-		rc = audit_write(r, action, "listing", id, PQgetvalue(res, 0, 0),
+		rc = audit_write(r, action, "listing", id, PQgetvalue(res, 0, MOVED_ORG),
 				 json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "why", why));
 	else /* the deal and its listing disagree: change neither */
 		rc = problem_set(r, 409, "listing-state",
@@ -698,42 +507,47 @@ enum rc listing_move(struct req *r, const char *id, const char *from, const char
 	return rc;
 }
 
+/* POST /v1/listings/{id}/submit: the owner sends a draft (or a rejected
+ * listing) to review. */
 static enum rc listings_submit(struct req *r)
 {
-	return transition(r, &t_submit);
+	return transition(r, "submit");
 }
 
 /* POST /v1/listings/{id}/retract: the owner takes a listing back from review
  * to draft, to edit it (a listing in review cannot be edited). */
 static enum rc listings_retract(struct req *r)
 {
-	return transition(r, &t_retract);
+	return transition(r, "retract");
 }
 
+/* POST /v1/listings/{id}/withdraw: the owner takes the listing off the market. */
 static enum rc listings_withdraw(struct req *r)
 {
-	return transition(r, &t_withdraw);
+	return transition(r, "withdraw");
 }
 
+/* POST /v1/admin/listings/{id}/approve: the listing is published. */
 static enum rc listings_approve(struct req *r)
 {
-	return transition(r, &t_approve);
+	return transition(r, "approve");
 }
 
+/* POST /v1/admin/listings/{id}/reject {reason}: back to its organization. */
 static enum rc listings_reject(struct req *r)
 {
-	return transition(r, &t_reject);
+	return transition(r, "reject");
 }
 
 /* Whether listing {id} has a bid that binds its pricing. */
 static enum rc bids_binding(struct req *r, bool *binding)
 {
-	const char *p[1] = {req_param(r, "id")};
-	PGresult *b = db_exec(r, &st_binding_bids, p);
-	if (b == NULL)
+	const char *binding_params[1] = {req_param(r, "id")};
+	PGresult *res = db_exec(r, &st_binding_bids, binding_params);
+	if (res == NULL)
 		return RC_ERR;
-	*binding = strcmp(PQgetvalue(b, 0, 0), "t") == 0;
-	PQclear(b);
+	*binding = strcmp(PQgetvalue(res, 0, BINDING), "t") == 0;
+	PQclear(res);
 	return RC_OK;
 }
 
@@ -768,21 +582,21 @@ static bool pricing_changed(struct req *r, const json_t *old, const json_t *merg
  * pricing cannot either, nor can a published auction with binding bids at all. */
 static enum rc listings_patch(struct req *r)
 {
-	struct listing_params lp = {0};
+	struct listing_params body_params = {0};
 	PGresult *res = NULL, *upd = NULL;
 	json_t *merged = NULL, *before = NULL;
 	enum rc rc = RC_ERR;
 
 	if (body_read(r) != RC_OK)
 		return RC_ERR;
-	if ((res = load(r, true)) == NULL)
+	if ((res = load_listing(r, true)) == NULL)
 		return RC_ERR;
-	const char *status = PQgetvalue(res, 0, 3);
-	if (strcmp(r->auth.org_id, PQgetvalue(res, 0, 2)) != 0) {
+	const char *status = PQgetvalue(res, 0, L_STATUS);
+	if (strcmp(r->auth.org_id, PQgetvalue(res, 0, L_ORG)) != 0) {
 		problem_set(r, 403, "forbidden", "only the listing's organization can edit it");
 		goto out;
 	}
-	if (req_if_match(r, PQgetvalue(res, 0, 1), "listing", true) != RC_OK)
+	if (req_if_match(r, PQgetvalue(res, 0, L_VERSION), "listing", true) != RC_OK)
 		goto out;
 	if (strcmp(status, "pending_review") == 0) {
 		problem_set(r, 409, "listing-in-review",
@@ -806,7 +620,7 @@ static enum rc listings_patch(struct req *r)
 	if ((rc = problem_fields_done(r)) != RC_OK)
 		goto out;
 	rc = RC_ERR;
-	json_t *stored = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	json_t *stored = json_loads(PQgetvalue(res, 0, L_JSON), 0, NULL);
 	merged = editable(stored);
 	json_decref(stored);
 	before = json_deep_copy(merged);
@@ -817,7 +631,7 @@ static enum rc listings_patch(struct req *r)
 		rc = reply_listing(r, 200, res);
 		goto out;
 	}
-	if (listing_params(r, merged, &lp) != RC_OK)
+	if (listing_params(r, merged, &body_params) != RC_OK)
 		goto out;
 	bool published = strcmp(status, "published") == 0, binding = false;
 	if (bids_binding(r, &binding) != RC_OK)
@@ -833,21 +647,23 @@ static enum rc listings_patch(struct req *r)
 			    "every bid); withdraw the listing to end the auction");
 		goto out;
 	}
-	const char *p[16] = {req_param(r, "id")};
-	memcpy(p + 1, lp.v, 15 * sizeof *p);
-	if ((upd = db_exec(r, &st_update, p)) == NULL)
+	const char *update_params[16] = {req_param(r, "id")};
+	memcpy(update_params + 1, body_params.v, 15 * sizeof *update_params);
+	if ((upd = db_exec(r, &st_update, update_params)) == NULL)
 		goto out;
-	if (audit_write(r, "listing.update", "listing", req_param(r, "id"), PQgetvalue(res, 0, 2),
+	if (audit_write(r, "listing.update", "listing", req_param(r, "id"),
+			PQgetvalue(res, 0, L_ORG),
 			json_pack("{s:s, s:o}", "status_before", status, "fields",
 				  json_deep_copy(r->json))) != RC_OK)
 		goto out;
 	/* back to review: no bidder stays bound to content no longer published */
-	if (published && bids_close_live(r, req_param(r, "id"), NULL,
-					 "the listing was edited and went back to review") != RC_OK)
+	if (published &&
+	    release_live_offers(r, req_param(r, "id"),
+				"the listing was edited and went back to review") != RC_OK)
 		goto out;
 	rc = reply_listing(r, 200, upd);
 out:
-	params_free(&lp);
+	listing_params_free(&body_params);
 	json_decref(merged);
 	json_decref(before);
 	PQclear(res);
@@ -892,11 +708,11 @@ static enum rc listings_search(struct req *r)
 	}
 	if (domain && !str_in(listing_domains, domain))
 		problem_field(r, "domain", "is not a known domain");
-	if (kind && !str_in(kinds, kind))
+	if (kind && !str_in(listing_kinds, kind))
 		problem_field(r, "kind", "must be patent or process");
-	if (mode && !str_in(modes, mode))
+	if (mode && !str_in(listing_modes, mode))
 		problem_field(r, "transaction_mode", "is not a known transaction mode");
-	if (pricing && !str_in(pricing_modes, pricing))
+	if (pricing && !str_in(listing_pricing_modes, pricing))
 		problem_field(r, "pricing_mode", "must be fixed, negotiable or auction");
 	if (min_trl && (strlen(min_trl) != 1 || min_trl[0] < '1' || min_trl[0] > '9'))
 		problem_field(r, "min_trl", "must be an integer from 1 to 9");
@@ -925,12 +741,12 @@ static enum rc listings_search(struct req *r)
 	}
 
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *p[11] = {q, domain, kind, mode, pricing, min_trl, org};
+	const char *search_params[11] = {q, domain, kind, mode, pricing, min_trl, org};
 	int at = 7;
 	for (int k = 0; k < nparts; k++)
-		p[at++] = c.nparts ? c.parts[k] : NULL;
-	p[at] = lim;
-	PGresult *res = db_exec_planned(r, st, p);
+		search_params[at++] = c.nparts ? c.parts[k] : NULL;
+	search_params[at] = lim;
+	PGresult *res = db_exec_planned(r, st, search_params);
 	if (res == NULL) {
 		/* a cursor from another sort order does not parse as this one's key */
 		if (r->problem.status == 422 && c.nparts) {
@@ -956,8 +772,9 @@ static enum rc listings_moderation_queue(struct req *r)
 	if (page_params(r, "tu", &limit, &c) != RC_OK)
 		return RC_ERR;
 	snprintf(lim, sizeof lim, "%d", limit + 1); /* one more tells whether a page follows */
-	const char *p[3] = {c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL, lim};
-	PGresult *res = db_exec(r, &st_queue, p);
+	const char *queue_params[3] = {c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
+				       lim};
+	PGresult *res = db_exec(r, &st_queue, queue_params);
 	if (res == NULL)
 		return RC_ERR;
 	reply_page(r, res, limit, 2);

@@ -6,6 +6,7 @@
 
 #include "../../server/json.h"
 #include "../../server/router.h"
+#include "../../server/transition.h"
 
 extern const struct route listings_routes[];
 extern const size_t listings_routes_count;
@@ -13,10 +14,15 @@ extern const size_t listings_routes_count;
 /* The technology domains of API.md, NULL-terminated. */
 extern const char *const listing_domains[];
 
-/* True when the caller may see a listing of organization org_id in status:
- * anyone once it is public (published, under contract, licensed), else only its
+/* The one rule of who sees a listing, as SQL on a listing aliased l: anyone
+ * once it is published, under contract or licensed. Statements select it as a
+ * visible_to_public column for listing_visible, and searches filter on it. */
+#define LISTING_VISIBLE_TO_PUBLIC "l.status IN ('published', 'under_contract', 'licensed')"
+
+/* True when the caller may see a listing of organization org_id: anyone when
+ * visible_to_public (the LISTING_VISIBLE_TO_PUBLIC column), else only its
  * organization and platform admins. */
-bool listing_visible(const struct req *r, const char *org_id, const char *status);
+bool listing_visible(const struct req *r, const char *org_id, bool visible_to_public);
 
 /* Moves listing id from status `from` to `to` in the request's transaction
  * (a deal begins, is signed or falls through) and audits it as action with why
@@ -24,6 +30,26 @@ bool listing_visible(const struct req *r, const char *org_id, const char *status
  * listing must not part ways. */
 enum rc listing_move(struct req *r, const char *id, const char *from, const char *to,
 		     const char *action, const char *why) MUSTCHECK;
+
+/* Who acts on a listing: its organization, a platform admin, or a deal (a
+ * contract that begins, becomes active or falls through, via listing_move). */
+enum { LISTING_OWNER = 1, LISTING_ADMIN = 2, LISTING_DEAL = 4 };
+
+/* A listing's state machine: {action, from, to, actors, audit}, ended by a
+ * NULL action. */
+extern const struct transition listing_transitions[];
+
+/* The statuses of a listing (the CHECK of listings.status), NULL-terminated. */
+extern const char *const listing_statuses[];
+
+/* Releases the live offers on listing_id but except_bid (may be NULL), with why
+ * in their history (bids_close_live). */
+typedef enum rc (*listing_release_fn)(struct req *r, const char *listing_id, const char *except_bid,
+				      const char *why);
+
+/* Called once at start-up by the composition root: how a listing that leaves
+ * published releases its offers (listings does not know bids). */
+void listings_init(listing_release_fn release);
 
 /* The fields of a whole listing (POST /v1/listings; PATCH checks the merge). */
 extern const struct field listing_create_spec[];

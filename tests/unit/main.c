@@ -21,6 +21,8 @@ int main(void)
 	test_throttle();
 	test_csv();
 	test_seed();
+	test_bids_states();
+	test_listings_states();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

@@ -36,5 +36,7 @@ void test_identity(void);
 void test_throttle(void);
 void test_csv(void);
 void test_seed(void);
+void test_bids_states(void);
+void test_listings_states(void);
 
 #endif

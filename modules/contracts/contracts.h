@@ -70,7 +70,7 @@ json_t *contract_default_plan(const char *licensor_kind, const char *licensor_na
  * returns how many failed, or -1 when the database could not be read. */
 int contracts_check(PGconn *conn, FILE *out);
 
-/* The contract as a Markdown document (see contracts.c for its input shape).
+/* The contract as a Markdown document (document.c describes its input shape).
  * Pure; caller frees. */
 char *contract_markdown(const json_t *doc);
 

@@ -47,9 +47,8 @@ enum { COL_JSON, COL_VERSION, COL_LICENSOR, COL_LICENSEE, COL_STATUS, COL_MODE, 
 
 #define SHANGHAI_TODAY "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 
-/* What a draft needs from its bid: columns royalty_bp, territory, field_of_use,
- * term_start ($2, or today in China), term_end (from term_months), licensor
- * kind and name, the listing's inventors (JSON array), the subject (JSON). */
+/* What a draft needs from its bid: the term starts on $2, or today in China,
+ * and ends after the bid's term_months; the inventors are a JSON array. */
 #define DRAFT_START "coalesce($2::date, " SHANGHAI_TODAY ")"
 static const struct stmt st_draft_info = {
     "contracts_draft_info",
@@ -61,6 +60,17 @@ static const struct stmt st_draft_info = {
     " JOIN organizations lo ON lo.id = b.owner_org_id"
     " JOIN organizations le ON le.id = b.bidder_org_id WHERE b.id = $1",
     2};
+enum {
+	DRAFT_ROYALTY,
+	DRAFT_TERRITORY,
+	DRAFT_FIELD_OF_USE,
+	DRAFT_TERM_START,
+	DRAFT_TERM_END,
+	DRAFT_LICENSOR_KIND,
+	DRAFT_LICENSOR_NAME,
+	DRAFT_INVENTORS,
+	DRAFT_SUBJECT,
+};
 
 static const struct stmt st_insert = {
     "contracts_insert",
@@ -80,6 +90,7 @@ static const struct stmt st_plan_info = {
     " coalesce(c.subject -> 'listing' -> 'patent' -> 'inventors', '[]'::jsonb)::text"
     " FROM contracts c WHERE c.id = $1",
     1};
+enum { PLAN_LICENSOR_KIND, PLAN_LICENSOR_NAME, PLAN_INVENTORS };
 
 static const struct stmt st_get = {"contracts_get",
 				   "SELECT " CONTRACT_COLS " FROM contracts c WHERE c.id = $1", 1};
@@ -119,24 +130,65 @@ static const struct stmt st_terminate = {
     3};
 
 /* Newest first; $1 the caller's organization (NULL: every contract, for admins). */
+// clang-format off
 static const struct stmt st_list = {
     "contracts_list",
-    "SELECT " CONTRACT_OBJ "::text, c.version, " US(
-	"c.created_at") ", c.id FROM contracts c"
-			" WHERE ($1::uuid IS NULL OR c.licensor_org_id = $1 OR c.licensee_org_id = "
-			"$1)"
-			" AND ($2::text IS NULL OR ($2 = 'licensor' AND c.licensor_org_id = $1)"
-			"      OR ($2 = 'licensee' AND c.licensee_org_id = $1))"
-			" AND ($3::text IS NULL OR c.status = $3) AND ($4::uuid IS NULL OR "
-			"c.listing_id = $4)"
-			" AND ($5::timestamptz IS NULL OR (c.created_at, c.id) < ($5::timestamptz, "
-			"$6::uuid))"
-			" ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
+    "SELECT " CONTRACT_OBJ "::text, c.version, " US("c.created_at") ", c.id FROM contracts c"
+    " WHERE ($1::uuid IS NULL OR c.licensor_org_id = $1 OR c.licensee_org_id = $1)"
+    " AND ($2::text IS NULL OR ($2 = 'licensor' AND c.licensor_org_id = $1)"
+    "      OR ($2 = 'licensee' AND c.licensee_org_id = $1))"
+    " AND ($3::text IS NULL OR c.status = $3) AND ($4::uuid IS NULL OR c.listing_id = $4)"
+    " AND ($5::timestamptz IS NULL OR (c.created_at, c.id) < ($5::timestamptz, $6::uuid))"
+    " ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
     7};
+// clang-format on
 
-static const char *const roles[] = {"institution", "inventor", "platform", "other", NULL};
+static const char *const share_roles[] = {"institution", "inventor", "platform", "other", NULL};
 static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
 				       "active", "terminated",         NULL};
+
+/* ---- the state machine --------------------------------------------------- */
+
+static const char *const from_draft[] = {"draft", NULL};
+static const char *const from_signed_by_licensor[] = {"signed_by_licensor", NULL};
+static const char *const from_signed_by_licensee[] = {"signed_by_licensee", NULL};
+static const char *const from_live[] = {"draft", "signed_by_licensor", "signed_by_licensee",
+					"active", NULL};
+
+#define PARTY_OFFICERS (CONTRACT_LICENSOR_OFFICER | CONTRACT_LICENSEE_OFFICER)
+
+/* Either party edits a draft; each party's officers sign once (the second
+ * signature makes it active: the handler then also writes contract.activate);
+ * a party's officers or a platform admin terminate it while it lives. */
+const struct transition contract_transitions[] = {
+    {"edit", from_draft, "draft", CONTRACT_LICENSOR | CONTRACT_LICENSEE, "contract.update"},
+    {"sign", from_draft, "signed_by_licensor", CONTRACT_LICENSOR_OFFICER, "contract.sign"},
+    {"sign", from_signed_by_licensee, "active", CONTRACT_LICENSOR_OFFICER, "contract.sign"},
+    {"sign", from_draft, "signed_by_licensee", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
+    {"sign", from_signed_by_licensor, "active", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
+    {"terminate", from_live, "terminated", PARTY_OFFICERS | CONTRACT_PLATFORM_ADMIN,
+     "contract.terminate"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+/* Whether roles take action from some state: a caller who never may is refused
+ * (403) before anything else about the contract is looked at. */
+static bool may_ever(const char *action, unsigned roles)
+{
+	for (const struct transition *t = contract_transitions; t->action != NULL; t++)
+		if (strcmp(t->action, action) == 0 && (t->actors & roles) != 0)
+			return true;
+	return false;
+}
+
+/* A status no row leaves: the contract is over (terminated). */
+static bool is_final(const char *status)
+{
+	for (const struct transition *t = contract_transitions; t->action != NULL; t++)
+		if (str_in(t->from, status))
+			return false;
+	return true;
+}
 
 static const struct field terms_spec[] = {
     {.name = "upfront_fee_fen", .type = F_INT, .min = 0, .max = MAX_FEN},
@@ -151,7 +203,7 @@ static const struct field terms_spec[] = {
 
 static const struct field share_spec[] = {
     {.name = "beneficiary", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
-    {.name = "role", .type = F_ENUM, .required = true, .enum_values = roles},
+    {.name = "role", .type = F_ENUM, .required = true, .enum_values = share_roles},
     {.name = "share_bp", .type = F_INT, .required = true, .min = 1, .max = 10000},
     {0},
 };
@@ -275,10 +327,27 @@ static enum rc reply_contract(struct req *r, int status, const PGresult *res)
 	return RC_OK;
 }
 
-/* Party owners and admins sign and terminate; plain members do not. */
-static bool may_commit_org(const struct req *r)
+/* The caller's roles for the contract at row 0 of res (contract_transitions):
+ * owners and admins of a party are its officers, who sign and terminate; plain
+ * members only edit. */
+static unsigned roles_of(const struct req *r, const PGresult *res)
 {
-	return strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
+	const char *party = party_of(r, res);
+	unsigned roles = r->auth.platform_admin ? CONTRACT_PLATFORM_ADMIN : 0;
+	bool licensor = party != NULL && strcmp(party, "licensor") == 0;
+	bool officer =
+	    strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
+	if (party != NULL)
+		roles |= licensor ? CONTRACT_LICENSOR : CONTRACT_LICENSEE;
+	if (party != NULL && officer)
+		roles |= licensor ? CONTRACT_LICENSOR_OFFICER : CONTRACT_LICENSEE_OFFICER;
+	return roles;
+}
+
+/* The 500 for an action missing from contract_transitions. */
+static enum rc no_such_action(struct req *r, const char *action)
+{
+	return problem_set(r, 500, "internal", "contracts have no %s transition", action);
 }
 
 /* ---- drafting ---------------------------------------------------------- */
@@ -297,27 +366,28 @@ enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
 enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price_fen,
 			    const char *term_start, json_t **out)
 {
-	const char *p[5] = {bid_id, term_start};
-	PGresult *info = db_exec(r, &st_draft_info, p);
+	const char *info_params[2] = {bid_id, term_start};
+	PGresult *info = db_exec(r, &st_draft_info, info_params);
 	if (info == NULL)
 		return RC_ERR;
 	if (PQntuples(info) != 1) {
 		PQclear(info);
 		return problem_set(r, 500, "internal", "the accepted bid has vanished");
 	}
-	const char *royalty = db_value(info, 0, 0);
-	json_t *terms = json_pack(
-	    "{s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "upfront_fee_fen",
-	    (json_int_t)strtoll(price_fen, NULL, 10), "royalty_bp",
-	    (json_int_t)(royalty ? strtoll(royalty, NULL, 10) : 0), "minimum_annual_royalty_fen",
-	    (json_int_t)0, "term_start", json_text_or_null(info, 0, 3), "term_end",
-	    json_text_or_null(info, 0, 4), "territory", json_text_or_null(info, 0, 1),
-	    "field_of_use", json_text_or_null(info, 0, 2));
-	json_t *inventors = json_loads(PQgetvalue(info, 0, 7), 0, NULL);
-	json_t *plan =
-	    contract_default_plan(PQgetvalue(info, 0, 5), PQgetvalue(info, 0, 6), inventors);
+	const char *royalty = db_value(info, 0, DRAFT_ROYALTY);
+	json_t *terms = json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "upfront_fee_fen",
+				  (json_int_t)strtoll(price_fen, NULL, 10), "royalty_bp",
+				  (json_int_t)(royalty ? strtoll(royalty, NULL, 10) : 0),
+				  "minimum_annual_royalty_fen", (json_int_t)0, "term_start",
+				  json_text_or_null(info, 0, DRAFT_TERM_START), "term_end",
+				  json_text_or_null(info, 0, DRAFT_TERM_END), "territory",
+				  json_text_or_null(info, 0, DRAFT_TERRITORY), "field_of_use",
+				  json_text_or_null(info, 0, DRAFT_FIELD_OF_USE));
+	json_t *inventors = json_loads(PQgetvalue(info, 0, DRAFT_INVENTORS), 0, NULL);
+	json_t *plan = contract_default_plan(PQgetvalue(info, 0, DRAFT_LICENSOR_KIND),
+					     PQgetvalue(info, 0, DRAFT_LICENSOR_NAME), inventors);
 	json_decref(inventors);
-	json_t *subject = json_loads(PQgetvalue(info, 0, 8), 0, NULL);
+	json_t *subject = json_loads(PQgetvalue(info, 0, DRAFT_SUBJECT), 0, NULL);
 	PQclear(info);
 	if (subject == NULL) {
 		json_decref(terms);
@@ -333,11 +403,8 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
 	json_decref(terms);
 	json_decref(plan);
 	json_decref(subject);
-	p[1] = terms_text;
-	p[2] = plan_text;
-	p[3] = digest;
-	p[4] = subject_text;
-	PGresult *res = db_exec(r, &st_insert, p);
+	const char *insert_params[5] = {bid_id, terms_text, plan_text, digest, subject_text};
+	PGresult *res = db_exec(r, &st_insert, insert_params);
 	free(terms_text);
 	free(plan_text);
 	free(subject_text);
@@ -403,10 +470,10 @@ static enum rc contracts_list(struct req *r)
 		return RC_OK;
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *p[7] = {
+	const char *list_params[7] = {
 	    org, role, status, listing, c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
 	    lim};
-	PGresult *res = db_exec_planned(r, &st_list, p);
+	PGresult *res = db_exec_planned(r, &st_list, list_params);
 	if (res == NULL)
 		return RC_ERR;
 	reply_page(r, res, limit, 2);
@@ -416,13 +483,13 @@ static enum rc contracts_list(struct req *r)
 /* The stored plan's licensor default (for a plan set empty). */
 static json_t *default_plan_of(struct req *r, const char *id)
 {
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, &st_plan_info, p);
+	const char *plan_params[1] = {id};
+	PGresult *res = db_exec(r, &st_plan_info, plan_params);
 	if (res == NULL)
 		return NULL;
-	json_t *inventors = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
-	json_t *plan =
-	    contract_default_plan(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), inventors);
+	json_t *inventors = json_loads(PQgetvalue(res, 0, PLAN_INVENTORS), 0, NULL);
+	json_t *plan = contract_default_plan(PQgetvalue(res, 0, PLAN_LICENSOR_KIND),
+					     PQgetvalue(res, 0, PLAN_LICENSOR_NAME), inventors);
 	json_decref(inventors);
 	PQclear(res);
 	return plan;
@@ -469,23 +536,28 @@ static enum rc contracts_patch(struct req *r)
 		return RC_ERR;
 	if ((res = load(r, true)) == NULL)
 		return RC_ERR;
-	const char *id = req_param(r, "id");
-	if (party_of(r, res) == NULL) {
+	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS);
+	unsigned roles = roles_of(r, res);
+	const struct transition *edit = NULL;
+	if (!may_ever("edit", roles)) {
 		problem_set(r, 403, "forbidden", "only the two parties can edit a contract");
 		goto out;
 	}
 	if (req_if_match(r, PQgetvalue(res, 0, COL_VERSION), "contract", true) != RC_OK)
 		goto out;
-	if (strcmp(PQgetvalue(res, 0, COL_STATUS), "terminated") == 0) {
-		problem_set(r, 409, "invalid-state", "a terminated contract cannot change");
+	switch (transition_find(contract_transitions, "edit", status, roles, &edit)) {
+	case TR_OK: break;
+	case TR_WRONG_STATE:
+	case TR_FORBIDDEN:
+		if (is_final(status))
+			problem_set(r, 409, "invalid-state", "a terminated contract cannot change");
+		else
+			problem_set(r, 409, "contract-signed",
+				    "a contract in status %s cannot change: terms are fixed from "
+				    "the first signature",
+				    status);
 		goto out;
-	}
-	if (strcmp(PQgetvalue(res, 0, COL_STATUS), "draft") != 0) {
-		problem_set(r, 409, "contract-signed",
-			    "a contract in status %s cannot change: terms are fixed from the first "
-			    "signature",
-			    PQgetvalue(res, 0, COL_STATUS));
-		goto out;
+	case TR_NO_ACTION: no_such_action(r, "edit"); goto out;
 	}
 	if (validate_object(r, r->json, patch_spec, "") != RC_OK)
 		goto fields;
@@ -523,13 +595,13 @@ fields:
 	}
 	char *terms_text = json_dumps(terms, JSON_COMPACT),
 	     *plan_text = json_dumps(plan, JSON_COMPACT);
-	const char *p[4] = {id, terms_text, plan_text, digest};
-	upd = db_exec(r, &st_update, p);
+	const char *update_params[4] = {id, terms_text, plan_text, digest};
+	upd = db_exec(r, &st_update, update_params);
 	free(terms_text);
 	free(plan_text);
 	if (upd == NULL)
 		goto out;
-	if (audit_write(r, "contract.update", "contract", id, NULL,
+	if (audit_write(r, edit->audit, "contract", id, NULL,
 			json_pack("{s:O, s:s, s:s}", "fields", r->json, "digest_before",
 				  json_string_value(json_object_get(stored, "digest")), "digest",
 				  digest)) != RC_OK)
@@ -556,30 +628,26 @@ static void check_complete(struct req *r, const json_t *contract)
 }
 
 /* The acting part of signing: the caller's organization signs digest as party
- * of contract id, whose row (locked, CONTRACT_COLS) is res; the second
- * signature makes it active (and an exclusive deal's listing licensed). The
- * updated row goes to *upd (caller clears). */
+ * of contract id, whose row (locked, CONTRACT_COLS) is res, taking transition
+ * sign; the second signature makes it active (and an exclusive deal's listing
+ * licensed). The updated row goes to *upd (caller clears). */
 static enum rc sign_as(struct req *r, const char *id, const PGresult *res, const char *party,
-		       const char *digest, PGresult **upd)
+		       const struct transition *sign, const char *digest, PGresult **upd)
 {
 	const char *status = PQgetvalue(res, 0, COL_STATUS);
-	char mine[32];
-	snprintf(mine, sizeof mine, "signed_by_%s", party);
-	const char *sp[5] = {id, r->auth.org_id, r->auth.user_id, party, digest};
-	PGresult *ins = db_exec(r, &st_sign, sp);
+	const char *signature_params[5] = {id, r->auth.org_id, r->auth.user_id, party, digest};
+	PGresult *ins = db_exec(r, &st_sign, signature_params);
 	if (ins == NULL)
 		return RC_ERR;
 	PQclear(ins);
-	bool both = strcmp(status, "draft") != 0;
-	const char *to = both ? "active" : mine;
-	const char *up[2] = {id, to};
-	if ((*upd = db_exec(r, &st_set_status, up)) == NULL)
+	const char *status_params[2] = {id, sign->to};
+	if ((*upd = db_exec(r, &st_set_status, status_params)) == NULL)
 		return RC_ERR;
-	if (audit_write(r, "contract.sign", "contract", id, NULL,
+	if (audit_write(r, sign->audit, "contract", id, NULL,
 			json_pack("{s:s, s:s, s:s, s:s}", "party", party, "digest", digest, "from",
-				  status, "to", to)) != RC_OK)
+				  status, "to", sign->to)) != RC_OK)
 		return RC_ERR;
-	if (both) {
+	if (strcmp(sign->to, "active") == 0) {
 		const char *mode = PQgetvalue(res, 0, COL_MODE);
 		if (audit_write(r, "contract.activate", "contract", id, NULL,
 				json_pack("{s:s}", "digest", digest)) != RC_OK)
@@ -616,7 +684,9 @@ static enum rc contracts_sign(struct req *r)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *party = party_of(r, res);
 	const char *status = PQgetvalue(res, 0, COL_STATUS);
-	if (party == NULL || !may_commit_org(r)) {
+	unsigned roles = roles_of(r, res);
+	const struct transition *sign = NULL;
+	if (!may_ever("sign", roles)) {
 		problem_set(r, 403, "forbidden",
 			    "only an owner or admin of one of the two parties can sign");
 		goto out;
@@ -626,20 +696,19 @@ static enum rc contracts_sign(struct req *r)
 			    "only verified organizations sign contracts");
 		goto out;
 	}
-	char mine[32];
-	snprintf(mine, sizeof mine, "signed_by_%s", party);
-	if (strcmp(status, "draft") != 0 && strcmp(status, "signed_by_licensor") != 0 &&
-	    strcmp(status, "signed_by_licensee") != 0) {
+	switch (transition_find(contract_transitions, "sign", status, roles, &sign)) {
+	case TR_OK: break;
+	case TR_WRONG_STATE:
 		problem_set(r, 409, "invalid-state", "a contract in status %s cannot be signed",
 			    status);
 		goto out;
-	}
-	if (strcmp(status, mine) == 0) {
+	case TR_FORBIDDEN: /* a row leaves this status, but the other party's */
 		problem_set(r, 409, "already-signed",
 			    "your organization has already signed; the %s "
 			    "has not yet",
 			    strcmp(party, "licensor") == 0 ? "licensee" : "licensor");
 		goto out;
+	case TR_NO_ACTION: no_such_action(r, "sign"); goto out;
 	}
 	contract = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
 	const char *current = json_string_value(json_object_get(contract, "digest"));
@@ -657,7 +726,7 @@ static enum rc contracts_sign(struct req *r)
 			    "the contract cannot be signed until it is complete; see errors");
 		goto out;
 	}
-	if (sign_as(r, id, res, party, digest, &upd) != RC_OK)
+	if (sign_as(r, id, res, party, sign, digest, &upd) != RC_OK)
 		goto out;
 	rc = reply_contract(r, 200, upd);
 out:
@@ -669,13 +738,26 @@ out:
 
 enum rc contract_sign(struct req *r, const char *id, const char *digest)
 {
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, &st_lock, p), *upd = NULL;
+	const char *lock_params[1] = {id};
+	PGresult *res = db_exec(r, &st_lock, lock_params), *upd = NULL;
 	if (res == NULL)
 		return RC_ERR;
-	enum rc rc = PQntuples(res) == 1 && party_of(r, res) != NULL
-			 ? sign_as(r, id, res, party_of(r, res), digest, &upd)
-			 : db_not_found(r, "contract");
+	const char *party = PQntuples(res) == 1 ? party_of(r, res) : NULL;
+	/* the caller acts as its party's officer: its checks are the caller's */
+	unsigned officer = party != NULL && strcmp(party, "licensor") == 0
+			       ? CONTRACT_LICENSOR_OFFICER
+			       : CONTRACT_LICENSEE_OFFICER;
+	const struct transition *sign = NULL;
+	enum rc rc;
+	if (party == NULL)
+		rc = db_not_found(r, "contract");
+	else if (transition_find(contract_transitions, "sign", PQgetvalue(res, 0, COL_STATUS),
+				 officer, &sign) != TR_OK)
+		rc =
+		    problem_set(r, 409, "invalid-state", "a contract in status %s cannot be signed",
+				PQgetvalue(res, 0, COL_STATUS));
+	else
+		rc = sign_as(r, id, res, party, sign, digest, &upd);
 	PQclear(upd);
 	PQclear(res);
 	return rc;
@@ -697,21 +779,25 @@ static enum rc contracts_terminate(struct req *r)
 	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS),
 		   *mode = PQgetvalue(res, 0, COL_MODE), *listing = PQgetvalue(res, 0, COL_LISTING);
 	const char *reason = json_string_value(json_object_get(r->json, "reason"));
-	if (!r->auth.platform_admin && (party_of(r, res) == NULL || !may_commit_org(r))) {
+	const struct transition *terminate = NULL;
+	switch (transition_find(contract_transitions, "terminate", status, roles_of(r, res),
+				&terminate)) {
+	case TR_OK: break;
+	case TR_FORBIDDEN:
 		problem_set(
 		    r, 403, "forbidden",
 		    "only an owner or admin of one of the two parties, or a platform admin, "
 		    "can terminate a contract");
 		goto out;
-	}
-	if (strcmp(status, "terminated") == 0) {
+	case TR_WRONG_STATE:
 		problem_set(r, 409, "invalid-state", "the contract is already terminated");
 		goto out;
+	case TR_NO_ACTION: no_such_action(r, "terminate"); goto out;
 	}
-	const char *p[3] = {id, r->auth.user_id, reason};
-	if ((upd = db_exec(r, &st_terminate, p)) == NULL)
+	const char *terminate_params[3] = {id, r->auth.user_id, reason};
+	if ((upd = db_exec(r, &st_terminate, terminate_params)) == NULL)
 		goto out;
-	if (audit_write(r, "contract.terminate", "contract", id, NULL,
+	if (audit_write(r, terminate->audit, "contract", id, NULL,
 			json_pack("{s:s, s:s}", "from", status, "reason", reason)) != RC_OK)
 		goto out;
 	if (deal_is_exclusive(mode)) {
@@ -743,10 +829,20 @@ int contracts_check(PGconn *conn, FILE *out)
 	    "contract_signatures s"
 	    "   WHERE s.contract_id = c.id AND s.digest <> c.digest), '')"
 	    " FROM contracts c ORDER BY c.created_at, c.id";
+	/* the stray signatures: "party digest" of each on another digest */
+	enum {
+		DIGEST_ID,
+		DIGEST_DIGEST,
+		DIGEST_TERMS,
+		DIGEST_PLAN,
+		DIGEST_SUBJECT,
+		DIGEST_STRAY_SIGNATURES
+	};
 	static const char sql_exclusive[] =
 	    "SELECT listing_id, count(*) FROM contracts WHERE status <> 'terminated'"
 	    " AND transaction_mode IN ('assignment', 'exclusive_license', 'sole_license')"
 	    " GROUP BY listing_id HAVING count(*) > 1";
+	enum { EXCLUSIVE_LISTING, EXCLUSIVE_COUNT };
 	/* a deal is written in one transaction each step: none of these can be half
 	 * there, even after a crash */
 	static const char sql_whole[] =
@@ -768,12 +864,13 @@ int contracts_check(PGconn *conn, FILE *out)
 	    "       UNION ALL SELECT 'contract', id FROM contracts"
 	    "       UNION ALL SELECT 'payment', id FROM payments) o"
 	    " WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.object_id = o.id::text)";
+	enum { WHOLE_FAILURE };
 	PGresult *res = NULL;
 	int failed = 0;
 	if (!db_run(conn, sql_whole, 0, NULL, &res))
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		fprintf(out, "%s\n", PQgetvalue(res, i, 0));
+		fprintf(out, "%s\n", PQgetvalue(res, i, WHOLE_FAILURE));
 		failed++;
 	}
 	PQclear(res);
@@ -781,26 +878,29 @@ int contracts_check(PGconn *conn, FILE *out)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
 		/* each by its scheme: 2 covers the subject, 1 (drafted before) not */
-		json_t *terms = json_loads(PQgetvalue(res, i, 2), 0, NULL),
-		       *plan = json_loads(PQgetvalue(res, i, 3), 0, NULL),
-		       *subject = PQgetisnull(res, i, 4)
+		json_t *terms = json_loads(PQgetvalue(res, i, DIGEST_TERMS), 0, NULL),
+		       *plan = json_loads(PQgetvalue(res, i, DIGEST_PLAN), 0, NULL),
+		       *subject = PQgetisnull(res, i, DIGEST_SUBJECT)
 				      ? NULL
-				      : json_loads(PQgetvalue(res, i, 4), 0, NULL);
+				      : json_loads(PQgetvalue(res, i, DIGEST_SUBJECT), 0, NULL);
 		char digest[65];
 		contract_digest(terms, plan, subject, digest);
 		json_decref(terms);
 		json_decref(plan);
 		json_decref(subject);
-		if (strcmp(digest, PQgetvalue(res, i, 1)) != 0) {
+		const char *id = PQgetvalue(res, i, DIGEST_ID),
+			   *stored = PQgetvalue(res, i, DIGEST_DIGEST),
+			   *stray = PQgetvalue(res, i, DIGEST_STRAY_SIGNATURES);
+		if (strcmp(digest, stored) != 0) {
 			fprintf(out,
 				"contract %s: its terms, plan or subject no longer match its "
 				"digest %s\n",
-				PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+				id, stored);
 			failed++;
 		}
-		if (*PQgetvalue(res, i, 5)) {
+		if (*stray) {
 			fprintf(out, "contract %s: signed on another digest than its own (%s)\n",
-				PQgetvalue(res, i, 0), PQgetvalue(res, i, 5));
+				id, stray);
 			failed++;
 		}
 	}
@@ -810,8 +910,8 @@ int contracts_check(PGconn *conn, FILE *out)
 	if (!db_run(conn, sql_exclusive, 0, NULL, &res))
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		fprintf(out, "listing %s: %s live exclusive deals at once\n", PQgetvalue(res, i, 0),
-			PQgetvalue(res, i, 1));
+		fprintf(out, "listing %s: %s live exclusive deals at once\n",
+			PQgetvalue(res, i, EXCLUSIVE_LISTING), PQgetvalue(res, i, EXCLUSIVE_COUNT));
 		failed++;
 	}
 	PQclear(res);

@@ -10,9 +10,24 @@
 #include <stdio.h>
 
 #include "../../server/router.h"
+#include "../../server/transition.h"
 
 extern const struct route contracts_routes[];
 extern const size_t contracts_routes_count;
+
+/* Who may act on a contract: the caller's relations to it, as a mask. */
+enum {
+	CONTRACT_LICENSOR = 1,         /* a member of the licensor organization */
+	CONTRACT_LICENSEE = 2,         /* a member of the licensee organization */
+	CONTRACT_LICENSOR_OFFICER = 4, /* an owner or admin of the licensor */
+	CONTRACT_LICENSEE_OFFICER = 8, /* an owner or admin of the licensee */
+	CONTRACT_PLATFORM_ADMIN = 16,  /* a platform admin */
+};
+
+/* The contract's state machine (transition.h): "edit" (PATCH) a draft, "sign"
+ * it (each party's officers once; the second signature makes it active),
+ * "terminate" it from any live status. The handlers consult it. */
+extern const struct transition contract_transitions[];
 
 /* Drafts the contract of the accepted bid bid_id in the request's transaction:
  * the upfront fee is price_fen, royalty, term and scope come from the bid, the

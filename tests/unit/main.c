@@ -11,6 +11,7 @@ int main(void)
 	test_credentials();
 	test_filter();
 	test_transition();
+	test_contracts_states();
 	test_metrics_access();
 	test_patent();
 	test_cursor();

@@ -305,13 +305,14 @@ static const char *party_of(const struct req *r, const PGresult *res)
 	return NULL;
 }
 
-/* Loads {id} (locked when lock) if the caller is a party or an admin; 404 otherwise. */
+/* The two parties and platform admins see a contract; anyone else a 404. */
 static bool may_see(const struct req *r, const PGresult *row)
 {
 	return party_of(r, row) != NULL || r->auth.platform_admin;
 }
 
-static PGresult *load(struct req *r, bool lock)
+/* Contract {id} (locked when lock) if the caller may see it; a 404 otherwise. */
+static PGresult *find_contract(struct req *r, bool lock)
 {
 	return db_load_visible(r, lock ? &st_lock : &st_get, "contract", may_see);
 }
@@ -434,7 +435,7 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
 /* GET /v1/contracts/{id} */
 static enum rc contracts_get(struct req *r)
 {
-	PGresult *res = load(r, false);
+	PGresult *res = find_contract(r, false);
 	if (res == NULL)
 		return RC_ERR;
 	enum rc rc = reply_contract(r, 200, res);
@@ -534,7 +535,7 @@ static enum rc contracts_patch(struct req *r)
 
 	if (body_read(r) != RC_OK)
 		return RC_ERR;
-	if ((res = load(r, true)) == NULL)
+	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS);
 	unsigned roles = roles_of(r, res);
@@ -680,7 +681,7 @@ static enum rc contracts_sign(struct req *r)
 			return problem_fields_done(r);
 		}
 	}
-	if ((res = load(r, true)) == NULL)
+	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *party = party_of(r, res);
 	const char *status = PQgetvalue(res, 0, COL_STATUS);
@@ -774,7 +775,7 @@ static enum rc contracts_terminate(struct req *r)
 
 	if (body_read_valid(r, reason_spec) != RC_OK)
 		return RC_ERR;
-	if ((res = load(r, true)) == NULL)
+	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS),
 		   *mode = PQgetvalue(res, 0, COL_MODE), *listing = PQgetvalue(res, 0, COL_LISTING);

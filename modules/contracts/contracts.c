@@ -628,6 +628,31 @@ static void check_complete(struct req *r, const json_t *contract)
 		problem_field(r, "terms.term_end", "is required before a licence is signed");
 }
 
+/* What must hold of the contract at row 0 of res before digest is signed: it is
+ * the contract's present digest (409 digest-mismatch), and nothing the contract
+ * needs is missing (409 contract-incomplete, each as a field error). */
+static enum rc check_signable(struct req *r, const PGresult *res, const char *digest)
+{
+	json_t *contract = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
+	const char *current = json_string_value(json_object_get(contract, "digest"));
+	enum rc rc = RC_OK;
+	if (strcmp(digest, current) != 0) {
+		rc = problem_set(
+		    r, 409, "digest-mismatch",
+		    "the contract's digest is now %s: read it again, check the terms, and sign "
+		    "that digest",
+		    current);
+	} else {
+		check_complete(r, contract);
+		if (r->problem.errors != NULL)
+			rc = problem_set(
+			    r, 409, "contract-incomplete",
+			    "the contract cannot be signed until it is complete; see errors");
+	}
+	json_decref(contract);
+	return rc;
+}
+
 /* The acting part of signing: the caller's organization signs digest as party
  * of contract id, whose row (locked, CONTRACT_COLS) is res, taking transition
  * sign; the second signature makes it active (and an exclusive deal's listing
@@ -662,18 +687,13 @@ static enum rc sign_as(struct req *r, const char *id, const PGresult *res, const
 	return RC_OK;
 }
 
-/* POST /v1/contracts/{id}/sign: an owner or admin of a party signs the digest. */
-static enum rc contracts_sign(struct req *r)
+/* The body's digest (sign_spec), in lower case, into digest; a 422 unless it
+ * is 64 hexadecimal digits. */
+static enum rc read_digest(struct req *r, char digest[65])
 {
-	PGresult *res = NULL, *upd = NULL;
-	json_t *contract = NULL;
-	enum rc rc = RC_ERR;
-
 	if (body_read_valid(r, sign_spec) != RC_OK)
 		return RC_ERR;
-	char digest[65];
-	snprintf(digest, sizeof digest, "%s",
-		 json_string_value(json_object_get(r->json, "digest")));
+	snprintf(digest, 65, "%s", json_string_value(json_object_get(r->json, "digest")));
 	for (char *d = digest; *d; d++) {
 		*d = (char)tolower((unsigned char)*d);
 		if (!isxdigit((unsigned char)*d)) {
@@ -681,6 +701,18 @@ static enum rc contracts_sign(struct req *r)
 			return problem_fields_done(r);
 		}
 	}
+	return RC_OK;
+}
+
+/* POST /v1/contracts/{id}/sign: an owner or admin of a party signs the digest. */
+static enum rc contracts_sign(struct req *r)
+{
+	PGresult *res = NULL, *upd = NULL;
+	enum rc rc = RC_ERR;
+	char digest[65];
+
+	if (read_digest(r, digest) != RC_OK)
+		return RC_ERR;
 	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *party = party_of(r, res);
@@ -711,27 +743,11 @@ static enum rc contracts_sign(struct req *r)
 		goto out;
 	case TR_NO_ACTION: no_such_action(r, "sign"); goto out;
 	}
-	contract = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
-	const char *current = json_string_value(json_object_get(contract, "digest"));
-	if (strcmp(digest, current) != 0) {
-		problem_set(
-		    r, 409, "digest-mismatch",
-		    "the contract's digest is now %s: read it again, check the terms, and sign "
-		    "that digest",
-		    current);
-		goto out;
-	}
-	check_complete(r, contract);
-	if (r->problem.errors != NULL) {
-		problem_set(r, 409, "contract-incomplete",
-			    "the contract cannot be signed until it is complete; see errors");
-		goto out;
-	}
-	if (sign_as(r, id, res, party, sign, digest, &upd) != RC_OK)
+	if (check_signable(r, res, digest) != RC_OK ||
+	    sign_as(r, id, res, party, sign, digest, &upd) != RC_OK)
 		goto out;
 	rc = reply_contract(r, 200, upd);
 out:
-	json_decref(contract);
 	PQclear(res);
 	PQclear(upd);
 	return rc;

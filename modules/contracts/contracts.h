@@ -42,10 +42,11 @@ enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
 enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price_fen,
 			    const char *term_start, json_t **out) MUSTCHECK;
 
-/* The acting part of POST /v1/contracts/{id}/sign, without its checks (the
- * caller made them): the caller's organization signs contract id's digest as its
- * party, the second signature makes it active. A 404 when the caller is no
- * party. For `techex seed-demo`. */
+/* The acting part of POST /v1/contracts/{id}/sign, without the checks on the
+ * caller and the terms (the caller made them): the caller's organization signs
+ * contract id's digest as its party, the second signature makes it active. A
+ * 404 when the caller is no party, a 409 when contract_transitions lets its
+ * party not sign in the contract's status. For `techex seed-demo`. */
 enum rc contract_sign(struct req *r, const char *id, const char *digest) MUSTCHECK;
 
 /* True for the modes that bind a listing to one counterparty: assignment,

@@ -1,7 +1,7 @@
 /*
  * contract_shape.h - the SQL that builds a contract's API JSON, shared by the
- * module's files (contracts.c, document.c). Internal to modules/contracts: the
- * module's interface is contracts.h.
+ * module's files (contracts.c, document.c, check.c). Internal to
+ * modules/contracts: the module's interface is contracts.h.
  */
 #ifndef TECHEX_CONTRACT_SHAPE_H
 #define TECHEX_CONTRACT_SHAPE_H

@@ -61,13 +61,13 @@ struct field {
 /* Validates obj against spec (terminated by an entry with name NULL). Every bad
  * field is recorded on r with its dotted path (prefix "" at the top); unknown
  * fields are refused. Returns RC_OK when no field failed. */
+enum rc validate_object(struct req *r, const json_t *obj, const struct field *spec,
+			const char *prefix) MUSTCHECK;
+
 /* Checks the query parameters spec names with the validator, as a flat object
  * of strings; records a field error for each bad one (the caller reports them
  * with problem_fields_done). RC_OK when none was bad. */
 enum rc query_validate(struct req *r, const struct field *spec);
-
-enum rc validate_object(struct req *r, const json_t *obj, const struct field *spec,
-			const char *prefix) MUSTCHECK;
 
 /* Counts the characters (code points) of a valid UTF-8 string. */
 size_t utf8_length(const char *s);

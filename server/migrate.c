@@ -65,18 +65,17 @@ enum rc migrate_apply(PGconn *conn)
 	for (size_t i = 0; i < migrations_count; i++) {
 		const struct migration *m = &migrations[i];
 		const char *sum = migrate_checksum(i);
-		const char *p1[1] = {m->name};
-		PGresult *res =
-		    PQexecParams(conn, "SELECT checksum FROM schema_migrations WHERE version = $1",
-				 1, NULL, p1, NULL, NULL, 0);
+		const char *version_params[1] = {m->name};
+		PGresult *res = PQexecParams(conn, MIGRATE_APPLIED_SQL " WHERE version = $1", 1,
+					     NULL, version_params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			command_ok(conn, res, "reading schema_migrations");
 			goto out;
 		}
 		if (PQntuples(res) == 1) {
-			bool same = strcmp(PQgetvalue(res, 0, 0), sum) == 0;
+			bool unchanged = strcmp(PQgetvalue(res, 0, APPLIED_CHECKSUM), sum) == 0;
 			PQclear(res);
-			if (!same) {
+			if (!unchanged) {
 				fprintf(stderr,
 					"techex migrate: %s.sql was changed after it was applied; "
 					"write a new migration instead\n",
@@ -94,13 +93,13 @@ enum rc migrate_apply(PGconn *conn)
 			PQclear(PQexec(conn, "ROLLBACK"));
 			goto out;
 		}
-		const char *p2[2] = {m->name, sum};
+		const char *record_params[2] = {m->name, sum};
 		if (!command_ok(
 			conn,
 			PQexecParams(
 			    conn,
 			    "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", 2,
-			    NULL, p2, NULL, NULL, 0),
+			    NULL, record_params, NULL, NULL, 0),
 			"recording the migration") ||
 		    !command_ok(conn, PQexec(conn, "COMMIT"), "COMMIT")) {
 			PQclear(PQexec(conn, "ROLLBACK"));
@@ -116,10 +115,30 @@ out:
 	return rc;
 }
 
+size_t migrate_unapplied(const PGresult *applied, const char **first, const char **changed)
+{
+	size_t unapplied = 0;
+	*first = *changed = NULL;
+	for (size_t i = 0; i < migrations_count; i++) {
+		bool current = false;
+		for (int row = 0; row < PQntuples(applied); row++) {
+			if (strcmp(PQgetvalue(applied, row, APPLIED_VERSION), migrations[i].name) !=
+			    0)
+				continue;
+			current = strcmp(PQgetvalue(applied, row, APPLIED_CHECKSUM),
+					 migrate_checksum(i)) == 0;
+			if (!current && *changed == NULL)
+				*changed = migrations[i].name;
+		}
+		if (!current && unapplied++ == 0)
+			*first = migrations[i].name;
+	}
+	return unapplied;
+}
+
 int migrate_pending(PGconn *conn, char *why, size_t whylen)
 {
-	PGresult *res = PQexec(conn, "SELECT version, checksum FROM schema_migrations");
-	int pending = 0;
+	PGresult *res = PQexec(conn, MIGRATE_APPLIED_SQL);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -131,25 +150,12 @@ int migrate_pending(PGconn *conn, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot read schema_migrations");
 		return -1;
 	}
-	for (size_t i = 0; i < migrations_count; i++) {
-		bool found = false;
-		for (int r = 0; r < PQntuples(res); r++) {
-			if (strcmp(PQgetvalue(res, r, 0), migrations[i].name) != 0)
-				continue;
-			found = true;
-			if (strcmp(PQgetvalue(res, r, 1), migrate_checksum(i)) != 0) {
-				snprintf(why, whylen, "%s was changed after it was applied",
-					 migrations[i].name);
-				PQclear(res);
-				return -1;
-			}
-		}
-		if (!found) {
-			if (pending == 0)
-				snprintf(why, whylen, "%s is not applied", migrations[i].name);
-			pending++;
-		}
-	}
+	const char *first, *changed;
+	size_t pending = migrate_unapplied(res, &first, &changed);
+	if (changed != NULL)
+		snprintf(why, whylen, "%s was changed after it was applied", changed);
+	else if (first != NULL)
+		snprintf(why, whylen, "%s is not applied", first);
 	PQclear(res);
-	return pending;
+	return changed != NULL ? -1 : (int)pending;
 }

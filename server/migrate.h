@@ -30,4 +30,17 @@ enum rc migrate_apply(PGconn *conn) MUSTCHECK;
  * checksum (the file was edited) or the state cannot be read. */
 int migrate_pending(PGconn *conn, char *why, size_t whylen);
 
+/* What is applied: rows of version, checksum (a missing schema_migrations
+ * table, SQLSTATE 42P01, means nothing is). */
+#define MIGRATE_APPLIED_SQL "SELECT version, checksum FROM schema_migrations"
+enum { APPLIED_VERSION, APPLIED_CHECKSUM };
+
+/* Compares applied (the rows of MIGRATE_APPLIED_SQL, read on any connection)
+ * with the embedded migrations: returns how many are not applied with their
+ * present checksum; *first is the first of them and *changed the first applied
+ * with another checksum (its file was edited), each NULL when none (names from
+ * migrations[], static).
+ * Pure. */
+size_t migrate_unapplied(const PGresult *applied, const char **first, const char **changed);
+
 #endif

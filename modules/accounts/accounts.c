@@ -19,23 +19,36 @@
 #include "throttle.h"
 
 #define TS(col) SQL_RFC3339(col)
+// clang-format off
 #define ORG_COLS                                                                    \
-	"o.id, o.name, o.kind, o.status, o.parent_id, " TS("o.created_at") ", " TS( \
-	    "o.updated_at") ", o.version, o.suspended_reason"
-#define USER_COLS                                                                                 \
-	"u.id, u.email, u.display_name, u.org_id, u.org_role, u.platform_admin, " TS("u.created_" \
-										     "at")
+	"o.id, o.name, o.kind, o.status, o.parent_id, " TS("o.created_at") ", "     \
+	TS("o.updated_at") ", o.version, o.suspended_reason"
+enum {
+	ORG_ID, ORG_NAME, ORG_KIND, ORG_STATUS, ORG_PARENT_ID, ORG_CREATED_AT, ORG_UPDATED_AT,
+	ORG_VERSION, ORG_SUSPENDED_REASON
+};
+#define USER_COLS                                                                   \
+	"u.id, u.email, u.display_name, u.org_id, u.org_role, u.platform_admin, "   \
+	TS("u.created_at")
+enum {
+	USER_ID, USER_EMAIL, USER_DISPLAY_NAME, USER_ORG_ID, USER_ORG_ROLE, USER_PLATFORM_ADMIN,
+	USER_CREATED_AT, USER_NCOLS
+};
 
-/* The session of a token hash: AUTH_COLS (7 columns) FROM AUTH_FROM */
-#define AUTH_COLS                                                        \
-	"u.id, u.email, u.platform_admin, coalesce(u.org_id::text, '')," \
+/* The session of a token hash: AUTH_COLS FROM AUTH_FROM */
+#define AUTH_COLS                                                                   \
+	"u.id, u.email, u.platform_admin, coalesce(u.org_id::text, ''),"            \
 	" coalesce(u.org_role, ''), coalesce(o.status, ''), coalesce(o.kind, '')"
+enum {
+	AUTH_USER_ID, AUTH_EMAIL, AUTH_PLATFORM_ADMIN, AUTH_ORG_ID, AUTH_ORG_ROLE, AUTH_ORG_STATUS,
+	AUTH_ORG_KIND, AUTH_NCOLS
+};
 #define AUTH_FROM                                                                    \
 	" FROM sessions s JOIN users u ON u.id = s.user_id"                          \
 	" LEFT JOIN organizations o ON o.id = u.org_id"                              \
 	" WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()" \
 	" AND (o.status IS NULL OR o.status <> 'suspended')"
-#define AUTH_NCOLS 7
+// clang-format on
 
 static const struct stmt st_authenticate = {"accounts_authenticate", "SELECT " AUTH_COLS AUTH_FROM,
 					    1};
@@ -63,12 +76,14 @@ static const struct stmt st_login_user = {
     "SELECT u.id, u.password_hash, coalesce(o.status, '') FROM users u"
     " LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = lower($1)",
     1};
+enum { LOGIN_USER_ID, LOGIN_PASSWORD_HASH, LOGIN_ORG_STATUS };
 
 static const struct stmt st_session_insert = {
     "accounts_session_insert",
     "INSERT INTO sessions (token_hash, user_id, expires_at)"
     " VALUES ($1, $2, now() + interval '12 hours') RETURNING " TS("expires_at"),
     2};
+enum { SESSION_EXPIRES_AT };
 
 static const struct stmt st_session_revoke = {
     "accounts_session_revoke",
@@ -78,11 +93,10 @@ static const struct stmt st_user_get = {"accounts_user_get",
 					"SELECT " USER_COLS " FROM users u WHERE u.id = $1", 1};
 
 /* /v1/me authenticates and reads the user and its organization in one round trip:
- * AUTH_COLS, then USER_COLS (7), then ORG_COLS */
+ * AUTH_COLS, then USER_COLS from ME_USER, then ORG_COLS from ME_ORG */
 static const struct stmt st_me = {"accounts_me",
 				  "SELECT " AUTH_COLS ", " USER_COLS ", " ORG_COLS AUTH_FROM, 1};
-#define ME_USER AUTH_NCOLS
-#define ME_ORG (AUTH_NCOLS + 7)
+enum { ME_USER = AUTH_NCOLS, ME_ORG = AUTH_NCOLS + USER_NCOLS };
 
 static const struct stmt st_org_get = {
     "accounts_org_get", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1", 1};
@@ -112,23 +126,28 @@ static json_t *str_or_null(const PGresult *res, int row, int col)
 	return v ? json_string(v) : json_null();
 }
 
-/* An organization from ORG_COLS at column 0. Public shape unless full. */
-/* An organization from ORG_COLS starting at column base. */
+/* An organization from ORG_COLS starting at column base: its public shape, and
+ * with full also its dates and, while suspended, the reason. */
 static json_t *org_json_at(const PGresult *res, int row, int base, bool full)
 {
 	json_t *o = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, row, base), "name",
-	    PQgetvalue(res, row, base + 1), "kind", PQgetvalue(res, row, base + 2), "status",
-	    PQgetvalue(res, row, base + 3), "parent_id", str_or_null(res, row, base + 4));
+	    "{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, row, base + ORG_ID), "name",
+	    PQgetvalue(res, row, base + ORG_NAME), "kind", PQgetvalue(res, row, base + ORG_KIND),
+	    "status", PQgetvalue(res, row, base + ORG_STATUS), "parent_id",
+	    str_or_null(res, row, base + ORG_PARENT_ID));
 	if (full) {
-		json_object_set_new(o, "created_at", json_string(PQgetvalue(res, row, base + 5)));
-		json_object_set_new(o, "updated_at", json_string(PQgetvalue(res, row, base + 6)));
-		if (strcmp(PQgetvalue(res, row, base + 3), "suspended") == 0)
-			json_object_set_new(o, "suspended_reason", str_or_null(res, row, base + 8));
+		json_object_set_new(o, "created_at",
+				    json_string(PQgetvalue(res, row, base + ORG_CREATED_AT)));
+		json_object_set_new(o, "updated_at",
+				    json_string(PQgetvalue(res, row, base + ORG_UPDATED_AT)));
+		if (strcmp(PQgetvalue(res, row, base + ORG_STATUS), "suspended") == 0)
+			json_object_set_new(o, "suspended_reason",
+					    str_or_null(res, row, base + ORG_SUSPENDED_REASON));
 	}
 	return o;
 }
 
+/* An organization from ORG_COLS at column 0. */
 static json_t *org_json(const PGresult *res, int row, bool full)
 {
 	return org_json_at(res, row, 0, full);
@@ -137,14 +156,17 @@ static json_t *org_json(const PGresult *res, int row, bool full)
 /* A user from USER_COLS starting at column base. */
 static json_t *user_json_at(const PGresult *res, int row, int base)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:s}", "id", PQgetvalue(res, row, base),
-			 "email", PQgetvalue(res, row, base + 1), "display_name",
-			 PQgetvalue(res, row, base + 2), "org_id", str_or_null(res, row, base + 3),
-			 "org_role", str_or_null(res, row, base + 4), "platform_admin",
-			 strcmp(PQgetvalue(res, row, base + 5), "t") == 0, "created_at",
-			 PQgetvalue(res, row, base + 6));
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:s}", "id",
+			 PQgetvalue(res, row, base + USER_ID), "email",
+			 PQgetvalue(res, row, base + USER_EMAIL), "display_name",
+			 PQgetvalue(res, row, base + USER_DISPLAY_NAME), "org_id",
+			 str_or_null(res, row, base + USER_ORG_ID), "org_role",
+			 str_or_null(res, row, base + USER_ORG_ROLE), "platform_admin",
+			 strcmp(PQgetvalue(res, row, base + USER_PLATFORM_ADMIN), "t") == 0,
+			 "created_at", PQgetvalue(res, row, base + USER_CREATED_AT));
 }
 
+/* A user from USER_COLS at column 0. */
 static json_t *user_json(const PGresult *res, int row)
 {
 	return user_json_at(res, row, 0);
@@ -177,8 +199,8 @@ static PGresult *authenticate_with(struct req *r, const struct stmt *st)
 		return NULL;
 	}
 	token_digest_param(token, digest);
-	const char *p[1] = {digest};
-	PGresult *res = db_exec(r, st, p);
+	const char *token_params[1] = {digest};
+	PGresult *res = db_exec(r, st, token_params);
 	if (res == NULL)
 		return NULL;
 	if (PQntuples(res) != 1) {
@@ -189,13 +211,13 @@ static PGresult *authenticate_with(struct req *r, const struct stmt *st)
 	}
 	struct auth *a = &r->auth;
 	a->authenticated = true;
-	snprintf(a->user_id, sizeof a->user_id, "%s", PQgetvalue(res, 0, 0));
-	snprintf(a->email, sizeof a->email, "%s", PQgetvalue(res, 0, 1));
-	a->platform_admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
-	snprintf(a->org_id, sizeof a->org_id, "%s", PQgetvalue(res, 0, 3));
-	snprintf(a->org_role, sizeof a->org_role, "%s", PQgetvalue(res, 0, 4));
-	snprintf(a->org_status, sizeof a->org_status, "%s", PQgetvalue(res, 0, 5));
-	snprintf(a->org_kind, sizeof a->org_kind, "%s", PQgetvalue(res, 0, 6));
+	snprintf(a->user_id, sizeof a->user_id, "%s", PQgetvalue(res, 0, AUTH_USER_ID));
+	snprintf(a->email, sizeof a->email, "%s", PQgetvalue(res, 0, AUTH_EMAIL));
+	a->platform_admin = strcmp(PQgetvalue(res, 0, AUTH_PLATFORM_ADMIN), "t") == 0;
+	snprintf(a->org_id, sizeof a->org_id, "%s", PQgetvalue(res, 0, AUTH_ORG_ID));
+	snprintf(a->org_role, sizeof a->org_role, "%s", PQgetvalue(res, 0, AUTH_ORG_ROLE));
+	snprintf(a->org_status, sizeof a->org_status, "%s", PQgetvalue(res, 0, AUTH_ORG_STATUS));
+	snprintf(a->org_kind, sizeof a->org_kind, "%s", PQgetvalue(res, 0, AUTH_ORG_KIND));
 	return res;
 }
 
@@ -248,8 +270,8 @@ static enum rc accounts_register(struct req *r)
 	const char *parent = json_string_value(json_object_get(o, "parent_id"));
 	email = email_of(r->json);
 
-	const char *pe[1] = {email};
-	if ((res = db_exec(r, &st_email_taken, pe)) == NULL)
+	const char *email_params[1] = {email};
+	if ((res = db_exec(r, &st_email_taken, email_params)) == NULL)
 		goto out;
 	bool taken = PQntuples(res) > 0;
 	PQclear(res);
@@ -258,8 +280,8 @@ static enum rc accounts_register(struct req *r)
 		goto out;
 	}
 	if (parent != NULL) {
-		const char *pp[1] = {parent};
-		if ((res = db_exec(r, &st_org_exists, pp)) == NULL)
+		const char *parent_params[1] = {parent};
+		if ((res = db_exec(r, &st_org_exists, parent_params)) == NULL)
 			goto out;
 		bool exists = PQntuples(res) > 0;
 		PQclear(res);
@@ -274,26 +296,24 @@ static enum rc accounts_register(struct req *r)
 		problem_set(r, 500, "internal", "could not hash the password");
 		goto out;
 	}
-	const char *po[4] = {json_string_value(json_object_get(o, "name")),
-			     json_string_value(json_object_get(o, "kind")), parent, NULL};
-	if ((org = db_exec(r, &st_org_insert, po)) == NULL)
+	const char *org_params[4] = {json_string_value(json_object_get(o, "name")),
+				     json_string_value(json_object_get(o, "kind")), parent, NULL};
+	if ((org = db_exec(r, &st_org_insert, org_params)) == NULL)
 		goto out;
-	const char *pu[6] = {email,
-			     hash,
-			     json_string_value(json_object_get(r->json, "display_name")),
-			     PQgetvalue(org, 0, 0),
-			     "owner",
-			     "false"};
-	if ((user = db_exec(r, &st_user_insert, pu)) == NULL) {
+	const char *org_id = PQgetvalue(org, 0, ORG_ID);
+	const char *user_params[6] = {
+	    email,  hash,    json_string_value(json_object_get(r->json, "display_name")),
+	    org_id, "owner", "false"};
+	if ((user = db_exec(r, &st_user_insert, user_params)) == NULL) {
 		if (r->problem.status == 409)
 			problem_set(r, 409, "email-taken",
 				    "an account with this email already exists");
 		goto out;
 	}
-	if (audit_write(r, "organization.register", "organization", PQgetvalue(org, 0, 0),
-			PQgetvalue(org, 0, 0),
-			json_pack("{s:s, s:s, s:s}", "user_id", PQgetvalue(user, 0, 0), "name",
-				  PQgetvalue(org, 0, 1), "kind", PQgetvalue(org, 0, 2))) != RC_OK)
+	if (audit_write(r, "organization.register", "organization", org_id, org_id,
+			json_pack("{s:s, s:s, s:s}", "user_id", PQgetvalue(user, 0, USER_ID),
+				  "name", PQgetvalue(org, 0, ORG_NAME), "kind",
+				  PQgetvalue(org, 0, ORG_KIND))) != RC_OK)
 		goto out;
 	reply_json(r, 201,
 		   json_pack("{s:o, s:o}", "user", user_json(user, 0), "organization",
@@ -329,10 +349,10 @@ static enum rc accounts_login(struct req *r)
 	if (login_throttle_begin(r, email, net) != RC_OK)
 		goto out; /* a 429 commits the block it started */
 
-	const char *pe[1] = {email};
-	if ((user = db_exec(r, &st_login_user, pe)) == NULL)
+	const char *email_params[1] = {email};
+	if ((user = db_exec(r, &st_login_user, email_params)) == NULL)
 		goto out;
-	const char *stored = PQntuples(user) == 1 ? PQgetvalue(user, 0, 1) : NULL;
+	const char *stored = PQntuples(user) == 1 ? PQgetvalue(user, 0, LOGIN_PASSWORD_HASH) : NULL;
 	const char *password = json_string_value(json_object_get(r->json, "password"));
 	if (!password_verify(stored, password)) {
 		if (login_throttle_failed(r, email, net) == RC_OK) /* the answer commits it */
@@ -340,7 +360,7 @@ static enum rc accounts_login(struct req *r)
 				       "the email or password is wrong");
 		goto out;
 	}
-	if (strcmp(PQgetvalue(user, 0, 2), "suspended") == 0) {
+	if (strcmp(PQgetvalue(user, 0, LOGIN_ORG_STATUS), "suspended") == 0) {
 		problem_set(r, 403, "organization-suspended",
 			    "your organization is suspended; contact the platform");
 		goto out;
@@ -348,22 +368,22 @@ static enum rc accounts_login(struct req *r)
 
 	token_new(token);
 	token_digest_param(token, digest);
-	const char *ps[2] = {digest, PQgetvalue(user, 0, 0)};
-	if ((res = db_exec(r, &st_session_insert, ps)) == NULL)
+	const char *session_params[2] = {digest, PQgetvalue(user, 0, LOGIN_USER_ID)};
+	if ((res = db_exec(r, &st_session_insert, session_params)) == NULL)
 		goto out;
 	char expires[32];
-	snprintf(expires, sizeof expires, "%s", PQgetvalue(res, 0, 0));
+	snprintf(expires, sizeof expires, "%s", PQgetvalue(res, 0, SESSION_EXPIRES_AT));
 	PQclear(res);
 	res = NULL;
 	if (login_throttle_succeeded(r, email, net) != RC_OK)
 		goto out;
-	const char *pg[1] = {PQgetvalue(user, 0, 0)};
-	if ((res = db_exec(r, &st_user_get, pg)) == NULL)
+	const char *user_params[1] = {PQgetvalue(user, 0, LOGIN_USER_ID)};
+	if ((res = db_exec(r, &st_user_get, user_params)) == NULL)
 		goto out;
 	/* the actor of the audit row is the user who just logged in */
-	snprintf(r->auth.user_id, sizeof r->auth.user_id, "%s", PQgetvalue(res, 0, 0));
-	if (audit_write(r, "session.login", "user", PQgetvalue(res, 0, 0), db_value(res, 0, 3),
-			NULL) != RC_OK)
+	snprintf(r->auth.user_id, sizeof r->auth.user_id, "%s", PQgetvalue(res, 0, USER_ID));
+	if (audit_write(r, "session.login", "user", PQgetvalue(res, 0, USER_ID),
+			db_value(res, 0, USER_ORG_ID), NULL) != RC_OK)
 		goto out;
 	reply_json(r, 200,
 		   json_pack("{s:s, s:s, s:o}", "token", token, "expires_at", expires, "user",
@@ -386,8 +406,8 @@ static enum rc accounts_logout(struct req *r)
 		return RC_ERR; /* logout takes no body; a body with fields is a mistake */
 	char digest[67];
 	token_digest_param(token_from_header(req_header(r, "Authorization")), digest);
-	const char *p[1] = {digest};
-	PGresult *res = db_exec(r, &st_session_revoke, p);
+	const char *revoke_params[1] = {digest};
+	PGresult *res = db_exec(r, &st_session_revoke, revoke_params);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
@@ -436,15 +456,15 @@ static enum rc accounts_get_org(struct req *r)
 	const char *id = org_param(r);
 	if (id == NULL)
 		return RC_ERR;
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, &st_org_get, p);
+	const char *org_params[1] = {id};
+	PGresult *res = db_exec(r, &st_org_get, org_params);
 	if (res == NULL)
 		return RC_ERR;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		return problem_set(r, 404, "not-found", "no organization has this id");
 	}
-	reply_etag(r, PQgetvalue(res, 0, 7));
+	reply_etag(r, PQgetvalue(res, 0, ORG_VERSION));
 	reply_json(r, 200, org_json(res, 0, false));
 	PQclear(res);
 	return RC_OK;
@@ -456,9 +476,23 @@ static const struct field suspend_spec[] = {
     {0},
 };
 
-/* Moves an organization to status; reason for a suspension. */
-static enum rc set_org_status(struct req *r, const char *status, const struct field *spec)
+/* What a platform admin does to an organization: the status it enters, the
+ * audit action it writes, the body it takes, and whether its sessions end. */
+struct org_action {
+	const char *status;
+	const char *audit;
+	const struct field *spec;
+	bool ends_sessions;
+};
+static const struct org_action org_verify = {"verified", "organization.verify", verify_spec, false};
+static const struct org_action org_suspend = {"suspended", "organization.suspend", suspend_spec,
+					      true};
+
+/* Takes action on organization {id}; a suspension gives its reason. */
+static enum rc set_org_status(struct req *r, const struct org_action *action)
 {
+	const char *status = action->status;
+	const struct field *spec = action->spec;
 	const char *id = org_param(r);
 	const char *reason = NULL;
 	PGresult *res = NULL, *upd = NULL;
@@ -471,37 +505,36 @@ static enum rc set_org_status(struct req *r, const char *status, const struct fi
 			return RC_ERR;
 		reason = json_string_value(json_object_get(r->json, "reason"));
 	}
-	const char *p[1] = {id};
-	if ((res = db_exec(r, &st_org_lock, p)) == NULL)
+	const char *org_params[1] = {id};
+	if ((res = db_exec(r, &st_org_lock, org_params)) == NULL)
 		goto out;
 	if (PQntuples(res) != 1) {
 		problem_set(r, 404, "not-found", "no organization has this id");
 		goto out;
 	}
-	if (strcmp(PQgetvalue(res, 0, 3), status) == 0) {
+	if (strcmp(PQgetvalue(res, 0, ORG_STATUS), status) == 0) {
 		/* already there: nothing changes, nothing to audit */
-		reply_etag(r, PQgetvalue(res, 0, 7));
+		reply_etag(r, PQgetvalue(res, 0, ORG_VERSION));
 		reply_json(r, 200, org_json(res, 0, true));
 		rc = RC_OK;
 		goto out;
 	}
-	const char *pu[3] = {id, status, reason};
-	if ((upd = db_exec(r, &st_org_set_status, pu)) == NULL)
+	const char *status_params[3] = {id, status, reason};
+	if ((upd = db_exec(r, &st_org_set_status, status_params)) == NULL)
 		goto out;
-	if (strcmp(status, "suspended") == 0) {
-		PGresult *rev = db_exec(r, &st_org_revoke_sessions, p);
+	if (action->ends_sessions) {
+		PGresult *rev = db_exec(r, &st_org_revoke_sessions, org_params);
 		if (rev == NULL)
 			goto out;
 		PQclear(rev);
 	}
-	json_t *detail = json_pack("{s:s, s:s}", "from", PQgetvalue(res, 0, 3), "to", status);
+	json_t *detail =
+	    json_pack("{s:s, s:s}", "from", PQgetvalue(res, 0, ORG_STATUS), "to", status);
 	if (reason != NULL)
 		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(
-		r, strcmp(status, "verified") == 0 ? "organization.verify" : "organization.suspend",
-		"organization", id, id, detail) != RC_OK)
+	if (audit_write(r, action->audit, "organization", id, id, detail) != RC_OK)
 		goto out;
-	reply_etag(r, PQgetvalue(upd, 0, 7));
+	reply_etag(r, PQgetvalue(upd, 0, ORG_VERSION));
 	reply_json(r, 200, org_json(upd, 0, true));
 	rc = RC_OK;
 out:
@@ -512,12 +545,12 @@ out:
 
 static enum rc accounts_verify_org(struct req *r)
 {
-	return set_org_status(r, "verified", verify_spec);
+	return set_org_status(r, &org_verify);
 }
 
 static enum rc accounts_suspend_org(struct req *r)
 {
-	return set_org_status(r, "suspended", suspend_spec);
+	return set_org_status(r, &org_suspend);
 }
 
 const struct route accounts_routes[] = {

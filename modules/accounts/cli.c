@@ -85,12 +85,13 @@ int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *na
 	}
 	if (!db_run(conn, "BEGIN", 0, NULL, NULL))
 		goto out;
-	const char *p[3] = {email, hash, name ? name : "Platform admin"};
+	const char *admin_params[3] = {email, hash, name ? name : "Platform admin"};
 	res = PQexecParams(
 	    conn,
 	    "INSERT INTO users (email, password_hash, display_name, platform_admin)"
 	    " VALUES (lower($1), $2, $3, true) ON CONFLICT (email) DO NOTHING RETURNING id",
-	    3, NULL, p, NULL, NULL, 0);
+	    3, NULL, admin_params, NULL, NULL, 0);
+	enum { ADMIN_ID };
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "techex: %s", PQresultErrorMessage(res));
 		db_run(conn, "ROLLBACK", 0, NULL, NULL);
@@ -101,17 +102,17 @@ int accounts_cli_admin_create(PGconn *conn, const char *email_in, const char *na
 		db_run(conn, "ROLLBACK", 0, NULL, NULL);
 		goto out;
 	}
-	const char *pa[2] = {PQgetvalue(res, 0, 0), email};
+	const char *audit_params[2] = {PQgetvalue(res, 0, ADMIN_ID), email};
 	if (!db_run(conn,
 		    "INSERT INTO audit_log (action, object_type, object_id, detail)"
 		    " VALUES ('admin.create', 'user', $1, jsonb_build_object('email', $2::text, "
 		    "'via', 'command line'))",
-		    2, pa, NULL) ||
+		    2, audit_params, NULL) ||
 	    !db_run(conn, "COMMIT", 0, NULL, NULL)) {
 		db_run(conn, "ROLLBACK", 0, NULL, NULL);
 		goto out;
 	}
-	printf("created platform admin %s (id %s)\n", email, PQgetvalue(res, 0, 0));
+	printf("created platform admin %s (id %s)\n", email, PQgetvalue(res, 0, ADMIN_ID));
 	status = 0;
 out:
 	OPENSSL_cleanse(hash, sizeof hash);
@@ -127,38 +128,40 @@ enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, cons
 {
 	char hash[PASSWORD_HASH_MAX];
 	PGresult *res = NULL;
-	const char *pe[1] = {email};
+	const char *email_params[1] = {email};
+	enum { SEEDED_ORG_ID };
 
 	/* already seeded: reuse it */
-	if (!db_run(conn, "SELECT org_id FROM users WHERE email = $1", 1, pe, &res))
+	if (!db_run(conn, "SELECT org_id FROM users WHERE email = $1", 1, email_params, &res))
 		return RC_ERR;
 	if (PQntuples(res) == 1) {
-		snprintf(org_id, 37, "%s", PQgetvalue(res, 0, 0));
+		snprintf(org_id, 37, "%s", PQgetvalue(res, 0, SEEDED_ORG_ID));
 		PQclear(res);
 		return RC_OK;
 	}
 	PQclear(res);
 	if (password_hash(password, hash) != RC_OK)
 		return RC_ERR;
-	const char *po[4] = {name, kind, parent_id, status};
+	const char *org_params[4] = {name, kind, parent_id, status};
 	if (!db_run(conn,
 		    "INSERT INTO organizations (name, kind, parent_id, status) VALUES ($1, $2, $3, "
 		    "$4) RETURNING id",
-		    4, po, &res))
+		    4, org_params, &res))
 		return RC_ERR;
-	snprintf(org_id, 37, "%s", PQgetvalue(res, 0, 0));
+	enum { NEW_ORG_ID };
+	snprintf(org_id, 37, "%s", PQgetvalue(res, 0, NEW_ORG_ID));
 	PQclear(res);
-	const char *pu[4] = {email, hash, display_name, org_id};
+	const char *user_params[4] = {email, hash, display_name, org_id};
 	bool ok = db_run(conn,
 			 "INSERT INTO users (email, password_hash, display_name, org_id, org_role)"
 			 " VALUES ($1, $2, $3, $4, 'owner')",
-			 4, pu, NULL);
-	const char *pa[3] = {org_id, name, org_id};
+			 4, user_params, NULL);
+	const char *audit_params[3] = {org_id, name, org_id};
 	ok = ok && db_run(conn,
 			  "INSERT INTO audit_log (org_id, action, object_type, object_id, detail)"
 			  " VALUES ($1, 'organization.seed', 'organization', $3, "
 			  "jsonb_build_object('name', $2::text))",
-			  3, pa, NULL);
+			  3, audit_params, NULL);
 	OPENSSL_cleanse(hash, sizeof hash);
 	return ok ? RC_OK : RC_ERR;
 }

@@ -129,13 +129,13 @@ enum password_verdict password_policy_check(const char *password, const char *em
 		size_t local_chars, mail_chars;
 		char *local_base = stripped(local, &local_chars),
 		     *mail_base = stripped(mail, &mail_chars);
-		bool same =
+		bool is_the_address =
 		    strcmp(folded, mail) == 0 || strcmp(folded, local) == 0 ||
 		    (base_chars > 0 && ((local_chars > 0 && strcmp(base, local_base) == 0) ||
 					(mail_chars > 0 && strcmp(base, mail_base) == 0)));
 		free(local_base);
 		free(mail_base);
-		if (same) {
+		if (is_the_address) {
 			v = PASSWORD_EMAIL;
 			goto out;
 		}

@@ -76,6 +76,7 @@ static const struct stmt st_register_count = {
     "   ORDER BY at DESC OFFSET $2::int - 1 LIMIT 1) + " WINDOW " - now())), 1)::bigint"
     " FROM registrations WHERE client_net = $1::cidr AND at > now() - " WINDOW,
     2};
+enum { REGISTER_MADE, REGISTER_RETRY_SECONDS };
 
 static const struct stmt st_register_insert = {
     "throttle_register_insert", "INSERT INTO registrations (client_net) VALUES ($1::cidr)", 1};
@@ -130,8 +131,8 @@ struct login_state {
 static enum rc login_state_read(struct req *r, const char *email, const char *net,
 				struct login_state *s)
 {
-	const char *p[2] = {email, net};
-	PGresult *res = db_exec(r, &st_login_state, p);
+	const char *state_params[2] = {email, net};
+	PGresult *res = db_exec(r, &st_login_state, state_params);
 	if (res == NULL)
 		return RC_ERR;
 	s->by_net = atol(PQgetvalue(res, 0, S_BY_NET));
@@ -151,8 +152,8 @@ static enum rc login_block(struct req *r, const char *net, const char *email, lo
 	char secs[16];
 	int n = throttle_block_seconds(k);
 	snprintf(secs, sizeof secs, "%d", n);
-	const char *p[3] = {net, email, secs};
-	PGresult *res = db_exec(r, &st_login_block, p);
+	const char *block_params[3] = {net, email, secs};
+	PGresult *res = db_exec(r, &st_login_block, block_params);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
@@ -183,8 +184,8 @@ enum rc login_throttle_begin(struct req *r, const char *email, char net[THROTTLE
 	int retry = 0;
 
 	throttle_client_net(r->client_ip, net);
-	const char *p[2] = {email, net};
-	PGresult *res = db_exec(r, &st_login_lock, p);
+	const char *lock_params[2] = {email, net};
+	PGresult *res = db_exec(r, &st_login_lock, lock_params);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
@@ -209,8 +210,8 @@ enum rc login_throttle_failed(struct req *r, const char *email, const char *net)
 {
 	struct login_state s;
 	int longest = 0;
-	const char *p[3] = {email, r->client_ip, net};
-	PGresult *res = db_exec(r, &st_login_failed, p);
+	const char *failure_params[3] = {email, r->client_ip, net};
+	PGresult *res = db_exec(r, &st_login_failed, failure_params);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
@@ -221,8 +222,8 @@ enum rc login_throttle_failed(struct req *r, const char *email, const char *net)
 
 enum rc login_throttle_succeeded(struct req *r, const char *email, const char *net)
 {
-	const char *p[2] = {email, net};
-	PGresult *res = db_exec(r, &st_login_clear, p);
+	const char *clear_params[2] = {email, net};
+	PGresult *res = db_exec(r, &st_login_clear, clear_params);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
@@ -238,14 +239,14 @@ enum rc register_throttle_take(struct req *r)
 		return RC_OK;
 	throttle_client_net(r->client_ip, net);
 	snprintf(rate, sizeof rate, "%d", register_rate);
-	const char *p[2] = {net, rate};
-	if ((res = db_exec(r, &st_register_lock, p)) == NULL)
+	const char *register_params[2] = {net, rate};
+	if ((res = db_exec(r, &st_register_lock, register_params)) == NULL)
 		return RC_ERR;
 	PQclear(res);
-	if ((res = db_exec(r, &st_register_count, p)) == NULL)
+	if ((res = db_exec(r, &st_register_count, register_params)) == NULL)
 		return RC_ERR;
-	long made = atol(PQgetvalue(res, 0, 0));
-	int retry = atoi(PQgetvalue(res, 0, 1));
+	long made = atol(PQgetvalue(res, 0, REGISTER_MADE));
+	int retry = atoi(PQgetvalue(res, 0, REGISTER_RETRY_SECONDS));
 	PQclear(res);
 	if (made >= register_rate) {
 		problem_set(r, 429, "rate-limited",
@@ -254,7 +255,7 @@ enum rc register_throttle_take(struct req *r)
 		r->problem.retry_after = retry > 0 ? retry : 1;
 		return RC_ERR;
 	}
-	if ((res = db_exec(r, &st_register_insert, p)) == NULL)
+	if ((res = db_exec(r, &st_register_insert, register_params)) == NULL)
 		return RC_ERR;
 	PQclear(res);
 	return RC_OK;

@@ -8,8 +8,9 @@
  * terms. A signature names the digest it signs; the database never lets the
  * subject change, and from the first signature refuses any change to terms,
  * plan or parties (contracts_guard in migrations/0005 and 0009). Both
- * signatures make it active. The printable document renders from the snapshot
- * only. Only the two parties and platform admins ever see it.
+ * signatures make it active. The printable document (document.c) renders from
+ * the snapshot only. Only the two parties and platform admins ever see it.
+ * `techex check` tests what must always hold of contracts (check.c).
  */
 #include "contracts.h"
 
@@ -25,34 +26,13 @@
 #include "../../server/json.h"
 #include "../listings/listings.h"
 #include "../platform/platform.h"
+#include "contract_shape.h"
+#include "document.h"
 #include "share.h"
 
-#define TS(col) SQL_RFC3339(col)
 #define US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 // clang-format off
-#define TERMS_OBJ                                                                          \
-	"jsonb_build_object('upfront_fee_fen', c.upfront_fee_fen, 'royalty_bp', c.royalty_bp," \
-	" 'minimum_annual_royalty_fen', c.minimum_annual_royalty_fen,"                         \
-	" 'term_start', c.term_start, 'term_end', c.term_end, 'territory', c.territory,"      \
-	" 'field_of_use', c.field_of_use)"
-
-/* The API shape of a contract (jsonb). */
-#define CONTRACT_OBJ                                                                       \
-	"jsonb_build_object('id', c.id, 'listing_id', c.listing_id, 'bid_id', c.bid_id,"      \
-	" 'licensor_org_id', c.licensor_org_id, 'licensee_org_id', c.licensee_org_id,"        \
-	" 'transaction_mode', c.transaction_mode, 'status', c.status, 'currency', c.currency,"\
-	" 'terms', " TERMS_OBJ ", 'revenue_share', c.revenue_share, 'subject', c.subject,"  \
-	" 'signatures', coalesce((SELECT jsonb_agg(jsonb_build_object('org_id', s.org_id,"     \
-	"     'user_id', s.user_id, 'party', s.party, 'signed_at', " TS("s.signed_at") ","     \
-	"     'digest', s.digest) ORDER BY s.signed_at, s.party)"                              \
-	"   FROM contract_signatures s WHERE s.contract_id = c.id), '[]'::jsonb),"             \
-	" 'digest', c.digest, 'digest_scheme', c.digest_scheme,"                             \
-	" 'activated_at', " TS("c.activated_at") ","                                          \
-	" 'terminated_at', " TS("c.terminated_at") ","                                        \
-	" 'termination_reason', c.termination_reason,"                                        \
-	" 'created_at', " TS("c.created_at") ", 'updated_at', " TS("c.updated_at") ")"
-
 /* Columns: json, version, licensor, licensee, status, transaction_mode, listing_id. */
 #define CONTRACT_COLS                                                                      \
 	CONTRACT_OBJ "::text, c.version, c.licensor_org_id, c.licensee_org_id, c.status,"     \
@@ -68,9 +48,8 @@ enum { COL_JSON, COL_VERSION, COL_LICENSOR, COL_LICENSEE, COL_STATUS, COL_MODE, 
 
 #define SHANGHAI_TODAY "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 
-/* What a draft needs from its bid: columns royalty_bp, territory, field_of_use,
- * term_start ($2, or today in China), term_end (from term_months), licensor
- * kind and name, the listing's inventors (JSON array), the subject (JSON). */
+/* What a draft needs from its bid: the term starts on $2, or today in China,
+ * and ends after the bid's term_months; the inventors are a JSON array. */
 #define DRAFT_START "coalesce($2::date, " SHANGHAI_TODAY ")"
 static const struct stmt st_draft_info = {
     "contracts_draft_info",
@@ -82,6 +61,17 @@ static const struct stmt st_draft_info = {
     " JOIN organizations lo ON lo.id = b.owner_org_id"
     " JOIN organizations le ON le.id = b.bidder_org_id WHERE b.id = $1",
     2};
+enum {
+	DRAFT_ROYALTY,
+	DRAFT_TERRITORY,
+	DRAFT_FIELD_OF_USE,
+	DRAFT_TERM_START,
+	DRAFT_TERM_END,
+	DRAFT_LICENSOR_KIND,
+	DRAFT_LICENSOR_NAME,
+	DRAFT_INVENTORS,
+	DRAFT_SUBJECT,
+};
 
 static const struct stmt st_insert = {
     "contracts_insert",
@@ -101,6 +91,7 @@ static const struct stmt st_plan_info = {
     " coalesce(c.subject -> 'listing' -> 'patent' -> 'inventors', '[]'::jsonb)::text"
     " FROM contracts c WHERE c.id = $1",
     1};
+enum { PLAN_LICENSOR_KIND, PLAN_LICENSOR_NAME, PLAN_INVENTORS };
 
 static const struct stmt st_get = {"contracts_get",
 				   "SELECT " CONTRACT_COLS " FROM contracts c WHERE c.id = $1", 1};
@@ -140,41 +131,65 @@ static const struct stmt st_terminate = {
     3};
 
 /* Newest first; $1 the caller's organization (NULL: every contract, for admins). */
+// clang-format off
 static const struct stmt st_list = {
     "contracts_list",
-    "SELECT " CONTRACT_OBJ "::text, c.version, " US(
-	"c.created_at") ", c.id FROM contracts c"
-			" WHERE ($1::uuid IS NULL OR c.licensor_org_id = $1 OR c.licensee_org_id = "
-			"$1)"
-			" AND ($2::text IS NULL OR ($2 = 'licensor' AND c.licensor_org_id = $1)"
-			"      OR ($2 = 'licensee' AND c.licensee_org_id = $1))"
-			" AND ($3::text IS NULL OR c.status = $3) AND ($4::uuid IS NULL OR "
-			"c.listing_id = $4)"
-			" AND ($5::timestamptz IS NULL OR (c.created_at, c.id) < ($5::timestamptz, "
-			"$6::uuid))"
-			" ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
+    "SELECT " CONTRACT_OBJ "::text, c.version, " US("c.created_at") ", c.id FROM contracts c"
+    " WHERE ($1::uuid IS NULL OR c.licensor_org_id = $1 OR c.licensee_org_id = $1)"
+    " AND ($2::text IS NULL OR ($2 = 'licensor' AND c.licensor_org_id = $1)"
+    "      OR ($2 = 'licensee' AND c.licensee_org_id = $1))"
+    " AND ($3::text IS NULL OR c.status = $3) AND ($4::uuid IS NULL OR c.listing_id = $4)"
+    " AND ($5::timestamptz IS NULL OR (c.created_at, c.id) < ($5::timestamptz, $6::uuid))"
+    " ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
     7};
-
-/* Everything the printable document shows, from what the contract and its
- * signatures keep (never the live listing or organizations); columns: json,
- * licensor, licensee. */
-// clang-format off
-static const struct stmt st_document = {
-    "contracts_document",
-    "SELECT jsonb_build_object('contract', " CONTRACT_OBJ ","
-    " 'licensor', c.subject -> 'licensor', 'licensee', c.subject -> 'licensee',"
-    " 'listing', c.subject -> 'listing',"
-    " 'signers', coalesce((SELECT jsonb_agg(jsonb_build_object('party', s.party,"
-    "   'organization', s.org_name, 'user', s.user_name, 'signed_at', " TS("s.signed_at") ","
-    "   'digest', s.digest) ORDER BY s.signed_at, s.party)"
-    "   FROM contract_signatures s WHERE s.contract_id = c.id), '[]'::jsonb))::text,"
-    " c.licensor_org_id, c.licensee_org_id FROM contracts c WHERE c.id = $1",
-    1};
 // clang-format on
 
-static const char *const roles[] = {"institution", "inventor", "platform", "other", NULL};
+static const char *const share_roles[] = {"institution", "inventor", "platform", "other", NULL};
 static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
 				       "active", "terminated",         NULL};
+
+/* ---- the state machine --------------------------------------------------- */
+
+static const char *const from_draft[] = {"draft", NULL};
+static const char *const from_signed_by_licensor[] = {"signed_by_licensor", NULL};
+static const char *const from_signed_by_licensee[] = {"signed_by_licensee", NULL};
+static const char *const from_live[] = {"draft", "signed_by_licensor", "signed_by_licensee",
+					"active", NULL};
+
+#define PARTY_OFFICERS (CONTRACT_LICENSOR_OFFICER | CONTRACT_LICENSEE_OFFICER)
+
+/* Either party edits a draft; each party's officers sign once (the second
+ * signature makes it active: the handler then also writes contract.activate);
+ * a party's officers or a platform admin terminate it while it lives. */
+const struct transition contract_transitions[] = {
+    {"edit", from_draft, "draft", CONTRACT_LICENSOR | CONTRACT_LICENSEE, "contract.update"},
+    {"sign", from_draft, "signed_by_licensor", CONTRACT_LICENSOR_OFFICER, "contract.sign"},
+    {"sign", from_signed_by_licensee, "active", CONTRACT_LICENSOR_OFFICER, "contract.sign"},
+    {"sign", from_draft, "signed_by_licensee", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
+    {"sign", from_signed_by_licensor, "active", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
+    {"terminate", from_live, "terminated", PARTY_OFFICERS | CONTRACT_PLATFORM_ADMIN,
+     "contract.terminate"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+/* Whether roles take action from some state: a caller who never may is refused
+ * (403) before anything else about the contract is looked at. */
+static bool may_ever(const char *action, unsigned roles)
+{
+	for (const struct transition *t = contract_transitions; t->action != NULL; t++)
+		if (strcmp(t->action, action) == 0 && (t->actors & roles) != 0)
+			return true;
+	return false;
+}
+
+/* A status no row leaves: the contract is over (terminated). */
+static bool is_final(const char *status)
+{
+	for (const struct transition *t = contract_transitions; t->action != NULL; t++)
+		if (str_in(t->from, status))
+			return false;
+	return true;
+}
 
 static const struct field terms_spec[] = {
     {.name = "upfront_fee_fen", .type = F_INT, .min = 0, .max = MAX_FEN},
@@ -189,7 +204,7 @@ static const struct field terms_spec[] = {
 
 static const struct field share_spec[] = {
     {.name = "beneficiary", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
-    {.name = "role", .type = F_ENUM, .required = true, .enum_values = roles},
+    {.name = "role", .type = F_ENUM, .required = true, .enum_values = share_roles},
     {.name = "share_bp", .type = F_INT, .required = true, .min = 1, .max = 10000},
     {0},
 };
@@ -291,13 +306,14 @@ static const char *party_of(const struct req *r, const PGresult *res)
 	return NULL;
 }
 
-/* Loads {id} (locked when lock) if the caller is a party or an admin; 404 otherwise. */
+/* The two parties and platform admins see a contract; anyone else a 404. */
 static bool may_see(const struct req *r, const PGresult *row)
 {
 	return party_of(r, row) != NULL || r->auth.platform_admin;
 }
 
-static PGresult *load(struct req *r, bool lock)
+/* Contract {id} (locked when lock) if the caller may see it; a 404 otherwise. */
+static PGresult *find_contract(struct req *r, bool lock)
 {
 	return db_load_visible(r, lock ? &st_lock : &st_get, "contract", may_see);
 }
@@ -313,10 +329,27 @@ static enum rc reply_contract(struct req *r, int status, const PGresult *res)
 	return RC_OK;
 }
 
-/* Party owners and admins sign and terminate; plain members do not. */
-static bool may_commit_org(const struct req *r)
+/* The caller's roles for the contract at row 0 of res (contract_transitions):
+ * owners and admins of a party are its officers, who sign and terminate; plain
+ * members only edit. */
+static unsigned roles_of(const struct req *r, const PGresult *res)
 {
-	return strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
+	const char *party = party_of(r, res);
+	unsigned roles = r->auth.platform_admin ? CONTRACT_PLATFORM_ADMIN : 0;
+	bool licensor = party != NULL && strcmp(party, "licensor") == 0;
+	bool officer =
+	    strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
+	if (party != NULL)
+		roles |= licensor ? CONTRACT_LICENSOR : CONTRACT_LICENSEE;
+	if (party != NULL && officer)
+		roles |= licensor ? CONTRACT_LICENSOR_OFFICER : CONTRACT_LICENSEE_OFFICER;
+	return roles;
+}
+
+/* The 500 for an action missing from contract_transitions. */
+static enum rc no_such_action(struct req *r, const char *action)
+{
+	return problem_set(r, 500, "internal", "contracts have no %s transition", action);
 }
 
 /* ---- drafting ---------------------------------------------------------- */
@@ -335,27 +368,28 @@ enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
 enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price_fen,
 			    const char *term_start, json_t **out)
 {
-	const char *p[5] = {bid_id, term_start};
-	PGresult *info = db_exec(r, &st_draft_info, p);
+	const char *info_params[2] = {bid_id, term_start};
+	PGresult *info = db_exec(r, &st_draft_info, info_params);
 	if (info == NULL)
 		return RC_ERR;
 	if (PQntuples(info) != 1) {
 		PQclear(info);
 		return problem_set(r, 500, "internal", "the accepted bid has vanished");
 	}
-	const char *royalty = db_value(info, 0, 0);
-	json_t *terms = json_pack(
-	    "{s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "upfront_fee_fen",
-	    (json_int_t)strtoll(price_fen, NULL, 10), "royalty_bp",
-	    (json_int_t)(royalty ? strtoll(royalty, NULL, 10) : 0), "minimum_annual_royalty_fen",
-	    (json_int_t)0, "term_start", json_text_or_null(info, 0, 3), "term_end",
-	    json_text_or_null(info, 0, 4), "territory", json_text_or_null(info, 0, 1),
-	    "field_of_use", json_text_or_null(info, 0, 2));
-	json_t *inventors = json_loads(PQgetvalue(info, 0, 7), 0, NULL);
-	json_t *plan =
-	    contract_default_plan(PQgetvalue(info, 0, 5), PQgetvalue(info, 0, 6), inventors);
+	const char *royalty = db_value(info, 0, DRAFT_ROYALTY);
+	json_t *terms = json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "upfront_fee_fen",
+				  (json_int_t)strtoll(price_fen, NULL, 10), "royalty_bp",
+				  (json_int_t)(royalty ? strtoll(royalty, NULL, 10) : 0),
+				  "minimum_annual_royalty_fen", (json_int_t)0, "term_start",
+				  json_text_or_null(info, 0, DRAFT_TERM_START), "term_end",
+				  json_text_or_null(info, 0, DRAFT_TERM_END), "territory",
+				  json_text_or_null(info, 0, DRAFT_TERRITORY), "field_of_use",
+				  json_text_or_null(info, 0, DRAFT_FIELD_OF_USE));
+	json_t *inventors = json_loads(PQgetvalue(info, 0, DRAFT_INVENTORS), 0, NULL);
+	json_t *plan = contract_default_plan(PQgetvalue(info, 0, DRAFT_LICENSOR_KIND),
+					     PQgetvalue(info, 0, DRAFT_LICENSOR_NAME), inventors);
 	json_decref(inventors);
-	json_t *subject = json_loads(PQgetvalue(info, 0, 8), 0, NULL);
+	json_t *subject = json_loads(PQgetvalue(info, 0, DRAFT_SUBJECT), 0, NULL);
 	PQclear(info);
 	if (subject == NULL) {
 		json_decref(terms);
@@ -371,11 +405,8 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
 	json_decref(terms);
 	json_decref(plan);
 	json_decref(subject);
-	p[1] = terms_text;
-	p[2] = plan_text;
-	p[3] = digest;
-	p[4] = subject_text;
-	PGresult *res = db_exec(r, &st_insert, p);
+	const char *insert_params[5] = {bid_id, terms_text, plan_text, digest, subject_text};
+	PGresult *res = db_exec(r, &st_insert, insert_params);
 	free(terms_text);
 	free(plan_text);
 	free(subject_text);
@@ -405,7 +436,7 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
 /* GET /v1/contracts/{id} */
 static enum rc contracts_get(struct req *r)
 {
-	PGresult *res = load(r, false);
+	PGresult *res = find_contract(r, false);
 	if (res == NULL)
 		return RC_ERR;
 	enum rc rc = reply_contract(r, 200, res);
@@ -441,10 +472,10 @@ static enum rc contracts_list(struct req *r)
 		return RC_OK;
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *p[7] = {
+	const char *list_params[7] = {
 	    org, role, status, listing, c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
 	    lim};
-	PGresult *res = db_exec_planned(r, &st_list, p);
+	PGresult *res = db_exec_planned(r, &st_list, list_params);
 	if (res == NULL)
 		return RC_ERR;
 	reply_page(r, res, limit, 2);
@@ -454,13 +485,13 @@ static enum rc contracts_list(struct req *r)
 /* The stored plan's licensor default (for a plan set empty). */
 static json_t *default_plan_of(struct req *r, const char *id)
 {
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, &st_plan_info, p);
+	const char *plan_params[1] = {id};
+	PGresult *res = db_exec(r, &st_plan_info, plan_params);
 	if (res == NULL)
 		return NULL;
-	json_t *inventors = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
-	json_t *plan =
-	    contract_default_plan(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), inventors);
+	json_t *inventors = json_loads(PQgetvalue(res, 0, PLAN_INVENTORS), 0, NULL);
+	json_t *plan = contract_default_plan(PQgetvalue(res, 0, PLAN_LICENSOR_KIND),
+					     PQgetvalue(res, 0, PLAN_LICENSOR_NAME), inventors);
 	json_decref(inventors);
 	PQclear(res);
 	return plan;
@@ -505,25 +536,30 @@ static enum rc contracts_patch(struct req *r)
 
 	if (body_read(r) != RC_OK)
 		return RC_ERR;
-	if ((res = load(r, true)) == NULL)
+	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
-	const char *id = req_param(r, "id");
-	if (party_of(r, res) == NULL) {
+	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS);
+	unsigned roles = roles_of(r, res);
+	const struct transition *edit = NULL;
+	if (!may_ever("edit", roles)) {
 		problem_set(r, 403, "forbidden", "only the two parties can edit a contract");
 		goto out;
 	}
 	if (req_if_match(r, PQgetvalue(res, 0, COL_VERSION), "contract", true) != RC_OK)
 		goto out;
-	if (strcmp(PQgetvalue(res, 0, COL_STATUS), "terminated") == 0) {
-		problem_set(r, 409, "invalid-state", "a terminated contract cannot change");
+	switch (transition_find(contract_transitions, "edit", status, roles, &edit)) {
+	case TR_OK: break;
+	case TR_WRONG_STATE:
+	case TR_FORBIDDEN:
+		if (is_final(status))
+			problem_set(r, 409, "invalid-state", "a terminated contract cannot change");
+		else
+			problem_set(r, 409, "contract-signed",
+				    "a contract in status %s cannot change: terms are fixed from "
+				    "the first signature",
+				    status);
 		goto out;
-	}
-	if (strcmp(PQgetvalue(res, 0, COL_STATUS), "draft") != 0) {
-		problem_set(r, 409, "contract-signed",
-			    "a contract in status %s cannot change: terms are fixed from the first "
-			    "signature",
-			    PQgetvalue(res, 0, COL_STATUS));
-		goto out;
+	case TR_NO_ACTION: no_such_action(r, "edit"); goto out;
 	}
 	if (validate_object(r, r->json, patch_spec, "") != RC_OK)
 		goto fields;
@@ -561,13 +597,13 @@ fields:
 	}
 	char *terms_text = json_dumps(terms, JSON_COMPACT),
 	     *plan_text = json_dumps(plan, JSON_COMPACT);
-	const char *p[4] = {id, terms_text, plan_text, digest};
-	upd = db_exec(r, &st_update, p);
+	const char *update_params[4] = {id, terms_text, plan_text, digest};
+	upd = db_exec(r, &st_update, update_params);
 	free(terms_text);
 	free(plan_text);
 	if (upd == NULL)
 		goto out;
-	if (audit_write(r, "contract.update", "contract", id, NULL,
+	if (audit_write(r, edit->audit, "contract", id, NULL,
 			json_pack("{s:O, s:s, s:s}", "fields", r->json, "digest_before",
 				  json_string_value(json_object_get(stored, "digest")), "digest",
 				  digest)) != RC_OK)
@@ -593,31 +629,52 @@ static void check_complete(struct req *r, const json_t *contract)
 		problem_field(r, "terms.term_end", "is required before a licence is signed");
 }
 
+/* What must hold of the contract at row 0 of res before digest is signed: it is
+ * the contract's present digest (409 digest-mismatch), and nothing the contract
+ * needs is missing (409 contract-incomplete, each as a field error). */
+static enum rc check_signable(struct req *r, const PGresult *res, const char *digest)
+{
+	json_t *contract = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
+	const char *current = json_string_value(json_object_get(contract, "digest"));
+	enum rc rc = RC_OK;
+	if (strcmp(digest, current) != 0) {
+		rc = problem_set(
+		    r, 409, "digest-mismatch",
+		    "the contract's digest is now %s: read it again, check the terms, and sign "
+		    "that digest",
+		    current);
+	} else {
+		check_complete(r, contract);
+		if (r->problem.errors != NULL)
+			rc = problem_set(
+			    r, 409, "contract-incomplete",
+			    "the contract cannot be signed until it is complete; see errors");
+	}
+	json_decref(contract);
+	return rc;
+}
+
 /* The acting part of signing: the caller's organization signs digest as party
- * of contract id, whose row (locked, CONTRACT_COLS) is res; the second
- * signature makes it active (and an exclusive deal's listing licensed). The
- * updated row goes to *upd (caller clears). */
+ * of contract id, whose row (locked, CONTRACT_COLS) is res, taking transition
+ * sign; the second signature makes it active (and an exclusive deal's listing
+ * licensed). The updated row goes to *upd (caller clears). */
 static enum rc sign_as(struct req *r, const char *id, const PGresult *res, const char *party,
-		       const char *digest, PGresult **upd)
+		       const struct transition *sign, const char *digest, PGresult **upd)
 {
 	const char *status = PQgetvalue(res, 0, COL_STATUS);
-	char mine[32];
-	snprintf(mine, sizeof mine, "signed_by_%s", party);
-	const char *sp[5] = {id, r->auth.org_id, r->auth.user_id, party, digest};
-	PGresult *ins = db_exec(r, &st_sign, sp);
+	const char *signature_params[5] = {id, r->auth.org_id, r->auth.user_id, party, digest};
+	PGresult *ins = db_exec(r, &st_sign, signature_params);
 	if (ins == NULL)
 		return RC_ERR;
 	PQclear(ins);
-	bool both = strcmp(status, "draft") != 0;
-	const char *to = both ? "active" : mine;
-	const char *up[2] = {id, to};
-	if ((*upd = db_exec(r, &st_set_status, up)) == NULL)
+	const char *status_params[2] = {id, sign->to};
+	if ((*upd = db_exec(r, &st_set_status, status_params)) == NULL)
 		return RC_ERR;
-	if (audit_write(r, "contract.sign", "contract", id, NULL,
+	if (audit_write(r, sign->audit, "contract", id, NULL,
 			json_pack("{s:s, s:s, s:s, s:s}", "party", party, "digest", digest, "from",
-				  status, "to", to)) != RC_OK)
+				  status, "to", sign->to)) != RC_OK)
 		return RC_ERR;
-	if (both) {
+	if (strcmp(sign->to, "active") == 0) {
 		const char *mode = PQgetvalue(res, 0, COL_MODE);
 		if (audit_write(r, "contract.activate", "contract", id, NULL,
 				json_pack("{s:s}", "digest", digest)) != RC_OK)
@@ -631,18 +688,13 @@ static enum rc sign_as(struct req *r, const char *id, const PGresult *res, const
 	return RC_OK;
 }
 
-/* POST /v1/contracts/{id}/sign: an owner or admin of a party signs the digest. */
-static enum rc contracts_sign(struct req *r)
+/* The body's digest (sign_spec), in lower case, into digest; a 422 unless it
+ * is 64 hexadecimal digits. */
+static enum rc read_digest(struct req *r, char digest[65])
 {
-	PGresult *res = NULL, *upd = NULL;
-	json_t *contract = NULL;
-	enum rc rc = RC_ERR;
-
 	if (body_read_valid(r, sign_spec) != RC_OK)
 		return RC_ERR;
-	char digest[65];
-	snprintf(digest, sizeof digest, "%s",
-		 json_string_value(json_object_get(r->json, "digest")));
+	snprintf(digest, 65, "%s", json_string_value(json_object_get(r->json, "digest")));
 	for (char *d = digest; *d; d++) {
 		*d = (char)tolower((unsigned char)*d);
 		if (!isxdigit((unsigned char)*d)) {
@@ -650,11 +702,25 @@ static enum rc contracts_sign(struct req *r)
 			return problem_fields_done(r);
 		}
 	}
-	if ((res = load(r, true)) == NULL)
+	return RC_OK;
+}
+
+/* POST /v1/contracts/{id}/sign: an owner or admin of a party signs the digest. */
+static enum rc contracts_sign(struct req *r)
+{
+	PGresult *res = NULL, *upd = NULL;
+	enum rc rc = RC_ERR;
+	char digest[65];
+
+	if (read_digest(r, digest) != RC_OK)
+		return RC_ERR;
+	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *party = party_of(r, res);
 	const char *status = PQgetvalue(res, 0, COL_STATUS);
-	if (party == NULL || !may_commit_org(r)) {
+	unsigned roles = roles_of(r, res);
+	const struct transition *sign = NULL;
+	if (!may_ever("sign", roles)) {
 		problem_set(r, 403, "forbidden",
 			    "only an owner or admin of one of the two parties can sign");
 		goto out;
@@ -664,42 +730,25 @@ static enum rc contracts_sign(struct req *r)
 			    "only verified organizations sign contracts");
 		goto out;
 	}
-	char mine[32];
-	snprintf(mine, sizeof mine, "signed_by_%s", party);
-	if (strcmp(status, "draft") != 0 && strcmp(status, "signed_by_licensor") != 0 &&
-	    strcmp(status, "signed_by_licensee") != 0) {
+	switch (transition_find(contract_transitions, "sign", status, roles, &sign)) {
+	case TR_OK: break;
+	case TR_WRONG_STATE:
 		problem_set(r, 409, "invalid-state", "a contract in status %s cannot be signed",
 			    status);
 		goto out;
-	}
-	if (strcmp(status, mine) == 0) {
+	case TR_FORBIDDEN: /* a row leaves this status, but the other party's */
 		problem_set(r, 409, "already-signed",
 			    "your organization has already signed; the %s "
 			    "has not yet",
 			    strcmp(party, "licensor") == 0 ? "licensee" : "licensor");
 		goto out;
+	case TR_NO_ACTION: no_such_action(r, "sign"); goto out;
 	}
-	contract = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
-	const char *current = json_string_value(json_object_get(contract, "digest"));
-	if (strcmp(digest, current) != 0) {
-		problem_set(
-		    r, 409, "digest-mismatch",
-		    "the contract's digest is now %s: read it again, check the terms, and sign "
-		    "that digest",
-		    current);
-		goto out;
-	}
-	check_complete(r, contract);
-	if (r->problem.errors != NULL) {
-		problem_set(r, 409, "contract-incomplete",
-			    "the contract cannot be signed until it is complete; see errors");
-		goto out;
-	}
-	if (sign_as(r, id, res, party, digest, &upd) != RC_OK)
+	if (check_signable(r, res, digest) != RC_OK ||
+	    sign_as(r, id, res, party, sign, digest, &upd) != RC_OK)
 		goto out;
 	rc = reply_contract(r, 200, upd);
 out:
-	json_decref(contract);
 	PQclear(res);
 	PQclear(upd);
 	return rc;
@@ -707,13 +756,26 @@ out:
 
 enum rc contract_sign(struct req *r, const char *id, const char *digest)
 {
-	const char *p[1] = {id};
-	PGresult *res = db_exec(r, &st_lock, p), *upd = NULL;
+	const char *lock_params[1] = {id};
+	PGresult *res = db_exec(r, &st_lock, lock_params), *upd = NULL;
 	if (res == NULL)
 		return RC_ERR;
-	enum rc rc = PQntuples(res) == 1 && party_of(r, res) != NULL
-			 ? sign_as(r, id, res, party_of(r, res), digest, &upd)
-			 : db_not_found(r, "contract");
+	const char *party = PQntuples(res) == 1 ? party_of(r, res) : NULL;
+	/* the caller acts as its party's officer: its checks are the caller's */
+	unsigned officer = party != NULL && strcmp(party, "licensor") == 0
+			       ? CONTRACT_LICENSOR_OFFICER
+			       : CONTRACT_LICENSEE_OFFICER;
+	const struct transition *sign = NULL;
+	enum rc rc;
+	if (party == NULL)
+		rc = db_not_found(r, "contract");
+	else if (transition_find(contract_transitions, "sign", PQgetvalue(res, 0, COL_STATUS),
+				 officer, &sign) != TR_OK)
+		rc =
+		    problem_set(r, 409, "invalid-state", "a contract in status %s cannot be signed",
+				PQgetvalue(res, 0, COL_STATUS));
+	else
+		rc = sign_as(r, id, res, party, sign, digest, &upd);
 	PQclear(upd);
 	PQclear(res);
 	return rc;
@@ -730,26 +792,30 @@ static enum rc contracts_terminate(struct req *r)
 
 	if (body_read_valid(r, reason_spec) != RC_OK)
 		return RC_ERR;
-	if ((res = load(r, true)) == NULL)
+	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS),
 		   *mode = PQgetvalue(res, 0, COL_MODE), *listing = PQgetvalue(res, 0, COL_LISTING);
 	const char *reason = json_string_value(json_object_get(r->json, "reason"));
-	if (!r->auth.platform_admin && (party_of(r, res) == NULL || !may_commit_org(r))) {
+	const struct transition *terminate = NULL;
+	switch (transition_find(contract_transitions, "terminate", status, roles_of(r, res),
+				&terminate)) {
+	case TR_OK: break;
+	case TR_FORBIDDEN:
 		problem_set(
 		    r, 403, "forbidden",
 		    "only an owner or admin of one of the two parties, or a platform admin, "
 		    "can terminate a contract");
 		goto out;
-	}
-	if (strcmp(status, "terminated") == 0) {
+	case TR_WRONG_STATE:
 		problem_set(r, 409, "invalid-state", "the contract is already terminated");
 		goto out;
+	case TR_NO_ACTION: no_such_action(r, "terminate"); goto out;
 	}
-	const char *p[3] = {id, r->auth.user_id, reason};
-	if ((upd = db_exec(r, &st_terminate, p)) == NULL)
+	const char *terminate_params[3] = {id, r->auth.user_id, reason};
+	if ((upd = db_exec(r, &st_terminate, terminate_params)) == NULL)
 		goto out;
-	if (audit_write(r, "contract.terminate", "contract", id, NULL,
+	if (audit_write(r, terminate->audit, "contract", id, NULL,
 			json_pack("{s:s, s:s}", "from", status, "reason", reason)) != RC_OK)
 		goto out;
 	if (deal_is_exclusive(mode)) {
@@ -768,363 +834,6 @@ out:
 	PQclear(res);
 	PQclear(upd);
 	return rc;
-}
-
-/* ---- invariants ---------------------------------------------------------- */
-
-int contracts_check(PGconn *conn, FILE *out)
-{
-	static const char sql_digests[] =
-	    "SELECT c.id, c.digest, " TERMS_OBJ "::text, c.revenue_share::text,"
-	    " CASE c.digest_scheme WHEN 2 THEN c.subject::text END,"
-	    " coalesce((SELECT string_agg(s.party || ' ' || s.digest, ',') FROM "
-	    "contract_signatures s"
-	    "   WHERE s.contract_id = c.id AND s.digest <> c.digest), '')"
-	    " FROM contracts c ORDER BY c.created_at, c.id";
-	static const char sql_exclusive[] =
-	    "SELECT listing_id, count(*) FROM contracts WHERE status <> 'terminated'"
-	    " AND transaction_mode IN ('assignment', 'exclusive_license', 'sole_license')"
-	    " GROUP BY listing_id HAVING count(*) > 1";
-	/* a deal is written in one transaction each step: none of these can be half
-	 * there, even after a crash */
-	static const char sql_whole[] =
-	    "SELECT 'bid ' || b.id || ': accepted, but no contract was drafted'"
-	    " FROM bids b WHERE b.status = 'accepted'"
-	    "   AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.bid_id = b.id)"
-	    " UNION ALL"
-	    " SELECT 'contract ' || c.id || ': ' || c.status || ' with ' || count(s.party)"
-	    "   || ' signature(s)'"
-	    " FROM contracts c LEFT JOIN contract_signatures s ON s.contract_id = c.id"
-	    " GROUP BY c.id HAVING (c.status = 'active' AND count(s.party) <> 2)"
-	    "   OR (c.status = 'draft' AND count(s.party) > 1)"
-	    " UNION ALL"
-	    " SELECT 'contract ' || c.id || ': its bid ' || b.id || ' is ' || b.status"
-	    " FROM contracts c JOIN bids b ON b.id = c.bid_id WHERE b.status <> 'accepted'"
-	    " UNION ALL"
-	    " SELECT o.kind || ' ' || o.id || ': missing from the audit log'"
-	    " FROM (SELECT 'bid' AS kind, id FROM bids"
-	    "       UNION ALL SELECT 'contract', id FROM contracts"
-	    "       UNION ALL SELECT 'payment', id FROM payments) o"
-	    " WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.object_id = o.id::text)";
-	PGresult *res = NULL;
-	int failed = 0;
-	if (!db_run(conn, sql_whole, 0, NULL, &res))
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		fprintf(out, "%s\n", PQgetvalue(res, i, 0));
-		failed++;
-	}
-	PQclear(res);
-	if (!db_run(conn, sql_digests, 0, NULL, &res))
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		/* each by its scheme: 2 covers the subject, 1 (drafted before) not */
-		json_t *terms = json_loads(PQgetvalue(res, i, 2), 0, NULL),
-		       *plan = json_loads(PQgetvalue(res, i, 3), 0, NULL),
-		       *subject = PQgetisnull(res, i, 4)
-				      ? NULL
-				      : json_loads(PQgetvalue(res, i, 4), 0, NULL);
-		char digest[65];
-		contract_digest(terms, plan, subject, digest);
-		json_decref(terms);
-		json_decref(plan);
-		json_decref(subject);
-		if (strcmp(digest, PQgetvalue(res, i, 1)) != 0) {
-			fprintf(out,
-				"contract %s: its terms, plan or subject no longer match its "
-				"digest %s\n",
-				PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
-			failed++;
-		}
-		if (*PQgetvalue(res, i, 5)) {
-			fprintf(out, "contract %s: signed on another digest than its own (%s)\n",
-				PQgetvalue(res, i, 0), PQgetvalue(res, i, 5));
-			failed++;
-		}
-	}
-	fprintf(out, "contracts: %d checked against their digests and signatures\n",
-		PQntuples(res));
-	PQclear(res);
-	if (!db_run(conn, sql_exclusive, 0, NULL, &res))
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		fprintf(out, "listing %s: %s live exclusive deals at once\n", PQgetvalue(res, i, 0),
-			PQgetvalue(res, i, 1));
-		failed++;
-	}
-	PQclear(res);
-	return failed;
-}
-
-/* ---- the printable document ------------------------------------------- */
-
-/* Writes s with every ASCII punctuation character backslash-escaped (CommonMark
- * takes each literally then) and line breaks as spaces, so data can neither
- * format the document nor break a table row. */
-static void md_text(FILE *f, const char *s)
-{
-	for (; s != NULL && *s; s++) {
-		if (*s == '\n' || *s == '\r' || *s == '\t')
-			fputc(' ', f);
-		else if (ispunct((unsigned char)*s))
-			fprintf(f, "\\%c", *s);
-		else
-			fputc(*s, f);
-	}
-}
-
-static void md_yuan(FILE *f, long long fen)
-{
-	char digits[32];
-	snprintf(digits, sizeof digits, "%lld", fen / 100);
-	size_t n = strlen(digits);
-	fputs("¥", f);
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			fputc(',', f);
-		fputc(digits[i], f);
-	}
-	fprintf(f, ".%02lld (%lld fen)", fen % 100, fen);
-}
-
-static void md_bp(FILE *f, long long bp)
-{
-	fprintf(f, "%lld.%02lld %% (%lld bp)", bp / 100, bp % 100, bp);
-}
-
-static const char *label(const char *const (*table)[2], const char *key)
-{
-	for (; (*table)[0] != NULL; table++)
-		if (key != NULL && strcmp((*table)[0], key) == 0)
-			return (*table)[1];
-	return key ? key : "";
-}
-
-static const char *const mode_labels[][2] = {
-    {"assignment", "转让 assignment"},
-    {"exclusive_license", "独占许可 exclusive licence"},
-    {"sole_license", "排他许可 sole licence"},
-    {"non_exclusive_license", "普通许可 non-exclusive licence"},
-    {NULL, NULL},
-};
-static const char *const status_labels[][2] = {
-    {"draft", "草案 draft"},
-    {"signed_by_licensor", "许可方已签署 signed by the licensor"},
-    {"signed_by_licensee", "被许可方已签署 signed by the licensee"},
-    {"active", "生效 active"},
-    {"terminated", "已终止 terminated"},
-    {NULL, NULL},
-};
-static const char *const kind_labels[][2] = {
-    {"university", "高等院校 university"},
-    {"research_institute", "科研院所 research institute"},
-    {"enterprise", "企业 enterprise"},
-    {"patent", "专利 patent"},
-    {"process", "工艺技术 process know-how"},
-    {"invention", "发明 invention"},
-    {"utility_model", "实用新型 utility model"},
-    {"design", "外观设计 design"},
-    {"lab", "实验室 lab"},
-    {"pilot", "中试 pilot"},
-    {"industrial", "工业化 industrial"},
-    {"institution", "单位 institution"},
-    {"inventor", "完成人 inventor"},
-    {"platform", "平台 platform"},
-    {"other", "其他 other"},
-    {"licensor", "许可方 Licensor"},
-    {"licensee", "被许可方 Licensee"},
-    {NULL, NULL},
-};
-
-static const char *str(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static long long num(const json_t *obj, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(obj, key));
-}
-
-/* A term the parties left open reads as such. */
-static const char *or_unset(const char *s)
-{
-	return s ? s : "未约定 not set";
-}
-
-static void md_list(FILE *f, const json_t *array)
-{
-	size_t i;
-	const json_t *v;
-	json_array_foreach(array, i, v)
-	{
-		if (i > 0)
-			fputs("、", f);
-		md_text(f, json_string_value(v));
-	}
-	if (json_array_size(array) == 0)
-		fputs("—", f);
-}
-
-/* doc: {contract: <API JSON>, licensor: {name, kind}, licensee: {name, kind},
- *       listing: {id, title, kind, domain, patent, process} (the subject's),
- *       signers: [{party, organization, user, signed_at, digest}]} */
-char *contract_markdown(const json_t *doc)
-{
-	const json_t *c = json_object_get(doc, "contract"), *terms = json_object_get(c, "terms"),
-		     *listing = json_object_get(doc, "listing");
-	const char *mode = str(c, "transaction_mode");
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	if (f == NULL)
-		return NULL;
-
-	bool assignment = mode != NULL && strcmp(mode, "assignment") == 0;
-	fprintf(f, "# %s\n\n",
-		assignment ? "技术转让合同 Technology Assignment Contract"
-			   : "技术许可合同 Technology Licence Contract");
-	fputs("| 项目 Item | 内容 Value |\n|---|---|\n", f);
-	fprintf(f, "| 合同编号 Contract No. | %s |\n", str(c, "id"));
-	fprintf(f, "| 状态 Status | %s |\n", label(status_labels, str(c, "status")));
-	fprintf(f, "| 交易方式 Transaction mode | %s |\n", label(mode_labels, mode));
-	fprintf(f, "| 起草时间 Drafted at | %s |\n", str(c, "created_at"));
-	if (str(c, "activated_at"))
-		fprintf(f, "| 生效时间 In force since | %s |\n", str(c, "activated_at"));
-	fputs("\n## 一、合同双方 Parties\n\n", f);
-	fputs(
-	    "| 角色 Role | 名称 Name | 类型 Kind | 机构编号 Organization ID |\n|---|---|---|---|\n",
-	    f);
-	static const char *const parties[] = {"licensor", "licensee"};
-	for (size_t i = 0; i < 2; i++) {
-		const json_t *o = json_object_get(doc, parties[i]);
-		char idkey[24];
-		snprintf(idkey, sizeof idkey, "%s_org_id", parties[i]);
-		fprintf(f, "| %s | ", label(kind_labels, parties[i]));
-		md_text(f, str(o, "name"));
-		fprintf(f, " | %s | %s |\n", label(kind_labels, str(o, "kind")), str(c, idkey));
-	}
-
-	fputs("\n## 二、技术 The technology\n\n", f);
-	fputs("- 名称 Title: ", f);
-	md_text(f, str(listing, "title"));
-	fprintf(f, "\n- 类别 Kind: %s\n", label(kind_labels, str(listing, "kind")));
-	fprintf(f, "- 领域 Domain: %s\n", str(listing, "domain"));
-	fprintf(f, "- 挂牌编号 Listing ID: %s\n", str(c, "listing_id"));
-	const json_t *patent = json_object_get(listing, "patent"),
-		     *process = json_object_get(listing, "process");
-	if (json_is_object(patent)) {
-		fputs("- 专利号 Patent number: ", f);
-		md_text(f, str(patent, "number"));
-		fprintf(f, "\n- 专利类型 Patent type: %s\n",
-			label(kind_labels, str(patent, "type")));
-		fputs("- 发明人 Inventors: ", f);
-		md_list(f, json_object_get(patent, "inventors"));
-		fputs("\n", f);
-	}
-	if (json_is_object(process)) {
-		fprintf(f, "- 规模 Scale: %s\n", label(kind_labels, str(process, "scale")));
-		fputs("- 原料 Inputs: ", f);
-		md_list(f, json_object_get(process, "inputs"));
-		fputs("\n- 产品 Outputs: ", f);
-		md_list(f, json_object_get(process, "outputs"));
-		fputs("\n", f);
-	}
-
-	fputs("\n## 三、合同条款 Terms\n\n| 条款 Term | 约定 Agreed |\n|---|---|\n", f);
-	fprintf(f, "| %s | ", assignment ? "转让费 Price" : "入门费 Upfront fee");
-	md_yuan(f, num(terms, "upfront_fee_fen"));
-	fputs(" |\n| 提成费率 Royalty rate | ", f);
-	md_bp(f, num(terms, "royalty_bp"));
-	fputs(" of net sales |\n| 年度最低提成 Minimum annual royalty | ", f);
-	md_yuan(f, num(terms, "minimum_annual_royalty_fen"));
-	fprintf(f, " |\n| 期限 Term | %s 至 to %s |\n", or_unset(str(terms, "term_start")),
-		or_unset(str(terms, "term_end")));
-	fputs("| 地域 Territory | ", f);
-	md_text(f, or_unset(str(terms, "territory")));
-	fputs(" |\n| 使用领域 Field of use | ", f);
-	md_text(f, or_unset(str(terms, "field_of_use")));
-	fprintf(f, " |\n| 币种 Currency | %s |\n", str(c, "currency"));
-
-	fputs("\n## 四、收益分配 Revenue share\n\n", f);
-	fputs("许可方所得净收入按下表分配。The licensor's net income is shared as follows.\n\n", f);
-	fputs("| # | 受益人 Beneficiary | 角色 Role | 比例 Share |\n|---|---|---|---|\n", f);
-	size_t i;
-	const json_t *e;
-	long long total = 0;
-	json_array_foreach(json_object_get(c, "revenue_share"), i, e)
-	{
-		fprintf(f, "| %zu | ", i + 1);
-		md_text(f, str(e, "beneficiary"));
-		fprintf(f, " | %s | ", label(kind_labels, str(e, "role")));
-		md_bp(f, num(e, "share_bp"));
-		fputs(" |\n", f);
-		total += num(e, "share_bp");
-	}
-	fputs("| | 合计 Total | | ", f);
-	md_bp(f, total);
-	fputs(" |\n", f);
-
-	fputs("\n## 五、摘要与签署 Digest and signatures\n\n", f);
-	fprintf(f,
-		"合同摘要 Digest: `%s`\n\n"
-		"SHA-256 over the canonical JSON of %s (keys sorted, no "
-		"white space, integers as integers, UTF-8), as `GET /v1/contracts/%s` returns "
-		"them.\n\n",
-		str(c, "digest"),
-		num(c, "digest_scheme") == 1 ? "`terms` and `revenue_share`"
-					     : "`revenue_share`, `subject` and `terms`",
-		str(c, "id"));
-	const json_t *signers = json_object_get(doc, "signers");
-	if (json_array_size(signers) == 0) {
-		fputs("尚无签署。Not yet signed.\n", f);
-	} else {
-		fputs(
-		    "| 签署方 Party | 机构 Organization | 签署人 Signed by | 时间 Signed at | 摘要 "
-		    "Digest |\n|---|---|---|---|---|\n",
-		    f);
-		json_array_foreach(signers, i, e)
-		{
-			fprintf(f, "| %s | ", label(kind_labels, str(e, "party")));
-			md_text(f, str(e, "organization"));
-			fputs(" | ", f);
-			md_text(f, str(e, "user"));
-			fprintf(f, " | %s | `%s` |\n", str(e, "signed_at"), str(e, "digest"));
-		}
-	}
-	if (str(c, "terminated_at")) {
-		fprintf(f, "\n## 六、终止 Termination\n\n- 时间 At: %s\n- 原因 Reason: ",
-			str(c, "terminated_at"));
-		md_text(f, str(c, "termination_reason"));
-		fputs("\n", f);
-	}
-	fclose(f);
-	return out;
-}
-
-/* The document's rows carry the parties in columns 1 and 2. */
-static bool may_see_document(const struct req *r, const PGresult *row)
-{
-	return (r->auth.org_id[0] && (strcmp(r->auth.org_id, PQgetvalue(row, 0, 1)) == 0 ||
-				      strcmp(r->auth.org_id, PQgetvalue(row, 0, 2)) == 0)) ||
-	       r->auth.platform_admin;
-}
-
-/* GET /v1/contracts/{id}/document */
-static enum rc contracts_document(struct req *r)
-{
-	PGresult *res = db_load_visible(r, &st_document, "contract", may_see_document);
-	if (res == NULL)
-		return RC_ERR;
-	json_t *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
-	char *md = doc ? contract_markdown(doc) : NULL;
-	json_decref(doc);
-	if (md == NULL)
-		return problem_set(r, 500, "internal", "could not render the contract");
-	reply_raw(r, 200, "text/markdown; charset=utf-8", md, strlen(md));
-	free(md);
-	return RC_OK;
 }
 
 const struct route contracts_routes[] = {

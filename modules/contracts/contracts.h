@@ -10,9 +10,24 @@
 #include <stdio.h>
 
 #include "../../server/router.h"
+#include "../../server/transition.h"
 
 extern const struct route contracts_routes[];
 extern const size_t contracts_routes_count;
+
+/* Who may act on a contract: the caller's relations to it, as a mask. */
+enum {
+	CONTRACT_LICENSOR = 1,         /* a member of the licensor organization */
+	CONTRACT_LICENSEE = 2,         /* a member of the licensee organization */
+	CONTRACT_LICENSOR_OFFICER = 4, /* an owner or admin of the licensor */
+	CONTRACT_LICENSEE_OFFICER = 8, /* an owner or admin of the licensee */
+	CONTRACT_PLATFORM_ADMIN = 16,  /* a platform admin */
+};
+
+/* The contract's state machine (transition.h): "edit" (PATCH) a draft, "sign"
+ * it (each party's officers once; the second signature makes it active),
+ * "terminate" it from any live status. The handlers consult it. */
+extern const struct transition contract_transitions[];
 
 /* Drafts the contract of the accepted bid bid_id in the request's transaction:
  * the upfront fee is price_fen, royalty, term and scope come from the bid, the
@@ -27,10 +42,11 @@ enum rc contract_draft(struct req *r, const char *bid_id, const char *price_fen,
 enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price_fen,
 			    const char *term_start, json_t **out) MUSTCHECK;
 
-/* The acting part of POST /v1/contracts/{id}/sign, without its checks (the
- * caller made them): the caller's organization signs contract id's digest as its
- * party, the second signature makes it active. A 404 when the caller is no
- * party. For `techex seed-demo`. */
+/* The acting part of POST /v1/contracts/{id}/sign, without the checks on the
+ * caller and the terms (the caller made them): the caller's organization signs
+ * contract id's digest as its party, the second signature makes it active. A
+ * 404 when the caller is no party, a 409 when contract_transitions lets its
+ * party not sign in the contract's status. For `techex seed-demo`. */
 enum rc contract_sign(struct req *r, const char *id, const char *digest) MUSTCHECK;
 
 /* True for the modes that bind a listing to one counterparty: assignment,
@@ -70,7 +86,7 @@ json_t *contract_default_plan(const char *licensor_kind, const char *licensor_na
  * returns how many failed, or -1 when the database could not be read. */
 int contracts_check(PGconn *conn, FILE *out);
 
-/* The contract as a Markdown document (see contracts.c for its input shape).
+/* The contract as a Markdown document (document.c describes its input shape).
  * Pure; caller frees. */
 char *contract_markdown(const json_t *doc);
 

@@ -14,8 +14,8 @@
 #include "../../server/metrics.h"
 #include "../../server/migrate.h"
 
-static const struct stmt st_migrations = {"platform_migrations",
-					  "SELECT version, checksum FROM schema_migrations", 0};
+/* Columns APPLIED_VERSION, APPLIED_CHECKSUM (migrate.h). */
+static const struct stmt st_migrations = {"platform_migrations", MIGRATE_APPLIED_SQL, 0};
 
 static const struct stmt st_audit_insert = {"platform_audit_insert",
 					    "INSERT INTO audit_log (actor_user_id, org_id, action, "
@@ -34,6 +34,7 @@ static const struct stmt st_idem_get = {
     "SELECT request_hash = $3, status, response, headers::text FROM idempotency_keys"
     " WHERE scope = $1 AND key = $2",
     3};
+enum { IDEM_SAME_REQUEST, IDEM_STATUS, IDEM_RESPONSE, IDEM_HEADERS };
 
 static const struct stmt st_idem_store = {
     "platform_idem_store",
@@ -74,28 +75,22 @@ static enum rc platform_get_readyz(struct req *r)
 {
 	PGresult *res = db_exec(r, &st_migrations, NULL);
 	size_t pending = 0;
-	char first[128] = "";
+	const char *first = NULL, *changed = NULL;
 
 	if (res == NULL) {
 		if (strcmp(r->problem.sqlstate, "42P01") != 0)
 			return RC_ERR;
-		problem_clear(&r->problem);
+		problem_clear(&r->problem); /* no schema_migrations yet: none applied */
 		pending = migrations_count;
 	} else {
-		for (size_t i = 0; i < migrations_count; i++) {
-			bool ok = false;
-			for (int row = 0; row < PQntuples(res) && !ok; row++)
-				ok = strcmp(PQgetvalue(res, row, 0), migrations[i].name) == 0 &&
-				     strcmp(PQgetvalue(res, row, 1), migrate_checksum(i)) == 0;
-			if (!ok && pending++ == 0)
-				snprintf(first, sizeof first, "%s", migrations[i].name);
-		}
+		/* an edited migration counts as pending: `techex migrate` names it */
+		pending = migrate_unapplied(res, &first, &changed);
 		PQclear(res);
 	}
 	if (pending > 0) {
 		problem_set(r, 503, "not-ready",
 			    "%zu migration(s) pending%s%s; run `techex migrate`", pending,
-			    first[0] ? ", first " : "", first);
+			    first ? ", first " : "", first ? first : "");
 		r->problem.retry_after = 5;
 		return RC_ERR;
 	}
@@ -239,8 +234,8 @@ enum rc idempotency_begin(struct req *r)
 	request_digest(r, obj, digest);
 	json_decref(obj);
 
-	const char *p[3] = {scope, key, digest};
-	PGresult *res = db_exec(r, &st_idem_claim, p);
+	const char *key_params[3] = {scope, key, digest};
+	PGresult *res = db_exec(r, &st_idem_claim, key_params);
 	if (res == NULL)
 		return RC_ERR;
 	bool claimed = PQntuples(res) == 1;
@@ -252,7 +247,7 @@ enum rc idempotency_begin(struct req *r)
 	}
 
 	/* The key was used before (the claim waited for that transaction to end). */
-	res = db_exec(r, &st_idem_get, p);
+	res = db_exec(r, &st_idem_get, key_params);
 	if (res == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
@@ -260,14 +255,15 @@ enum rc idempotency_begin(struct req *r)
 		problem_set(r, 409, "idempotency-in-progress",
 			    "a request with this Idempotency-Key is still in progress; retry");
 		r->problem.retry_after = 1;
-	} else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+	} else if (strcmp(PQgetvalue(res, 0, IDEM_SAME_REQUEST), "t") != 0) {
 		problem_field(r, "Idempotency-Key", "was already used with a different request");
 		problem_set(r, 422, "idempotency-key-reused",
 			    "this Idempotency-Key was already used with a different request");
 	} else {
-		const char *body = PQgetvalue(res, 0, 2);
-		reply_raw(r, atoi(PQgetvalue(res, 0, 1)), "application/json", body, strlen(body));
-		json_t *headers = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
+		const char *body = PQgetvalue(res, 0, IDEM_RESPONSE);
+		reply_raw(r, atoi(PQgetvalue(res, 0, IDEM_STATUS)), "application/json", body,
+			  strlen(body));
+		json_t *headers = json_loads(PQgetvalue(res, 0, IDEM_HEADERS), 0, NULL);
 		const char *name;
 		json_t *value;
 		json_object_foreach(headers, name, value)
@@ -293,9 +289,9 @@ enum rc idempotency_end(struct req *r)
 					    json_string(r->resp.headers[i].value));
 	char *headers_text = json_dumps(headers, JSON_COMPACT);
 	json_decref(headers);
-	const char *p[5] = {r->idem_scope, r->idem_key, status, r->resp.body ? r->resp.body : "",
-			    headers_text};
-	PGresult *res = db_exec(r, &st_idem_store, p);
+	const char *store_params[5] = {r->idem_scope, r->idem_key, status,
+				       r->resp.body ? r->resp.body : "", headers_text};
+	PGresult *res = db_exec(r, &st_idem_store, store_params);
 	free(headers_text);
 	if (res == NULL)
 		return RC_ERR;

@@ -370,21 +370,26 @@ static int insert_demo_listing(PGconn *conn, const json_t *l, const char *org_id
 						"domain"};
 	static const char *const json_keys[] = {"tags",    "trl",    "transaction_modes",
 						"pricing", "patent", "process"};
-	const char *p[12] = {org_id};
+	/* $1 the organization, then the text keys, then the JSON ones */
+	const char *listing_params[1 + ARRAY_LEN(text_keys) + ARRAY_LEN(json_keys)] = {org_id};
+	const char **text_params = listing_params + 1,
+		   **json_params = text_params + ARRAY_LEN(text_keys);
 	char *dumped[ARRAY_LEN(json_keys)] = {NULL};
 	for (size_t i = 0; i < ARRAY_LEN(text_keys); i++)
-		p[1 + i] = json_string_value(json_object_get(l, text_keys[i]));
+		text_params[i] = json_string_value(json_object_get(l, text_keys[i]));
 	for (size_t i = 0; i < ARRAY_LEN(json_keys); i++) {
 		json_t *v = json_object_get(l, json_keys[i]);
-		p[6 + i] = dumped[i] = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+		json_params[i] = dumped[i] =
+		    v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	}
 	PGresult *res;
 	int inserted = -1;
-	if (db_run(conn, sql, 12, p, &res)) {
+	if (db_run(conn, sql, (int)ARRAY_LEN(listing_params), listing_params, &res)) {
 		inserted = PQntuples(res);
 		PQclear(res);
 	} else {
-		fprintf(stderr, "techex: seed-demo: listing %s failed\n", p[2]);
+		fprintf(stderr, "techex: seed-demo: listing %s failed\n",
+			json_string_value(json_object_get(l, "title")));
 	}
 	for (size_t i = 0; i < ARRAY_LEN(dumped); i++)
 		free(dumped[i]);
@@ -394,14 +399,15 @@ static int insert_demo_listing(PGconn *conn, const json_t *l, const char *org_id
 /* The owner accounts_seed_org made for demo organization o, into o->user_id. */
 static bool demo_user_of(PGconn *conn, struct demo_org *o)
 {
-	const char *p[2] = {o->email, o->id};
+	const char *user_params[2] = {o->email, o->id};
+	enum { USER_ID };
 	PGresult *res;
-	if (!db_run(conn, "SELECT id FROM users WHERE email = $1::text AND org_id = $2::uuid", 2, p,
-		    &res))
+	if (!db_run(conn, "SELECT id FROM users WHERE email = $1::text AND org_id = $2::uuid", 2,
+		    user_params, &res))
 		return false;
 	bool found = PQntuples(res) == 1;
 	if (found)
-		snprintf(o->user_id, sizeof o->user_id, "%s", PQgetvalue(res, 0, 0));
+		snprintf(o->user_id, sizeof o->user_id, "%s", PQgetvalue(res, 0, USER_ID));
 	else
 		fprintf(stderr, "techex: seed-demo: %s has no user %s\n", o->name, o->email);
 	PQclear(res);
@@ -435,9 +441,9 @@ static int add_revenue(const struct demo *demo, const struct demo_deal *d, const
 	    "  OR EXISTS (SELECT 1 FROM payments p WHERE p.contract_id = c.id)"
 	    " FROM contracts c WHERE c.id = $1::uuid FOR UPDATE";
 	enum { F_UPFRONT, F_ROYALTY, F_ENTRIES, F_IN_TERM, F_HAS_REVENUE };
-	const char *pf[3] = {id, demo->quarters[0][0], demo->quarters[1][1]};
+	const char *facts_params[3] = {id, demo->quarters[0][0], demo->quarters[1][1]};
 	PGresult *c;
-	if (!db_run(licensor->db->conn, facts_sql, 3, pf, &c))
+	if (!db_run(licensor->db->conn, facts_sql, 3, facts_params, &c))
 		return -1;
 	bool skip = PQntuples(c) != 1 || strcmp(PQgetvalue(c, 0, F_IN_TERM), "t") != 0 ||
 		    strcmp(PQgetvalue(c, 0, F_HAS_REVENUE), "t") == 0;
@@ -489,12 +495,13 @@ static bool add_contract(const struct demo *demo, const struct demo_deal *d, con
 	char days[16], start[16], amount[24];
 	snprintf(days, sizeof days, "%d", d->days_ago - 2);
 	snprintf(amount, sizeof amount, "%lld", (long long)d->amount);
-	const char *pa[1] = {days};
+	enum { ACCEPTED_ON };
+	const char *accepted_params[1] = {days};
 	PGresult *res;
-	if (!db_run(licensor->db->conn, accepted_sql, 1, pa, &res))
+	if (!db_run(licensor->db->conn, accepted_sql, 1, accepted_params, &res))
 		return false;
 	snprintf(start, sizeof start, "%s",
-		 d->stage == DEAL_ACTIVE ? demo->term_start : PQgetvalue(res, 0, 0));
+		 d->stage == DEAL_ACTIVE ? demo->term_start : PQgetvalue(res, 0, ACCEPTED_ON));
 	PQclear(res);
 	json_t *contract = NULL;
 	if (contract_draft_from(licensor, bid_id, amount, start, &contract) != RC_OK) {
@@ -551,26 +558,27 @@ static bool add_bid(const struct demo *demo, const struct demo_deal *d, const ch
 	snprintf(counter, sizeof counter, "%lld", (long long)d->counter);
 	snprintf(offered, sizeof offered, "%d", d->days_ago);
 	snprintf(replied, sizeof replied, "%d", d->days_ago - 2);
-	const char *pb[16] = {listing_id,
-			      owner->auth.org_id,
-			      bidder->auth.org_id,
-			      bidder->auth.user_id,
-			      amount,
-			      d->mode,
-			      d->message,
-			      d->royalty_bp >= 0 ? royalty : NULL,
-			      d->term_months >= 0 ? term : NULL,
-			      demo->territory,
-			      d->field_of_use,
-			      status,
-			      d->counter >= 0 ? counter : NULL,
-			      d->stage == DEAL_COUNTERED ? d->reply : NULL,
-			      offered,
-			      d->stage == DEAL_OPEN ? NULL : replied};
+	enum { BID_ID };
+	const char *bid_params[16] = {listing_id,
+				      owner->auth.org_id,
+				      bidder->auth.org_id,
+				      bidder->auth.user_id,
+				      amount,
+				      d->mode,
+				      d->message,
+				      d->royalty_bp >= 0 ? royalty : NULL,
+				      d->term_months >= 0 ? term : NULL,
+				      demo->territory,
+				      d->field_of_use,
+				      status,
+				      d->counter >= 0 ? counter : NULL,
+				      d->stage == DEAL_COUNTERED ? d->reply : NULL,
+				      offered,
+				      d->stage == DEAL_OPEN ? NULL : replied};
 	PGresult *res;
-	if (!db_run(owner->db->conn, bid_sql, 16, pb, &res))
+	if (!db_run(owner->db->conn, bid_sql, 16, bid_params, &res))
 		return false;
-	snprintf(bid_id, 37, "%s", PQgetvalue(res, 0, 0));
+	snprintf(bid_id, 37, "%s", PQgetvalue(res, 0, BID_ID));
 	PQclear(res);
 	const char *offer[7] = {
 	    bid_id,     "offer", bidder->auth.org_id, bidder->auth.user_id, amount,
@@ -616,8 +624,8 @@ static int add_deal(struct demo *demo, const struct demo_deal *d, struct db *db)
 	PGresult *l = NULL;
 	int rc = -1;
 
-	const char *pl[3] = {owner_org->id, d->title, d->mode};
-	if (!db_run(db->conn, listing_sql, 3, pl, &l))
+	const char *listing_params[3] = {owner_org->id, d->title, d->mode};
+	if (!db_run(db->conn, listing_sql, 3, listing_params, &l))
 		goto out;
 	if (PQntuples(l) != 1) {
 		fprintf(stderr, "techex: seed-demo: deal on %s: no such demo listing\n", d->title);

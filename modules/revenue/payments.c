@@ -205,12 +205,12 @@ static const char *payment_target(const char *action)
 /* The licensee of a contract that has been active: RC_OK, else the problem. */
 static enum rc licensee_of_live_contract(struct req *r, const PGresult *contract, const char *what)
 {
-	const char *status = PQgetvalue(contract, 0, CONTRACT_STATUS);
-	if (!revenue_caller_org_is(r, PQgetvalue(contract, 0, CONTRACT_LICENSEE)))
+	const char *status = PQgetvalue(contract, 0, FACT_STATUS);
+	if (!revenue_caller_org_is(r, PQgetvalue(contract, 0, FACT_LICENSEE)))
 		return problem_set(r, 403, "forbidden", "only the licensee %s", what);
 	if (strcmp(status, "active") != 0 &&
 	    !(strcmp(status, "terminated") == 0 &&
-	      strcmp(PQgetvalue(contract, 0, CONTRACT_EVER_ACTIVE), "t") == 0))
+	      strcmp(PQgetvalue(contract, 0, FACT_EVER_ACTIVE), "t") == 0))
 		return problem_set(r, 409, "contract-not-active",
 				   "the contract is %s: only a contract both parties signed takes "
 				   "royalty reports and payments",
@@ -242,14 +242,14 @@ int64_t royalty_due(int64_t gross_fen, int bp)
 }
 
 /* The acting part of a royalty report: the caller reports gross sales and
- * tonnes for [start, end] on contract id (row contract: CONTRACT_*); the
+ * tonnes for [start, end] on contract id (row contract: FACT_*); the
  * royalty due is computed at the contract's rate. The new row goes to *res
  * (caller clears; REPORT_* columns). */
 static enum rc report_insert(struct req *r, const char *id, const PGresult *contract,
 			     const char *start, const char *end, long long gross, long long tonnes,
 			     PGresult **res)
 {
-	const char *royalty_bp = PQgetvalue(contract, 0, CONTRACT_ROYALTY_BP);
+	const char *royalty_bp = PQgetvalue(contract, 0, FACT_ROYALTY_BP);
 	int bp = atoi(royalty_bp);
 	char gross_s[24], due_s[24], tonnes_s[24];
 	snprintf(gross_s, sizeof gross_s, "%lld", gross);
@@ -303,12 +303,12 @@ enum rc royalty_reports_create(struct req *r)
 	if ((res = db_exec(r, &st_report_period, period_params)) == NULL)
 		goto out;
 	if (strcmp(PQgetvalue(res, 0, PERIOD_IN_TERM), "t") != 0) {
-		const char *term_end = PQgetvalue(contract, 0, CONTRACT_TERM_END);
+		const char *term_end = PQgetvalue(contract, 0, FACT_TERM_END);
 		problem_field(
 		    r, "period_start",
 		    "the period must lie inside the contract term (%s to %s) and end by its "
 		    "termination, if any",
-		    PQgetvalue(contract, 0, CONTRACT_TERM_START), *term_end ? term_end : "open");
+		    PQgetvalue(contract, 0, FACT_TERM_START), *term_end ? term_end : "open");
 	}
 	if (strcmp(PQgetvalue(res, 0, PERIOD_ENDED), "t") != 0)
 		problem_field(r, "period_end", "the period has not ended yet");

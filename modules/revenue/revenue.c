@@ -17,7 +17,7 @@
 #include "../../server/db.h"
 #include "revenue_internal.h"
 
-/* The contract a revenue request is about: CONTRACT_* columns. */
+/* The contract a revenue request is about: FACT_* columns. */
 #define CONTRACT_FACTS                                                                       \
 	"SELECT c.licensor_org_id, c.licensee_org_id, c.status, c.activated_at IS NOT NULL," \
 	" c.royalty_bp, c.term_start, c.term_end, c.minimum_annual_royalty_fen"              \
@@ -34,8 +34,8 @@ bool revenue_caller_org_is(const struct req *r, const char *org_id)
 
 static bool party_to_contract(const struct req *r, const PGresult *row)
 {
-	return revenue_caller_org_is(r, PQgetvalue(row, 0, CONTRACT_LICENSOR)) ||
-	       revenue_caller_org_is(r, PQgetvalue(row, 0, CONTRACT_LICENSEE)) ||
+	return revenue_caller_org_is(r, PQgetvalue(row, 0, FACT_LICENSOR)) ||
+	       revenue_caller_org_is(r, PQgetvalue(row, 0, FACT_LICENSEE)) ||
 	       r->auth.platform_admin;
 }
 

@@ -58,16 +58,16 @@ enum {
 	LEDGER_CONTRACT
 };
 
-/* The contract a revenue request is about (CONTRACT_FACTS in revenue.c). */
+/* The contract a revenue request is about: the FACT_* columns of CONTRACT_FACTS (revenue.c). */
 enum {
-	CONTRACT_LICENSOR,
-	CONTRACT_LICENSEE,
-	CONTRACT_STATUS,
-	CONTRACT_EVER_ACTIVE,
-	CONTRACT_ROYALTY_BP,
-	CONTRACT_TERM_START,
-	CONTRACT_TERM_END,
-	CONTRACT_MINIMUM
+	FACT_LICENSOR,
+	FACT_LICENSEE,
+	FACT_STATUS,
+	FACT_EVER_ACTIVE,
+	FACT_ROYALTY_BP,
+	FACT_TERM_START,
+	FACT_TERM_END,
+	FACT_MINIMUM
 };
 
 /* The contract contract_id, locked, whoever asks (zero rows when there is
@@ -79,7 +79,7 @@ PGresult *revenue_contract_locked(struct req *r, const char *contract_id) MUSTCH
 bool revenue_caller_org_is(const struct req *r, const char *org_id);
 
 /* The contract {id} (locked when lock) if the caller is a party or an admin;
- * NULL with a 404 otherwise. Columns: CONTRACT_*; the caller clears. */
+ * NULL with a 404 otherwise. Columns: FACT_*; the caller clears. */
 PGresult *revenue_contract_visible(struct req *r, bool lock) MUSTCHECK;
 
 /* Replies with status and the JSON text a statement built (and its ETag when

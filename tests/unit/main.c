@@ -12,6 +12,7 @@ int main(void)
 	test_filter();
 	test_transition();
 	test_payments_states();
+	test_contracts_states();
 	test_metrics_access();
 	test_patent();
 	test_cursor();

@@ -27,6 +27,7 @@ void test_credentials(void);
 void test_filter(void);
 void test_transition(void);
 void test_payments_states(void);
+void test_contracts_states(void);
 void test_metrics_access(void);
 void test_patent(void);
 void test_cursor(void);

@@ -1,0 +1,87 @@
+#include <string.h>
+
+#include "../../modules/contracts/contracts.h"
+#include "unit.h"
+
+/* Walks contract_transitions: every row is reachable by its own actors, names
+ * only the statuses the CHECK on contracts.status allows (migrations/0005), refuses
+ * every other role and writes the audit action the handlers always wrote. */
+void test_contracts_states(void)
+{
+	static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
+					       "active", "terminated",         NULL};
+	static const char *const audits[] = {"contract.update", "contract.sign",
+					     "contract.terminate", NULL};
+	static const unsigned every_role[] = {CONTRACT_LICENSOR, CONTRACT_LICENSEE,
+					      CONTRACT_LICENSOR_OFFICER, CONTRACT_LICENSEE_OFFICER,
+					      CONTRACT_PLATFORM_ADMIN};
+	int rows = 0;
+	for (const struct transition *t = contract_transitions; t->action != NULL; t++, rows++) {
+		CHECK("a row enters a contract status", str_in(statuses, t->to));
+		CHECK("a row's audit action is one the handlers write", str_in(audits, t->audit));
+		CHECK("a row has actors", t->actors != 0);
+		for (const char *const *from = t->from; *from != NULL; from++) {
+			CHECK("a row leaves a contract status", str_in(statuses, *from));
+			const struct transition *row = NULL;
+			CHECK("a row's actors take it from each of its states",
+			      transition_find(contract_transitions, t->action, *from, t->actors,
+					      &row) == TR_OK &&
+				  row == t);
+			for (size_t i = 0; i < ARRAY_LEN(every_role); i++) {
+				if ((t->actors & every_role[i]) != 0)
+					continue;
+				enum transition_check got = transition_find(
+				    contract_transitions, t->action, *from, every_role[i], &row);
+				CHECK("a role outside a row's actors cannot take it",
+				      got != TR_OK || row != t);
+			}
+		}
+	}
+	CHECK("the table has edit, four signatures and terminate", rows == 6);
+
+	/* the answers the handlers turn into their refusals, in their order */
+	static const struct {
+		const char *name, *action, *state;
+		unsigned roles;
+		enum transition_check want;
+		const char *to;
+	} cases[] = {
+	    {"either party edits a draft", "edit", "draft", CONTRACT_LICENSEE, TR_OK, "draft"},
+	    {"a signed contract is not edited (contract-signed)", "edit", "signed_by_licensor",
+	     CONTRACT_LICENSOR, TR_WRONG_STATE, NULL},
+	    {"a platform admin does not edit", "edit", "draft", CONTRACT_PLATFORM_ADMIN,
+	     TR_FORBIDDEN, NULL},
+	    {"the licensor's officer signs a draft first", "sign", "draft",
+	     CONTRACT_LICENSOR | CONTRACT_LICENSOR_OFFICER, TR_OK, "signed_by_licensor"},
+	    {"the licensee's officer signs second: active", "sign", "signed_by_licensor",
+	     CONTRACT_LICENSEE | CONTRACT_LICENSEE_OFFICER, TR_OK, "active"},
+	    {"the licensor's officer signs second: active", "sign", "signed_by_licensee",
+	     CONTRACT_LICENSOR_OFFICER, TR_OK, "active"},
+	    {"a party signs once (already-signed)", "sign", "signed_by_licensor",
+	     CONTRACT_LICENSOR | CONTRACT_LICENSOR_OFFICER, TR_FORBIDDEN, NULL},
+	    {"a plain member never signs", "sign", "draft", CONTRACT_LICENSEE, TR_FORBIDDEN, NULL},
+	    {"a platform admin never signs", "sign", "draft", CONTRACT_PLATFORM_ADMIN, TR_FORBIDDEN,
+	     NULL},
+	    {"an active contract is not signed again", "sign", "active", CONTRACT_LICENSEE_OFFICER,
+	     TR_WRONG_STATE, NULL},
+	    {"a party's officer terminates an active contract", "terminate", "active",
+	     CONTRACT_LICENSOR_OFFICER, TR_OK, "terminated"},
+	    {"a platform admin terminates a draft", "terminate", "draft", CONTRACT_PLATFORM_ADMIN,
+	     TR_OK, "terminated"},
+	    {"a plain member does not terminate", "terminate", "active", CONTRACT_LICENSEE,
+	     TR_FORBIDDEN, NULL},
+	    {"a stranger is refused before the state is looked at", "terminate", "terminated", 0,
+	     TR_FORBIDDEN, NULL},
+	    {"a terminated contract is not terminated again", "terminate", "terminated",
+	     CONTRACT_PLATFORM_ADMIN, TR_WRONG_STATE, NULL},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		const struct transition *row = NULL;
+		enum transition_check got = transition_find(contract_transitions, cases[i].action,
+							    cases[i].state, cases[i].roles, &row);
+		CHECK(cases[i].name,
+		      got == cases[i].want &&
+			  (got == TR_OK ? row != NULL && strcmp(row->to, cases[i].to) == 0
+					: row == NULL));
+	}
+}

@@ -119,6 +119,17 @@ void reply_json_text(struct req *r, int status, char *text, size_t len)
 	r->resp.body_len = len;
 }
 
+enum rc reply_stored(struct req *r, int status, const char *json_text, const char *version)
+{
+	json_t *body = json_loads(json_text, 0, NULL);
+	if (body == NULL)
+		return problem_set(r, 500, "internal", "could not read the stored record");
+	if (version != NULL)
+		reply_etag(r, version);
+	reply_json(r, status, body);
+	return RC_OK;
+}
+
 void reply_empty(struct req *r, int status)
 {
 	reply_raw(r, status, NULL, NULL, 0);

@@ -104,6 +104,10 @@ void reply_json(struct req *r, int status, json_t *body);
 void reply_json_text(struct req *r, int status, char *text, size_t len);
 /* Replies with a body of the given content type; copies the bytes. */
 void reply_raw(struct req *r, int status, const char *content_type, const char *body, size_t len);
+/* Replies with an object the database built as JSON text (an API shape made in
+ * SQL), compacted, with its ETag at version (none when NULL); RC_ERR with a 500
+ * when the text is not JSON. json_text is borrowed. */
+enum rc reply_stored(struct req *r, int status, const char *json_text, const char *version);
 /* Replies with no body (204). */
 void reply_empty(struct req *r, int status);
 /* Adds a response header; both strings are copied. */

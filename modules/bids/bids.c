@@ -325,12 +325,7 @@ static const char *int_param(const json_t *obj, const char *key, char *buf, size
 /* Replies with the bid at row 0 of res (BID_COLS) and its ETag. */
 static enum rc reply_bid(struct req *r, int status, const PGresult *res)
 {
-	json_t *body = json_loads(PQgetvalue(res, 0, B_JSON), 0, NULL);
-	if (body == NULL)
-		return problem_set(r, 500, "internal", "could not read the bid");
-	reply_etag(r, PQgetvalue(res, 0, B_VERSION));
-	reply_json(r, status, body);
-	return RC_OK;
+	return reply_stored(r, status, PQgetvalue(res, 0, B_JSON), PQgetvalue(res, 0, B_VERSION));
 }
 
 static bool is_owner(const struct req *r, const PGresult *bid)

@@ -321,12 +321,8 @@ static PGresult *find_contract(struct req *r, bool lock)
 /* Replies with the contract at row 0 of res, with its ETag. */
 static enum rc reply_contract(struct req *r, int status, const PGresult *res)
 {
-	json_t *body = json_loads(PQgetvalue(res, 0, COL_JSON), 0, NULL);
-	if (body == NULL)
-		return problem_set(r, 500, "internal", "could not read the contract");
-	reply_etag(r, PQgetvalue(res, 0, COL_VERSION));
-	reply_json(r, status, body);
-	return RC_OK;
+	return reply_stored(r, status, PQgetvalue(res, 0, COL_JSON),
+			    PQgetvalue(res, 0, COL_VERSION));
 }
 
 /* The caller's roles for the contract at row 0 of res (contract_transitions):

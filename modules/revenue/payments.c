@@ -329,7 +329,7 @@ enum rc royalty_reports_create(struct req *r)
 		(long long)json_integer_value(json_object_get(r->json, "waste_utilized_tonnes")),
 		&res) != RC_OK)
 		goto out;
-	rc = revenue_reply_json(r, 201, PQgetvalue(res, 0, REPORT_JSON), NULL);
+	rc = reply_stored(r, 201, PQgetvalue(res, 0, REPORT_JSON), NULL);
 out:
 	PQclear(contract);
 	PQclear(res);
@@ -460,8 +460,8 @@ enum rc payments_create(struct req *r)
 	    json_string_value(json_object_get(r->json, "reference")), payment_id, &res);
 	if (rc == RC_OK) {
 		reply_location(r, "/v1/payments/{id}", payment_id);
-		rc = revenue_reply_json(r, 201, PQgetvalue(res, 0, PAYMENT_JSON),
-					PQgetvalue(res, 0, PAYMENT_VERSION));
+		rc = reply_stored(r, 201, PQgetvalue(res, 0, PAYMENT_JSON),
+				  PQgetvalue(res, 0, PAYMENT_VERSION));
 	}
 	PQclear(res);
 	return rc;
@@ -498,8 +498,8 @@ enum rc payments_get(struct req *r)
 	PGresult *res = payment_visible(r, false);
 	if (res == NULL)
 		return RC_ERR;
-	enum rc rc = revenue_reply_json(r, 200, PQgetvalue(res, 0, PAYMENT_JSON),
-					PQgetvalue(res, 0, PAYMENT_VERSION));
+	enum rc rc = reply_stored(r, 200, PQgetvalue(res, 0, PAYMENT_JSON),
+				  PQgetvalue(res, 0, PAYMENT_VERSION));
 	PQclear(res);
 	return rc;
 }
@@ -581,8 +581,8 @@ static enum rc payment_decide(struct req *r, const char *action)
 		 * for the first confirm's lock still saw the ledger without its entries */
 		const char *payment_params[1] = {id};
 		if ((updated = db_exec(r, &st_payment_get, payment_params)) != NULL)
-			rc = revenue_reply_json(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
-						PQgetvalue(updated, 0, PAYMENT_VERSION));
+			rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
+					  PQgetvalue(updated, 0, PAYMENT_VERSION));
 		goto out;
 	}
 	if (check != TR_OK) {
@@ -594,8 +594,8 @@ static enum rc payment_decide(struct req *r, const char *action)
 		goto out;
 	}
 	if (apply_decision(r, id, payment, row, reason, &updated) == RC_OK)
-		rc = revenue_reply_json(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
-					PQgetvalue(updated, 0, PAYMENT_VERSION));
+		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
+				  PQgetvalue(updated, 0, PAYMENT_VERSION));
 out:
 	PQclear(payment);
 	PQclear(updated);

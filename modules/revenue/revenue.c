@@ -51,17 +51,6 @@ PGresult *revenue_contract_locked(struct req *r, const char *contract_id)
 	return db_exec(r, &st_contract_lock, contract_params);
 }
 
-enum rc revenue_reply_json(struct req *r, int status, const char *text, const char *version)
-{
-	json_t *body = json_loads(text, 0, NULL);
-	if (body == NULL)
-		return problem_set(r, 500, "internal", "could not read the record");
-	if (version != NULL)
-		reply_etag(r, version);
-	reply_json(r, status, body);
-	return RC_OK;
-}
-
 const struct route revenue_routes[] = {
     {M_POST, "/v1/contracts/{id}/royalty-reports", royalty_reports_create,
      ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT, "createRoyaltyReport", NULL},

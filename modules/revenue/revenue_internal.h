@@ -82,10 +82,6 @@ bool revenue_caller_org_is(const struct req *r, const char *org_id);
  * NULL with a 404 otherwise. Columns: FACT_*; the caller clears. */
 PGresult *revenue_contract_visible(struct req *r, bool lock) MUSTCHECK;
 
-/* Replies with status and the JSON text a statement built (and its ETag when
- * version is not NULL); a 500 when the text is no JSON. */
-enum rc revenue_reply_json(struct req *r, int status, const char *text, const char *version);
-
 /* Books payment_id into contract_id's ledger: the signed plan's split of
  * amount_fen, or, for a reversal, the payment's own entries negated; each
  * entry chained to the one before (ledger.c). */

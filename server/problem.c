@@ -9,13 +9,18 @@
 
 #include "req.h"
 
+static void problem_vset(struct req *r, int status, const char *slug, const char *fmt, va_list ap)
+{
+	r->problem.status = status;
+	r->problem.slug = slug;
+	vsnprintf(r->problem.detail, sizeof r->problem.detail, fmt, ap);
+}
+
 enum rc problem_set(struct req *r, int status, const char *slug, const char *fmt, ...)
 {
 	va_list ap;
-	r->problem.status = status;
-	r->problem.slug = slug;
 	va_start(ap, fmt);
-	vsnprintf(r->problem.detail, sizeof r->problem.detail, fmt, ap);
+	problem_vset(r, status, slug, fmt, ap);
 	va_end(ap);
 	return RC_ERR;
 }
@@ -23,12 +28,10 @@ enum rc problem_set(struct req *r, int status, const char *slug, const char *fmt
 enum rc problem_commit(struct req *r, int status, const char *slug, const char *fmt, ...)
 {
 	va_list ap;
-	r->problem.status = status;
-	r->problem.slug = slug;
-	r->problem.commit = true;
 	va_start(ap, fmt);
-	vsnprintf(r->problem.detail, sizeof r->problem.detail, fmt, ap);
+	problem_vset(r, status, slug, fmt, ap);
 	va_end(ap);
+	r->problem.commit = true;
 	return RC_ERR;
 }
 

@@ -162,6 +162,12 @@ enum refusal http_check_head(const char *b, size_t len, bool *chunked)
 	bool takes_body = (k == 4 && memcmp(b, "POST", 4) == 0) ||
 			  (k == 3 && memcmp(b, "PUT", 3) == 0) ||
 			  (k == 5 && memcmp(b, "PATCH", 5) == 0);
+	/* the methods routes serve; evhttp never sees another (it answers a CONNECT
+	 * whose authority it cannot parse twice, say) */
+	bool served = takes_body || (k == 3 && memcmp(b, "GET", 3) == 0) ||
+		      (k == 4 && memcmp(b, "HEAD", 4) == 0) ||
+		      (k == 6 && memcmp(b, "DELETE", 6) == 0) ||
+		      (k == 7 && memcmp(b, "OPTIONS", 7) == 0);
 	i = ++k;
 	while (k < end && is_field_byte((unsigned char)b[k], false))
 		k++;
@@ -218,6 +224,8 @@ enum refusal http_check_head(const char *b, size_t len, bool *chunked)
 	unsigned long long declared = http_declared_length(b, len);
 	if (!takes_body && (te > 0 || declared > 0))
 		return RF_BODY_NOT_ALLOWED;
+	if (!served)
+		return RF_METHOD;
 	if (declared > HTTP_MAX_BODY)
 		return RF_BODY_LARGE; /* refused before a byte of it is read */
 	return RF_NONE;
@@ -844,6 +852,11 @@ void filter_refusal_problem(struct req *r, enum refusal why)
 		problem_set(r, 400, "malformed-request",
 			    "this method takes no body: only POST, PUT and PATCH may carry one "
 			    "(Content-Length above 0 or Transfer-Encoding)");
+		break;
+	case RF_METHOD:
+		problem_set(r, 501, "method-not-implemented",
+			    "this server serves GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS "
+			    "only");
 		break;
 	case RF_CLIENT_CONNECTIONS:
 		problem_set(r, 429, "too-many-connections",

@@ -53,6 +53,7 @@ enum refusal {
 	RF_CHUNK,
 	RF_EXPECTATION,        /* an Expect other than 100-continue */
 	RF_BODY_NOT_ALLOWED,   /* a body on a method that takes none */
+	RF_METHOD,             /* a method no route serves (CONNECT, TRACE, ...) */
 	RF_CLIENT_CONNECTIONS, /* the client address holds too many connections */
 	RF_COUNT
 };

@@ -68,6 +68,18 @@ def test_a_declared_body_never_yields_a_second_response():
             assert re.search(rb"(?i)\r\nconnection: close", head), head
             p = json.loads(body)
             assert p["status"] == 400 and "takes no body" in p["detail"], p
+    # a method no route serves never reaches libevent, whatever its target (libevent
+    # answered a CONNECT to an authority it could not parse twice: found by fuzz_filter)
+    for data in (b"CONNECT [a HTTP/1.1\r\nHost: x\r\n\r\n",
+                 b"CONNECT a:b HTTP/1.1\r\nHost: x\r\n\r\n",
+                 b"CONNECT -\xff&\xffz HTTP/1.1\r\nHost: x\r\n\r\n",
+                 b"TRACE / HTTP/1.1\r\nHost: x\r\n\r\n",
+                 b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n"):
+        got, closed = talk(s.port, data + INNER)
+        assert STATUS_LINE.findall(got) == [b"501"], (data, got[:600])
+        assert closed, data
+        p = json.loads(got.partition(b"\r\n\r\n")[2])
+        assert p["type"].endswith("/method-not-implemented") and "OPTIONS" in p["detail"], p
     # no body, or an empty one, is fine on them
     for data in (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
                  b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"):

@@ -36,7 +36,7 @@ OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migra
 	$(BUILD)/demo-data.o
 HDRS  := $(wildcard server/*.h modules/*/*.h)
 
-.PHONY: all test asan run bench format format-check lint-spec deps clean unit
+.PHONY: all test test-cluster asan run bench format format-check lint-spec deps clean unit
 
 all: $(BIN) $(BUILD)/unit-tests
 
@@ -83,6 +83,12 @@ test:
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory all $(FUZZ_REPLAYS)
 	@sh tests/run.sh
+
+# a primary, a synchronous replica, two servers behind HAProxy; kill -9 of the primary
+test-cluster:
+	@sh scripts/deps.sh cluster
+	@$(MAKE) --no-print-directory all
+	@python3 tests/cluster/cluster.py
 
 asan:
 	@sh scripts/deps.sh test

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages TechEx needs that are missing, saying what it installs.
-# Usage: deps.sh run|test|bench|lint|fuzz|all
+# Usage: deps.sh run|test|bench|lint|fuzz|cluster|all
 set -eu
 purpose=${1:-all}
 
@@ -10,15 +10,17 @@ tests="python3 openssl curl clang-format valgrind"
 fuzz="clang libclang-rt-14-dev"
 bench="wrk postgresql-contrib"
 lint="nodejs npm"
+cluster="haproxy"
 
 case "$purpose" in
 	run) want="$build $server" ;;
 	test) want="$build $server $tests" ;;
 	bench) want="$build $server $tests $bench" ;;
 	lint) want="$lint" ;;
+	cluster) want="$build $server $tests $cluster" ;;
 	fuzz) want="$build $fuzz" ;;
 	all) want="$build $server $tests $bench" ;;
-	*) echo "usage: $0 run|test|bench|lint|fuzz|all" >&2; exit 2 ;;
+	*) echo "usage: $0 run|test|bench|lint|fuzz|cluster|all" >&2; exit 2 ;;
 esac
 
 # the linter needs Node.js and npm; any installation will do

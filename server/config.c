@@ -29,6 +29,9 @@ struct key {
 static const struct key keys[] = {
     {"DATABASE_URL", KEY_STRING, "dbname=techex", 0, 0, STR(database_url),
      "libpq connection string or URI"},
+    {"DATABASE_READ_URL", KEY_STRING, "", 0, 0, STR(read_database_url),
+     "a streaming replica for anonymous reads of listings, searches and statistics (unset:"
+     " the primary answers them; when the replica fails, it does too)"},
     {"TECHEX_LISTEN", KEY_HOSTPORT, "127.0.0.1:8080", 1, 65535, HOSTPORT(listen),
      "host:port to serve on"},
     {"TECHEX_WORKERS", KEY_INT, NULL, 1, 256, INT(workers),

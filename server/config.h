@@ -17,6 +17,7 @@ struct hostport {
 
 struct config {
 	char database_url[1024];
+	char read_database_url[1024]; /* "": no replica */
 	struct hostport listen;
 	int workers;
 	int hash_concurrency; /* workers allowed to hash passwords at once */

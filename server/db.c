@@ -11,6 +11,9 @@
 #include "req.h"
 
 _Atomic unsigned long db_reconnects;
+_Atomic unsigned long db_replica_reads, db_replica_fallbacks;
+
+#define REPLICA_RETRY_NS 1000000000LL /* a replica that failed is tried again after 1 s */
 
 const char *const db_session_settings[] = {
     /* Short requests side by side: no parallel plans. Searches also rely on an
@@ -60,12 +63,17 @@ enum rc db_ensure(struct db *db)
 		return RC_OK;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
+	db->conn = NULL;
 	forget_prepared(db);
+	if (db->backoff && mono_ns() < db->retry_at)
+		return RC_ERR;
 	db->conn = db_connect(db->conninfo);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
-		log_warn("database connection failed: %s", PQerrorMessage(db->conn));
+		log_warn("%s connection failed: %s", db->backoff ? "replica" : "database",
+			 PQerrorMessage(db->conn));
 		PQfinish(db->conn);
 		db->conn = NULL;
+		db->retry_at = mono_ns() + REPLICA_RETRY_NS;
 		return RC_ERR;
 	}
 	PQsetNoticeProcessor(db->conn, db_log_notice, NULL);

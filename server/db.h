@@ -28,7 +28,14 @@ struct db {
 	size_t nprepared, cap;
 	bool ever_connected;     /* a later connect counts as a reconnect */
 	unsigned long succeeded; /* statements that succeeded on this connection */
+	/* a replica's: after a failed connect, db_ensure refuses at once until
+	 * retry_at (mono_ns), so that requests go to the primary without waiting */
+	bool backoff;
+	int64_t retry_at;
 };
+
+/* Requests a replica answered, and replica reads the primary answered instead. */
+extern _Atomic unsigned long db_replica_reads, db_replica_fallbacks;
 
 /* What every connection of the server sets once connected, NULL-terminated. */
 extern const char *const db_session_settings[];

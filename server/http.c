@@ -566,10 +566,14 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 	metrics_init(rt);
 	if (workers_start(cfg) != RC_OK)
 		goto out;
-	loopdb_start(srv.base, cfg->database_url, cfg->loop_connections, rt, loop_fallback);
-	log_info("serving %s on %s:%d with %d workers and %d loop connection(s)",
+	/* the loop's reads are anonymous: a replica answers them when there is one,
+	 * and the workers (the primary, if the replica is down too) when it cannot */
+	bool replica = cfg->read_database_url[0] != '\0';
+	loopdb_start(srv.base, replica ? cfg->read_database_url : cfg->database_url,
+		     cfg->loop_connections, rt, loop_fallback);
+	log_info("serving %s on %s:%d with %d workers and %d loop connection(s)%s",
 		 srv.ssl_ctx ? "HTTPS" : "HTTP", cfg->listen.host, cfg->listen.port, cfg->workers,
-		 cfg->loop_connections);
+		 cfg->loop_connections, replica ? "; anonymous reads from DATABASE_READ_URL" : "");
 	if (srv.metrics_http != NULL)
 		log_info("serving /metrics on %s:%d", cfg->metrics_listen.host,
 			 cfg->metrics_listen.port);

@@ -157,6 +157,14 @@ char *metrics_render(void)
 	    "# HELP techex_db_reconnects_total Database reconnections (workers and the I/O loop).\n"
 	    "# TYPE techex_db_reconnects_total counter\ntechex_db_reconnects_total %lu\n",
 	    (unsigned long)db_reconnects);
+	outf(
+	    &o,
+	    "# HELP techex_replica_reads_total Worker requests DATABASE_READ_URL's replica answered"
+	    " (the I/O loop's reads come from it too when it is set).\n"
+	    "# TYPE techex_replica_reads_total counter\ntechex_replica_reads_total %lu\n"
+	    "# HELP techex_replica_fallbacks_total Replica reads the primary answered instead.\n"
+	    "# TYPE techex_replica_fallbacks_total counter\ntechex_replica_fallbacks_total %lu\n",
+	    (unsigned long)db_replica_reads, (unsigned long)db_replica_fallbacks);
 	return o.buf;
 }
 

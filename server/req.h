@@ -74,8 +74,9 @@ struct req {
 	char request_id[37];
 
 	struct auth auth;
-	struct db *db; /* the worker's connection, borrowed */
-	json_t *json;  /* parsed body once read, owned */
+	struct db *db;      /* the worker's connection, borrowed */
+	struct db *read_db; /* its replica connection, when this request may use it */
+	json_t *json;       /* parsed body once read, owned */
 	struct resp resp;
 	struct problem problem;
 	char idem_scope[64]; /* set when an idempotent route stored its key */

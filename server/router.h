@@ -17,6 +17,7 @@ enum route_flags {
 	ROUTE_INLINE = 1 << 4,        /* runs on the I/O loop: no database, never blocks */
 	ROUTE_IDEMPOTENT = 1 << 5,    /* honours Idempotency-Key */
 	ROUTE_OPTIONAL_AUTH = 1 << 6, /* authenticates when a token is sent */
+	ROUTE_REPLICA = 1 << 7,       /* without a token, DATABASE_READ_URL's replica may answer */
 };
 
 struct loop_read;

@@ -31,6 +31,7 @@ static struct {
 	pthread_t *threads;
 	int nthreads;
 	const char *conninfo;
+	const char *read_conninfo; /* DATABASE_READ_URL, or NULL */
 	atomic_int busy;
 } q = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
@@ -114,10 +115,27 @@ fail:
 	return r->problem.retry || rc == RC_RETRY ? RC_RETRY : RC_ERR;
 }
 
+/* A replica is configured and this is an anonymous read the route lets one answer. */
+static bool replica_may_answer(const struct req *r)
+{
+	return q.read_conninfo != NULL && r->route != NULL && (r->route->flags & ROUTE_REPLICA) &&
+	       req_header(r, "Authorization") == NULL;
+}
+
 void dispatch_run(struct req *r)
 {
 	enum rc rc = RC_ERR;
+	struct db *primary = r->db;
 
+	/* the replica answers when it can; the primary whenever it cannot */
+	if (r->read_db != NULL) {
+		if (db_ensure(r->read_db) == RC_OK) {
+			r->db = r->read_db;
+		} else {
+			r->read_db = NULL;
+			db_replica_fallbacks++;
+		}
+	}
 	if (db_ensure(r->db) != RC_OK) {
 		problem_set(r, 503, "unavailable", "the database is unavailable; retry shortly");
 		r->problem.retry_after = 1;
@@ -134,6 +152,18 @@ void dispatch_run(struct req *r)
 		json_decref(r->json);
 		r->json = NULL;
 		rc = run_once(r);
+		/* A replica that failed under the read: the primary reads it again. */
+		if (rc == RC_ERR && r->db == r->read_db &&
+		    (r->db->conn == NULL || PQstatus(r->db->conn) != CONNECTION_OK)) {
+			db_release(r->db);
+			r->db = primary;
+			db_replica_fallbacks++;
+			if (db_ensure(r->db) == RC_OK) {
+				attempt--;
+				continue;
+			}
+			break;
+		}
 		/* A connection that died while idle (PostgreSQL restarted) fails the
 		 * first statement; nothing ran, so reconnect and run the request again. */
 		if (rc == RC_ERR && !reconnected && r->db->succeeded == before &&
@@ -160,6 +190,8 @@ void dispatch_run(struct req *r)
 			problem_set(r, 500, "internal", "the handler produced no response");
 		resp_reset(&r->resp);
 		reply_problem(r);
+	} else if (r->db == r->read_db) {
+		db_replica_reads++;
 	}
 	db_release(r->db);
 }
@@ -191,6 +223,7 @@ static struct job *take_job(void)
 static void *worker_main(void *arg)
 {
 	struct db db = {.conninfo = q.conninfo};
+	struct db replica = {.conninfo = q.read_conninfo, .backoff = true};
 	(void)arg;
 
 	if (db_ensure(&db) != RC_OK)
@@ -201,8 +234,10 @@ static void *worker_main(void *arg)
 			break;
 		atomic_fetch_add(&q.busy, 1);
 		j->req.db = &db;
+		j->req.read_db = replica_may_answer(&j->req) ? &replica : NULL;
 		dispatch_run(&j->req);
 		j->req.db = NULL;
+		j->req.read_db = NULL;
 		atomic_fetch_sub(&q.busy, 1);
 		if (j->heavy) {
 			pthread_mutex_lock(&q.lock);
@@ -213,12 +248,14 @@ static void *worker_main(void *arg)
 		j->done(j); /* hands the job back to the I/O loop; j is not ours anymore */
 	}
 	db_close(&db);
+	db_close(&replica);
 	return NULL;
 }
 
 enum rc workers_start(const struct config *cfg)
 {
 	q.conninfo = cfg->database_url;
+	q.read_conninfo = cfg->read_database_url[0] ? cfg->read_database_url : NULL;
 	q.depth_max = cfg->queue_depth;
 	q.heavy_max = cfg->hash_concurrency;
 	q.threads = xcalloc((size_t)cfg->workers, sizeof *q.threads);

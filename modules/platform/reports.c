@@ -179,7 +179,7 @@ static enum rc reports_audit_log(struct req *r)
 }
 
 const struct route reports_routes[] = {
-    {M_GET, "/v1/stats", reports_stats, 0, "getStats", NULL},
+    {M_GET, "/v1/stats", reports_stats, ROUTE_REPLICA, "getStats", NULL},
     {M_GET, "/v1/admin/audit-log", reports_audit_log, ROUTE_ADMIN, "getAuditLog", NULL},
 };
 const size_t reports_routes_count = ARRAY_LEN(reports_routes);

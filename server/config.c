@@ -66,9 +66,11 @@ static const struct key keys[] = {
     {"TECHEX_STATS_TTL", KEY_INT, "10", 0, 3600, INT(stats_ttl),
      "seconds a server reuses its /v1/stats answer (0: computes each time)"},
     {"TECHEX_LISTING_RATE", KEY_INT, "60", 0, 1000000, INT(listing_rate),
-     "listings an organization may create per hour (0: no limit); past it 429"},
+     "listings an organization may create in any hour, on every server together (0: no"
+     " limit); past it 429"},
     {"TECHEX_BID_RATE", KEY_INT, "60", 0, 1000000, INT(bid_rate),
-     "bids an organization may make per minute (0: no limit); past it 429"},
+     "bids an organization may make in any minute, on every server together (0: no limit);"
+     " past it 429"},
     {"TECHEX_REGISTER_RATE", KEY_INT, "10", 0, 100000, INT(register_rate),
      "registrations one client address (IPv6: /64) may make per 15 minutes (0: no limit);"
      " past it 429"},

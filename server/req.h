@@ -81,7 +81,6 @@ struct req {
 	struct problem problem;
 	char idem_scope[64]; /* set when an idempotent route stored its key */
 	char idem_key[256];
-	unsigned rate_charged; /* rate_kind bits already charged to this request */
 };
 
 /* Header lookup, case-insensitive. Borrowed; NULL when absent. */

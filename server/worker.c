@@ -185,7 +185,6 @@ void dispatch_run(struct req *r)
 		r->problem.retry_after = 1;
 	}
 	if (rc != RC_OK || r->resp.status == 0) {
-		rate_refund(r); /* only what was created counts against a limit */
 		if (r->problem.status == 0)
 			problem_set(r, 500, "internal", "the handler produced no response");
 		resp_reset(&r->resp);

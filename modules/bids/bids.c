@@ -578,13 +578,16 @@ static enum rc take_express(struct req *r, const struct offer *offer, const char
 			     true);
 }
 
+/* The organization's bids in the rate window (ratelimit.h). */
+static const struct stmt st_recent = {"bids_recent", RATE_RECENT_SQL("bids", "bidder_org_id"), 3};
+
 /* POST /v1/listings/{id}/bids */
 static enum rc bids_create(struct req *r)
 {
 	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
 		return problem_set(r, 403, "organization-not-verified",
 				   "only members of a verified organization can bid");
-	if (rate_take(r, RATE_BID) != RC_OK || body_read_valid(r, create_spec) != RC_OK)
+	if (rate_take(r, RATE_BID, &st_recent) != RC_OK || body_read_valid(r, create_spec) != RC_OK)
 		return RC_ERR;
 	struct offer offer = {
 	    .listing_id = req_param(r, "id"),

@@ -191,6 +191,9 @@ static enum rc reply_listing(struct req *r, int status, const PGresult *res)
 	return RC_OK;
 }
 
+/* The organization's listings in the rate window (ratelimit.h). */
+static const struct stmt st_recent = {"listings_recent", RATE_RECENT_SQL("listings", "org_id"), 3};
+
 /* POST /v1/listings */
 static enum rc listings_create(struct req *r)
 {
@@ -200,7 +203,7 @@ static enum rc listings_create(struct req *r)
 	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
 		return problem_set(r, 403, "organization-not-verified",
 				   "only members of a verified organization can create listings");
-	if (rate_take(r, RATE_LISTING) != RC_OK || body_read(r) != RC_OK)
+	if (rate_take(r, RATE_LISTING, &st_recent) != RC_OK || body_read(r) != RC_OK)
 		return RC_ERR;
 	if (listing_params(r, r->json, &body_params) != RC_OK)
 		return RC_ERR;

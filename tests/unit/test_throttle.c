@@ -1,9 +1,11 @@
 /*
- * test_throttle.c - the client network a throttle counts by, and the backoff.
+ * test_throttle.c - the client network a throttle counts by, the backoff, and
+ * the creation limits' decision on a count.
  */
 #include <string.h>
 
 #include "../../modules/accounts/throttle.h"
+#include "../../server/ratelimit.h"
 #include "unit.h"
 
 void test_throttle(void)
@@ -39,4 +41,11 @@ void test_throttle(void)
 	CHECK("the fourth lasts 2 hours", throttle_block_seconds(3) == 7200);
 	CHECK("no block lasts more than a day", throttle_block_seconds(7) == 86400);
 	CHECK("even the thousandth", throttle_block_seconds(1000) == 86400);
+
+	rate_configure(RATE_BID, 60, 60);
+	CHECK("under the limit passes", rate_wait(RATE_BID, 59, 0) == 0);
+	CHECK("at the limit waits for the oldest to leave", rate_wait(RATE_BID, 60, 42) == 42);
+	CHECK("a wait is at least a second", rate_wait(RATE_BID, 60, 0) == 1);
+	rate_configure(RATE_BID, 0, 60);
+	CHECK("a limit of 0 is none", rate_wait(RATE_BID, 1000, 42) == 0);
 }

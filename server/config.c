@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum key_type { KEY_STRING, KEY_INT, KEY_HOSTPORT, KEY_LEVEL, KEY_FILE };
+enum key_type { KEY_STRING, KEY_INT, KEY_HOSTPORT, KEY_LEVEL, KEY_FILE, KEY_NETS };
 
 struct key {
 	const char *name;
@@ -63,6 +63,10 @@ static const struct key keys[] = {
     {"TECHEX_METRICS_LISTEN", KEY_HOSTPORT, "", 1, 65535, HOSTPORT(metrics_listen),
      "host:port serving /metrics alone, without a token (unset: /metrics only on the API"
      " address, with TECHEX_METRICS_TOKEN)"},
+    {"TECHEX_TRUSTED_PROXIES", KEY_NETS, "", 0, 0, offsetof(struct config, trusted_proxies),
+     sizeof(struct netlist),
+     "addresses or networks of proxies whose X-Forwarded-For names the client (\"10.0.0.0/8,"
+     " ::1\"); unset: the peer is the client"},
     {"TECHEX_STATS_TTL", KEY_INT, "10", 0, 3600, INT(stats_ttl),
      "seconds a server reuses its /v1/stats answer (0: computes each time)"},
     {"TECHEX_LISTING_RATE", KEY_INT, "60", 0, 1000000, INT(listing_rate),
@@ -142,6 +146,15 @@ static enum rc set_key(struct config *cfg, const struct key *k, const char *val,
 		}
 		snprintf(hp->host, sizeof hp->host, "%.*s", (int)hostlen, h);
 		hp->port = (int)v;
+		return RC_OK;
+	}
+	case KEY_NETS: {
+		char why[200];
+		if (netlist_parse(val, (struct netlist *)(base + k->offset), why, sizeof why) !=
+		    RC_OK) {
+			snprintf(err, errlen, "%s: %s", k->name, why);
+			return RC_ERR;
+		}
 		return RC_OK;
 	}
 	case KEY_LEVEL:

@@ -6,6 +6,7 @@
 #define TECHEX_CONFIG_H
 
 #include "common.h"
+#include "proxy.h"
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -33,6 +34,7 @@ struct config {
 	char tls_key[1024];
 	char metrics_token[256];
 	struct hostport metrics_listen; /* serves /metrics alone, when set */
+	struct netlist trusted_proxies; /* peers whose X-Forwarded-For is believed */
 	int stats_ttl;                  /* seconds /v1/stats is served from memory */
 	int listing_rate; /* listings an organization may create per hour (0: no limit) */
 	int bid_rate;     /* bids an organization may make per minute (0: no limit) */

@@ -677,6 +677,17 @@ bool filter_client_key(const struct sockaddr *sa, char *out, size_t len)
 	return true;
 }
 
+/* Whether the peer is one of TECHEX_TRUSTED_PROXIES. */
+static bool is_trusted_proxy(const struct sockaddr *sa)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const void *a = sa->sa_family == AF_INET
+			    ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+			    : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+	return host.cfg->trusted_proxies.n > 0 && inet_ntop(sa->sa_family, a, ip, sizeof ip) &&
+	       netlist_contains(&host.cfg->trusted_proxies, ip);
+}
+
 /* Runs once the connection has its socket (evhttp sets it after filter_conn_new
  * returns): counts it against its client address. One over the limit gets a
  * 429 as the answer to whatever it sends first, and little time to send it. */
@@ -691,6 +702,8 @@ static void conn_attach(struct conn *c)
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0 ||
 	    !filter_client_key((struct sockaddr *)&ss, key, sizeof key))
 		return; /* a Unix socket, say: nothing to count */
+	if (is_trusted_proxy((struct sockaddr *)&ss))
+		return; /* a proxy carries many clients' connections */
 	c->client = client_take(key);
 	if (c->client == NULL) {
 		log_warn("client %s holds %d connections: refusing another", key,

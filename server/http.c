@@ -165,7 +165,14 @@ static enum rc fill_req(struct req *r, struct evhttp_request *evreq, const char 
 	ev_uint16_t port = 0;
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &addr, &port);
-	snprintf(r->client_ip, sizeof r->client_ip, "%s", addr ? addr : "");
+	char forwarded[1024] = "";
+	for (int i = 0; i < r->nheaders; i++) /* several X-Forwarded-For lines are one list */
+		if (strcasecmp(r->headers[i].key, "X-Forwarded-For") == 0)
+			snprintf(forwarded + strlen(forwarded),
+				 sizeof forwarded - strlen(forwarded), "%s%s",
+				 forwarded[0] ? ", " : "", r->headers[i].value);
+	proxy_client_address(&srv.cfg->trusted_proxies, addr ? addr : "",
+			     forwarded[0] ? forwarded : NULL, r->client_ip, sizeof r->client_ip);
 	(void)path;
 	return RC_OK;
 }

@@ -321,7 +321,8 @@ def scenario():
                          "user=techex target_session_attrs=read-write connect_timeout=2"),
         "DATABASE_READ_URL": replica.url() + " connect_timeout=2",
         "TECHEX_METRICS_TOKEN": METRICS_TOKEN, "TECHEX_BID_RATE": "0", "TECHEX_WORKERS": "4",
-        "TECHEX_REGISTER_RATE": "0", "TECHEX_LOG_LEVEL": "info"}
+        "TECHEX_REGISTER_RATE": "0", "TECHEX_LOG_LEVEL": "info",
+        "TECHEX_TRUSTED_PROXIES": "127.0.0.1"}
     ports = [free_port(), free_port()]
     servers = [Process(f"techex-{i}", [BIN, "serve"],
                        {**server_env, "TECHEX_LISTEN": f"127.0.0.1:{p}"})
@@ -346,6 +347,7 @@ frontend api
 backend techex
     balance roundrobin
     option httpchk GET /healthz
+    option forwardfor
 """ + "".join(f"    server s{i} 127.0.0.1:{p} check inter 500ms\n" for i, p in enumerate(ports)))
     proxy = Process("haproxy", ["haproxy", "-db", "-f", cfg])
     wait_until("HAProxy", lambda: request(hport, "GET", "/healthz")[0] == 200)

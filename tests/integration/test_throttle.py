@@ -264,3 +264,51 @@ def test_register_rate_zero_is_unlimited_and_bounds_are_checked():
     for bad in ("-1", "100001", "ten"):
         p = techex("serve", env={"TECHEX_REGISTER_RATE": bad})
         assert p.returncode == 2 and "TECHEX_REGISTER_RATE" in p.stderr, (bad, p.stderr)
+
+
+def login_via(s, email, password, proxy, forwarded):
+    """A login arriving from `proxy` with X-Forwarded-For `forwarded`."""
+    return s.request("POST", "/v1/auth/login", {"email": email, "password": password},
+                     headers={"X-Forwarded-For": forwarded}, source=proxy)
+
+
+@test
+def test_behind_a_trusted_proxy_each_client_is_throttled_on_its_own():
+    """with TECHEX_TRUSTED_PROXIES, a proxy's clients are throttled by the address the proxy
+    saw (the right-most untrusted X-Forwarded-For hop), not all as the proxy: one client's 10
+    failures block it and not its neighbour; what a client writes into X-Forwarded-For
+    itself changes nothing, and an untrusted peer's header is ignored"""
+    proxy, stranger = random_loopback(), random_loopback()
+    s = Server("proxied", env={"TECHEX_TRUSTED_PROXIES": f"{proxy}, 10.0.0.0/8"})
+    try:
+        _, body = register(s, name="淄博市张店区赤泥建材厂")
+        email = body["email"]
+        bad_client, good_client = "198.51.100.7", "198.51.100.8"
+        for i in range(10):
+            # the client prepends a fresh address each time: ignored
+            r = login_via(s, unique_email("nobody"), f"错误口令-{i:04d}", proxy,
+                          f"203.0.113.{i + 1}, {bad_client}, 10.1.2.3")
+            assert r.status == 401, r
+        retry_after(login_via(s, email, PASSWORD, proxy, f"{bad_client}, 10.9.9.9"))
+        assert login_via(s, email, PASSWORD, proxy, good_client).status == 200
+        assert login_via(s, email, PASSWORD, proxy, "2001:db8::1").status == 200
+        # the block is on the client, not on the proxy
+        rows = psql("SELECT client_net FROM login_failures WHERE client_net << '198.51.100.0/24'")
+        assert rows and all(r == [net(bad_client)] for r in rows), rows
+        # a peer that is not a trusted proxy is the client, whatever it forwards
+        for i in range(10):
+            assert login_via(s, unique_email("nobody"), f"错误口令-{i:04d}", stranger,
+                             good_client).status == 401
+        retry_after(login_via(s, email, PASSWORD, stranger, "198.51.100.99"))
+        assert login_via(s, email, PASSWORD, proxy, good_client).status == 200
+    finally:
+        s.stop()
+    out = techex_serve_error({"TECHEX_TRUSTED_PROXIES": "proxy.example"})
+    assert "TECHEX_TRUSTED_PROXIES" in out and "proxy.example" in out, out
+
+
+def techex_serve_error(env):
+    from harness import techex
+    p = techex("serve", env=env, timeout=10)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    return p.stderr

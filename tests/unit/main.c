@@ -20,6 +20,7 @@ int main(void)
 	test_revenue();
 	test_identity();
 	test_throttle();
+	test_proxy();
 	test_csv();
 	test_seed();
 	test_bids_states();

@@ -35,6 +35,7 @@ void test_contracts(void);
 void test_revenue(void);
 void test_identity(void);
 void test_throttle(void);
+void test_proxy(void);
 void test_csv(void);
 void test_seed(void);
 void test_bids_states(void);

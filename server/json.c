@@ -513,14 +513,16 @@ static void validate_value(struct req *r, const char *path, const struct field *
 			if (strcmp(*e, s) == 0)
 				return;
 		{
-			char allowed[512] = "";
-			size_t used = 0;
-			for (const char *const *e = f->enum_values; *e && used < sizeof allowed;
-			     e++)
-				used +=
-				    (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s",
-						     e == f->enum_values ? "" : ", ", *e);
+			/* every allowed value, however many */
+			size_t len = 1;
+			for (const char *const *e = f->enum_values; *e; e++)
+				len += strlen(*e) + 2;
+			char *allowed = xmalloc(len), *at = allowed;
+			*at = '\0';
+			for (const char *const *e = f->enum_values; *e; e++)
+				at = stpcpy(stpcpy(at, e == f->enum_values ? "" : ", "), *e);
 			problem_field(r, path, "must be one of: %s", allowed);
+			free(allowed);
 		}
 		return;
 	case F_UUID:

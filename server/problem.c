@@ -37,11 +37,15 @@ enum rc problem_commit(struct req *r, int status, const char *slug, const char *
 
 void problem_field(struct req *r, const char *field, const char *fmt, ...)
 {
-	char msg[256];
-	va_list ap;
+	/* as long as it takes: an enum's message names every allowed value */
+	va_list ap, again;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	char *msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+	vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, again);
+	va_end(again);
 	if (r->problem.errors == NULL)
 		r->problem.errors = json_array();
 	/* Field names come from our tables or from the client's (valid UTF-8) keys. */
@@ -50,6 +54,7 @@ void problem_field(struct req *r, const char *field, const char *fmt, ...)
 		field_json = json_string("(invalid field name)");
 	json_array_append_new(r->problem.errors,
 			      json_pack("{s:o, s:s}", "field", field_json, "message", msg));
+	free(msg);
 }
 
 enum rc problem_fields_done(struct req *r)

@@ -122,6 +122,36 @@ void test_json(void)
 		req_free(&r);
 	}
 
+	/* an enum's message names every allowed value, however long the list */
+	static const char *const many[] = {"red_mud_building_materials",
+					   "red_mud_iron_recovery",
+					   "red_mud_modification",
+					   "red_mud_harmless_treatment",
+					   "red_mud_ecological_restoration",
+					   "titanium_gypsum",
+					   "foundry_waste",
+					   "construction_waste",
+					   "industrial_slag",
+					   "ceramic_waste",
+					   "recycled_resources",
+					   "other",
+					   NULL};
+	static const struct field many_spec[] = {
+	    {.name = "domain", .type = F_ENUM, .enum_values = many},
+	    {0},
+	};
+	struct req en = {0};
+	json_t *bad_domain = json_loads("{\"domain\":\"赤泥\"}", 0, NULL);
+	CHECK("an unknown domain is refused",
+	      validate_object(&en, bad_domain, many_spec, "") != RC_OK);
+	const char *says =
+	    json_string_value(json_object_get(json_array_get(en.problem.errors, 0), "message"));
+	CHECK("the message names every domain, the last one whole",
+	      says != NULL && strstr(says, "red_mud_building_materials, ") != NULL &&
+		  strstr(says, ", recycled_resources, other") != NULL && strlen(says) > 256);
+	json_decref(bad_domain);
+	req_free(&en);
+
 	/* a path past the 256-byte buffer is cut between characters, not inside one */
 	char prefix[260];
 	memset(prefix, 'p', 252);

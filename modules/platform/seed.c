@@ -465,7 +465,7 @@ static int add_revenue(const struct demo *demo, const struct demo_deal *d, const
 		if (revenue_payment_record(licensee, id, "upfront", upfront, demo->upfront_paid_at,
 					   d->upfront_ref, payment_id) != RC_OK)
 			return refused(licensee, "upfront payment", d->title);
-		if (revenue_payment_confirm(licensor, payment_id) != RC_OK)
+		if (revenue_payment_confirm(licensor, payment_id, NULL) != RC_OK)
 			return refused(licensor, "confirmation", d->title);
 		added->payments++;
 		added->entries += entries;

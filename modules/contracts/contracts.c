@@ -894,5 +894,9 @@ const struct route contracts_routes[] = {
      "terminateContract", NULL},
     {M_GET, "/v1/contracts/{id}/document", contracts_document, ROUTE_AUTH, "getContractDocument",
      NULL},
+    {M_GET, "/v1/contracts/{id}/registration", contracts_registration_get, ROUTE_AUTH,
+     "getContractRegistration", NULL},
+    {M_POST, "/v1/contracts/{id}/registration", contracts_registration_record,
+     ROUTE_TX | ROUTE_AUTH, "recordContractRegistration", NULL},
 };
 const size_t contracts_routes_count = ARRAY_LEN(contracts_routes);

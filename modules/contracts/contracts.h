@@ -87,6 +87,13 @@ json_t *contract_default_plan(int inventor_bp, const char *licensor_name, const 
  * returns how many failed, or -1 when the database could not be read. */
 int contracts_check(PGconn *conn, FILE *out);
 
+/* Technology contract registration (registration.c): GET and POST
+ * /v1/contracts/{id}/registration, and the registration's state table
+ * (none → submitted → registered | rejected, rejected → submitted). */
+enum rc contracts_registration_get(struct req *r);
+enum rc contracts_registration_record(struct req *r);
+extern const struct transition registration_transitions[];
+
 /* The contract as a Markdown document (document.c describes its input shape).
  * Pure; caller frees. */
 char *contract_markdown(const json_t *doc);

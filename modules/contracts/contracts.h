@@ -94,6 +94,11 @@ enum rc contracts_registration_get(struct req *r);
 enum rc contracts_registration_record(struct req *r);
 extern const struct transition registration_transitions[];
 
+/* The acting part of the licensor's "submitted" on contract_id's registration,
+ * without the caller's checks (for `techex seed-demo`); audited as the API
+ * audits it. 409 when the registration is not none or rejected. */
+enum rc contract_registration_submit(struct req *r, const char *contract_id) MUSTCHECK;
+
 /* The contract as a Markdown document (document.c describes its input shape).
  * Pure; caller frees. */
 char *contract_markdown(const json_t *doc);

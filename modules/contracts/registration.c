@@ -213,6 +213,48 @@ static enum rc reply_registration(struct req *r, const PGresult *res, const char
 	return RC_OK;
 }
 
+/* The acting part of a record of progress on contract id's registration: the
+ * move t (whose checks the caller made) from status from, with the number and
+ * date of a registered one; audited as the licensor's (licensor_org_id). */
+static enum rc apply_progress(struct req *r, const char *id, const char *licensor_org_id,
+			      const char *from, const struct transition *t, const char *number,
+			      const char *on)
+{
+	const char *upsert[5] = {id, t->to, number, on, r->auth.user_id};
+	PGresult *row = db_exec(r, &st_registration_upsert, upsert);
+	if (row == NULL)
+		return RC_ERR;
+	PQclear(row);
+	json_t *detail = json_pack("{s:s, s:s}", "from", from, "to", t->to);
+	if (number)
+		json_object_set_new(detail, "registration_number", json_string(number));
+	if (on)
+		json_object_set_new(detail, "registered_on", json_string(on));
+	return audit_write(r, t->audit, "contract", id, licensor_org_id, detail);
+}
+
+enum rc contract_registration_submit(struct req *r, const char *contract_id)
+{
+	const char *params[1] = {contract_id};
+	PGresult *res = db_exec(r, &st_registration, params);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc;
+	const struct transition *t = NULL;
+	if (PQntuples(res) != 1)
+		rc = db_not_found(r, "contract");
+	else if ((t = transition_row(registration_transitions, "submitted",
+				     PQgetvalue(res, 0, REG_STATUS))) == NULL)
+		rc = problem_set(r, 409, "invalid-state",
+				 "a registration that is %s cannot become submitted",
+				 PQgetvalue(res, 0, REG_STATUS));
+	else
+		rc = apply_progress(r, contract_id, PQgetvalue(res, 0, REG_LICENSOR),
+				    PQgetvalue(res, 0, REG_STATUS), t, NULL, NULL);
+	PQclear(res);
+	return rc;
+}
+
 /* ---- handlers ----------------------------------------------------------- */
 
 /* GET /v1/contracts/{id}/registration: the parties and admins. */
@@ -232,7 +274,7 @@ enum rc contracts_registration_record(struct req *r)
 	if (body_read_valid(r, registration_spec) != RC_OK)
 		return RC_ERR;
 	const char *id = req_param(r, "id");
-	PGresult *res = db_load_visible(r, &st_registration, "contract", may_see), *row = NULL;
+	PGresult *res = db_load_visible(r, &st_registration, "contract", may_see);
 	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
@@ -284,24 +326,14 @@ enum rc contracts_registration_record(struct req *r)
 		problem_field(r, "registered_on", "is given only with status registered");
 	if (problem_fields_done(r) != RC_OK)
 		goto out;
-	const char *upsert[5] = {id, t->to, number, on, r->auth.user_id};
-	if ((row = db_exec(r, &st_registration_upsert, upsert)) == NULL)
-		goto out;
-	json_t *detail =
-	    json_pack("{s:s, s:s}", "from", PQgetvalue(res, 0, REG_STATUS), "to", t->to);
-	if (number)
-		json_object_set_new(detail, "registration_number", json_string(number));
-	if (on)
-		json_object_set_new(detail, "registered_on", json_string(on));
-	if (audit_write(r, t->audit, "contract", id, PQgetvalue(res, 0, REG_LICENSOR), detail) !=
-	    RC_OK)
+	if (apply_progress(r, id, PQgetvalue(res, 0, REG_LICENSOR), PQgetvalue(res, 0, REG_STATUS),
+			   t, number, on) != RC_OK)
 		goto out;
 	PQclear(res);
 	if ((res = db_exec(r, &st_registration, params)) == NULL)
 		goto out;
 	rc = reply_registration(r, res, id);
 out:
-	PQclear(row);
 	PQclear(res);
 	return rc;
 }

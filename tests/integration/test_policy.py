@@ -144,6 +144,8 @@ def test_tto_role_is_a_plan_role_and_bad_roles_are_named():
     assert r.status == 200, r
     assert [(e["role"], e["amount_fen"]) for e in r.json()["split"]] == [
         ("inventor", 50001), ("tto", 10000), ("institution", 40000)], r.json()["split"]
+    doc = get(seller[0], f"/v1/contracts/{c['id']}/document").body.decode("utf-8")
+    assert "技术转移机构 technology-transfer office" in doc, doc
     _, b2, c2 = drafted()
     r = s().request("GET", f"/v1/contracts/{c2['id']}", token=b2[0])
     problem(s().request("PATCH", f"/v1/contracts/{c2['id']}",
@@ -265,3 +267,45 @@ def test_check_reports_costs_that_differ_from_deductions():
         psql(f"UPDATE payments SET deductions = '[{{\"reason\": \"评估费\", \"amount_fen\": 9000}}]'"
              f" WHERE id = '{p['id']}'")
     assert p["id"] not in techex("check").stdout
+
+
+def race(tok, path, bodies):
+    """POSTs each body to path at once; the statuses in order."""
+    import json
+    import threading
+    statuses = [None] * len(bodies)
+    start = threading.Barrier(len(bodies))
+
+    def go(i):
+        conn = s().connection()
+        start.wait()
+        conn.request("POST", path, body=json.dumps(bodies[i], ensure_ascii=False).encode(),
+                     headers={"Authorization": f"Bearer {tok}",
+                              "Content-Type": "application/json"})
+        statuses[i] = conn.getresponse().status
+        conn.close()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+@test
+def test_concurrent_confirms_book_one_set_of_deductions():
+    """two confirms with different deductions at once: one books its costs and split, the other sees it done"""
+    seller, buyer, c = active_contract()
+    p = pay(buyer[0], c["id"], 800000)
+    statuses = race(seller[0], f"/v1/payments/{p['id']}/confirm",
+                    [{"deductions": [{"reason": "评估费", "amount_fen": 10000}]},
+                     {"deductions": [{"reason": "代理费", "amount_fen": 20000}]}])
+    assert statuses == [200, 200], statuses
+    rows = psql(f"SELECT role, amount_fen FROM ledger_entries WHERE payment_id = '{p['id']}'"
+                f" ORDER BY seq")
+    assert len([r for r in rows if r[0] == "cost"]) == 1 and len(rows) == 4, rows
+    assert sum(int(r[1]) for r in rows) == 800000, rows
+    done = get(seller[0], f"/v1/payments/{p['id']}").json()
+    assert done["deductions"][0]["reason"] == [r for r in done["split"] if r["role"] == "cost"][0]["beneficiary"]
+    assert get(seller[0], f"/v1/contracts/{c['id']}/ledger/verify").json()["ok"] is True

@@ -164,3 +164,20 @@ def test_registration_related_party_by_org_family():
     psql(f"UPDATE organizations SET parent_id = NULL WHERE id = '{seller[2]['id']}'")
     psql(f"UPDATE organizations SET parent_id = '{buyer[2]['id']}' WHERE id = '{seller[2]['id']}'")
     assert get(seller[0], path).json()["related_party"] is True  # a subsidiary of the licensee
+
+
+@test
+def test_registration_concurrent_records_go_one_after_the_other():
+    """two 'registered' and a 'rejected' at once on a submitted filing: exactly one wins, the others are 409"""
+    from test_policy import race
+    seller, buyer, c = active_contract()
+    path = f"/v1/contracts/{c['id']}/registration"
+    record(seller[0], c["id"], {"status": "submitted"})
+    statuses = race(seller[0], path, [
+        {"status": "registered", "registration_number": "3703032026000777", "registered_on": "2026-05-01"},
+        {"status": "registered", "registration_number": "3703032026000888", "registered_on": "2026-05-02"},
+        {"status": "rejected"}])
+    assert sorted(statuses) == [200, 409, 409], statuses
+    rows = psql(f"SELECT count(*) FROM audit_log WHERE object_id = '{c['id']}'"
+                f" AND action IN ('registration.register', 'registration.reject')")
+    assert rows == [["1"]], rows

@@ -24,6 +24,9 @@
 	" 'licensor_org_id', c.licensor_org_id, 'licensee_org_id', c.licensee_org_id,"        \
 	" 'transaction_mode', c.transaction_mode, 'status', c.status, 'currency', c.currency,"\
 	" 'terms', " TERMS_OBJ ", 'revenue_share', c.revenue_share, 'subject', c.subject,"  \
+	" 'reward_policy', CASE WHEN c.reward_policy_id IS NOT NULL THEN jsonb_build_object("  \
+	"   'id', c.reward_policy_id, 'inventor_default_bp', c.inventor_default_bp,"           \
+	"   'inventor_floor_bp', c.inventor_floor_bp, 'source', c.reward_policy_source) END,"  \
 	" 'signatures', coalesce((SELECT jsonb_agg(jsonb_build_object('org_id', s.org_id,"     \
 	"     'user_id', s.user_id, 'party', s.party, 'signed_at', " TS("s.signed_at") ","     \
 	"     'digest', s.digest) ORDER BY s.signed_at, s.party)"                              \

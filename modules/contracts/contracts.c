@@ -51,15 +51,26 @@ enum { COL_JSON, COL_VERSION, COL_LICENSOR, COL_LICENSEE, COL_STATUS, COL_MODE, 
 /* What a draft needs from its bid: the term starts on $2, or today in China,
  * and ends after the bid's term_months; the inventors are a JSON array. */
 #define DRAFT_START "coalesce($2::date, " SHANGHAI_TODAY ")"
+/* The reward policy (migrations/0013) for licensor lo: of the rows for its kind
+ * and, when they name it, its government_established, whose jurisdiction
+ * prefixes its region_code, the longest prefix, then the row that names
+ * government_established. None for an enterprise. */
+#define REWARD_POLICY_OF_LO                                                                     \
+	" LEFT JOIN LATERAL (SELECT p.id, p.inventor_default_bp FROM reward_policies p"         \
+	"   WHERE p.licensor_kind = lo.kind AND (p.government_established IS NULL"              \
+	"     OR p.government_established = lo.government_established)"                         \
+	"   AND starts_with(coalesce(lo.region_code, ''), p.jurisdiction)"                      \
+	"   ORDER BY length(p.jurisdiction) DESC, p.government_established IS NULL LIMIT 1) rp" \
+	" ON true"
 static const struct stmt st_draft_info = {
     "contracts_draft_info",
     "SELECT b.royalty_bp, b.territory, b.field_of_use, to_char(" DRAFT_START ", 'YYYY-MM-DD'),"
     " to_char((" DRAFT_START " + make_interval(months => b.term_months))::date - 1,"
     " 'YYYY-MM-DD'), lo.kind, lo.name, coalesce(l.patent -> 'inventors', '[]'::jsonb)::text,"
-    " " CONTRACT_SUBJECT_SQL "::text"
+    " " CONTRACT_SUBJECT_SQL "::text, rp.id, rp.inventor_default_bp"
     " FROM bids b JOIN listings l ON l.id = b.listing_id"
     " JOIN organizations lo ON lo.id = b.owner_org_id"
-    " JOIN organizations le ON le.id = b.bidder_org_id WHERE b.id = $1",
+    " JOIN organizations le ON le.id = b.bidder_org_id" REWARD_POLICY_OF_LO " WHERE b.id = $1",
     2};
 enum {
 	DRAFT_ROYALTY,
@@ -71,27 +82,34 @@ enum {
 	DRAFT_LICENSOR_NAME,
 	DRAFT_INVENTORS,
 	DRAFT_SUBJECT,
+	DRAFT_POLICY,
+	DRAFT_POLICY_DEFAULT,
 };
 
 static const struct stmt st_insert = {
     "contracts_insert",
     "INSERT INTO contracts AS c (listing_id, bid_id, licensor_org_id, licensee_org_id,"
     " transaction_mode, upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen, term_start,"
-    " term_end, territory, field_of_use, revenue_share, digest, subject, digest_scheme)"
+    " term_end, territory, field_of_use, revenue_share, digest, subject, digest_scheme,"
+    " reward_policy_id, inventor_default_bp, inventor_floor_bp, reward_policy_source)"
     " SELECT b.listing_id, b.id, b.owner_org_id, b.bidder_org_id, b.transaction_mode, " TERMS_FROM_T
-    ", $3::jsonb, $4, $5::jsonb, 2 FROM bids b, (SELECT $2::jsonb AS t) x WHERE b.id = $1"
+    ", $3::jsonb, $4, $5::jsonb, 2, rp.id, rp.inventor_default_bp, rp.inventor_floor_bp,"
+    " rp.source FROM bids b CROSS JOIN (SELECT $2::jsonb AS t) x"
+    " LEFT JOIN reward_policies rp ON rp.id = $6::uuid WHERE b.id = $1"
     " RETURNING " CONTRACT_COLS,
-    5};
+    6};
 
-/* The licensor's kind and name and the inventors, for the default plan: from
- * the contract's subject, as drafted. */
+/* The reward policy the contract was drafted under (NULLs: none), the
+ * licensor's name and the inventors, for the default plan and the floor: from
+ * the contract as drafted. */
 static const struct stmt st_plan_info = {
     "contracts_plan_info",
-    "SELECT c.subject -> 'licensor' ->> 'kind', c.subject -> 'licensor' ->> 'name',"
+    "SELECT c.inventor_default_bp, c.inventor_floor_bp, c.reward_policy_source,"
+    " c.subject -> 'licensor' ->> 'name',"
     " coalesce(c.subject -> 'listing' -> 'patent' -> 'inventors', '[]'::jsonb)::text"
     " FROM contracts c WHERE c.id = $1",
     1};
-enum { PLAN_LICENSOR_KIND, PLAN_LICENSOR_NAME, PLAN_INVENTORS };
+enum { PLAN_DEFAULT_BP, PLAN_FLOOR_BP, PLAN_SOURCE, PLAN_LICENSOR_NAME, PLAN_INVENTORS };
 
 static const struct stmt st_get = {"contracts_get",
 				   "SELECT " CONTRACT_COLS " FROM contracts c WHERE c.id = $1", 1};
@@ -144,7 +162,8 @@ static const struct stmt st_list = {
     7};
 // clang-format on
 
-static const char *const share_roles[] = {"institution", "inventor", "platform", "other", NULL};
+static const char *const share_roles[] = {"institution", "inventor", "platform",
+					  "other",       "tto",      NULL};
 static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
 				       "active", "terminated",         NULL};
 
@@ -256,12 +275,10 @@ static json_t *share(const char *beneficiary, const char *role, long long bp)
 			 (json_int_t)bp);
 }
 
-json_t *contract_default_plan(const char *licensor_kind, const char *licensor_name,
-			      const json_t *inventors)
+json_t *contract_default_plan(int inventor_bp, const char *licensor_name, const json_t *inventors)
 {
 	json_t *plan = json_array();
-	if (strcmp(licensor_kind, "university") != 0 &&
-	    strcmp(licensor_kind, "research_institute") != 0) {
+	if (inventor_bp < 0 || inventor_bp > 10000) {
 		json_array_append_new(plan, share(licensor_name, "institution", 10000));
 		return plan;
 	}
@@ -278,17 +295,23 @@ json_t *contract_default_plan(const char *licensor_kind, const char *licensor_na
 		if (!seen && n < MAX_SHARES - 1) /* room for the institution */
 			names[n++] = name;
 	}
-	if (n == 0) {
-		json_array_append_new(plan, share("科技成果完成人 (inventors)", "inventor", 5000));
+	if (inventor_bp == 0) {
+		/* nothing to the inventors */
+	} else if (n == 0) {
+		json_array_append_new(plan,
+				      share("科技成果完成人 (inventors)", "inventor", inventor_bp));
 	} else {
 		int64_t weights[MAX_SHARES], parts[MAX_SHARES];
 		for (size_t k = 0; k < n; k++)
 			weights[k] = 1;
-		share_split(5000, weights, n, parts);
+		share_split(inventor_bp, weights, n, parts);
 		for (size_t k = 0; k < n; k++)
-			json_array_append_new(plan, share(names[k], "inventor", parts[k]));
+			if (parts[k] > 0)
+				json_array_append_new(plan, share(names[k], "inventor", parts[k]));
 	}
-	json_array_append_new(plan, share(licensor_name, "institution", 5000));
+	if (inventor_bp < 10000)
+		json_array_append_new(plan,
+				      share(licensor_name, "institution", 10000 - inventor_bp));
 	return plan;
 }
 
@@ -382,8 +405,12 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
 				  json_text_or_null(info, 0, DRAFT_TERRITORY), "field_of_use",
 				  json_text_or_null(info, 0, DRAFT_FIELD_OF_USE));
 	json_t *inventors = json_loads(PQgetvalue(info, 0, DRAFT_INVENTORS), 0, NULL);
-	json_t *plan = contract_default_plan(PQgetvalue(info, 0, DRAFT_LICENSOR_KIND),
+	const char *policy_default = db_value(info, 0, DRAFT_POLICY_DEFAULT);
+	json_t *plan = contract_default_plan(policy_default ? atoi(policy_default) : -1,
 					     PQgetvalue(info, 0, DRAFT_LICENSOR_NAME), inventors);
+	char policy_id[40] = "";
+	if (db_value(info, 0, DRAFT_POLICY) != NULL)
+		snprintf(policy_id, sizeof policy_id, "%s", PQgetvalue(info, 0, DRAFT_POLICY));
 	json_decref(inventors);
 	json_t *subject = json_loads(PQgetvalue(info, 0, DRAFT_SUBJECT), 0, NULL);
 	PQclear(info);
@@ -401,7 +428,8 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
 	json_decref(terms);
 	json_decref(plan);
 	json_decref(subject);
-	const char *insert_params[5] = {bid_id, terms_text, plan_text, digest, subject_text};
+	const char *insert_params[6] = {bid_id, terms_text,   plan_text,
+					digest, subject_text, policy_id[0] ? policy_id : NULL};
 	PGresult *res = db_exec(r, &st_insert, insert_params);
 	free(terms_text);
 	free(plan_text);
@@ -478,19 +506,37 @@ static enum rc contracts_list(struct req *r)
 	return RC_OK;
 }
 
-/* The stored plan's licensor default (for a plan set empty). */
-static json_t *default_plan_of(struct req *r, const char *id)
+/* The default plan of the policy the contract at row 0 of info
+ * (st_plan_info) was drafted under (for a plan set empty). Caller decrefs. */
+static json_t *default_plan_of(const PGresult *info)
 {
-	const char *plan_params[1] = {id};
-	PGresult *res = db_exec(r, &st_plan_info, plan_params);
-	if (res == NULL)
-		return NULL;
-	json_t *inventors = json_loads(PQgetvalue(res, 0, PLAN_INVENTORS), 0, NULL);
-	json_t *plan = contract_default_plan(PQgetvalue(res, 0, PLAN_LICENSOR_KIND),
-					     PQgetvalue(res, 0, PLAN_LICENSOR_NAME), inventors);
+	const char *bp = db_value(info, 0, PLAN_DEFAULT_BP);
+	json_t *inventors = json_loads(PQgetvalue(info, 0, PLAN_INVENTORS), 0, NULL);
+	json_t *plan = contract_default_plan(bp ? atoi(bp) : -1,
+					     PQgetvalue(info, 0, PLAN_LICENSOR_NAME), inventors);
 	json_decref(inventors);
-	PQclear(res);
 	return plan;
+}
+
+/* The floor of the policy the contract at row 0 of info was drafted under: a
+ * plan giving the inventor roles less is a field error naming revenue_share. */
+static void check_floor(struct req *r, const PGresult *info, const json_t *plan)
+{
+	const char *floor = db_value(info, 0, PLAN_FLOOR_BP);
+	if (floor == NULL || atoi(floor) == 0)
+		return;
+	long long inventors = 0;
+	size_t i;
+	const json_t *e;
+	json_array_foreach(
+	    plan, i, e) if (strcmp(json_string_value(json_object_get(e, "role")), "inventor") == 0)
+	    inventors += json_integer_value(json_object_get(e, "share_bp"));
+	if (inventors < atoi(floor))
+		problem_field(r, "revenue_share",
+			      "the inventor roles get %lld basis points; the licensor's reward "
+			      "policy gives them at least %d (%d.%02d %%) of net income: %s",
+			      inventors, atoi(floor), atoi(floor) / 100, atoi(floor) % 100,
+			      PQgetvalue(info, 0, PLAN_SOURCE));
 }
 
 /* The rules across a plan's entries: shares sum to 10000, no beneficiary twice
@@ -526,7 +572,7 @@ static void check_plan(struct req *r, const json_t *plan)
 /* PATCH /v1/contracts/{id}: either party edits terms and plan of a draft. */
 static enum rc contracts_patch(struct req *r)
 {
-	PGresult *res = NULL, *upd = NULL;
+	PGresult *res = NULL, *upd = NULL, *info = NULL;
 	json_t *stored = NULL, *terms = NULL, *plan = NULL;
 	enum rc rc = RC_ERR;
 
@@ -574,12 +620,17 @@ static enum rc contracts_patch(struct req *r)
 	json_t *new_plan = json_object_get(r->json, "revenue_share");
 	if (new_plan == NULL) {
 		plan = json_incref(json_object_get(stored, "revenue_share"));
-	} else if (json_array_size(new_plan) == 0) {
-		if ((plan = default_plan_of(r, id)) == NULL)
-			goto out;
 	} else {
-		check_plan(r, new_plan);
-		plan = json_incref(new_plan);
+		const char *plan_params[1] = {id};
+		if ((info = db_exec(r, &st_plan_info, plan_params)) == NULL)
+			goto out;
+		if (json_array_size(new_plan) == 0) {
+			plan = default_plan_of(info);
+		} else {
+			check_plan(r, new_plan);
+			check_floor(r, info, new_plan);
+			plan = json_incref(new_plan);
+		}
 	}
 fields:
 	if (problem_fields_done(r) != RC_OK)
@@ -609,6 +660,7 @@ out:
 	json_decref(stored);
 	json_decref(terms);
 	json_decref(plan);
+	PQclear(info);
 	PQclear(res);
 	PQclear(upd);
 	return rc;
@@ -842,5 +894,9 @@ const struct route contracts_routes[] = {
      "terminateContract", NULL},
     {M_GET, "/v1/contracts/{id}/document", contracts_document, ROUTE_AUTH, "getContractDocument",
      NULL},
+    {M_GET, "/v1/contracts/{id}/registration", contracts_registration_get, ROUTE_AUTH,
+     "getContractRegistration", NULL},
+    {M_POST, "/v1/contracts/{id}/registration", contracts_registration_record,
+     ROUTE_TX | ROUTE_AUTH, "recordContractRegistration", NULL},
 };
 const size_t contracts_routes_count = ARRAY_LEN(contracts_routes);

@@ -71,20 +71,33 @@ void contract_digest(const json_t *terms, const json_t *plan, const json_t *subj
 	" 'licensee', jsonb_build_object('name', le.name, 'kind', le.kind))"
 
 /* The revenue-share plan a contract starts with, and returns to when its plan is
- * set empty. A university or research institute licensor gets the statutory
- * default of art. 45 of the Law on Promoting the Transformation of Scientific and
- * Technological Achievements: 5000 bp to the inventors (split equally among the
- * distinct names in inventors, largest remainder, ties to the earlier name; one
- * collective entry when none are named) and 5000 bp to the institution. Any other
- * licensor gets 10000 bp as the institution. Pure; caller decrefs. */
-json_t *contract_default_plan(const char *licensor_kind, const char *licensor_name,
-			      const json_t *inventors);
+ * set empty: inventor_bp, the default of the reward policy the contract was
+ * drafted under (reward_policies, migrations/0013: 5000 bp by art. 45 of the
+ * national law, 7000 bp for a government-established Shandong university or
+ * research institute by art. 34(1) of the Shandong regulations), goes to the
+ * inventors (split equally among the distinct names in inventors, largest
+ * remainder, ties to the earlier name; one collective entry when none are
+ * named) and the rest to the institution. A negative inventor_bp (no policy: an
+ * enterprise licensor) gives 10000 bp to the institution. Pure; caller decrefs. */
+json_t *contract_default_plan(int inventor_bp, const char *licensor_name, const json_t *inventors);
 
 /* `techex check`'s part for contracts, on a plain connection: every signature is
  * on its contract's digest, every digest is that of the stored terms and plan,
  * and no listing has two live exclusive deals. Prints each failure to out;
  * returns how many failed, or -1 when the database could not be read. */
 int contracts_check(PGconn *conn, FILE *out);
+
+/* Technology contract registration (registration.c): GET and POST
+ * /v1/contracts/{id}/registration, and the registration's state table
+ * (none → submitted → registered | rejected, rejected → submitted). */
+enum rc contracts_registration_get(struct req *r);
+enum rc contracts_registration_record(struct req *r);
+extern const struct transition registration_transitions[];
+
+/* The acting part of the licensor's "submitted" on contract_id's registration,
+ * without the caller's checks (for `techex seed-demo`); audited as the API
+ * audits it. 409 when the registration is not none or rejected. */
+enum rc contract_registration_submit(struct req *r, const char *contract_id) MUSTCHECK;
 
 /* The contract as a Markdown document (document.c describes its input shape).
  * Pure; caller frees. */

@@ -105,6 +105,7 @@ static const char *const kind_labels[][2] = {
     {"inventor", "完成人 inventor"},
     {"platform", "平台 platform"},
     {"other", "其他 other"},
+    {"tto", "技术转移机构 technology-transfer office"},
     {"licensor", "许可方 Licensor"},
     {"licensee", "被许可方 Licensee"},
     {NULL, NULL},

@@ -16,7 +16,9 @@
 
 /* Per domain ($1: the domains in API order) and in all: public listings, deals
  * signed (contracts that became active), their upfront value, the money
- * distributed through the ledger, and the tonnes of waste reported used. */
+ * distributed through the ledger (confirmed payments less their deductions:
+ * the net income the beneficiaries share), and the tonnes of waste reported
+ * used. */
 static const struct stmt st_stats = {
     "reports_stats",
     "WITH d AS (SELECT value AS domain, pos FROM jsonb_array_elements_text($1::jsonb)"
@@ -26,7 +28,8 @@ static const struct stmt st_stats = {
     " c AS (SELECT l.domain, count(*) AS deals, sum(c.upfront_fee_fen) AS value"
     "   FROM contracts c JOIN listings l ON l.id = c.listing_id"
     "   WHERE c.activated_at IS NOT NULL GROUP BY l.domain),"
-    " p AS (SELECT l.domain, sum(p.amount_fen) AS paid FROM payments p"
+    " p AS (SELECT l.domain, sum(p.amount_fen - (SELECT coalesce(sum((x.d->>'amount_fen')"
+    "   ::bigint), 0) FROM jsonb_array_elements(p.deductions) x(d))) AS paid FROM payments p"
     "   JOIN contracts c ON c.id = p.contract_id JOIN listings l ON l.id = c.listing_id"
     "   WHERE p.status = 'confirmed' GROUP BY l.domain),"
     " w AS (SELECT l.domain, sum(r.waste_utilized_tonnes) AS tonnes FROM royalty_reports r"

@@ -52,6 +52,8 @@ struct demo_deal {
 	enum deal_stage stage;
 	json_int_t gross[2], tonnes[2]; /* DEAL_ACTIVE */
 	const char *upfront_ref, *royalty_ref;
+	json_t *upfront_deductions; /* borrowed; the costs its confirmation deducts */
+	const char *registration;   /* "submitted": the licensor has filed it */
 };
 
 struct demo {
@@ -197,6 +199,29 @@ static const char *deal_mistake(const struct demo *d, size_t i, const json_error
 	if (royalty != (e->royalty_ref != NULL))
 		return "an active deal with royalty due for its first quarter, and only that, has "
 		       "revenue.royalty_reference";
+	if (e->upfront_deductions != NULL) {
+		long long total = 0;
+		size_t k;
+		const json_t *x;
+		if (!json_is_array(e->upfront_deductions) ||
+		    json_array_size(e->upfront_deductions) > REVENUE_MAX_DEDUCTIONS ||
+		    e->upfront_ref == NULL)
+			return "revenue.upfront_deductions must be an array of at most 20, for an "
+			       "upfront payment";
+		json_array_foreach(e->upfront_deductions, k, x)
+		{
+			json_int_t fen = json_integer_value(json_object_get(x, "amount_fen"));
+			const char *why = json_string_value(json_object_get(x, "reason"));
+			if (json_object_size(x) != 2 || why == NULL || *why == '\0' || fen < 1)
+				return "each of revenue.upfront_deductions is {reason, amount_fen "
+				       "> 0}";
+			total += fen;
+		}
+		if (total >= e->amount)
+			return "revenue.upfront_deductions must total less than the upfront fee";
+	}
+	if (e->registration != NULL && strcmp(e->registration, "submitted") != 0)
+		return "revenue.registration can only be submitted";
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(d->deals[j].listing_org, e->listing_org) == 0 &&
 		    strcmp(d->deals[j].title, e->title) == 0)
@@ -245,11 +270,12 @@ static bool parse_deals(struct demo *d, const json_t *deals, char *why, size_t l
 			       "counter_fen", &e->counter, "reply", &e->reply, "days_ago",
 			       &e->days_ago, "revenue", &revenue);
 		if (err.text[0] == '\0' && revenue != NULL)
-			json_unpack_ex(revenue, &err, JSON_STRICT, "{s:[II], s:[II], s?s, s?s}",
-				       "gross_sales_fen", &e->gross[0], &e->gross[1],
-				       "waste_utilized_tonnes", &e->tonnes[0], &e->tonnes[1],
-				       "upfront_reference", &e->upfront_ref, "royalty_reference",
-				       &e->royalty_ref);
+			json_unpack_ex(
+			    revenue, &err, JSON_STRICT, "{s:[II], s:[II], s?s, s?s, s?o, s?s}",
+			    "gross_sales_fen", &e->gross[0], &e->gross[1], "waste_utilized_tonnes",
+			    &e->tonnes[0], &e->tonnes[1], "upfront_reference", &e->upfront_ref,
+			    "royalty_reference", &e->royalty_ref, "upfront_deductions",
+			    &e->upfront_deductions, "registration", &e->registration);
 		for (int s = 0; e->stage_name != NULL && stage_names[s] != NULL; s++)
 			if (strcmp(stage_names[s], e->stage_name) == 0)
 				e->stage = (enum deal_stage)s;
@@ -465,10 +491,10 @@ static int add_revenue(const struct demo *demo, const struct demo_deal *d, const
 		if (revenue_payment_record(licensee, id, "upfront", upfront, demo->upfront_paid_at,
 					   d->upfront_ref, payment_id) != RC_OK)
 			return refused(licensee, "upfront payment", d->title);
-		if (revenue_payment_confirm(licensor, payment_id) != RC_OK)
+		if (revenue_payment_confirm(licensor, payment_id, d->upfront_deductions) != RC_OK)
 			return refused(licensor, "confirmation", d->title);
 		added->payments++;
-		added->entries += entries;
+		added->entries += entries + (int)json_array_size(d->upfront_deductions);
 	}
 	long long first_due = royalty_due(d->gross[0], bp);
 	if (first_due > 0) {
@@ -478,6 +504,8 @@ static int add_revenue(const struct demo *demo, const struct demo_deal *d, const
 			return refused(licensee, "royalty payment", d->title);
 		added->payments++;
 	}
+	if (d->registration != NULL && contract_registration_submit(licensor, id) != RC_OK)
+		return refused(licensor, "registration", d->title);
 	return 1;
 }
 

@@ -64,16 +64,34 @@ static const struct stmt st_ledger_all = {"revenue_ledger_all", SQL_LEDGER_ALL, 
 
 /* Payments whose ledger entries do not add up: a confirmed one must sum to its
  * amount, a reversed one to zero (its positive half to the amount), the others
- * must have none. $1 one contract, or NULL for all. Columns: SUMS_*. */
+ * must have none; and the cost entries of a confirmed or reversed one (its
+ * positive half) must be its recorded deductions, in order. $1 one contract,
+ * or NULL for all. Columns: SUMS_*. */
+#define SQL_COSTS                                                                       \
+	"coalesce(jsonb_agg(jsonb_build_object('reason', e.beneficiary, 'amount_fen', " \
+	"e.amount_fen)"                                                                 \
+	" ORDER BY e.seq) FILTER (WHERE e.role = 'cost' AND e.amount_fen > 0), '[]'::jsonb)"
 #define SQL_PAYMENT_SUMS                                                                           \
-	"SELECT p.id, p.status, p.amount_fen, coalesce(sum(e.amount_fen), 0), count(e.seq)"        \
+	"SELECT p.id, p.status, p.amount_fen, coalesce(sum(e.amount_fen), 0), count(e.seq),"       \
+	" p.status NOT IN ('confirmed', 'reversed') OR " SQL_COSTS " = p.deductions,"              \
+	" " SQL_COSTS "::text, p.deductions::text"                                                 \
 	" FROM payments p LEFT JOIN ledger_entries e ON e.payment_id = p.id"                       \
 	" WHERE $1::uuid IS NULL OR p.contract_id = $1 GROUP BY p.id"                              \
 	" HAVING (p.status = 'confirmed' AND coalesce(sum(e.amount_fen), 0) <> p.amount_fen)"      \
 	" OR (p.status = 'reversed' AND (coalesce(sum(e.amount_fen), 0) <> 0"                      \
 	"     OR coalesce(sum(e.amount_fen) FILTER (WHERE e.amount_fen > 0), 0) <> p.amount_fen))" \
-	" OR (p.status IN ('reported', 'disputed') AND count(e.seq) > 0)"
-enum { SUMS_PAYMENT, SUMS_STATUS, SUMS_AMOUNT, SUMS_ENTRIES_FEN, SUMS_ENTRIES };
+	" OR (p.status IN ('reported', 'disputed') AND count(e.seq) > 0)"                          \
+	" OR (p.status IN ('confirmed', 'reversed') AND " SQL_COSTS " <> p.deductions)"
+enum {
+	SUMS_PAYMENT,
+	SUMS_STATUS,
+	SUMS_AMOUNT,
+	SUMS_ENTRIES_FEN,
+	SUMS_ENTRIES,
+	SUMS_COSTS_OK,
+	SUMS_COSTS,
+	SUMS_DEDUCTIONS
+};
 
 static const struct stmt st_payment_sums = {"revenue_payment_sums", SQL_PAYMENT_SUMS, 1};
 
@@ -165,7 +183,7 @@ static json_t *plan_split(const json_t *plan, long long amount)
 /* The contract row stays locked until commit, so appends to one chain happen
  * one at a time. */
 enum rc ledger_append(struct req *r, const char *contract_id, const char *payment_id,
-		      long long amount_fen, bool reversal)
+		      long long amount_fen, bool reversal, const json_t *deductions)
 {
 	const char *contract_params[1] = {contract_id}, *payment_params[1] = {payment_id};
 	PGresult *res = db_exec(r, &st_plan_lock, contract_params);
@@ -175,7 +193,23 @@ enum rc ledger_append(struct req *r, const char *contract_id, const char *paymen
 	PQclear(res);
 	json_t *lines = NULL;
 	if (!reversal) {
+		/* the costs first, then the net income by the plan */
+		json_t *costs = json_array();
+		size_t i;
+		const json_t *d;
+		json_array_foreach(deductions, i, d)
+		{
+			json_int_t fen = json_integer_value(json_object_get(d, "amount_fen"));
+			amount_fen -= fen;
+			json_array_append_new(costs,
+					      json_pack("{s:O, s:s, s:i, s:I}", "beneficiary",
+							json_object_get(d, "reason"), "role",
+							"cost", "share_bp", 0, "amount_fen", fen));
+		}
 		lines = plan_split(plan, amount_fen);
+		json_array_extend(costs, lines);
+		json_decref(lines);
+		lines = costs;
 	} else if ((res = db_exec(r, &st_payment_entries, payment_params)) != NULL) {
 		lines = json_loads(PQgetvalue(res, 0, ENTRIES_JSON), 0, NULL);
 		PQclear(res);
@@ -290,7 +324,13 @@ enum rc ledger_verify(struct req *r)
 		return RC_ERR;
 	}
 	/* entries cut from the end leave a chain that links; the payments tell */
-	if (broken == 0 && PQntuples(sums) > 0) {
+	if (broken == 0 && PQntuples(sums) > 0 &&
+	    strcmp(PQgetvalue(sums, 0, SUMS_COSTS_OK), "t") != 0) {
+		broken = PQntuples(res) + 1;
+		snprintf(why, sizeof why,
+			 "the cost entries of payment %s are not its recorded deductions",
+			 PQgetvalue(sums, 0, SUMS_PAYMENT));
+	} else if (broken == 0 && PQntuples(sums) > 0) {
 		broken = PQntuples(res) + 1;
 		snprintf(why, sizeof why,
 			 "the entries of payment %s (%s, %s fen) sum to %s fen in %s entries: "
@@ -329,10 +369,19 @@ int revenue_check(PGconn *conn)
 	if (!db_run(conn, sql_sums, 1, every_contract, &res))
 		return 2;
 	for (int i = 0; i < PQntuples(res); i++) {
-		printf("payment %s (%s, %s fen): its ledger entries sum to %s fen in %s entries\n",
-		       PQgetvalue(res, i, SUMS_PAYMENT), PQgetvalue(res, i, SUMS_STATUS),
-		       PQgetvalue(res, i, SUMS_AMOUNT), PQgetvalue(res, i, SUMS_ENTRIES_FEN),
-		       PQgetvalue(res, i, SUMS_ENTRIES));
+		if (strcmp(PQgetvalue(res, i, SUMS_COSTS_OK), "t") != 0)
+			printf("payment %s (%s, %s fen): its cost entries %s are not its recorded "
+			       "deductions %s\n",
+			       PQgetvalue(res, i, SUMS_PAYMENT), PQgetvalue(res, i, SUMS_STATUS),
+			       PQgetvalue(res, i, SUMS_AMOUNT), PQgetvalue(res, i, SUMS_COSTS),
+			       PQgetvalue(res, i, SUMS_DEDUCTIONS));
+		else
+			printf("payment %s (%s, %s fen): its ledger entries sum to %s fen in %s "
+			       "entries\n",
+			       PQgetvalue(res, i, SUMS_PAYMENT), PQgetvalue(res, i, SUMS_STATUS),
+			       PQgetvalue(res, i, SUMS_AMOUNT),
+			       PQgetvalue(res, i, SUMS_ENTRIES_FEN),
+			       PQgetvalue(res, i, SUMS_ENTRIES));
 		failed++;
 	}
 	PQclear(res);
@@ -355,7 +404,7 @@ int revenue_check(PGconn *conn)
 	}
 	PQclear(res);
 	printf("ledger: %d chains recomputed; payments: every confirmed one checked against its "
-	       "entries\n",
+	       "entries and its deductions\n",
 	       chains);
 	if (failed == 0) {
 		printf("check: all invariants hold\n");

@@ -123,15 +123,18 @@ static const struct stmt st_payment_lock = {
     "revenue_payment_lock", "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 FOR UPDATE",
     1};
 
-/* $2 the new status, $3 its reason (a dispute's or a reversal's). */
+/* $2 the new status, $3 its reason (a dispute's or a reversal's), $5 the
+ * deductions a confirmation records (NULL: none). */
 static const struct stmt st_payment_decide = {
     "revenue_payment_decide",
     "UPDATE payments AS p SET status = $2,"
+    " deductions = CASE WHEN $2 = 'confirmed' THEN coalesce($5::jsonb, '[]'::jsonb)"
+    "   ELSE p.deductions END,"
     " dispute_reason = CASE WHEN $2 = 'disputed' THEN $3 END,"
     " reversal_reason = CASE WHEN $2 = 'reversed' THEN $3 END, decided_by = $4,"
     " decided_at = now(), updated_at = now(), version = p.version + 1"
     " WHERE p.id = $1 RETURNING " PAYMENT_COLS,
-    4};
+    5};
 
 static const char *const kinds[] = {"upfront", "royalty", "milestone", NULL};
 
@@ -157,6 +160,20 @@ static const struct field payment_spec[] = {
 
 static const struct field reason_spec[] = {
     {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
+    {0},
+};
+
+const struct field revenue_deduction_spec[] = {
+    {.name = "reason", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
+    {.name = "amount_fen", .type = F_INT, .required = true, .min = 1, .max = MAX_FEN},
+    {0},
+};
+
+static const struct field confirm_spec[] = {
+    {.name = "deductions",
+     .type = F_OBJECTS,
+     .sub = revenue_deduction_spec,
+     .max_items = REVENUE_MAX_DEDUCTIONS},
     {0},
 };
 
@@ -509,25 +526,48 @@ enum rc payments_get(struct req *r)
  * books the split into the ledger, entering reversed the same entries negated.
  * The updated row goes to *updated (caller clears). */
 static enum rc apply_decision(struct req *r, const char *id, const PGresult *payment,
-			      const struct transition *row, const char *reason, PGresult **updated)
+			      const struct transition *row, const char *reason,
+			      const json_t *deductions, PGresult **updated)
 {
 	const char *contract_id = PQgetvalue(payment, 0, PAYMENT_CONTRACT);
 	long long amount_fen = strtoll(PQgetvalue(payment, 0, PAYMENT_AMOUNT), NULL, 10);
 	bool books = strcmp(row->to, "confirmed") == 0, reverses = strcmp(row->to, "reversed") == 0;
-	if ((books || reverses) && ledger_append(r, contract_id, id, amount_fen, reverses) != RC_OK)
+	if (!books || json_array_size(deductions) == 0)
+		deductions = NULL;
+	if (deductions != NULL) {
+		long long total = 0;
+		size_t i;
+		const json_t *d;
+		json_array_foreach(deductions, i, d) total +=
+		    json_integer_value(json_object_get(d, "amount_fen"));
+		if (total >= amount_fen) {
+			problem_field(r, "deductions",
+				      "the deductions total %lld fen; they must stay below the "
+				      "payment's %lld fen, whose rest is the net income split",
+				      total, amount_fen);
+			return problem_fields_done(r);
+		}
+	}
+	if ((books || reverses) &&
+	    ledger_append(r, contract_id, id, amount_fen, reverses, deductions) != RC_OK)
 		return RC_ERR;
-	const char *decide_params[4] = {id, row->to, reason, r->auth.user_id};
-	if ((*updated = db_exec(r, &st_payment_decide, decide_params)) == NULL)
+	char *deductions_text = deductions ? json_dumps(deductions, JSON_COMPACT) : NULL;
+	const char *decide_params[5] = {id, row->to, reason, r->auth.user_id, deductions_text};
+	*updated = db_exec(r, &st_payment_decide, decide_params);
+	free(deductions_text);
+	if (*updated == NULL)
 		return RC_ERR;
 	json_t *detail =
 	    json_pack("{s:s, s:I, s:s}", "from", PQgetvalue(payment, 0, PAYMENT_STATUS),
 		      "amount_fen", (json_int_t)amount_fen, "contract_id", contract_id);
 	if (reason)
 		json_object_set_new(detail, "reason", json_string(reason));
+	if (deductions)
+		json_object_set(detail, "deductions", (json_t *)deductions);
 	return audit_write(r, row->audit, "payment", id, NULL, detail);
 }
 
-enum rc revenue_payment_confirm(struct req *r, const char *payment_id)
+enum rc revenue_payment_confirm(struct req *r, const char *payment_id, const json_t *deductions)
 {
 	const char *payment_params[1] = {payment_id};
 	PGresult *payment = db_exec(r, &st_payment_lock, payment_params), *updated = NULL;
@@ -542,7 +582,7 @@ enum rc revenue_payment_confirm(struct req *r, const char *payment_id)
 		rc = problem_set(r, 409, "invalid-state", "a %s payment cannot be confirmed",
 				 PQgetvalue(payment, 0, PAYMENT_STATUS));
 	else
-		rc = apply_decision(r, payment_id, payment, row, NULL, &updated);
+		rc = apply_decision(r, payment_id, payment, row, NULL, deductions, &updated);
 	PQclear(updated);
 	PQclear(payment);
 	return rc;
@@ -553,13 +593,14 @@ enum rc revenue_payment_confirm(struct req *r, const char *payment_id)
  * it as it is. */
 static enum rc payment_decide(struct req *r, const char *action)
 {
-	static const struct field none[] = {{0}};
 	bool confirm = strcmp(action, "confirm") == 0;
 	const char *reason = NULL;
+	const json_t *deductions = NULL;
 	if (!confirm || r->body_len > 0) {
-		if (body_read_valid(r, confirm ? none : reason_spec) != RC_OK)
+		if (body_read_valid(r, confirm ? confirm_spec : reason_spec) != RC_OK)
 			return RC_ERR;
 		reason = json_string_value(json_object_get(r->json, "reason"));
+		deductions = json_object_get(r->json, "deductions");
 	}
 	PGresult *payment = payment_visible(r, true), *updated = NULL;
 	if (payment == NULL)
@@ -593,7 +634,7 @@ static enum rc payment_decide(struct req *r, const char *action)
 				: "");
 		goto out;
 	}
-	if (apply_decision(r, id, payment, row, reason, &updated) == RC_OK)
+	if (apply_decision(r, id, payment, row, reason, deductions, &updated) == RC_OK)
 		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
 				  PQgetvalue(updated, 0, PAYMENT_VERSION));
 out:

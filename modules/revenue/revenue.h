@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "../../server/json.h"
 #include "../../server/router.h"
 #include "../../server/transition.h"
 
@@ -51,14 +52,25 @@ int ledger_first_broken(const PGresult *rows, char *why, size_t len);
  * for [start, end]; the royalty due is computed at the contract's rate.
  * revenue_payment_record: the caller records a payment (paid_at RFC 3339); its
  * id into payment_id (37 bytes).
- * revenue_payment_confirm: the caller (the licensor) confirms a payment, which
- * books its split into the contract's ledger. */
+ * revenue_payment_confirm: confirms a payment (reported or disputed; 409
+ * otherwise), which books its split into the contract's ledger: first each of
+ * deductions (an array of {reason, amount_fen} as revenue_deduction_spec
+ * validates it; NULL or empty: none) as an entry of role `cost`, then the rest
+ * (the net income) by the plan's share_bp. Deductions totalling the amount or
+ * more: 422 naming `deductions`. The one path of every confirmation: the
+ * licensor's POST /v1/payments/{id}/confirm, an admin's resolve, seed-demo. */
 enum rc revenue_report_add(struct req *r, const char *contract_id, const char *start,
 			   const char *end, long long gross_fen, long long tonnes) MUSTCHECK;
 enum rc revenue_payment_record(struct req *r, const char *contract_id, const char *kind,
 			       long long amount_fen, const char *paid_at, const char *reference,
 			       char payment_id[37]) MUSTCHECK;
-enum rc revenue_payment_confirm(struct req *r, const char *payment_id) MUSTCHECK;
+enum rc revenue_payment_confirm(struct req *r, const char *payment_id,
+				const json_t *deductions) MUSTCHECK;
+
+/* A confirmation's deductions: the field spec of one {reason, amount_fen} (for
+ * a body spec's F_OBJECTS field "deductions", at most REVENUE_MAX_DEDUCTIONS). */
+#define REVENUE_MAX_DEDUCTIONS 20
+extern const struct field revenue_deduction_spec[];
 
 /* `techex check`: read-only invariant checks on a plain connection; prints a
  * report and returns the exit status (0 all hold, 1 one failed, 2 unreachable). */

@@ -31,6 +31,7 @@
 	" 'amount_fen', p.amount_fen, 'currency', p.currency,"                                \
 	" 'paid_at', " TS("p.paid_at") ", 'reference', p.reference, 'status', p.status,"      \
 	" 'dispute_reason', p.dispute_reason, 'reversal_reason', p.reversal_reason,"           \
+	" 'deductions', p.deductions,"                                                         \
 	" 'decided_at', " TS("p.decided_at") ","                                              \
 	" 'created_at', " TS("p.created_at") ", 'updated_at', " TS("p.updated_at") ","        \
 	" 'split', CASE WHEN p.status IN ('confirmed', 'reversed') THEN (SELECT"               \
@@ -82,11 +83,13 @@ bool revenue_caller_org_is(const struct req *r, const char *org_id);
  * NULL with a 404 otherwise. Columns: FACT_*; the caller clears. */
 PGresult *revenue_contract_visible(struct req *r, bool lock) MUSTCHECK;
 
-/* Books payment_id into contract_id's ledger: the signed plan's split of
- * amount_fen, or, for a reversal, the payment's own entries negated; each
- * entry chained to the one before (ledger.c). */
+/* Books payment_id into contract_id's ledger: deductions (NULL: none; their
+ * total below amount_fen, checked by the caller) as entries of role cost, then
+ * the signed plan's split of the rest; or, for a reversal, the payment's own
+ * entries negated, costs included; each entry chained to the one before
+ * (ledger.c). */
 enum rc ledger_append(struct req *r, const char *contract_id, const char *payment_id,
-		      long long amount_fen, bool reversal) MUSTCHECK;
+		      long long amount_fen, bool reversal, const json_t *deductions) MUSTCHECK;
 
 /* The handlers of revenue_routes. */
 enum rc royalty_reports_create(struct req *r);

@@ -54,12 +54,14 @@ static const struct stmt st_statement_dates = {
 enum { DATES_FROM, DATES_TO, DATES_ORG_EXISTS };
 
 /* The statement as CSV: a BOM (so Chinese opens intact in Excel), a header row,
- * one row per payment. Caller frees. */
+ * one row per payment: the columns of API.md, then what a confirmation
+ * deducted as the costs of the transfer (净收入: deductions_fen) and the net
+ * income split among the beneficiaries (net_fen). Caller frees. */
 static char *statement_csv(const json_t *data, size_t *len)
 {
-	static const char *const columns[] = {"paid_at",    "direction", "contract_id",
-					      "payment_id", "kind",      "amount_fen",
-					      "currency",   "status",    "reference"};
+	static const char *const columns[] = {
+	    "paid_at",  "direction", "contract_id", "payment_id",     "kind",   "amount_fen",
+	    "currency", "status",    "reference",   "deductions_fen", "net_fen"};
 	char *out = NULL;
 	FILE *f = open_memstream(&out, len);
 	if (f == NULL)
@@ -71,12 +73,26 @@ static char *statement_csv(const json_t *data, size_t *len)
 	const json_t *row;
 	json_array_foreach(data, i, row)
 	{
+		long long deducted = 0;
+		size_t j;
+		const json_t *d;
+		json_array_foreach(json_object_get(row, "deductions"), j, d) deducted +=
+		    json_integer_value(json_object_get(d, "amount_fen"));
 		for (size_t k = 0; k < ARRAY_LEN(columns); k++) {
 			const json_t *v = json_object_get(row, columns[k]);
 			char num[24];
 			const char *text = json_string_value(v);
 			if (json_is_integer(v)) {
 				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+				text = num;
+			} else if (strcmp(columns[k], "deductions_fen") == 0) {
+				snprintf(num, sizeof num, "%lld", deducted);
+				text = num;
+			} else if (strcmp(columns[k], "net_fen") == 0) {
+				snprintf(num, sizeof num, "%lld",
+					 (long long)json_integer_value(
+					     json_object_get(row, "amount_fen")) -
+					     deducted);
 				text = num;
 			}
 			csv_field(f, text ? text : "", k + 1 == ARRAY_LEN(columns));

@@ -19,6 +19,8 @@ import test_deal_integrity  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401
+import test_policy  # noqa: E402,F401
+import test_registration  # noqa: E402,F401
 import test_hostile  # noqa: E402,F401
 import test_faults  # noqa: E402,F401
 import test_loopdb  # noqa: E402,F401

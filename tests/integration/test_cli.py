@@ -196,6 +196,11 @@ def test_bench_synthetic_listings():
     assert q.returncode == 2 and "takes no arguments" in q.stderr, q
 
 
+def rows_of_action(action):
+    return psql(f"SELECT count(*) FROM audit_log WHERE request_id = 'seed-demo'"
+                f" AND action = '{action}'")[0][0]
+
+
 @test
 def test_seed_demo_deals_go_through_the_modules():
     """seed-demo drafts, signs, reports, records and confirms through the modules' own functions (audited as request seed-demo); a second run adds nothing; techex check holds"""
@@ -216,6 +221,16 @@ def test_seed_demo_deals_go_through_the_modules():
     rows = psql("SELECT c.term_start, c.status, (SELECT count(*) FROM ledger_entries e"
                 " WHERE e.contract_id = c.id) FROM contracts c JOIN listings l ON l.id = c.listing_id"
                 " WHERE l.title = '一种赤泥基酸性土壤改良剂及其制备方法' AND '演示数据' = ANY (l.tags)")
-    assert rows == [["2025-01-01", "active", "3"]], rows
+    assert rows == [["2025-01-01", "active", "5"]], rows  # 2 costs, then the plan's 3
+    # its upfront payment was confirmed net of two costs, and its registration filed
+    rows = psql("SELECT p.deductions->>0 IS NOT NULL, (SELECT sum(e.amount_fen) FROM ledger_entries e"
+                " WHERE e.payment_id = p.id AND e.role = 'cost'), p.amount_fen = (SELECT"
+                " sum(e.amount_fen) FROM ledger_entries e WHERE e.payment_id = p.id), g.status"
+                " FROM payments p JOIN contracts c ON c.id = p.contract_id"
+                " JOIN listings l ON l.id = c.listing_id"
+                " JOIN contract_registrations g ON g.contract_id = c.id"
+                " WHERE l.title = '一种赤泥基酸性土壤改良剂及其制备方法' AND p.kind = 'upfront'")
+    assert rows == [["t", "1500000", "t", "submitted"]], rows
+    assert int(rows_of_action("registration.submit")) >= 1
     check = techex("check")
     assert check.returncode == 0, check.stdout + check.stderr

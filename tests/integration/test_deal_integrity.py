@@ -373,7 +373,7 @@ def test_csv_statement_neutralizes_formulas_after_any_separator():
     assert r.status == 200, r
     lines = r.body.decode("utf-8-sig").split("\r\n")
     row = {x.split(",")[3]: x for x in lines[1:] if x}
-    assert row[a["id"]].endswith(",100,CNY,reported,\"INV-2;'=1+1\""), row[a["id"]]
+    assert row[a["id"]].endswith(",100,CNY,reported,\"INV-2;'=1+1\",0,100"), row[a["id"]]
     assert row[b["id"]].endswith(
-        ',200,CNY,reported,"\'=HYPERLINK(""http://evil.test"",""点击"")"'), row[b["id"]]
-    assert row[t["id"]].endswith(",300,CNY,reported,\"a|'@SUM(A1)|'-2\""), row[t["id"]]
+        ',200,CNY,reported,"\'=HYPERLINK(""http://evil.test"",""点击"")",0,200'), row[b["id"]]
+    assert row[t["id"]].endswith(",300,CNY,reported,\"a|'@SUM(A1)|'-2\",0,300"), row[t["id"]]

@@ -482,6 +482,10 @@ def body_targets(f, s):
                seller, {"reason": "未收到款项"}, strs=["reason"], required="reason"),
         Target(("post", "/v1/payments/{id}/reverse"), f"/v1/payments/{f['reverse']}/reverse",
                seller, {"reason": "银行退票"}, strs=["reason"], required="reason"),
+        Target(("post", "/v1/contracts/{id}/registration"),
+               f"/v1/contracts/{f['active']}/registration", seller, {"status": "submitted"},
+               strs=["registration_number", "registered_on"], enums=["status"],
+               required="status"),
     ]
 
 
@@ -761,6 +765,7 @@ def id_routes(f, targets):
         ("/v1/contracts/{id}/payments", buyer, f["active"]),
         ("/v1/contracts/{id}/ledger", buyer, f["active"]),
         ("/v1/contracts/{id}/ledger/verify", buyer, f["active"]),
+        ("/v1/contracts/{id}/registration", buyer, f["active"]),
         ("/v1/payments/{id}", buyer, f["reverse"]),
     ]
     for pattern, tok, oid in views:
@@ -957,7 +962,7 @@ def run_query(run, qt, cursors, before):
 # ---- which routes must be covered ---------------------------------------------------------
 
 NOT_LISTS = {"/healthz", "/readyz", "/metrics", "/v1/me", "/v1/contracts/{id}/document",
-             "/v1/contracts/{id}/ledger/verify"}
+             "/v1/contracts/{id}/ledger/verify", "/v1/contracts/{id}/registration"}
 
 
 def route_table():

@@ -300,10 +300,11 @@ def test_statement_in_json_and_csv():
     assert "attachment" in r.header("Content-Disposition"), r.headers
     assert r.body.startswith(b"\xef\xbb\xbf"), r.body[:10]
     lines = r.body.decode("utf-8-sig").split("\r\n")
-    assert lines[0] == "paid_at,direction,contract_id,payment_id,kind,amount_fen,currency,status,reference"
+    assert lines[0] == ("paid_at,direction,contract_id,payment_id,kind,amount_fen,currency,status,"
+                        "reference,deductions_fen,net_fen")
     assert lines[1] == (f"2025-02-01T00:00:00Z,paid,{cid},{p1['id']},upfront,1000000,CNY,confirmed,"
-                        "首付款，淄博"), lines[1]
-    assert lines[2].endswith(",reported,\"'=SUM(A1:A9)\""), lines[2]
+                        "首付款，淄博,0,1000000"), lines[1]
+    assert lines[2].endswith(",reported,\"'=SUM(A1:A9)\",0,2500"), lines[2]
     assert lines[3] == "" and len(lines) == 4, lines
     # only the organization's members and admins; bad dates named
     problem(s().request("GET", path, token=seller[0]), 404)

@@ -114,7 +114,7 @@ void test_contracts(void)
 	json_decref(plan);
 
 	json_t *inventors = json_pack("[s, s, s, s]", "王五", "赵六", "孙七", "王五");
-	json_t *p = contract_default_plan("university", "山东理工大学", inventors);
+	json_t *p = contract_default_plan(5000, "山东理工大学", inventors);
 	CHECK("the statutory plan: distinct inventors then the institution",
 	      json_array_size(p) == 4 &&
 		  json_integer_value(json_object_get(json_array_get(p, 0), "share_bp")) == 1667 &&
@@ -123,10 +123,17 @@ void test_contracts(void)
 		  strcmp(json_string_value(json_object_get(json_array_get(p, 3), "role")),
 			 "institution") == 0);
 	json_decref(p);
-	p = contract_default_plan("enterprise", "山铝环保", inventors);
+	p = contract_default_plan(-1, "山铝环保", inventors);
 	CHECK("an enterprise licensor keeps 10000 bp",
 	      json_array_size(p) == 1 &&
 		  json_integer_value(json_object_get(json_array_get(p, 0), "share_bp")) == 10000);
+	json_decref(p);
+	p = contract_default_plan(7000, "山东理工大学", inventors);
+	CHECK("the Shandong plan: 7000 bp among the inventors, 3000 to the institution",
+	      json_array_size(p) == 4 &&
+		  json_integer_value(json_object_get(json_array_get(p, 0), "share_bp")) == 2334 &&
+		  json_integer_value(json_object_get(json_array_get(p, 2), "share_bp")) == 2333 &&
+		  json_integer_value(json_object_get(json_array_get(p, 3), "share_bp")) == 3000);
 	json_decref(p);
 	json_decref(inventors);
 

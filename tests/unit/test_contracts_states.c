@@ -84,4 +84,39 @@ void test_contracts_states(void)
 			  (got == TR_OK ? row != NULL && strcmp(row->to, cases[i].to) == 0
 					: row == NULL));
 	}
+	/* the registration's table: none → submitted → registered | rejected → submitted */
+	static const struct {
+		const char *name, *action, *state;
+		unsigned roles;
+		enum transition_check want;
+	} reg[] = {
+	    {"the licensor's officer files a registration", "submitted", "none",
+	     CONTRACT_LICENSOR | CONTRACT_LICENSOR_OFFICER, TR_OK},
+	    {"a rejected registration is filed again", "submitted", "rejected",
+	     CONTRACT_LICENSOR_OFFICER, TR_OK},
+	    {"a submitted one is registered", "registered", "submitted", CONTRACT_LICENSOR_OFFICER,
+	     TR_OK},
+	    {"a submitted one is rejected", "rejected", "submitted", CONTRACT_LICENSOR_OFFICER,
+	     TR_OK},
+	    {"nothing is registered before it is filed", "registered", "none",
+	     CONTRACT_LICENSOR_OFFICER, TR_WRONG_STATE},
+	    {"a registered one stays registered", "submitted", "registered",
+	     CONTRACT_LICENSOR_OFFICER, TR_WRONG_STATE},
+	    {"a registered one is not rejected", "rejected", "registered",
+	     CONTRACT_LICENSOR_OFFICER, TR_WRONG_STATE},
+	    {"the licensee never records the registration", "submitted", "none",
+	     CONTRACT_LICENSEE | CONTRACT_LICENSEE_OFFICER, TR_FORBIDDEN},
+	    {"a plain member of the licensor does not", "submitted", "none", CONTRACT_LICENSOR,
+	     TR_FORBIDDEN},
+	    {"nor a platform admin", "registered", "submitted", CONTRACT_PLATFORM_ADMIN,
+	     TR_FORBIDDEN},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(reg); i++) {
+		const struct transition *row = NULL;
+		enum transition_check got = transition_find(registration_transitions, reg[i].action,
+							    reg[i].state, reg[i].roles, &row);
+		CHECK(reg[i].name,
+		      got == reg[i].want &&
+			  (got == TR_OK ? strcmp(row->to, reg[i].action) == 0 : row == NULL));
+	}
 }

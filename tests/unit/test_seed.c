@@ -124,4 +124,12 @@ void test_seed(void)
 	      refused_naming("deals", 0, "bidder", json_string("chalco_ri"), "bidder must"));
 	CHECK("an active deal without its upfront payment's reference is refused",
 	      refused_naming("deals", 5, "revenue.upfront_reference", NULL, "upfront_reference"));
+	CHECK("deductions that eat the upfront fee are refused",
+	      refused_naming(
+		  "deals", 6, "revenue.upfront_deductions",
+		  json_pack("[{s:s, s:I}]", "reason", "评估费", "amount_fen", (json_int_t)45000000),
+		  "total less than the upfront fee"));
+	CHECK("a demo registration other than submitted is refused",
+	      refused_naming("deals", 6, "revenue.registration", json_string("registered"),
+			     "registration can only be submitted"));
 }

@@ -6,7 +6,8 @@ import time
 import uuid
 
 from common import main_server
-from harness import (ADMIN_EMAIL, PASSWORD, admin_token, login, member, problem, psql,
+from harness import (ADMIN_EMAIL, PASSWORD, admin_token, give_credit_code, login, member,
+                     problem, psql,
                      random_loopback, register, test, unique_email)
 
 
@@ -269,6 +270,7 @@ def test_admin_verifies_organization():
     problem(s.request("POST", path), 401)
     problem(s.request("POST", path, token=tok), 403)
     admin = admin_token(s)
+    give_credit_code(s, org["id"])
     r = s.request("POST", path, token=admin)
     assert r.status == 200 and r.json()["status"] == "verified", r
     assert r.header("ETag") and r.header("ETag") != before, r.headers

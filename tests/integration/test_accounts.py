@@ -253,7 +253,10 @@ def test_public_org_profile():
     r = s.request("GET", f"/v1/orgs/{org['id']}")
     assert r.status == 200, r
     assert r.json() == {"id": org["id"], "name": "北京科技大学", "kind": "university",
-                        "status": "unverified", "parent_id": None}, r.json()
+                        "status": "unverified", "parent_id": None, "credit_code": None,
+                        "region_code": None, "legal_representative": None, "address": None,
+                        "website": None, "description": None, "government_established": False,
+                        "verified_at": None}, r.json()
     assert r.header("ETag"), r.headers
     problem(s.request("GET", f"/v1/orgs/{uuid.uuid4()}"), 404)
     problem(s.request("GET", "/v1/orgs/not-a-uuid"), 404)

@@ -65,9 +65,12 @@ json_t *org_json_at(const PGresult *res, int row, int base, bool full)
 		const char *name;
 		int col;
 	} profile[] = {
-	    {"credit_code", ORG_CREDIT_CODE}, {"region_code", ORG_REGION_CODE},
-	    {"legal_representative", ORG_LEGAL_REPRESENTATIVE}, {"address", ORG_ADDRESS},
-	    {"website", ORG_WEBSITE}, {"description", ORG_DESCRIPTION},
+	    {"credit_code", ORG_CREDIT_CODE},
+	    {"region_code", ORG_REGION_CODE},
+	    {"legal_representative", ORG_LEGAL_REPRESENTATIVE},
+	    {"address", ORG_ADDRESS},
+	    {"website", ORG_WEBSITE},
+	    {"description", ORG_DESCRIPTION},
 	    {"verified_at", ORG_VERIFIED_AT},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(profile); i++)
@@ -75,7 +78,8 @@ json_t *org_json_at(const PGresult *res, int row, int base, bool full)
 				    str_or_null(res, row, base + profile[i].col));
 	json_object_set_new(
 	    o, "government_established",
-	    json_boolean(strcmp(PQgetvalue(res, row, base + ORG_GOVERNMENT_ESTABLISHED), "t") == 0));
+	    json_boolean(strcmp(PQgetvalue(res, row, base + ORG_GOVERNMENT_ESTABLISHED), "t") ==
+			 0));
 	if (full) {
 		json_object_set_new(o, "created_at",
 				    json_string(PQgetvalue(res, row, base + ORG_CREATED_AT)));
@@ -107,18 +111,18 @@ static const int profile_cols[P_COUNT] = {
     ORG_NAME,    ORG_CREDIT_CODE, ORG_REGION_CODE, ORG_LEGAL_REPRESENTATIVE,
     ORG_ADDRESS, ORG_WEBSITE,     ORG_DESCRIPTION, ORG_GOVERNMENT_ESTABLISHED};
 
-#define PROFILE_FIELDS                                                                         \
-	{.name = "name", .type = F_NAME, .min = 1, .max = 200},                                \
-	    {.name = "credit_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},   \
-	    {.name = "region_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},   \
-	    {.name = "legal_representative",                                                   \
-	     .type = F_NAME,                                                                   \
-	     .nullable = true,                                                                 \
-	     .min = 1,                                                                         \
-	     .max = 100},                                                                      \
-	    {.name = "address", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},      \
-	    {.name = "website", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},      \
-	{                                                                                      \
+#define PROFILE_FIELDS                                                                           \
+	{.name = "name", .type = F_NAME, .min = 1, .max = 200},                                  \
+	    {.name = "credit_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},     \
+	    {.name = "region_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},     \
+	    {.name = "legal_representative",                                                     \
+	     .type = F_NAME,                                                                     \
+	     .nullable = true,                                                                   \
+	     .min = 1,                                                                           \
+	     .max = 100},                                                                        \
+	    {.name = "address", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},        \
+	    {.name = "website", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},        \
+	{                                                                                        \
 		.name = "description", .type = F_STRING, .nullable = true, .min = 0, .max = 4000 \
 	}
 
@@ -162,8 +166,7 @@ static bool website_valid(const char *s)
 /* Checks the values beyond their type and length (the credit code's two check
  * characters, the region, the URL) and normalizes the credit code into code.
  * Records field errors on r. */
-static void check_profile_values(struct req *r, const json_t *body,
-				 char code[CREDIT_CODE_LEN + 1])
+static void check_profile_values(struct req *r, const json_t *body, char code[CREDIT_CODE_LEN + 1])
 {
 	const char *cc = json_string_value(json_object_get(body, "credit_code"));
 	if (cc != NULL && !field_failed(r, "credit_code")) {
@@ -215,9 +218,9 @@ static enum rc patch_org(struct req *r, bool admin)
 	}
 	const char *status = PQgetvalue(res, 0, ORG_STATUS);
 	if (!admin) {
-		bool manager = strcmp(r->auth.org_id, id) == 0 &&
-			       (strcmp(r->auth.org_role, "owner") == 0 ||
-				strcmp(r->auth.org_role, "admin") == 0);
+		bool manager =
+		    strcmp(r->auth.org_id, id) == 0 && (strcmp(r->auth.org_role, "owner") == 0 ||
+							strcmp(r->auth.org_role, "admin") == 0);
 		if (!manager) {
 			problem_set(r, 403, "forbidden",
 				    "only the organization's owner or admin edits its profile");
@@ -258,10 +261,10 @@ static enum rc patch_org(struct req *r, bool admin)
 		if (v == NULL)
 			continue;
 		const char *next = i == P_CREDIT_CODE && json_is_string(v) ? code
-				   : i == P_GOVERNMENT_ESTABLISHED  ? (json_is_true(v) ? "t" : "f")
-								    : json_string_value(v);
-		bool same = values[i] == NULL ? next == NULL
-					      : next != NULL && strcmp(values[i], next) == 0;
+				   : i == P_GOVERNMENT_ESTABLISHED ? (json_is_true(v) ? "t" : "f")
+								   : json_string_value(v);
+		bool same =
+		    values[i] == NULL ? next == NULL : next != NULL && strcmp(values[i], next) == 0;
 		if (same)
 			continue;
 		json_object_set_new(changed, names[i],
@@ -270,9 +273,9 @@ static enum rc patch_org(struct req *r, bool admin)
 		values[i] = next;
 	}
 	if (!admin && strcmp(status, "unverified") != 0) {
-		const char *frozen = json_object_get(changed, "name")		 ? "name"
+		const char *frozen = json_object_get(changed, "name")          ? "name"
 				     : json_object_get(changed, "credit_code") ? "credit_code"
-									      : NULL;
+									       : NULL;
 		if (frozen != NULL) {
 			json_decref(changed);
 			problem_set(r, 409, "org-verified",

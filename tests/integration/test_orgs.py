@@ -9,7 +9,7 @@ from harness import (admin_token, credit_code, credit_code_check, login,
 
 PROFILE = {
     "region_code": "370303",
-    "legal_representative": "吕传毅",
+    "legal_representative": "李明远",
     "address": "山东省淄博市张店区新村西路266号",
     "website": "https://www.sdut.edu.cn",
     "description": "山东省属重点建设大学，开展赤泥等工业固废综合利用研究。\n联系：技术转移中心",

@@ -111,28 +111,31 @@ static const int profile_cols[P_COUNT] = {
     ORG_NAME,    ORG_CREDIT_CODE, ORG_REGION_CODE, ORG_LEGAL_REPRESENTATIVE,
     ORG_ADDRESS, ORG_WEBSITE,     ORG_DESCRIPTION, ORG_GOVERNMENT_ESTABLISHED};
 
-#define PROFILE_FIELDS                                                                           \
-	{.name = "name", .type = F_NAME, .min = 1, .max = 200},                                  \
-	    {.name = "credit_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},     \
-	    {.name = "region_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},     \
-	    {.name = "legal_representative",                                                     \
-	     .type = F_NAME,                                                                     \
-	     .nullable = true,                                                                   \
-	     .min = 1,                                                                           \
-	     .max = 100},                                                                        \
-	    {.name = "address", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},        \
-	    {.name = "website", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},        \
-	{                                                                                        \
-		.name = "description", .type = F_STRING, .nullable = true, .min = 0, .max = 4000 \
-	}
-
-static const struct field owner_profile_spec[] = {PROFILE_FIELDS, {0}};
+// clang-format off
+static const struct field owner_profile_spec[] = {
+    {.name = "name", .type = F_NAME, .min = 1, .max = 200},
+    {.name = "credit_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},
+    {.name = "region_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},
+    {.name = "legal_representative", .type = F_NAME, .nullable = true, .min = 1, .max = 100},
+    {.name = "address", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},
+    {.name = "website", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},
+    {.name = "description", .type = F_STRING, .nullable = true, .min = 0, .max = 4000},
+    {0},
+};
+/* the same, and the fields only a platform admin sends */
 static const struct field admin_profile_spec[] = {
-    PROFILE_FIELDS,
+    {.name = "name", .type = F_NAME, .min = 1, .max = 200},
+    {.name = "credit_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},
+    {.name = "region_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},
+    {.name = "legal_representative", .type = F_NAME, .nullable = true, .min = 1, .max = 100},
+    {.name = "address", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},
+    {.name = "website", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},
+    {.name = "description", .type = F_STRING, .nullable = true, .min = 0, .max = 4000},
     {.name = "government_established", .type = F_BOOL},
     {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
     {0},
 };
+// clang-format on
 
 static bool field_failed(const struct req *r, const char *name)
 {

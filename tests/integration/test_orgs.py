@@ -348,3 +348,31 @@ def test_admin_verification_queue():
     tok, _, _, _ = member(s, kind="enterprise", name="东佳集团")
     problem(s.request("GET", "/v1/admin/orgs", token=tok), 403)
     problem(s.request("GET", "/v1/admin/orgs"), 401)
+
+
+@test
+def test_concurrent_profile_edits_one_wins():
+    """two edits sent at once with the same ETag: one is applied, the other is 412 (the row
+    lock orders them), and the audit log has one row"""
+    import threading
+    s = main_server()
+    tok, _, org, _ = member(s, kind="enterprise", name="淄博大亚金属科技有限公司")
+    oid = org["id"]
+    for round_ in range(5):
+        tag = etag(s, oid)
+        results = [None, None]
+        start = threading.Barrier(2)
+
+        def edit(i):
+            start.wait()
+            results[i] = patch(s, oid, {"address": f"山东省淄博市周村区王村镇{round_}-{i}号"},
+                               tok, match=tag).status
+        threads = [threading.Thread(target=edit, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(results) == [200, 412], results
+    rows = psql(f"SELECT count(*) FROM audit_log WHERE action = 'organization.update'"
+                f" AND object_id = '{oid}'")
+    assert rows == [["5"]], rows

@@ -15,18 +15,12 @@
 #include "../../server/unicode.h"
 #include "../platform/platform.h"
 #include "credentials.h"
+#include "org_profile.h"
 #include "password_policy.h"
 #include "throttle.h"
 
 #define TS(col) SQL_RFC3339(col)
 // clang-format off
-#define ORG_COLS                                                                    \
-	"o.id, o.name, o.kind, o.status, o.parent_id, " TS("o.created_at") ", "     \
-	TS("o.updated_at") ", o.version, o.suspended_reason"
-enum {
-	ORG_ID, ORG_NAME, ORG_KIND, ORG_STATUS, ORG_PARENT_ID, ORG_CREATED_AT, ORG_UPDATED_AT,
-	ORG_VERSION, ORG_SUSPENDED_REASON
-};
 #define USER_COLS                                                                   \
 	"u.id, u.email, u.display_name, u.org_id, u.org_role, u.platform_admin, "   \
 	TS("u.created_at")
@@ -107,6 +101,7 @@ static const struct stmt st_org_lock = {
 static const struct stmt st_org_set_status = {
     "accounts_org_set_status",
     "UPDATE organizations AS o SET status = $2, suspended_reason = $3, updated_at = now(),"
+    " verified_at = CASE WHEN $2 = 'verified' THEN now() ELSE o.verified_at END,"
     " version = version + 1 WHERE o.id = $1 RETURNING " ORG_COLS,
     3};
 
@@ -124,27 +119,6 @@ static json_t *str_or_null(const PGresult *res, int row, int col)
 {
 	const char *v = db_value(res, row, col);
 	return v ? json_string(v) : json_null();
-}
-
-/* An organization from ORG_COLS starting at column base: its public shape, and
- * with full also its dates and, while suspended, the reason. */
-static json_t *org_json_at(const PGresult *res, int row, int base, bool full)
-{
-	json_t *o = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, row, base + ORG_ID), "name",
-	    PQgetvalue(res, row, base + ORG_NAME), "kind", PQgetvalue(res, row, base + ORG_KIND),
-	    "status", PQgetvalue(res, row, base + ORG_STATUS), "parent_id",
-	    str_or_null(res, row, base + ORG_PARENT_ID));
-	if (full) {
-		json_object_set_new(o, "created_at",
-				    json_string(PQgetvalue(res, row, base + ORG_CREATED_AT)));
-		json_object_set_new(o, "updated_at",
-				    json_string(PQgetvalue(res, row, base + ORG_UPDATED_AT)));
-		if (strcmp(PQgetvalue(res, row, base + ORG_STATUS), "suspended") == 0)
-			json_object_set_new(o, "suspended_reason",
-					    str_or_null(res, row, base + ORG_SUSPENDED_REASON));
-	}
-	return o;
 }
 
 /* An organization from ORG_COLS at column 0. */
@@ -483,10 +457,12 @@ struct org_action {
 	const char *audit;
 	const struct field *spec;
 	bool ends_sessions;
+	bool needs_credit_code; /* a complete profile (API.md: required before verification) */
 };
-static const struct org_action org_verify = {"verified", "organization.verify", verify_spec, false};
+static const struct org_action org_verify = {"verified", "organization.verify", verify_spec, false,
+					     true};
 static const struct org_action org_suspend = {"suspended", "organization.suspend", suspend_spec,
-					      true};
+					      true, false};
 
 /* Takes action on organization {id}; a suspension gives its reason. */
 static enum rc set_org_status(struct req *r, const struct org_action *action)
@@ -517,6 +493,15 @@ static enum rc set_org_status(struct req *r, const struct org_action *action)
 		reply_etag(r, PQgetvalue(res, 0, ORG_VERSION));
 		reply_json(r, 200, org_json(res, 0, true));
 		rc = RC_OK;
+		goto out;
+	}
+	if (action->needs_credit_code && PQgetisnull(res, 0, ORG_CREDIT_CODE)) {
+		problem_field(r, "credit_code",
+			      "is required before verification (PATCH /v1/orgs/{id} or "
+			      "/v1/admin/orgs/{id})");
+		problem_set(r, 409, "profile-incomplete",
+			    "the organization cannot be verified without its credit_code "
+			    "(统一社会信用代码)");
 		goto out;
 	}
 	const char *status_params[3] = {id, status, reason};
@@ -560,6 +545,11 @@ const struct route accounts_routes[] = {
     {M_POST, "/v1/auth/logout", accounts_logout, ROUTE_TX | ROUTE_AUTH, "logout", NULL},
     {M_GET, "/v1/me", accounts_me, 0, "getMe", NULL}, /* authenticates in its own statement */
     {M_GET, "/v1/orgs/{id}", accounts_get_org, 0, "getOrganization", NULL},
+    {M_PATCH, "/v1/orgs/{id}", accounts_patch_org, ROUTE_TX | ROUTE_AUTH, "updateOrganization",
+     NULL},
+    {M_GET, "/v1/admin/orgs", accounts_admin_list_orgs, ROUTE_ADMIN, "listOrganizations", NULL},
+    {M_PATCH, "/v1/admin/orgs/{id}", accounts_admin_patch_org, ROUTE_TX | ROUTE_ADMIN,
+     "adminUpdateOrganization", NULL},
     {M_POST, "/v1/admin/orgs/{id}/verify", accounts_verify_org, ROUTE_TX | ROUTE_ADMIN,
      "verifyOrganization", NULL},
     {M_POST, "/v1/admin/orgs/{id}/suspend", accounts_suspend_org, ROUTE_TX | ROUTE_ADMIN,

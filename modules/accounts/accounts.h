@@ -5,6 +5,7 @@
 #ifndef TECHEX_ACCOUNTS_H
 #define TECHEX_ACCOUNTS_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "../../server/router.h"
@@ -27,5 +28,14 @@ int accounts_cli_admin_create(PGconn *conn, const char *email, const char *name)
 enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, const char *parent_id,
 			  const char *status, const char *email, const char *display_name,
 			  const char *password, char org_id[37]) MUSTCHECK;
+
+/* Sets a seeded organization's profile from a demo_profile_mistake-checked object
+ * {credit_code, region_code, legal_representative, address, website, description,
+ * government_established} (borrowed); a verified one gets its verified_at. */
+enum rc accounts_seed_profile(PGconn *conn, const char *org_id, const json_t *profile) MUSTCHECK;
+
+/* What is wrong with a demo organization's profile object, or NULL: unknown keys,
+ * a credit code not written normalized or failing a check, a bad region code. */
+const char *accounts_profile_mistake(const json_t *profile);
 
 #endif

@@ -14,6 +14,7 @@
 #include "../../server/unicode.h"
 #include "accounts.h"
 #include "credentials.h"
+#include "credit_code.h"
 #include "password_policy.h"
 
 /* Reads a password from the terminal without echo, or a line from stdin. */
@@ -164,4 +165,42 @@ enum rc accounts_seed_org(PGconn *conn, const char *name, const char *kind, cons
 			  3, audit_params, NULL);
 	OPENSSL_cleanse(hash, sizeof hash);
 	return ok ? RC_OK : RC_ERR;
+}
+
+const char *accounts_profile_mistake(const json_t *profile)
+{
+	const char *cc = NULL, *region = NULL, *rep = NULL, *address = NULL, *web = NULL,
+		   *desc = NULL;
+	int gov = 0;
+	json_error_t err;
+	char code[CREDIT_CODE_LEN + 1];
+	if (json_unpack_ex((json_t *)profile, &err, JSON_STRICT,
+			   "{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "credit_code", &cc, "region_code",
+			   &region, "legal_representative", &rep, "address", &address, "website",
+			   &web, "description", &desc, "government_established", &gov) != 0)
+		return "profile needs credit_code, region_code, legal_representative, address, "
+		       "website, description and government_established, and nothing else";
+	if (credit_code_check(cc, code) != CREDIT_CODE_OK || strcmp(code, cc) != 0)
+		return "profile.credit_code must be a valid credit code in upper case";
+	if (!region_code_valid(region))
+		return "profile.region_code must be a GB/T 2260 region code";
+	return NULL;
+}
+
+enum rc accounts_seed_profile(PGconn *conn, const char *org_id, const json_t *profile)
+{
+	const char *params[8] = {org_id};
+	static const char *const keys[] = {"credit_code", "region_code", "legal_representative",
+					   "address",     "website",     "description"};
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		params[1 + i] = json_string_value(json_object_get(profile, keys[i]));
+	params[7] = json_is_true(json_object_get(profile, "government_established")) ? "t" : "f";
+	return db_run(conn,
+		      "UPDATE organizations SET credit_code = $2, region_code = $3,"
+		      " legal_representative = $4, address = $5, website = $6, description = $7,"
+		      " government_established = $8::boolean, verified_at = CASE WHEN status ="
+		      " 'verified' THEN coalesce(verified_at, now()) END WHERE id = $1::uuid",
+		      8, params, NULL)
+		   ? RC_OK
+		   : RC_ERR;
 }

@@ -29,6 +29,7 @@
 
 struct demo_org {
 	const char *key, *name, *kind, *parent, *status, *email, *person;
+	json_t *profile;          /* borrowed; NULL without one */
 	char id[37], user_id[37]; /* once loaded */
 };
 
@@ -101,6 +102,18 @@ static const char *org_mistake(const struct demo *d, size_t i, const json_error_
 		return "parent must be the key of an organization listed before";
 	if (strcmp(o->status, "verified") != 0 && strcmp(o->status, "unverified") != 0)
 		return "status must be verified or unverified";
+	if (o->profile == NULL)
+		return strcmp(o->status, "verified") == 0
+			   ? "a verified organization needs a profile with its credit code"
+			   : NULL;
+	const char *mistake = accounts_profile_mistake(o->profile);
+	if (mistake != NULL)
+		return mistake;
+	const json_t *code = json_object_get(o->profile, "credit_code");
+	for (size_t j = 0; j < i; j++)
+		if (d->orgs[j].profile != NULL &&
+		    json_equal(json_object_get(d->orgs[j].profile, "credit_code"), code))
+			return "profile.credit_code is another organization's";
 	return NULL;
 }
 
@@ -237,9 +250,10 @@ static bool parse_orgs(struct demo *d, const json_t *orgs, char *why, size_t len
 		struct demo_org *o = &d->orgs[i];
 		json_error_t err = {0};
 		json_unpack_ex(json_array_get(orgs, i), &err, JSON_STRICT,
-			       "{s:s, s:s, s:s, s?s, s:s, s:s, s:s}", "key", &o->key, "name",
+			       "{s:s, s:s, s:s, s?s, s:s, s:s, s:s, s?o}", "key", &o->key, "name",
 			       &o->name, "kind", &o->kind, "parent", &o->parent, "status",
-			       &o->status, "email", &o->email, "person", &o->person);
+			       &o->status, "email", &o->email, "person", &o->person, "profile",
+			       &o->profile);
 		const char *mistake = o->key ? org_mistake(d, i, &err) : err.text;
 		if (mistake != NULL) {
 			snprintf(why, len, "organizations[%zu] (%s): %s", i, o->key ? o->key : "?",
@@ -711,6 +725,8 @@ static bool load_all(struct demo *demo, struct db *db, const char *password)
 		if (accounts_seed_org(db->conn, o->name, o->kind,
 				      parent >= 0 ? demo->orgs[parent].id : NULL, o->status,
 				      o->email, o->person, password, o->id) != RC_OK ||
+		    (o->profile != NULL &&
+		     accounts_seed_profile(db->conn, o->id, o->profile) != RC_OK) ||
 		    !demo_user_of(db->conn, o)) {
 			fprintf(stderr, "techex: seeding %s failed\n", o->name);
 			return false;

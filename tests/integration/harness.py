@@ -213,14 +213,57 @@ def admin_token(srv):
     return login(srv, ADMIN_EMAIL, ADMIN_PASSWORD)["token"]
 
 
+CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, S, V, Z
+CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 1, 3, 9, 27, 19, 26, ...
+
+
+def org_code_check(first8):
+    """The GB 11714 check character of an organization code's first 8 characters."""
+    total = sum((int(c) if c.isdigit() else ord(c) - ord("A") + 10) * w
+                for c, w in zip(first8, (3, 7, 9, 10, 5, 8, 4, 2)))
+    c = 11 - total % 11
+    return "X" if c == 10 else "0" if c == 11 else str(c)
+
+
+def credit_code_check(first17):
+    """The GB 32100 check character of a credit code's first 17 characters."""
+    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_WEIGHTS))
+    return CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+def credit_code(region="370303", head="91"):
+    """A valid, random (so unique) unified social credit code (统一社会信用代码) registered
+    in region: both check characters computed."""
+    import random
+    body = "".join(random.choice(CREDIT_ALPHABET) for _ in range(8))
+    first17 = head + region + body + org_code_check(body)
+    return first17 + credit_code_check(first17)
+
+
+def give_credit_code(srv, org_id, code=None):
+    """Has a platform admin record a credit code for the organization (required before
+    verification); returns the organization."""
+    r = srv.request("PATCH", f"/v1/admin/orgs/{org_id}",
+                    {"credit_code": code or credit_code(), "reason": "核对营业执照"},
+                    token=admin_token(srv))
+    assert r.status == 200, r
+    return r.json()
+
+
+def verify_org(srv, org_id):
+    """Gives the organization a credit code and has a platform admin verify it."""
+    give_credit_code(srv, org_id)
+    r = srv.request("POST", f"/v1/admin/orgs/{org_id}/verify", token=admin_token(srv))
+    assert r.status == 200, r
+    return r.json()
+
+
 def member(srv, kind="university", name="山东理工大学", verified=False):
     """A registered organization's owner: (token, user, org, email)."""
     data, body = register(srv, kind=kind, name=name)
     tok = login(srv, body["email"])["token"]
     if verified:
-        r = srv.request("POST", f"/v1/admin/orgs/{data['organization']['id']}/verify",
-                        token=admin_token(srv))
-        assert r.status == 200, r
+        verify_org(srv, data["organization"]["id"])
     return tok, data["user"], data["organization"], body["email"]
 
 

@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import test_http  # noqa: E402,F401
 import test_accounts  # noqa: E402,F401
+import test_orgs  # noqa: E402,F401
 import test_identity  # noqa: E402,F401
 import test_throttle  # noqa: E402,F401
 import test_cli  # noqa: E402,F401

@@ -6,7 +6,8 @@ import time
 import uuid
 
 from common import main_server
-from harness import (ADMIN_EMAIL, PASSWORD, admin_token, login, member, problem, psql,
+from harness import (ADMIN_EMAIL, PASSWORD, admin_token, give_credit_code, login, member,
+                     problem, psql,
                      random_loopback, register, test, unique_email)
 
 
@@ -252,7 +253,10 @@ def test_public_org_profile():
     r = s.request("GET", f"/v1/orgs/{org['id']}")
     assert r.status == 200, r
     assert r.json() == {"id": org["id"], "name": "北京科技大学", "kind": "university",
-                        "status": "unverified", "parent_id": None}, r.json()
+                        "status": "unverified", "parent_id": None, "credit_code": None,
+                        "region_code": None, "legal_representative": None, "address": None,
+                        "website": None, "description": None, "government_established": False,
+                        "verified_at": None}, r.json()
     assert r.header("ETag"), r.headers
     problem(s.request("GET", f"/v1/orgs/{uuid.uuid4()}"), 404)
     problem(s.request("GET", "/v1/orgs/not-a-uuid"), 404)
@@ -269,6 +273,7 @@ def test_admin_verifies_organization():
     problem(s.request("POST", path), 401)
     problem(s.request("POST", path, token=tok), 403)
     admin = admin_token(s)
+    give_credit_code(s, org["id"])
     r = s.request("POST", path, token=admin)
     assert r.status == 200 and r.json()["status"] == "verified", r
     assert r.header("ETag") and r.header("ETag") != before, r.headers

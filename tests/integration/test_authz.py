@@ -26,7 +26,8 @@ import time
 import check_spec
 import harness
 from common import main_server
-from harness import admin_token, login, psql, register, test, unique_email
+from harness import (admin_token, give_credit_code, login, psql, register, test,
+                     unique_email)
 
 ACTORS = ("owner", "other", "admin", "anon", "suspended")
 REFUSALS = (401, 403, 404)
@@ -90,6 +91,14 @@ MATRIX = {
     ("GET", "/v1/orgs/{id}"): C("org_u", "u", (200, 200, 200, 200, 200),
                                 hide={"*": ("email_u", "display_u", "suspend_reason")},
                                 show={"*": ("name_u",)}),
+    # the profile is public: a non-manager's edit is a 403, not a 404 (nothing to hide)
+    ("PATCH", "/v1/orgs/{id}"): C("org_u", "u", (428, 403, 403, 401, 401),
+                                  body={"description": "授权矩阵：越权修改的简介"}),
+    ("GET", "/v1/admin/orgs"): C(None, "u", (403, 403, 200, 401, 401)),
+    ("PATCH", "/v1/admin/orgs/{id}"): C("org_u", "u", (403, 403, 422, 401, 401),
+                                        body={"description": "授权矩阵：越权修改的简介",
+                                              "reason": "授权矩阵：越权操作探针"},
+                                        allowed_body={"description": "没有理由的修改"}),
     ("POST", "/v1/admin/orgs/{id}/verify"): C("org_u", "u", (403, 403, 200, 401, 401)),
     ("POST", "/v1/admin/orgs/{id}/suspend"): C("org_u", "u", (403, 403, 422, 401, 401),
                                                body={"reason": "授权矩阵：不应生效的暂停"},
@@ -274,6 +283,7 @@ class Fixture:
     def org(self, party, kind, name, display):
         data, body = register(self.s, kind=kind, name=name, display_name=display)
         org, user = data["organization"], data["user"]
+        give_credit_code(self.s, org["id"])
         self.call("POST", f"/v1/admin/orgs/{org['id']}/verify", token=self.admin)
         self.ids[f"org_{party}"] = org["id"]
         self.emails[party] = body["email"]

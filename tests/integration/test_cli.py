@@ -133,6 +133,18 @@ def test_seed_demo_loads_plan_organizations_twice_safely():
     assert rows == [["1"]], rows
     rows = psql("SELECT p.name FROM organizations o JOIN organizations p ON p.id = o.parent_id WHERE o.name = '中铝研究院'")
     assert rows == [["中铝山东有限公司"]], rows
+    # every demo organization has its profile: a valid, unique credit code, a region
+    rows = psql("SELECT o.name, o.credit_code, o.region_code, o.government_established,"
+                " o.status, o.verified_at IS NOT NULL FROM organizations o JOIN users u"
+                " ON u.org_id = o.id WHERE u.email LIKE '%@demo.techex.example'")
+    assert len(rows) == 22 and len({r[1] for r in rows}) == 22, rows
+    for name, code, region, _, status, verified_at in rows:
+        assert code[16] == harness.org_code_check(code[8:16]), (name, code)
+        assert code[17] == harness.credit_code_check(code[:17]), (name, code)
+        assert len(region) == 6 and (verified_at == "t") == (status == "verified"), (name, region)
+    gov = {r[0] for r in rows if r[3] == "t"}
+    assert gov == {"山东理工大学", "北京科技大学", "广西大学", "清华大学"}, gov
+    assert {r[2] for r in rows if r[0] == "山东理工大学"} == {"370303"}
 
 
 @test

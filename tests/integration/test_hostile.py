@@ -28,7 +28,8 @@ import uuid
 
 import check_spec
 from common import main_server
-from harness import (PASSWORD, ROOT, Response, Server, admin_token, login, member, psql,
+from harness import (PASSWORD, ROOT, Response, Server, admin_token, give_credit_code, login,
+                     member, psql,
                      random_loopback, raw_exchange, test, unique_email)
 from deal_fixtures import NEGOTIABLE, act, bid, offer, patch_contract, publish, sign
 from test_revenue import confirm, pay
@@ -328,6 +329,7 @@ def fixtures(s):
     f["seller"] = member(s, kind="university", name="山东理工大学", verified=True)
     f["buyer"] = member(s, kind="enterprise", name="山东金卡材料有限公司", verified=True)
     f["fresh"] = member(s, kind="enterprise", name="淄博宜景环保科技有限公司")  # to verify
+    give_credit_code(s, f["fresh"][2]["id"])
     f["doomed"] = member(s, kind="enterprise", name="淄博某贸易有限公司")  # to suspend
     f["logout"] = login(s, f["buyer"][3])["token"]
     seller, buyer = f["seller"][0], f["buyer"][0]
@@ -411,6 +413,13 @@ def body_targets(f, s):
                required="password", source=random_loopback()),
         Target(("post", "/v1/auth/logout"), "/v1/auth/logout", f["logout"], {},
                optional=True, control=204),
+        Target(("patch", "/v1/orgs/{id}"), f"/v1/orgs/{f['seller'][2]['id']}", seller,
+               {"address": "山东省淄博市张店区新村西路266号", "description": "赤泥综合利用研究"},
+               strs=["address", "description"], headers=any_version),
+        Target(("patch", "/v1/admin/orgs/{id}"), f"/v1/admin/orgs/{f['seller'][2]['id']}", adm,
+               {"region_code": "370303", "government_established": True,
+                "reason": "核对事业单位法人证书"},
+               strs=["region_code", "reason"], required="reason"),
         Target(("post", "/v1/admin/orgs/{id}/verify"),
                f"/v1/admin/orgs/{f['fresh'][2]['id']}/verify", adm, {}, optional=True),
         Target(("post", "/v1/admin/orgs/{id}/suspend"),
@@ -825,6 +834,7 @@ def query_targets(f):
               {"status": "active", "role": "licensee", "listing_id": f["listing"]},
               ids=["listing_id"]),
         Query(("get", "/v1/admin/moderation-queue"), "/v1/admin/moderation-queue", adm, {}),
+        Query(("get", "/v1/admin/orgs"), "/v1/admin/orgs", adm, {"status": "unverified"}),
         Query(("get", "/v1/stats"), "/v1/stats", None, {}, paged=False),
         Query(("get", "/v1/admin/audit-log"), "/v1/admin/audit-log", adm,
               {"actor_user_id": f["seller"][1]["id"], "org_id": org, "action": "listing.create",

@@ -15,6 +15,7 @@ int main(void)
 	test_contracts_states();
 	test_metrics_access();
 	test_patent();
+	test_credit_code();
 	test_cursor();
 	test_contracts();
 	test_revenue();

@@ -115,6 +115,21 @@ void test_seed(void)
 	CHECK("an unknown key in an organization is refused naming it",
 	      refused_naming("organizations", 0, "website", json_string("x"),
 			     "organizations[0] (chalco_sd)"));
+	CHECK("a demo credit code with a wrong check character is refused naming the organization",
+	      refused_naming("organizations", 3, "profile.credit_code",
+			     json_string("913703008HW2WW7C5C"),
+			     "organizations[3] (sdut): profile.credit_code"));
+	CHECK("a demo credit code in lower case is refused",
+	      refused_naming("organizations", 3, "profile.credit_code",
+			     json_string("913703008hw2ww7c5b"), "profile.credit_code must"));
+	CHECK("two demo organizations with one credit code are refused",
+	      refused_naming("organizations", 3, "profile.credit_code",
+			     json_string("913703008HW2WW7C5B"), "another organization's"));
+	CHECK("a demo region code outside GB/T 2260 is refused",
+	      refused_naming("organizations", 3, "profile.region_code", json_string("990000"),
+			     "profile.region_code"));
+	CHECK("a verified demo organization without a profile is refused",
+	      refused_naming("organizations", 3, "profile", NULL, "needs a profile"));
 	CHECK("an organization whose parent comes later is refused",
 	      refused_naming("organizations", 1, "parent", json_string("daya"), "parent must"));
 	CHECK("a countered deal without counter_fen is refused naming the deal",

@@ -30,6 +30,7 @@ void test_payments_states(void);
 void test_contracts_states(void);
 void test_metrics_access(void);
 void test_patent(void);
+void test_credit_code(void);
 void test_cursor(void);
 void test_contracts(void);
 void test_revenue(void);

@@ -130,6 +130,32 @@ static const struct stmt st_terminate = {
     " WHERE c.id = $1 RETURNING " CONTRACT_COLS,
     3};
 
+/* Whether the contract is on hold now (a statement of its own: it sees a hold
+ * committed while the caller waited for the contract's lock). */
+static const struct stmt st_held = {
+    "contracts_held",
+    "SELECT EXISTS (SELECT 1 FROM contract_holds h WHERE h.contract_id = $1"
+    " AND h.released_at IS NULL)",
+    1};
+
+static const struct stmt st_hold = {
+    "contracts_hold",
+    "INSERT INTO contract_holds (contract_id, reason, held_by) VALUES ($1, $2, $3)", 3};
+
+static const struct stmt st_release = {
+    "contracts_release",
+    "UPDATE contract_holds SET release_reason = $2, released_by = $3, released_at = now()"
+    " WHERE contract_id = $1 AND released_at IS NULL",
+    3};
+
+/* A hold or release changes the contract's JSON: a new version (ETag), except
+ * of a terminated contract, which never changes (contracts_guard). */
+static const struct stmt st_touch = {
+    "contracts_touch",
+    "UPDATE contracts AS c SET updated_at = now(), version = c.version + 1"
+    " WHERE c.id = $1 AND c.status <> 'terminated'",
+    1};
+
 /* Newest first; $1 the caller's organization (NULL: every contract, for admins). */
 // clang-format off
 static const struct stmt st_list = {
@@ -155,6 +181,8 @@ static const char *const from_signed_by_licensor[] = {"signed_by_licensor", NULL
 static const char *const from_signed_by_licensee[] = {"signed_by_licensee", NULL};
 static const char *const from_live[] = {"draft", "signed_by_licensor", "signed_by_licensee",
 					"active", NULL};
+static const char *const from_any[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
+				       "active", "terminated",         NULL};
 
 #define PARTY_OFFICERS (CONTRACT_LICENSOR_OFFICER | CONTRACT_LICENSEE_OFFICER)
 
@@ -169,8 +197,40 @@ const struct transition contract_transitions[] = {
     {"sign", from_signed_by_licensor, "active", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
     {"terminate", from_live, "terminated", PARTY_OFFICERS | CONTRACT_PLATFORM_ADMIN,
      "contract.terminate"},
+    /* a hold leaves the status as it is (to NULL); contract_guards says what it stops */
+    {"hold", from_live, NULL, CONTRACT_PLATFORM_ADMIN, "contract.hold"},
+    {"release", from_any, NULL, CONTRACT_PLATFORM_ADMIN, "contract.release"},
     {NULL, NULL, NULL, 0, NULL},
 };
+
+/* While an admin holds a contract, nobody signs it, reports royalties on it or
+ * records payments on it; a held contract is not held again, nor released
+ * when it is not held. */
+const struct transition_guard contract_guards[] = {
+    {"sign", CONTRACT_HELD, "contract-on-hold",
+     "the contract is on hold by a platform admin: it cannot be signed until it is released"},
+    {"report", CONTRACT_HELD, "contract-on-hold",
+     "the contract is on hold by a platform admin: royalty reports wait until it is released"},
+    {"pay", CONTRACT_HELD, "contract-on-hold",
+     "the contract is on hold by a platform admin: payments wait until it is released"},
+    {"hold", CONTRACT_HELD, "contract-on-hold", "the contract is already on hold"},
+    {"release", CONTRACT_NOT_HELD, "contract-not-held", "the contract is not on hold"},
+    {NULL, 0, NULL, NULL},
+};
+
+enum rc contract_guard(struct req *r, const char *contract_id, const char *action)
+{
+	const char *held_params[1] = {contract_id};
+	PGresult *res = db_exec(r, &st_held, held_params);
+	if (res == NULL)
+		return RC_ERR;
+	unsigned conditions =
+	    strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? CONTRACT_HELD : CONTRACT_NOT_HELD;
+	PQclear(res);
+	const struct transition_guard *g =
+	    transition_guard_find(contract_guards, action, conditions);
+	return g == NULL ? RC_OK : problem_set(r, 409, g->type, "%s", g->detail);
+}
 
 /* Whether roles take action from some state: a caller who never may is refused
  * (403) before anything else about the contract is looked at. */
@@ -740,7 +800,7 @@ static enum rc contracts_sign(struct req *r)
 		goto out;
 	case TR_NO_ACTION: no_such_action(r, "sign"); goto out;
 	}
-	if (check_signable(r, res, digest) != RC_OK ||
+	if (contract_guard(r, id, "sign") != RC_OK || check_signable(r, res, digest) != RC_OK ||
 	    sign_as(r, id, res, party, sign, digest, &upd) != RC_OK)
 		goto out;
 	rc = reply_contract(r, 200, upd);
@@ -832,6 +892,69 @@ out:
 	return rc;
 }
 
+/* POST /v1/admin/contracts/{id}/hold and /release: a platform admin holds a
+ * live contract, or releases a held one, with a reason (contract_transitions
+ * and contract_guards). The contract's row lock orders a hold against a
+ * signature: whichever takes it first wins, the other sees its result. */
+static enum rc contract_hold_or_release(struct req *r, const char *action)
+{
+	PGresult *res = NULL, *now = NULL;
+	enum rc rc = RC_ERR;
+	bool hold = strcmp(action, "hold") == 0;
+
+	if (body_read_valid(r, reason_spec) != RC_OK)
+		return RC_ERR;
+	if ((res = find_contract(r, true)) == NULL)
+		return RC_ERR;
+	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS);
+	const char *reason = json_string_value(json_object_get(r->json, "reason"));
+	const struct transition *row = NULL;
+	switch (transition_find(contract_transitions, action, status, roles_of(r, res), &row)) {
+	case TR_OK: break;
+	case TR_FORBIDDEN:
+		problem_set(r, 403, "forbidden",
+			    "only a platform admin holds or releases a contract");
+		goto out;
+	case TR_WRONG_STATE:
+		problem_set(r, 409, "invalid-state", "a %s contract cannot be held", status);
+		goto out;
+	case TR_NO_ACTION: no_such_action(r, action); goto out;
+	}
+	if (contract_guard(r, id, action) != RC_OK)
+		goto out;
+	const char *hold_params[3] = {id, reason, r->auth.user_id};
+	PGresult *done = db_exec(r, hold ? &st_hold : &st_release, hold_params);
+	if (done == NULL)
+		goto out;
+	PQclear(done);
+	const char *touch_params[1] = {id};
+	if ((done = db_exec(r, &st_touch, touch_params)) == NULL)
+		goto out;
+	PQclear(done);
+	if (audit_write(r, row->audit, "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
+			json_pack("{s:s, s:s, s:s}", "status", status, "reason", reason,
+				  "licensee_org_id", PQgetvalue(res, 0, COL_LICENSEE))) != RC_OK)
+		goto out;
+	const char *get_params[1] = {id};
+	if ((now = db_exec(r, &st_get, get_params)) == NULL)
+		goto out;
+	rc = reply_contract(r, 200, now);
+out:
+	PQclear(res);
+	PQclear(now);
+	return rc;
+}
+
+static enum rc contracts_hold(struct req *r)
+{
+	return contract_hold_or_release(r, "hold");
+}
+
+static enum rc contracts_release(struct req *r)
+{
+	return contract_hold_or_release(r, "release");
+}
+
 const struct route contracts_routes[] = {
     {M_GET, "/v1/contracts", contracts_list, ROUTE_AUTH, "listContracts", NULL},
     {M_GET, "/v1/contracts/{id}", contracts_get, ROUTE_AUTH, "getContract", NULL},
@@ -842,5 +965,9 @@ const struct route contracts_routes[] = {
      "terminateContract", NULL},
     {M_GET, "/v1/contracts/{id}/document", contracts_document, ROUTE_AUTH, "getContractDocument",
      NULL},
+    {M_POST, "/v1/admin/contracts/{id}/hold", contracts_hold, ROUTE_TX | ROUTE_AUTH | ROUTE_ADMIN,
+     "holdContract", NULL},
+    {M_POST, "/v1/admin/contracts/{id}/release", contracts_release,
+     ROUTE_TX | ROUTE_AUTH | ROUTE_ADMIN, "releaseContract", NULL},
 };
 const size_t contracts_routes_count = ARRAY_LEN(contracts_routes);

@@ -29,6 +29,18 @@ enum {
  * "terminate" it from any live status. The handlers consult it. */
 extern const struct transition contract_transitions[];
 
+/* The conditions beside its status that refuse a contract's actions for a
+ * while (transition_guard): an admin's hold refuses "sign", "report" (royalty
+ * reports), "pay" (recording payments) and a second "hold"; "release" is
+ * refused while it is not held. */
+enum { CONTRACT_HELD = 1, CONTRACT_NOT_HELD = 2 };
+extern const struct transition_guard contract_guards[];
+
+/* Refuses action on contract contract_id with contract_guards' 409 when a guard
+ * refuses it under the contract's conditions as they are now (the caller holds
+ * the contract's row lock, so that a hold and the action are ordered). */
+enum rc contract_guard(struct req *r, const char *contract_id, const char *action) MUSTCHECK;
+
 /* Drafts the contract of the accepted bid bid_id in the request's transaction:
  * the upfront fee is price_fen, royalty, term and scope come from the bid, the
  * revenue share is the licensor's default plan. Audited. On success *out is the

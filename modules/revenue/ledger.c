@@ -64,7 +64,7 @@ static const struct stmt st_ledger_all = {"revenue_ledger_all", SQL_LEDGER_ALL, 
 
 /* Payments whose ledger entries do not add up: a confirmed one must sum to its
  * amount, a reversed one to zero (its positive half to the amount), the others
- * must have none. $1 one contract, or NULL for all. Columns: SUMS_*. */
+ * (reported, disputed, voided) must have none. $1 one contract, or NULL for all. Columns: SUMS_*. */
 #define SQL_PAYMENT_SUMS                                                                           \
 	"SELECT p.id, p.status, p.amount_fen, coalesce(sum(e.amount_fen), 0), count(e.seq)"        \
 	" FROM payments p LEFT JOIN ledger_entries e ON e.payment_id = p.id"                       \
@@ -72,7 +72,7 @@ static const struct stmt st_ledger_all = {"revenue_ledger_all", SQL_LEDGER_ALL, 
 	" HAVING (p.status = 'confirmed' AND coalesce(sum(e.amount_fen), 0) <> p.amount_fen)"      \
 	" OR (p.status = 'reversed' AND (coalesce(sum(e.amount_fen), 0) <> 0"                      \
 	"     OR coalesce(sum(e.amount_fen) FILTER (WHERE e.amount_fen > 0), 0) <> p.amount_fen))" \
-	" OR (p.status IN ('reported', 'disputed') AND count(e.seq) > 0)"
+	" OR (p.status IN ('reported', 'disputed', 'voided') AND count(e.seq) > 0)"
 enum { SUMS_PAYMENT, SUMS_STATUS, SUMS_AMOUNT, SUMS_ENTRIES_FEN, SUMS_ENTRIES };
 
 static const struct stmt st_payment_sums = {"revenue_payment_sums", SQL_PAYMENT_SUMS, 1};

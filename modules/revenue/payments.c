@@ -10,6 +10,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../contracts/contracts.h"
 #include "../platform/platform.h"
 #include "revenue.h"
 #include "revenue_internal.h"
@@ -123,15 +124,17 @@ static const struct stmt st_payment_lock = {
     "revenue_payment_lock", "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 FOR UPDATE",
     1};
 
-/* $2 the new status, $3 its reason (a dispute's or a reversal's). */
+/* $2 the new status, $3 its reason (a dispute's, a reversal's, or with $5 an
+ * admin's resolution of a dispute). */
 static const struct stmt st_payment_decide = {
     "revenue_payment_decide",
     "UPDATE payments AS p SET status = $2,"
     " dispute_reason = CASE WHEN $2 = 'disputed' THEN $3 END,"
-    " reversal_reason = CASE WHEN $2 = 'reversed' THEN $3 END, decided_by = $4,"
-    " decided_at = now(), updated_at = now(), version = p.version + 1"
+    " reversal_reason = CASE WHEN $2 = 'reversed' THEN $3 END,"
+    " resolution_reason = CASE WHEN $5::boolean THEN $3 ELSE p.resolution_reason END,"
+    " decided_by = $4, decided_at = now(), updated_at = now(), version = p.version + 1"
     " WHERE p.id = $1 RETURNING " PAYMENT_COLS,
-    4};
+    5};
 
 static const char *const kinds[] = {"upfront", "royalty", "milestone", NULL};
 
@@ -170,10 +173,17 @@ static const struct field reason_spec[] = {
 static const char *const from_reported[] = {"reported", NULL};
 static const char *const from_reported_or_disputed[] = {"reported", "disputed", NULL};
 static const char *const from_confirmed[] = {"confirmed", NULL};
+static const char *const from_disputed[] = {"disputed", NULL};
+/* A disputed payment a platform admin settles (POST /v1/admin/payments/{id}/
+ * resolve): confirmed into the ledger as the licensor's confirm books it, or
+ * voided, with no ledger entries. */
 const struct transition payment_transitions[] = {
     {"confirm", from_reported_or_disputed, "confirmed", PAYMENT_PAYEE_MANAGER, "payment.confirm"},
     {"dispute", from_reported, "disputed", PAYMENT_PAYEE_MANAGER, "payment.dispute"},
     {"reverse", from_confirmed, "reversed", PAYMENT_PAYEE_MANAGER, "payment.reverse"},
+    {"resolve_confirm", from_disputed, "confirmed", PAYMENT_PLATFORM_ADMIN,
+     "payment.resolve_confirm"},
+    {"resolve_void", from_disputed, "voided", PAYMENT_PLATFORM_ADMIN, "payment.void"},
     {NULL, NULL, NULL, 0, NULL},
 };
 
@@ -296,9 +306,10 @@ enum rc royalty_reports_create(struct req *r)
 	if (contract == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
-	if (licensee_of_live_contract(r, contract, "reports royalties") != RC_OK)
-		goto out;
 	const char *id = req_param(r, "id");
+	if (licensee_of_live_contract(r, contract, "reports royalties") != RC_OK ||
+	    contract_guard(r, id, "report") != RC_OK)
+		goto out;
 	const char *period_params[3] = {id, start, end};
 	if ((res = db_exec(r, &st_report_period, period_params)) == NULL)
 		goto out;
@@ -448,6 +459,8 @@ enum rc payments_create(struct req *r)
 		return RC_ERR;
 	enum rc rc = licensee_of_live_contract(r, contract, "records payments");
 	PQclear(contract);
+	if (rc == RC_OK)
+		rc = contract_guard(r, req_param(r, "id"), "pay");
 	char midnight[32];
 	const char *moment = NULL;
 	if (rc != RC_OK || paid_at_moment(r, midnight, &moment) != RC_OK)
@@ -506,17 +519,21 @@ enum rc payments_get(struct req *r)
 
 /* The acting part of a decision on payment id (row payment: PAYMENT_COLS,
  * locked) by transition row, whose checks the caller made: entering confirmed
- * books the split into the ledger, entering reversed the same entries negated.
- * The updated row goes to *updated (caller clears). */
-static enum rc apply_decision(struct req *r, const char *id, const PGresult *payment,
-			      const struct transition *row, const char *reason, PGresult **updated)
+ * books the split into the ledger, entering reversed the same entries negated;
+ * reason is kept as the resolution's when resolution (an admin's). The updated
+ * row goes to *updated (caller clears). The licensor's confirm and an admin's
+ * resolve both come through here: one code path into the ledger. */
+static enum rc apply_decision_as(struct req *r, const char *id, const PGresult *payment,
+				 const struct transition *row, const char *reason, bool resolution,
+				 PGresult **updated)
 {
 	const char *contract_id = PQgetvalue(payment, 0, PAYMENT_CONTRACT);
 	long long amount_fen = strtoll(PQgetvalue(payment, 0, PAYMENT_AMOUNT), NULL, 10);
 	bool books = strcmp(row->to, "confirmed") == 0, reverses = strcmp(row->to, "reversed") == 0;
 	if ((books || reverses) && ledger_append(r, contract_id, id, amount_fen, reverses) != RC_OK)
 		return RC_ERR;
-	const char *decide_params[4] = {id, row->to, reason, r->auth.user_id};
+	const char *decide_params[5] = {id, row->to, reason, r->auth.user_id,
+					resolution ? "true" : "false"};
 	if ((*updated = db_exec(r, &st_payment_decide, decide_params)) == NULL)
 		return RC_ERR;
 	json_t *detail =
@@ -525,6 +542,12 @@ static enum rc apply_decision(struct req *r, const char *id, const PGresult *pay
 	if (reason)
 		json_object_set_new(detail, "reason", json_string(reason));
 	return audit_write(r, row->audit, "payment", id, NULL, detail);
+}
+
+static enum rc apply_decision(struct req *r, const char *id, const PGresult *payment,
+			      const struct transition *row, const char *reason, PGresult **updated)
+{
+	return apply_decision_as(r, id, payment, row, reason, false, updated);
 }
 
 enum rc revenue_payment_confirm(struct req *r, const char *payment_id)
@@ -615,4 +638,51 @@ enum rc payments_dispute(struct req *r)
 enum rc payments_reverse(struct req *r)
 {
 	return payment_decide(r, "reverse");
+}
+
+/* POST /v1/admin/payments/{id}/resolve {outcome: confirm | void, reason}: a
+ * platform admin settles a disputed payment (payment_transitions). The
+ * payment's row lock orders it against the licensor's own confirm: whichever
+ * comes second finds the payment no longer disputed. */
+enum rc payments_resolve(struct req *r)
+{
+	static const char *const outcomes[] = {"confirm", "void", NULL};
+	static const struct field resolve_spec[] = {
+	    {.name = "outcome", .type = F_ENUM, .required = true, .enum_values = outcomes},
+	    {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
+	    {0},
+	};
+	if (body_read_valid(r, resolve_spec) != RC_OK)
+		return RC_ERR;
+	const char *outcome = json_string_value(json_object_get(r->json, "outcome")),
+		   *reason = json_string_value(json_object_get(r->json, "reason"));
+	const char *action = strcmp(outcome, "confirm") == 0 ? "resolve_confirm" : "resolve_void";
+	PGresult *payment = payment_visible(r, true), *updated = NULL;
+	if (payment == NULL)
+		return RC_ERR;
+	enum rc rc = RC_ERR;
+	const char *status = PQgetvalue(payment, 0, PAYMENT_STATUS), *id = req_param(r, "id");
+	const struct transition *row = NULL;
+	switch (
+	    transition_find(payment_transitions, action, status, payment_roles(r, payment), &row)) {
+	case TR_OK: break;
+	case TR_FORBIDDEN:
+		problem_set(r, 403, "forbidden",
+			    "only a platform admin resolves a disputed payment");
+		goto out;
+	case TR_WRONG_STATE:
+		problem_set(r, 409, "invalid-state",
+			    "only a disputed payment is resolved; this one is %s", status);
+		goto out;
+	case TR_NO_ACTION:
+		problem_set(r, 500, "internal", "payments have no %s transition", action);
+		goto out;
+	}
+	if (apply_decision_as(r, id, payment, row, reason, true, &updated) == RC_OK)
+		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
+				  PQgetvalue(updated, 0, PAYMENT_VERSION));
+out:
+	PQclear(payment);
+	PQclear(updated);
+	return rc;
 }

@@ -9,7 +9,7 @@ CREATE TABLE contract_holds (
     id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     contract_id    uuid NOT NULL REFERENCES contracts (id),
     reason         text NOT NULL CHECK (char_length(reason) BETWEEN 1 AND 2000),
-    held_by        uuid NOT NULL REFERENCES users (id),
+    held_by        uuid REFERENCES users (id), -- NULL: placed by `techex seed-demo`
     held_at        timestamptz NOT NULL DEFAULT now(),
     release_reason text CHECK (char_length(release_reason) BETWEEN 1 AND 2000),
     released_by    uuid REFERENCES users (id),

@@ -892,6 +892,50 @@ out:
 	return rc;
 }
 
+/* The acting part of a hold or release (transition row, whose checks on the
+ * caller and the status the caller made) of contract id, locked at row 0 of
+ * res: refused while contract_guards refuses it; audited with reason. */
+static enum rc hold_or_release(struct req *r, const char *id, const PGresult *res,
+			       const struct transition *row, const char *reason)
+{
+	if (contract_guard(r, id, row->action) != RC_OK)
+		return RC_ERR;
+	bool hold = strcmp(row->action, "hold") == 0;
+	const char *hold_params[3] = {id, reason, r->auth.user_id[0] ? r->auth.user_id : NULL};
+	PGresult *done = db_exec(r, hold ? &st_hold : &st_release, hold_params);
+	if (done == NULL)
+		return RC_ERR;
+	PQclear(done);
+	const char *touch_params[1] = {id};
+	if ((done = db_exec(r, &st_touch, touch_params)) == NULL)
+		return RC_ERR;
+	PQclear(done);
+	return audit_write(r, row->audit, "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
+			   json_pack("{s:s, s:s, s:s}", "status", PQgetvalue(res, 0, COL_STATUS),
+				     "reason", reason, "licensee_org_id",
+				     PQgetvalue(res, 0, COL_LICENSEE)));
+}
+
+enum rc contract_hold(struct req *r, const char *id, const char *reason)
+{
+	const char *lock_params[1] = {id};
+	PGresult *res = db_exec(r, &st_lock, lock_params);
+	if (res == NULL)
+		return RC_ERR;
+	const struct transition *row = NULL;
+	enum rc rc;
+	if (PQntuples(res) != 1)
+		rc = db_not_found(r, "contract");
+	else if ((row = transition_row(contract_transitions, "hold",
+				       PQgetvalue(res, 0, COL_STATUS))) == NULL)
+		rc = problem_set(r, 409, "invalid-state", "a %s contract cannot be held",
+				 PQgetvalue(res, 0, COL_STATUS));
+	else
+		rc = hold_or_release(r, id, res, row, reason);
+	PQclear(res);
+	return rc;
+}
+
 /* POST /v1/admin/contracts/{id}/hold and /release: a platform admin holds a
  * live contract, or releases a held one, with a reason (contract_transitions
  * and contract_guards). The contract's row lock orders a hold against a
@@ -900,7 +944,6 @@ static enum rc contract_hold_or_release(struct req *r, const char *action)
 {
 	PGresult *res = NULL, *now = NULL;
 	enum rc rc = RC_ERR;
-	bool hold = strcmp(action, "hold") == 0;
 
 	if (body_read_valid(r, reason_spec) != RC_OK)
 		return RC_ERR;
@@ -920,20 +963,7 @@ static enum rc contract_hold_or_release(struct req *r, const char *action)
 		goto out;
 	case TR_NO_ACTION: no_such_action(r, action); goto out;
 	}
-	if (contract_guard(r, id, action) != RC_OK)
-		goto out;
-	const char *hold_params[3] = {id, reason, r->auth.user_id};
-	PGresult *done = db_exec(r, hold ? &st_hold : &st_release, hold_params);
-	if (done == NULL)
-		goto out;
-	PQclear(done);
-	const char *touch_params[1] = {id};
-	if ((done = db_exec(r, &st_touch, touch_params)) == NULL)
-		goto out;
-	PQclear(done);
-	if (audit_write(r, row->audit, "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
-			json_pack("{s:s, s:s, s:s}", "status", status, "reason", reason,
-				  "licensee_org_id", PQgetvalue(res, 0, COL_LICENSEE))) != RC_OK)
+	if (hold_or_release(r, id, res, row, reason) != RC_OK)
 		goto out;
 	const char *get_params[1] = {id};
 	if ((now = db_exec(r, &st_get, get_params)) == NULL)

@@ -65,6 +65,12 @@ enum rc contract_sign(struct req *r, const char *id, const char *digest) MUSTCHE
  * exclusive and sole licences. Pure. */
 bool deal_is_exclusive(const char *mode);
 
+/* The acting part of POST /v1/admin/contracts/{id}/hold for `techex seed-demo`:
+ * holds contract id with reason, as contract_guards allows (409 otherwise);
+ * held by the caller's user, or by nobody (NULL) for a caller without one.
+ * Audited. */
+enum rc contract_hold(struct req *r, const char *id, const char *reason) MUSTCHECK;
+
 /* The hex SHA-256 of the canonical JSON of {"revenue_share": plan, "subject":
  * subject, "terms": terms} (digest scheme 2), or, when subject is NULL, of
  * {"revenue_share": plan, "terms": terms} (scheme 1, contracts drafted before

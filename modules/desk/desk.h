@@ -30,4 +30,11 @@ extern const struct transition dispute_transitions[];
  * upheld_licensor, upheld_licensee, settled, withdrawn. */
 extern const char *const dispute_outcomes[];
 
+/* The acting part of POST /v1/contracts/{id}/disputes: the caller, a member of
+ * a party to contract contract_id, opens a dispute with subject and the
+ * thread's first message (403 for anyone else, 404 for no such contract).
+ * Audited. Its id into id (37 bytes). For the handler and `techex seed-demo`. */
+enum rc dispute_open(struct req *r, const char *contract_id, const char *subject,
+		     const char *message, char id[37]) MUSTCHECK;
+
 #endif

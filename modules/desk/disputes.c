@@ -222,9 +222,27 @@ enum rc disputes_create(struct req *r)
 	PGresult *contract = db_load_visible(r, &st_contract, "contract", may_see_contract);
 	if (contract == NULL)
 		return RC_ERR;
-	const char *contract_id = req_param(r, "id");
-	const char *subject = json_string_value(json_object_get(r->json, "subject")),
-		   *message = json_string_value(json_object_get(r->json, "message"));
+	PQclear(contract);
+	char id[37];
+	if (dispute_open(r, req_param(r, "id"),
+			 json_string_value(json_object_get(r->json, "subject")),
+			 json_string_value(json_object_get(r->json, "message")), id) != RC_OK)
+		return RC_ERR;
+	reply_location(r, "/v1/disputes/{id}", id);
+	return reply_dispute(r, 201, id);
+}
+
+enum rc dispute_open(struct req *r, const char *contract_id, const char *subject,
+		     const char *message, char id[37])
+{
+	const char *contract_params[1] = {contract_id};
+	PGresult *contract = db_exec(r, &st_contract, contract_params);
+	if (contract == NULL)
+		return RC_ERR;
+	if (PQntuples(contract) != 1) {
+		PQclear(contract);
+		return db_not_found(r, "contract");
+	}
 	unsigned roles = roles_for(r, PQgetvalue(contract, 0, CONTRACT_LICENSOR_ORG),
 				   PQgetvalue(contract, 0, CONTRACT_LICENSEE_ORG));
 	PQclear(contract);
@@ -236,18 +254,14 @@ enum rc disputes_create(struct req *r)
 	PGresult *ins = db_exec(r, &st_insert, insert_params), *msg = NULL;
 	if (ins == NULL)
 		return RC_ERR;
-	char id[37];
-	snprintf(id, sizeof id, "%s", PQgetvalue(ins, 0, 0));
+	snprintf(id, 37, "%s", PQgetvalue(ins, 0, 0));
 	PQclear(ins);
 	if (add_message(r, id, roles, message, &msg) != RC_OK)
 		return RC_ERR;
 	PQclear(msg);
-	if (audit_write(r, row->audit, "dispute", id, NULL,
-			json_pack("{s:s, s:s, s:s}", "contract_id", contract_id, "subject", subject,
-				  "side", author_role(roles))) != RC_OK)
-		return RC_ERR;
-	reply_location(r, "/v1/disputes/{id}", id);
-	return reply_dispute(r, 201, id);
+	return audit_write(r, row->audit, "dispute", id, NULL,
+			   json_pack("{s:s, s:s, s:s}", "contract_id", contract_id, "subject",
+				     subject, "side", author_role(roles)));
 }
 
 /* GET /v1/contracts/{id}/disputes: the contract's disputes, oldest first. */

@@ -550,6 +550,34 @@ static enum rc apply_decision(struct req *r, const char *id, const PGresult *pay
 	return apply_decision_as(r, id, payment, row, reason, false, updated);
 }
 
+/* The acting part of the licensor's confirm or dispute, for seed-demo. */
+static enum rc payment_act(struct req *r, const char *payment_id, const char *action,
+			   const char *reason)
+{
+	const char *payment_params[1] = {payment_id};
+	PGresult *payment = db_exec(r, &st_payment_lock, payment_params), *updated = NULL;
+	if (payment == NULL)
+		return RC_ERR;
+	enum rc rc;
+	const struct transition *row = NULL;
+	if (PQntuples(payment) != 1)
+		rc = db_not_found(r, "payment");
+	else if ((row = transition_row(payment_transitions, action,
+				       PQgetvalue(payment, 0, PAYMENT_STATUS))) == NULL)
+		rc = problem_set(r, 409, "invalid-state", "a %s payment cannot be %s",
+				 PQgetvalue(payment, 0, PAYMENT_STATUS), payment_target(action));
+	else
+		rc = apply_decision(r, payment_id, payment, row, reason, &updated);
+	PQclear(updated);
+	PQclear(payment);
+	return rc;
+}
+
+enum rc revenue_payment_dispute(struct req *r, const char *payment_id, const char *reason)
+{
+	return payment_act(r, payment_id, "dispute", reason);
+}
+
 enum rc revenue_payment_confirm(struct req *r, const char *payment_id)
 {
 	const char *payment_params[1] = {payment_id};

@@ -59,6 +59,10 @@ enum rc revenue_payment_record(struct req *r, const char *contract_id, const cha
 			       long long amount_fen, const char *paid_at, const char *reference,
 			       char payment_id[37]) MUSTCHECK;
 enum rc revenue_payment_confirm(struct req *r, const char *payment_id) MUSTCHECK;
+/* revenue_payment_dispute: the caller (the licensor) disputes a reported
+ * payment with reason. */
+enum rc revenue_payment_dispute(struct req *r, const char *payment_id,
+				const char *reason) MUSTCHECK;
 
 /* `techex check`: read-only invariant checks on a plain connection; prints a
  * report and returns the exit status (0 all hold, 1 one failed, 2 unreachable). */

@@ -478,3 +478,26 @@ def test_royalty_overdue_rule():
     assert c["id"] not in overdue, "royalty_bp 0 owes no report"
     assert c2["id"] in overdue
     assert c3["id"] not in overdue, "its reports reach term_end"
+
+
+@test
+def test_demo_data_puts_the_desk_to_work():
+    """seed-demo leaves a held contract, a disputed payment and an open dispute on the desk"""
+    from harness import techex
+    p = techex("seed-demo")
+    assert p.returncode == 0, p.stderr
+    items = desk()
+    summaries = {x["kind"]: [] for x in items}
+    for x in items:
+        summaries[x["kind"]].append(x["summary"])
+    assert any("赤泥发泡保温板及其制备方法" in t and "权属" in t
+               for t in summaries.get("contract_hold", [])), summaries
+    assert any("一种赤泥基酸性土壤改良剂及其制备方法" in t and "建设银行" in t
+               for t in summaries.get("payment_disputed", [])), summaries
+    assert any("第一季度提成费计算口径争议" in t for t in summaries.get("dispute_open", [])), \
+        summaries
+    held = psql("SELECT count(*) FROM contract_holds WHERE held_by IS NULL"
+                " AND released_at IS NULL")[0][0]
+    assert held == "1", held
+    assert techex("seed-demo").returncode == 0  # a second run adds nothing
+    assert psql("SELECT count(*) FROM contract_holds WHERE held_by IS NULL")[0][0] == "1"

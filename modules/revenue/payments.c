@@ -454,7 +454,8 @@ enum rc payments_create(struct req *r)
 {
 	if (body_read_valid(r, payment_spec) != RC_OK)
 		return RC_ERR;
-	PGresult *contract = revenue_contract_visible(r, false);
+	/* locked, as for a report: a hold placed meanwhile is seen, or waits */
+	PGresult *contract = revenue_contract_visible(r, true);
 	if (contract == NULL)
 		return RC_ERR;
 	enum rc rc = licensee_of_live_contract(r, contract, "records payments");

@@ -16,6 +16,7 @@ import test_bids  # noqa: E402,F401
 import test_contracts  # noqa: E402,F401
 import test_revenue  # noqa: E402,F401
 import test_deal_integrity  # noqa: E402,F401
+import test_desk  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401
@@ -23,7 +24,6 @@ import test_hostile  # noqa: E402,F401
 import test_faults  # noqa: E402,F401
 import test_loopdb  # noqa: E402,F401
 import test_ops  # noqa: E402,F401
-import test_desk  # noqa: E402,F401
 import test_build  # noqa: E402,F401
 from common import shutdown_main  # noqa: E402
 

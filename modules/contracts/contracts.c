@@ -9,7 +9,9 @@
  * subject change, and from the first signature refuses any change to terms,
  * plan or parties (contracts_guard in migrations/0005 and 0009). Both
  * signatures make it active. The printable document (document.c) renders from
- * the snapshot only. Only the two parties and platform admins ever see it.
+ * the snapshot only. Only the two parties and platform admins ever see it. A
+ * platform admin may hold a contract (contract_holds, migrations/0014): while
+ * held, contract_guards refuses its signatures, royalty reports and payments.
  * `techex check` tests what must always hold of contracts (check.c).
  */
 #include "contracts.h"

@@ -26,7 +26,9 @@ enum {
 
 /* The contract's state machine (transition.h): "edit" (PATCH) a draft, "sign"
  * it (each party's officers once; the second signature makes it active),
- * "terminate" it from any live status. The handlers consult it. */
+ * "terminate" it from any live status; a platform admin's "hold" (of a live
+ * contract) and "release" leave the status as it is (to NULL). The handlers
+ * consult it. */
 extern const struct transition contract_transitions[];
 
 /* The conditions beside its status that refuse a contract's actions for a

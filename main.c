@@ -17,6 +17,7 @@
 #include "modules/accounts/throttle.h"
 #include "modules/bids/bids.h"
 #include "modules/contracts/contracts.h"
+#include "modules/desk/desk.h"
 #include "modules/listings/listings.h"
 #include "modules/platform/platform.h"
 #include "modules/platform/reports.h"
@@ -106,6 +107,7 @@ static void build_router(struct router *rt)
 	router_add(rt, bids_routes, bids_routes_count);
 	router_add(rt, contracts_routes, contracts_routes_count);
 	router_add(rt, revenue_routes, revenue_routes_count);
+	router_add(rt, desk_routes, desk_routes_count);
 	router_add(rt, reports_routes, reports_routes_count);
 }
 

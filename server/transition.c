@@ -39,3 +39,12 @@ const struct transition *transition_row(const struct transition *table, const ch
 			return t;
 	return NULL;
 }
+
+const struct transition_guard *transition_guard_find(const struct transition_guard *table,
+						     const char *action, unsigned conditions)
+{
+	for (const struct transition_guard *g = table; g->action != NULL; g++)
+		if (strcmp(g->action, action) == 0 && (g->when & conditions) != 0)
+			return g;
+	return NULL;
+}

@@ -21,7 +21,7 @@
 struct transition {
 	const char *action;      /* what the caller asks for: "counter", "accept", ... */
 	const char *const *from; /* the states it may leave, NULL-terminated */
-	const char *to;          /* the state it enters */
+	const char *to;          /* the state it enters; NULL: it stays (a hold) */
 	unsigned actors;         /* who may take it: a mask of the module's roles */
 	const char *audit;       /* the audit action (and event) it writes: "bid.counter" */
 };
@@ -49,5 +49,23 @@ enum transition_check transition_find(const struct transition *table, const char
  * leaves published releases its bids). Pure. */
 const struct transition *transition_row(const struct transition *table, const char *action,
 					const char *state);
+
+/* A condition beside the object's state that refuses an action for a while (a
+ * contract on hold refuses signatures): the action, the conditions (a mask the
+ * module defines) under which it is refused, and the problem it is refused
+ * with (always a 409: the object may take the action again once the condition
+ * ends). A module keeps one table of them next to its transitions, ended by a
+ * row whose action is NULL, so that a new condition is a row, not a branch. */
+struct transition_guard {
+	const char *action; /* the action it refuses: "sign", "report", ... */
+	unsigned when;      /* refused while any of these conditions holds */
+	const char *type;   /* the problem type: "contract-on-hold" */
+	const char *detail; /* the problem's detail */
+};
+
+/* The first guard of table that refuses action under conditions; NULL when
+ * none does. Pure. */
+const struct transition_guard *transition_guard_find(const struct transition_guard *table,
+						     const char *action, unsigned conditions);
 
 #endif

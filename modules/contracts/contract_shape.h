@@ -35,6 +35,8 @@
 	" 'activated_at', " TS("c.activated_at") ","                                          \
 	" 'terminated_at', " TS("c.terminated_at") ","                                        \
 	" 'termination_reason', c.termination_reason,"                                        \
+	" 'hold', (SELECT jsonb_build_object('reason', h.reason, 'since', " TS("h.held_at") ")" \
+	"   FROM contract_holds h WHERE h.contract_id = c.id AND h.released_at IS NULL),"     \
 	" 'created_at', " TS("c.created_at") ", 'updated_at', " TS("c.updated_at") ")"
 // clang-format on
 

@@ -9,7 +9,9 @@
  * subject change, and from the first signature refuses any change to terms,
  * plan or parties (contracts_guard in migrations/0005 and 0009). Both
  * signatures make it active. The printable document (document.c) renders from
- * the snapshot only. Only the two parties and platform admins ever see it.
+ * the snapshot only. Only the two parties and platform admins ever see it. A
+ * platform admin may hold a contract (contract_holds, migrations/0014): while
+ * held, contract_guards refuses its signatures, royalty reports and payments.
  * `techex check` tests what must always hold of contracts (check.c).
  */
 #include "contracts.h"
@@ -148,6 +150,32 @@ static const struct stmt st_terminate = {
     " WHERE c.id = $1 RETURNING " CONTRACT_COLS,
     3};
 
+/* Whether the contract is on hold now (a statement of its own: it sees a hold
+ * committed while the caller waited for the contract's lock). */
+static const struct stmt st_held = {
+    "contracts_held",
+    "SELECT EXISTS (SELECT 1 FROM contract_holds h WHERE h.contract_id = $1"
+    " AND h.released_at IS NULL)",
+    1};
+
+static const struct stmt st_hold = {
+    "contracts_hold",
+    "INSERT INTO contract_holds (contract_id, reason, held_by) VALUES ($1, $2, $3)", 3};
+
+static const struct stmt st_release = {
+    "contracts_release",
+    "UPDATE contract_holds SET release_reason = $2, released_by = $3, released_at = now()"
+    " WHERE contract_id = $1 AND released_at IS NULL",
+    3};
+
+/* A hold or release changes the contract's JSON: a new version (ETag), except
+ * of a terminated contract, which never changes (contracts_guard). */
+static const struct stmt st_touch = {
+    "contracts_touch",
+    "UPDATE contracts AS c SET updated_at = now(), version = c.version + 1"
+    " WHERE c.id = $1 AND c.status <> 'terminated'",
+    1};
+
 /* Newest first; $1 the caller's organization (NULL: every contract, for admins). */
 // clang-format off
 static const struct stmt st_list = {
@@ -174,6 +202,8 @@ static const char *const from_signed_by_licensor[] = {"signed_by_licensor", NULL
 static const char *const from_signed_by_licensee[] = {"signed_by_licensee", NULL};
 static const char *const from_live[] = {"draft", "signed_by_licensor", "signed_by_licensee",
 					"active", NULL};
+static const char *const from_any[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
+				       "active", "terminated",         NULL};
 
 #define PARTY_OFFICERS (CONTRACT_LICENSOR_OFFICER | CONTRACT_LICENSEE_OFFICER)
 
@@ -188,8 +218,40 @@ const struct transition contract_transitions[] = {
     {"sign", from_signed_by_licensor, "active", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
     {"terminate", from_live, "terminated", PARTY_OFFICERS | CONTRACT_PLATFORM_ADMIN,
      "contract.terminate"},
+    /* a hold leaves the status as it is (to NULL); contract_guards says what it stops */
+    {"hold", from_live, NULL, CONTRACT_PLATFORM_ADMIN, "contract.hold"},
+    {"release", from_any, NULL, CONTRACT_PLATFORM_ADMIN, "contract.release"},
     {NULL, NULL, NULL, 0, NULL},
 };
+
+/* While an admin holds a contract, nobody signs it, reports royalties on it or
+ * records payments on it; a held contract is not held again, nor released
+ * when it is not held. */
+const struct transition_guard contract_guards[] = {
+    {"sign", CONTRACT_HELD, "contract-on-hold",
+     "the contract is on hold by a platform admin: it cannot be signed until it is released"},
+    {"report", CONTRACT_HELD, "contract-on-hold",
+     "the contract is on hold by a platform admin: royalty reports wait until it is released"},
+    {"pay", CONTRACT_HELD, "contract-on-hold",
+     "the contract is on hold by a platform admin: payments wait until it is released"},
+    {"hold", CONTRACT_HELD, "contract-on-hold", "the contract is already on hold"},
+    {"release", CONTRACT_NOT_HELD, "contract-not-held", "the contract is not on hold"},
+    {NULL, 0, NULL, NULL},
+};
+
+enum rc contract_guard(struct req *r, const char *contract_id, const char *action)
+{
+	const char *held_params[1] = {contract_id};
+	PGresult *res = db_exec(r, &st_held, held_params);
+	if (res == NULL)
+		return RC_ERR;
+	unsigned conditions =
+	    strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? CONTRACT_HELD : CONTRACT_NOT_HELD;
+	PQclear(res);
+	const struct transition_guard *g =
+	    transition_guard_find(contract_guards, action, conditions);
+	return g == NULL ? RC_OK : problem_set(r, 409, g->type, "%s", g->detail);
+}
 
 /* Whether roles take action from some state: a caller who never may is refused
  * (403) before anything else about the contract is looked at. */
@@ -792,7 +854,7 @@ static enum rc contracts_sign(struct req *r)
 		goto out;
 	case TR_NO_ACTION: no_such_action(r, "sign"); goto out;
 	}
-	if (check_signable(r, res, digest) != RC_OK ||
+	if (contract_guard(r, id, "sign") != RC_OK || check_signable(r, res, digest) != RC_OK ||
 	    sign_as(r, id, res, party, sign, digest, &upd) != RC_OK)
 		goto out;
 	rc = reply_contract(r, 200, upd);
@@ -884,6 +946,99 @@ out:
 	return rc;
 }
 
+/* The acting part of a hold or release (transition row, whose checks on the
+ * caller and the status the caller made) of contract id, locked at row 0 of
+ * res: refused while contract_guards refuses it; audited with reason. */
+static enum rc hold_or_release(struct req *r, const char *id, const PGresult *res,
+			       const struct transition *row, const char *reason)
+{
+	if (contract_guard(r, id, row->action) != RC_OK)
+		return RC_ERR;
+	bool hold = strcmp(row->action, "hold") == 0;
+	const char *hold_params[3] = {id, reason, r->auth.user_id[0] ? r->auth.user_id : NULL};
+	PGresult *done = db_exec(r, hold ? &st_hold : &st_release, hold_params);
+	if (done == NULL)
+		return RC_ERR;
+	PQclear(done);
+	const char *touch_params[1] = {id};
+	if ((done = db_exec(r, &st_touch, touch_params)) == NULL)
+		return RC_ERR;
+	PQclear(done);
+	return audit_write(r, row->audit, "contract", id, PQgetvalue(res, 0, COL_LICENSOR),
+			   json_pack("{s:s, s:s, s:s}", "status", PQgetvalue(res, 0, COL_STATUS),
+				     "reason", reason, "licensee_org_id",
+				     PQgetvalue(res, 0, COL_LICENSEE)));
+}
+
+enum rc contract_hold(struct req *r, const char *id, const char *reason)
+{
+	const char *lock_params[1] = {id};
+	PGresult *res = db_exec(r, &st_lock, lock_params);
+	if (res == NULL)
+		return RC_ERR;
+	const struct transition *row = NULL;
+	enum rc rc;
+	if (PQntuples(res) != 1)
+		rc = db_not_found(r, "contract");
+	else if ((row = transition_row(contract_transitions, "hold",
+				       PQgetvalue(res, 0, COL_STATUS))) == NULL)
+		rc = problem_set(r, 409, "invalid-state", "a %s contract cannot be held",
+				 PQgetvalue(res, 0, COL_STATUS));
+	else
+		rc = hold_or_release(r, id, res, row, reason);
+	PQclear(res);
+	return rc;
+}
+
+/* POST /v1/admin/contracts/{id}/hold and /release: a platform admin holds a
+ * live contract, or releases a held one, with a reason (contract_transitions
+ * and contract_guards). The contract's row lock orders a hold against a
+ * signature: whichever takes it first wins, the other sees its result. */
+static enum rc contract_hold_or_release(struct req *r, const char *action)
+{
+	PGresult *res = NULL, *now = NULL;
+	enum rc rc = RC_ERR;
+
+	if (body_read_valid(r, reason_spec) != RC_OK)
+		return RC_ERR;
+	if ((res = find_contract(r, true)) == NULL)
+		return RC_ERR;
+	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS);
+	const char *reason = json_string_value(json_object_get(r->json, "reason"));
+	const struct transition *row = NULL;
+	switch (transition_find(contract_transitions, action, status, roles_of(r, res), &row)) {
+	case TR_OK: break;
+	case TR_FORBIDDEN:
+		problem_set(r, 403, "forbidden",
+			    "only a platform admin holds or releases a contract");
+		goto out;
+	case TR_WRONG_STATE:
+		problem_set(r, 409, "invalid-state", "a %s contract cannot be held", status);
+		goto out;
+	case TR_NO_ACTION: no_such_action(r, action); goto out;
+	}
+	if (hold_or_release(r, id, res, row, reason) != RC_OK)
+		goto out;
+	const char *get_params[1] = {id};
+	if ((now = db_exec(r, &st_get, get_params)) == NULL)
+		goto out;
+	rc = reply_contract(r, 200, now);
+out:
+	PQclear(res);
+	PQclear(now);
+	return rc;
+}
+
+static enum rc contracts_hold(struct req *r)
+{
+	return contract_hold_or_release(r, "hold");
+}
+
+static enum rc contracts_release(struct req *r)
+{
+	return contract_hold_or_release(r, "release");
+}
+
 const struct route contracts_routes[] = {
     {M_GET, "/v1/contracts", contracts_list, ROUTE_AUTH, "listContracts", NULL},
     {M_GET, "/v1/contracts/{id}", contracts_get, ROUTE_AUTH, "getContract", NULL},
@@ -898,5 +1053,9 @@ const struct route contracts_routes[] = {
      "getContractRegistration", NULL},
     {M_POST, "/v1/contracts/{id}/registration", contracts_registration_record,
      ROUTE_TX | ROUTE_AUTH, "recordContractRegistration", NULL},
+    {M_POST, "/v1/admin/contracts/{id}/hold", contracts_hold, ROUTE_TX | ROUTE_AUTH | ROUTE_ADMIN,
+     "holdContract", NULL},
+    {M_POST, "/v1/admin/contracts/{id}/release", contracts_release,
+     ROUTE_TX | ROUTE_AUTH | ROUTE_ADMIN, "releaseContract", NULL},
 };
 const size_t contracts_routes_count = ARRAY_LEN(contracts_routes);

@@ -26,8 +26,22 @@ enum {
 
 /* The contract's state machine (transition.h): "edit" (PATCH) a draft, "sign"
  * it (each party's officers once; the second signature makes it active),
- * "terminate" it from any live status. The handlers consult it. */
+ * "terminate" it from any live status; a platform admin's "hold" (of a live
+ * contract) and "release" leave the status as it is (to NULL). The handlers
+ * consult it. */
 extern const struct transition contract_transitions[];
+
+/* The conditions beside its status that refuse a contract's actions for a
+ * while (transition_guard): an admin's hold refuses "sign", "report" (royalty
+ * reports), "pay" (recording payments) and a second "hold"; "release" is
+ * refused while it is not held. */
+enum { CONTRACT_HELD = 1, CONTRACT_NOT_HELD = 2 };
+extern const struct transition_guard contract_guards[];
+
+/* Refuses action on contract contract_id with contract_guards' 409 when a guard
+ * refuses it under the contract's conditions as they are now (the caller holds
+ * the contract's row lock, so that a hold and the action are ordered). */
+enum rc contract_guard(struct req *r, const char *contract_id, const char *action) MUSTCHECK;
 
 /* Drafts the contract of the accepted bid bid_id in the request's transaction:
  * the upfront fee is price_fen, royalty, term and scope come from the bid, the
@@ -52,6 +66,12 @@ enum rc contract_sign(struct req *r, const char *id, const char *digest) MUSTCHE
 /* True for the modes that bind a listing to one counterparty: assignment,
  * exclusive and sole licences. Pure. */
 bool deal_is_exclusive(const char *mode);
+
+/* The acting part of POST /v1/admin/contracts/{id}/hold for `techex seed-demo`:
+ * holds contract id with reason, as contract_guards allows (409 otherwise);
+ * held by the caller's user, or by nobody (NULL) for a caller without one.
+ * Audited. */
+enum rc contract_hold(struct req *r, const char *id, const char *reason) MUSTCHECK;
 
 /* The hex SHA-256 of the canonical JSON of {"revenue_share": plan, "subject":
  * subject, "terms": terms} (digest scheme 2), or, when subject is NULL, of

@@ -20,6 +20,7 @@
 #include "../../server/req.h"
 #include "../accounts/accounts.h"
 #include "../contracts/contracts.h"
+#include "../desk/desk.h"
 #include "../listings/listings.h"
 #include "../listings/patent.h"
 #include "../revenue/revenue.h"
@@ -41,6 +42,9 @@ struct demo_org {
  * that it has revenue to show: the licensee's reports for the quarters of
  * deal_terms, its upfront payment (confirmed by the licensor, so split into the
  * ledger) and its first quarter's royalty (awaiting the licensor).
+ * Optional "desk" items put the deal on the admins' desk: a hold on its
+ * contract (placed by no user), the licensor's dispute of that royalty
+ * payment, a dispute the licensee opened about the contract.
  */
 enum deal_stage { DEAL_OPEN, DEAL_COUNTERED, DEAL_DRAFT, DEAL_ACTIVE };
 static const char *const stage_names[] = {"open", "countered", "draft", "active", NULL};
@@ -55,6 +59,7 @@ struct demo_deal {
 	const char *upfront_ref, *royalty_ref;
 	json_t *upfront_deductions; /* borrowed; the costs its confirmation deducts */
 	const char *registration;   /* "submitted": the licensor has filed it */
+	const char *hold, *payment_dispute, *dispute_subject, *dispute_message; /* desk */
 };
 
 struct demo {
@@ -235,6 +240,11 @@ static const char *deal_mistake(const struct demo *d, size_t i, const json_error
 	}
 	if (e->registration != NULL && strcmp(e->registration, "submitted") != 0)
 		return "revenue.registration can only be submitted";
+	if ((e->hold || e->dispute_subject) && e->stage < DEAL_DRAFT)
+		return "only a deal with a contract has a desk hold or dispute";
+	if (e->payment_dispute && !royalty)
+		return "desk.payment_dispute disputes the royalty payment: an active deal with "
+		       "revenue.royalty_reference";
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(d->deals[j].listing_org, e->listing_org) == 0 &&
 		    strcmp(d->deals[j].title, e->title) == 0)
@@ -272,17 +282,17 @@ static bool parse_deals(struct demo *d, const json_t *deals, char *why, size_t l
 		struct demo_deal *e = &d->deals[i];
 		e->royalty_bp = e->term_months = e->counter = -1;
 		e->gross[0] = e->gross[1] = e->tonnes[0] = e->tonnes[1] = -1;
-		json_t *revenue = NULL;
+		json_t *revenue = NULL, *desk = NULL;
 		json_error_t err = {0};
 		json_unpack_ex(json_array_get(deals, i), &err, JSON_STRICT,
 			       "{s:s, s:s, s:s, s:s, s:I, s?I, s?I, s?s, s:s, s:s, s?I, s?s, s:i, "
-			       "s?o}",
+			       "s?o, s?o}",
 			       "listing_org", &e->listing_org, "title", &e->title, "bidder",
 			       &e->bidder, "mode", &e->mode, "amount_fen", &e->amount, "royalty_bp",
 			       &e->royalty_bp, "term_months", &e->term_months, "field_of_use",
 			       &e->field_of_use, "message", &e->message, "stage", &e->stage_name,
 			       "counter_fen", &e->counter, "reply", &e->reply, "days_ago",
-			       &e->days_ago, "revenue", &revenue);
+			       &e->days_ago, "revenue", &revenue, "desk", &desk);
 		if (err.text[0] == '\0' && revenue != NULL)
 			json_unpack_ex(
 			    revenue, &err, JSON_STRICT, "{s:[II], s:[II], s?s, s?s, s?o, s?s}",
@@ -290,6 +300,11 @@ static bool parse_deals(struct demo *d, const json_t *deals, char *why, size_t l
 			    &e->tonnes[0], &e->tonnes[1], "upfront_reference", &e->upfront_ref,
 			    "royalty_reference", &e->royalty_ref, "upfront_deductions",
 			    &e->upfront_deductions, "registration", &e->registration);
+		if (err.text[0] == '\0' && desk != NULL)
+			json_unpack_ex(desk, &err, JSON_STRICT, "{s?s, s?s, s?{s:s, s:s}}", "hold",
+				       &e->hold, "payment_dispute", &e->payment_dispute, "dispute",
+				       "subject", &e->dispute_subject, "message",
+				       &e->dispute_message);
 		for (int s = 0; e->stage_name != NULL && stage_names[s] != NULL; s++)
 			if (strcmp(stage_names[s], e->stage_name) == 0)
 				e->stage = (enum deal_stage)s;
@@ -517,6 +532,9 @@ static int add_revenue(const struct demo *demo, const struct demo_deal *d, const
 					   payment_id) != RC_OK)
 			return refused(licensee, "royalty payment", d->title);
 		added->payments++;
+		if (d->payment_dispute != NULL &&
+		    revenue_payment_dispute(licensor, payment_id, d->payment_dispute) != RC_OK)
+			return refused(licensor, "payment dispute", d->title);
 	}
 	if (d->registration != NULL && contract_registration_submit(licensor, id) != RC_OK)
 		return refused(licensor, "registration", d->title);
@@ -645,6 +663,37 @@ static bool add_bid(const struct demo *demo, const struct demo_deal *d, const ch
 	return true;
 }
 
+/* The deal's items on the admins' desk (its "desk" in demo.json): the
+ * licensee's dispute about contract id, and a hold on it, placed as a platform
+ * admin with no user would place it. */
+static bool add_desk(const struct demo_deal *d, const char *id, struct req *licensee, struct db *db)
+{
+	char dispute_id[37];
+	if (d->dispute_subject != NULL &&
+	    dispute_open(licensee, id, d->dispute_subject, d->dispute_message, dispute_id) != RC_OK)
+		return refused(licensee, "dispute", d->title) == 0;
+	if (d->hold == NULL)
+		goto done;
+	struct req admin;
+	memset(&admin, 0, sizeof admin);
+	admin.db = db;
+	snprintf(admin.request_id, sizeof admin.request_id, "seed-demo");
+	admin.auth.authenticated = true;
+	admin.auth.platform_admin = true;
+	bool ok = contract_hold(&admin, id, d->hold) == RC_OK;
+	if (!ok)
+		refused(&admin, "hold", d->title);
+	req_free(&admin);
+	if (!ok)
+		return false;
+done:
+	if (d->hold || d->dispute_subject || d->payment_dispute)
+		printf("  on the admins' desk:%s%s%s\n", d->hold ? " contract on hold" : "",
+		       d->dispute_subject ? " dispute open" : "",
+		       d->payment_dispute ? " royalty payment disputed" : "");
+	return true;
+}
+
 /* One demo deal, unless its listing has a bid already or is no longer
  * published. Returns 1 inserted, 0 skipped, -1 on error. */
 static int add_deal(struct demo *demo, const struct demo_deal *d, struct db *db)
@@ -695,7 +744,8 @@ static int add_deal(struct demo *demo, const struct demo_deal *d, struct db *db)
 	    (d->stage >= DEAL_DRAFT &&
 	     !add_contract(demo, d, bid_id, listing_id, &owner, &bidder, contract_id)) ||
 	    (d->stage == DEAL_ACTIVE &&
-	     (revenue = add_revenue(demo, d, contract_id, &owner, &bidder, &added)) < 0))
+	     (revenue = add_revenue(demo, d, contract_id, &owner, &bidder, &added)) < 0) ||
+	    !add_desk(d, contract_id, &bidder, db))
 		goto out;
 	static const char *const stage_lines[] = {"open bid", "countered bid", "draft contract",
 						  "active contract"};

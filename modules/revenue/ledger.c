@@ -64,7 +64,7 @@ static const struct stmt st_ledger_all = {"revenue_ledger_all", SQL_LEDGER_ALL, 
 
 /* Payments whose ledger entries do not add up: a confirmed one must sum to its
  * amount, a reversed one to zero (its positive half to the amount), the others
- * must have none; and the cost entries of a confirmed or reversed one (its
+ * (reported, disputed, voided) must have none; and the cost entries of a confirmed or reversed one (its
  * positive half) must be its recorded deductions, in order. $1 one contract,
  * or NULL for all. Columns: SUMS_*. */
 #define SQL_COSTS                                                                       \
@@ -80,7 +80,7 @@ static const struct stmt st_ledger_all = {"revenue_ledger_all", SQL_LEDGER_ALL, 
 	" HAVING (p.status = 'confirmed' AND coalesce(sum(e.amount_fen), 0) <> p.amount_fen)"      \
 	" OR (p.status = 'reversed' AND (coalesce(sum(e.amount_fen), 0) <> 0"                      \
 	"     OR coalesce(sum(e.amount_fen) FILTER (WHERE e.amount_fen > 0), 0) <> p.amount_fen))" \
-	" OR (p.status IN ('reported', 'disputed') AND count(e.seq) > 0)"                          \
+	" OR (p.status IN ('reported', 'disputed', 'voided') AND count(e.seq) > 0)"                \
 	" OR (p.status IN ('confirmed', 'reversed') AND " SQL_COSTS " <> p.deductions)"
 enum {
 	SUMS_PAYMENT,

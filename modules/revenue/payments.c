@@ -10,6 +10,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../contracts/contracts.h"
 #include "../platform/platform.h"
 #include "revenue.h"
 #include "revenue_internal.h"
@@ -123,18 +124,20 @@ static const struct stmt st_payment_lock = {
     "revenue_payment_lock", "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 FOR UPDATE",
     1};
 
-/* $2 the new status, $3 its reason (a dispute's or a reversal's), $5 the
- * deductions a confirmation records (NULL: none). */
+/* $2 the new status, $3 its reason (a dispute's, a reversal's, or with $6 an
+ * admin's resolution of a dispute), $5 the deductions a confirmation records
+ * (NULL: none). */
 static const struct stmt st_payment_decide = {
     "revenue_payment_decide",
     "UPDATE payments AS p SET status = $2,"
     " deductions = CASE WHEN $2 = 'confirmed' THEN coalesce($5::jsonb, '[]'::jsonb)"
     "   ELSE p.deductions END,"
     " dispute_reason = CASE WHEN $2 = 'disputed' THEN $3 END,"
-    " reversal_reason = CASE WHEN $2 = 'reversed' THEN $3 END, decided_by = $4,"
-    " decided_at = now(), updated_at = now(), version = p.version + 1"
+    " reversal_reason = CASE WHEN $2 = 'reversed' THEN $3 END,"
+    " resolution_reason = CASE WHEN $6::boolean THEN $3 ELSE p.resolution_reason END,"
+    " decided_by = $4, decided_at = now(), updated_at = now(), version = p.version + 1"
     " WHERE p.id = $1 RETURNING " PAYMENT_COLS,
-    5};
+    6};
 
 static const char *const kinds[] = {"upfront", "royalty", "milestone", NULL};
 
@@ -187,10 +190,17 @@ static const struct field confirm_spec[] = {
 static const char *const from_reported[] = {"reported", NULL};
 static const char *const from_reported_or_disputed[] = {"reported", "disputed", NULL};
 static const char *const from_confirmed[] = {"confirmed", NULL};
+static const char *const from_disputed[] = {"disputed", NULL};
+/* A disputed payment a platform admin settles (POST /v1/admin/payments/{id}/
+ * resolve): confirmed into the ledger as the licensor's confirm books it, or
+ * voided, with no ledger entries. */
 const struct transition payment_transitions[] = {
     {"confirm", from_reported_or_disputed, "confirmed", PAYMENT_PAYEE_MANAGER, "payment.confirm"},
     {"dispute", from_reported, "disputed", PAYMENT_PAYEE_MANAGER, "payment.dispute"},
     {"reverse", from_confirmed, "reversed", PAYMENT_PAYEE_MANAGER, "payment.reverse"},
+    {"resolve_confirm", from_disputed, "confirmed", PAYMENT_PLATFORM_ADMIN,
+     "payment.resolve_confirm"},
+    {"resolve_void", from_disputed, "voided", PAYMENT_PLATFORM_ADMIN, "payment.void"},
     {NULL, NULL, NULL, 0, NULL},
 };
 
@@ -313,9 +323,10 @@ enum rc royalty_reports_create(struct req *r)
 	if (contract == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
-	if (licensee_of_live_contract(r, contract, "reports royalties") != RC_OK)
-		goto out;
 	const char *id = req_param(r, "id");
+	if (licensee_of_live_contract(r, contract, "reports royalties") != RC_OK ||
+	    contract_guard(r, id, "report") != RC_OK)
+		goto out;
 	const char *period_params[3] = {id, start, end};
 	if ((res = db_exec(r, &st_report_period, period_params)) == NULL)
 		goto out;
@@ -460,11 +471,14 @@ enum rc payments_create(struct req *r)
 {
 	if (body_read_valid(r, payment_spec) != RC_OK)
 		return RC_ERR;
-	PGresult *contract = revenue_contract_visible(r, false);
+	/* locked, as for a report: a hold placed meanwhile is seen, or waits */
+	PGresult *contract = revenue_contract_visible(r, true);
 	if (contract == NULL)
 		return RC_ERR;
 	enum rc rc = licensee_of_live_contract(r, contract, "records payments");
 	PQclear(contract);
+	if (rc == RC_OK)
+		rc = contract_guard(r, req_param(r, "id"), "pay");
 	char midnight[32];
 	const char *moment = NULL;
 	if (rc != RC_OK || paid_at_moment(r, midnight, &moment) != RC_OK)
@@ -521,17 +535,28 @@ enum rc payments_get(struct req *r)
 	return rc;
 }
 
+/* What comes with a decision: its reason (a dispute's, a reversal's or an
+ * admin's resolution's), the deductions a confirmation books as costs first,
+ * and whether it is an admin's resolution of a dispute. */
+struct decision {
+	const char *reason;
+	const json_t *deductions;
+	bool resolution;
+};
+
 /* The acting part of a decision on payment id (row payment: PAYMENT_COLS,
  * locked) by transition row, whose checks the caller made: entering confirmed
  * books the split into the ledger, entering reversed the same entries negated.
- * The updated row goes to *updated (caller clears). */
+ * The updated row goes to *updated (caller clears). The licensor's confirm and
+ * an admin's resolve both come through here: one code path into the ledger. */
 static enum rc apply_decision(struct req *r, const char *id, const PGresult *payment,
-			      const struct transition *row, const char *reason,
-			      const json_t *deductions, PGresult **updated)
+			      const struct transition *row, const struct decision *how,
+			      PGresult **updated)
 {
 	const char *contract_id = PQgetvalue(payment, 0, PAYMENT_CONTRACT);
 	long long amount_fen = strtoll(PQgetvalue(payment, 0, PAYMENT_AMOUNT), NULL, 10);
 	bool books = strcmp(row->to, "confirmed") == 0, reverses = strcmp(row->to, "reversed") == 0;
+	const json_t *deductions = how->deductions;
 	if (!books || json_array_size(deductions) == 0)
 		deductions = NULL;
 	if (deductions != NULL) {
@@ -552,7 +577,12 @@ static enum rc apply_decision(struct req *r, const char *id, const PGresult *pay
 	    ledger_append(r, contract_id, id, amount_fen, reverses, deductions) != RC_OK)
 		return RC_ERR;
 	char *deductions_text = deductions ? json_dumps(deductions, JSON_COMPACT) : NULL;
-	const char *decide_params[5] = {id, row->to, reason, r->auth.user_id, deductions_text};
+	const char *decide_params[6] = {id,
+					row->to,
+					how->reason,
+					r->auth.user_id,
+					deductions_text,
+					how->resolution ? "true" : "false"};
 	*updated = db_exec(r, &st_payment_decide, decide_params);
 	free(deductions_text);
 	if (*updated == NULL)
@@ -560,14 +590,17 @@ static enum rc apply_decision(struct req *r, const char *id, const PGresult *pay
 	json_t *detail =
 	    json_pack("{s:s, s:I, s:s}", "from", PQgetvalue(payment, 0, PAYMENT_STATUS),
 		      "amount_fen", (json_int_t)amount_fen, "contract_id", contract_id);
-	if (reason)
-		json_object_set_new(detail, "reason", json_string(reason));
+	if (how->reason)
+		json_object_set_new(detail, "reason", json_string(how->reason));
 	if (deductions)
 		json_object_set(detail, "deductions", (json_t *)deductions);
 	return audit_write(r, row->audit, "payment", id, NULL, detail);
 }
 
-enum rc revenue_payment_confirm(struct req *r, const char *payment_id, const json_t *deductions)
+/* The licensor's confirm or dispute of payment_id, for callers without a
+ * request body of their own (seed-demo). */
+static enum rc payment_act(struct req *r, const char *payment_id, const char *action,
+			   const struct decision *how)
 {
 	const char *payment_params[1] = {payment_id};
 	PGresult *payment = db_exec(r, &st_payment_lock, payment_params), *updated = NULL;
@@ -577,15 +610,27 @@ enum rc revenue_payment_confirm(struct req *r, const char *payment_id, const jso
 	const struct transition *row = NULL;
 	if (PQntuples(payment) != 1)
 		rc = db_not_found(r, "payment");
-	else if ((row = transition_row(payment_transitions, "confirm",
+	else if ((row = transition_row(payment_transitions, action,
 				       PQgetvalue(payment, 0, PAYMENT_STATUS))) == NULL)
-		rc = problem_set(r, 409, "invalid-state", "a %s payment cannot be confirmed",
-				 PQgetvalue(payment, 0, PAYMENT_STATUS));
+		rc = problem_set(r, 409, "invalid-state", "a %s payment cannot be %s",
+				 PQgetvalue(payment, 0, PAYMENT_STATUS), payment_target(action));
 	else
-		rc = apply_decision(r, payment_id, payment, row, NULL, deductions, &updated);
+		rc = apply_decision(r, payment_id, payment, row, how, &updated);
 	PQclear(updated);
 	PQclear(payment);
 	return rc;
+}
+
+enum rc revenue_payment_dispute(struct req *r, const char *payment_id, const char *reason)
+{
+	const struct decision how = {.reason = reason};
+	return payment_act(r, payment_id, "dispute", &how);
+}
+
+enum rc revenue_payment_confirm(struct req *r, const char *payment_id, const json_t *deductions)
+{
+	const struct decision how = {.deductions = deductions};
+	return payment_act(r, payment_id, "confirm", &how);
 }
 
 /* POST /v1/payments/{id}/confirm, /dispute and /reverse: the licensor decides,
@@ -634,7 +679,8 @@ static enum rc payment_decide(struct req *r, const char *action)
 				: "");
 		goto out;
 	}
-	if (apply_decision(r, id, payment, row, reason, deductions, &updated) == RC_OK)
+	const struct decision how = {.reason = reason, .deductions = deductions};
+	if (apply_decision(r, id, payment, row, &how, &updated) == RC_OK)
 		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
 				  PQgetvalue(updated, 0, PAYMENT_VERSION));
 out:
@@ -656,4 +702,52 @@ enum rc payments_dispute(struct req *r)
 enum rc payments_reverse(struct req *r)
 {
 	return payment_decide(r, "reverse");
+}
+
+/* POST /v1/admin/payments/{id}/resolve {outcome: confirm | void, reason}: a
+ * platform admin settles a disputed payment (payment_transitions). The
+ * payment's row lock orders it against the licensor's own confirm: whichever
+ * comes second finds the payment no longer disputed. */
+enum rc payments_resolve(struct req *r)
+{
+	static const char *const outcomes[] = {"confirm", "void", NULL};
+	static const struct field resolve_spec[] = {
+	    {.name = "outcome", .type = F_ENUM, .required = true, .enum_values = outcomes},
+	    {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
+	    {0},
+	};
+	if (body_read_valid(r, resolve_spec) != RC_OK)
+		return RC_ERR;
+	const char *outcome = json_string_value(json_object_get(r->json, "outcome")),
+		   *reason = json_string_value(json_object_get(r->json, "reason"));
+	const char *action = strcmp(outcome, "confirm") == 0 ? "resolve_confirm" : "resolve_void";
+	PGresult *payment = payment_visible(r, true), *updated = NULL;
+	if (payment == NULL)
+		return RC_ERR;
+	enum rc rc = RC_ERR;
+	const char *status = PQgetvalue(payment, 0, PAYMENT_STATUS), *id = req_param(r, "id");
+	const struct transition *row = NULL;
+	switch (
+	    transition_find(payment_transitions, action, status, payment_roles(r, payment), &row)) {
+	case TR_OK: break;
+	case TR_FORBIDDEN:
+		problem_set(r, 403, "forbidden",
+			    "only a platform admin resolves a disputed payment");
+		goto out;
+	case TR_WRONG_STATE:
+		problem_set(r, 409, "invalid-state",
+			    "only a disputed payment is resolved; this one is %s", status);
+		goto out;
+	case TR_NO_ACTION:
+		problem_set(r, 500, "internal", "payments have no %s transition", action);
+		goto out;
+	}
+	const struct decision how = {.reason = reason, .resolution = true};
+	if (apply_decision(r, id, payment, row, &how, &updated) == RC_OK)
+		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
+				  PQgetvalue(updated, 0, PAYMENT_VERSION));
+out:
+	PQclear(payment);
+	PQclear(updated);
+	return rc;
 }

@@ -66,6 +66,8 @@ const struct route revenue_routes[] = {
      NULL},
     {M_POST, "/v1/payments/{id}/reverse", payments_reverse, ROUTE_TX | ROUTE_AUTH, "reversePayment",
      NULL},
+    {M_POST, "/v1/admin/payments/{id}/resolve", payments_resolve,
+     ROUTE_TX | ROUTE_AUTH | ROUTE_ADMIN, "resolvePayment", NULL},
     {M_GET, "/v1/contracts/{id}/ledger", ledger_list, ROUTE_AUTH, "getLedger", NULL},
     {M_GET, "/v1/contracts/{id}/ledger/verify", ledger_verify, ROUTE_AUTH, "verifyLedger", NULL},
     {M_GET, "/v1/orgs/{id}/statement", statement_get, ROUTE_AUTH, "getStatement", NULL},

@@ -71,6 +71,10 @@ enum rc revenue_payment_confirm(struct req *r, const char *payment_id,
  * a body spec's F_OBJECTS field "deductions", at most REVENUE_MAX_DEDUCTIONS). */
 #define REVENUE_MAX_DEDUCTIONS 20
 extern const struct field revenue_deduction_spec[];
+/* revenue_payment_dispute: the caller (the licensor) disputes a reported
+ * payment with reason. */
+enum rc revenue_payment_dispute(struct req *r, const char *payment_id,
+				const char *reason) MUSTCHECK;
 
 /* `techex check`: read-only invariant checks on a plain connection; prints a
  * report and returns the exit status (0 all hold, 1 one failed, 2 unreachable). */

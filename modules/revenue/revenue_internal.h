@@ -32,6 +32,7 @@
 	" 'paid_at', " TS("p.paid_at") ", 'reference', p.reference, 'status', p.status,"      \
 	" 'dispute_reason', p.dispute_reason, 'reversal_reason', p.reversal_reason,"           \
 	" 'deductions', p.deductions,"                                                         \
+	" 'resolution_reason', p.resolution_reason,"                                          \
 	" 'decided_at', " TS("p.decided_at") ","                                              \
 	" 'created_at', " TS("p.created_at") ", 'updated_at', " TS("p.updated_at") ","        \
 	" 'split', CASE WHEN p.status IN ('confirmed', 'reversed') THEN (SELECT"               \
@@ -100,6 +101,7 @@ enum rc payments_get(struct req *r);
 enum rc payments_confirm(struct req *r);
 enum rc payments_dispute(struct req *r);
 enum rc payments_reverse(struct req *r);
+enum rc payments_resolve(struct req *r);
 enum rc ledger_list(struct req *r);
 enum rc ledger_verify(struct req *r);
 enum rc statement_get(struct req *r);

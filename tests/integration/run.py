@@ -17,6 +17,7 @@ import test_bids  # noqa: E402,F401
 import test_contracts  # noqa: E402,F401
 import test_revenue  # noqa: E402,F401
 import test_deal_integrity  # noqa: E402,F401
+import test_desk  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401

@@ -76,6 +76,12 @@ OVERLAPPING_REPORT = {"period_start": "2025-02-01", "period_end": "2025-02-28",
 FUTURE_PAYMENT = {"amount_fen": 1, "kind": "royalty", "paid_at": "2099-01-01T00:00:00Z",
                   "reference": "授权矩阵·未来的付款探针"}
 REASON = {"reason": "授权矩阵：越权操作探针"}
+DISPUTE_SUBJECT = "授权矩阵·赤泥陶粒质量争议（保密）"
+DISPUTE_MESSAGE = "授权矩阵：第三批陶粒筒压强度不足，要求复检（保密）"
+PROBE_DISPUTE = {"subject": "授权矩阵·探针争议", "message": "授权矩阵：越权开启争议的探针"}
+PROBE_MESSAGE = {"body": "授权矩阵：越权留言探针"}
+PROBE_RESOLVE = {"outcome": "settled", "reason": "授权矩阵：越权裁决探针"}
+PROBE_PAYMENT_RESOLVE = {"outcome": "void", "reason": "授权矩阵：越权作废探针"}
 
 # (METHOD, path pattern) -> probe; statuses in ACTORS order:
 #                              owner other admin anon suspended
@@ -169,6 +175,25 @@ MATRIX = {
     ("GET", "/v1/contracts/{id}/ledger/verify"): C("contract_a", "u",
                                                    (200, 404, 200, 401, 401)),
     ("GET", "/v1/orgs/{id}/statement"): C("org_u", "u", (200, 404, 200, 401, 401)),
+    # the deal desk: holds, payment resolve, disputes
+    ("POST", "/v1/admin/contracts/{id}/hold"): C("contract_t", "u", (403, 403, 409, 401, 401),
+                                                 body=REASON),
+    ("POST", "/v1/admin/contracts/{id}/release"): C("contract_a", "u",
+                                                    (403, 403, 409, 401, 401), body=REASON),
+    ("POST", "/v1/admin/payments/{id}/resolve"): C("payment_y", "u", (403, 403, 409, 401, 401),
+                                                   body=PROBE_PAYMENT_RESOLVE),
+    ("POST", "/v1/contracts/{id}/disputes"): C("contract_a", "e", (422, 404, 403, 401, 401),
+                                               body=PROBE_DISPUTE, allowed_body={}),
+    ("GET", "/v1/contracts/{id}/disputes"): C("contract_a", "u", (200, 404, 200, 401, 401),
+                                              show={"owner": ("dispute_x", "subject_x"),
+                                                    "admin": ("dispute_x",)}),
+    ("GET", "/v1/disputes/{id}"): C("dispute_x", "e", (200, 404, 200, 401, 401),
+                                    show={"owner": ("message_x",), "admin": ("message_x",)}),
+    ("POST", "/v1/disputes/{id}/messages"): C("dispute_x", "u", (422, 404, 422, 401, 401),
+                                              body=PROBE_MESSAGE, allowed_body={}),
+    ("POST", "/v1/admin/disputes/{id}/resolve"): C("dispute_x", "u", (403, 403, 422, 401, 401),
+                                                   body=PROBE_RESOLVE, allowed_body={}),
+    ("GET", "/v1/admin/deals"): C(None, "u", (403, 403, 200, 401, 401)),
     # platform
     ("GET", "/healthz"): C(None, "u", (200, 200, 200, 200, 200)),
     ("GET", "/readyz"): C(None, "u", (200, 200, 200, 200, 200)),
@@ -233,6 +258,24 @@ VARIANTS = [
     (("POST", "/v1/payments/{id}/confirm"), C("payment_r", "u", (None, 404, 403, 401, 401))),
     (("GET", "/v1/contracts/{id}/ledger"), C("contract_d", "e", (200, 404, 200, 401, 401))),
     (("GET", "/v1/orgs/{id}/statement"), C("org_e", "e", (200, 404, 200, 401, 401))),
+    (("POST", "/v1/admin/contracts/{id}/hold"), C("contract_a", "e",
+                                                  (403, 403, None, 401, 401), body=REASON)),
+    (("POST", "/v1/admin/contracts/{id}/release"), C("contract_a", "e",
+                                                     (403, 403, None, 401, 401), body=REASON)),
+    (("POST", "/v1/admin/payments/{id}/resolve"), C("payment_y", "e",
+                                                    (403, 403, None, 401, 401),
+                                                    body=PROBE_PAYMENT_RESOLVE)),
+    (("POST", "/v1/contracts/{id}/disputes"), C("contract_a", "u", (422, 404, 403, 401, 401),
+                                                body=PROBE_DISPUTE, allowed_body={})),
+    (("POST", "/v1/contracts/{id}/disputes"), C("contract_d", "e", (422, 404, 403, 401, 401),
+                                                body=PROBE_DISPUTE, allowed_body={})),
+    (("GET", "/v1/contracts/{id}/disputes"), C("contract_a", "e", (200, 404, 200, 401, 401))),
+    (("GET", "/v1/disputes/{id}"), C("dispute_x", "u", (200, 404, 200, 401, 401))),
+    (("POST", "/v1/disputes/{id}/messages"), C("dispute_x", "e", (422, 404, 422, 401, 401),
+                                               body=PROBE_MESSAGE, allowed_body={})),
+    (("POST", "/v1/admin/disputes/{id}/resolve"), C("dispute_x", "e",
+                                                    (403, 403, 422, 401, 401),
+                                                    body=PROBE_RESOLVE, allowed_body={})),
     (("GET", "/v1/orgs/{id}/statement"), C("org_u", "u", (200, 404, 200, 401, 401),
                                            headers={"Accept": "text/csv"},
                                            show={"owner": ("payment_y",)})),
@@ -389,6 +432,14 @@ def build():
     ledger = fx.call("GET", f"/v1/contracts/{ca['id']}/ledger", token=fx.tokens["u"])
     assert ledger["data"], ledger
     fx.keep("ledger_hash", ledger["data"][-1]["hash"])
+
+    # a dispute the licensee opened on the active contract
+    dx = fx.call("POST", f"/v1/contracts/{ca['id']}/disputes",
+                 {"subject": DISPUTE_SUBJECT, "message": DISPUTE_MESSAGE},
+                 token=fx.tokens["e"], expect=201)
+    fx.ids["dispute_x"] = fx.keep("dispute_x", dx["id"])
+    fx.keep("subject_x", DISPUTE_SUBJECT)
+    fx.keep("message_x", DISPUTE_MESSAGE)
 
     # a draft contract, and one terminated before it was signed
     cd = fx.contract("contract_d", fx.bid("bid_c", d, 42345678))

@@ -366,6 +366,24 @@ def fixtures(s):
     f["dispute"] = pay(buyer, active["id"], 2000000, reference="建行转账 0502")["id"]
     f["reverse"] = pay(buyer, active["id"], 3000000, kind="upfront")["id"]
     confirm(seller, f["reverse"])
+    # the deal desk: two drafts to hold (one held already, to release), a disputed payment
+    # to resolve, two disputes on the active contract (one to write to, one to resolve)
+    for name in ("hold", "release"):
+        lid = publish(seller)["id"]
+        b = bid(buyer, lid, offer())
+        f[name] = act(seller, b["id"], "accept", expect=201)["contract"]["id"]
+    r = s.request("POST", f"/v1/admin/contracts/{f['release']}/hold",
+                  {"reason": "实名举报待核查"}, token=f["admin"])
+    assert r.status == 200, r
+    f["resolve"] = pay(buyer, active["id"], 4000000, reference="农行转账 0611")["id"]
+    r = s.request("POST", f"/v1/payments/{f['resolve']}/dispute", {"reason": "未收到款项"},
+                  token=seller)
+    assert r.status == 200, r
+    for name in ("dispute_x", "dispute_r"):
+        r = s.request("POST", f"/v1/contracts/{active['id']}/disputes",
+                      {"subject": "提成费计算争议", "message": "销售额口径不一致。"}, token=buyer)
+        assert r.status == 201, r
+        f[name] = r.json()["id"]
     return f
 
 
@@ -495,6 +513,26 @@ def body_targets(f, s):
                f"/v1/contracts/{f['active']}/registration", seller, {"status": "submitted"},
                strs=["registration_number", "registered_on"], enums=["status"],
                required="status"),
+        Target(("post", "/v1/admin/contracts/{id}/hold"),
+               f"/v1/admin/contracts/{f['hold']}/hold", adm, {"reason": "实名举报定价异常"},
+               strs=["reason"], required="reason"),
+        Target(("post", "/v1/admin/contracts/{id}/release"),
+               f"/v1/admin/contracts/{f['release']}/release", adm, {"reason": "核查完毕"},
+               strs=["reason"], required="reason"),
+        Target(("post", "/v1/admin/payments/{id}/resolve"),
+               f"/v1/admin/payments/{f['resolve']}/resolve", adm,
+               {"outcome": "void", "reason": "重复登记"}, strs=["reason"], enums=["outcome"],
+               required="reason"),
+        Target(("post", "/v1/contracts/{id}/disputes"), f"/v1/contracts/{f['active']}/disputes",
+               seller, {"subject": "付款期限争议", "message": "被许可方逾期付款。"},
+               strs=["subject", "message"], required="subject", idempotent=True, control=201),
+        Target(("post", "/v1/disputes/{id}/messages"), f"/v1/disputes/{f['dispute_x']}/messages",
+               seller, {"body": "我方不同意该计算口径。"}, strs=["body"], required="body",
+               idempotent=True, control=201),
+        Target(("post", "/v1/admin/disputes/{id}/resolve"),
+               f"/v1/admin/disputes/{f['dispute_r']}/resolve", adm,
+               {"outcome": "settled", "reason": "双方和解"}, strs=["reason"],
+               enums=["outcome"], required="outcome"),
     ]
 
 
@@ -776,6 +814,8 @@ def id_routes(f, targets):
         ("/v1/contracts/{id}/ledger/verify", buyer, f["active"]),
         ("/v1/contracts/{id}/registration", buyer, f["active"]),
         ("/v1/payments/{id}", buyer, f["reverse"]),
+        ("/v1/contracts/{id}/disputes", buyer, f["active"]),
+        ("/v1/disputes/{id}", buyer, f["dispute_x"]),
     ]
     for pattern, tok, oid in views:
         out[("get", pattern)] = (tok, oid, None, {})
@@ -849,6 +889,9 @@ def query_targets(f):
         Query(("get", "/v1/contracts/{id}/ledger"), f"/v1/contracts/{active}/ledger", buyer, {}),
         Query(("get", "/v1/orgs/{id}/statement"), f"/v1/orgs/{org}/statement", seller,
               {"from": "2025-01-01", "to": "2025-12-31"}, paged=False, dates=["from", "to"]),
+        Query(("get", "/v1/admin/deals"), "/v1/admin/deals", adm, {"kind": "contract_hold"}),
+        Query(("get", "/v1/contracts/{id}/disputes"), f"/v1/contracts/{active}/disputes",
+              buyer, {"status": "open"}),
     ]
 
 

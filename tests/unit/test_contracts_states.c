@@ -10,14 +10,18 @@ void test_contracts_states(void)
 {
 	static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
 					       "active", "terminated",         NULL};
-	static const char *const audits[] = {"contract.update", "contract.sign",
-					     "contract.terminate", NULL};
+	static const char *const audits[] = {"contract.update",    "contract.sign",
+					     "contract.terminate", "contract.hold",
+					     "contract.release",   NULL};
 	static const unsigned every_role[] = {CONTRACT_LICENSOR, CONTRACT_LICENSEE,
 					      CONTRACT_LICENSOR_OFFICER, CONTRACT_LICENSEE_OFFICER,
 					      CONTRACT_PLATFORM_ADMIN};
 	int rows = 0;
 	for (const struct transition *t = contract_transitions; t->action != NULL; t++, rows++) {
-		CHECK("a row enters a contract status", str_in(statuses, t->to));
+		CHECK("a row enters a contract status, or leaves it as it is (a hold)",
+		      t->to == NULL
+			  ? strcmp(t->action, "hold") == 0 || strcmp(t->action, "release") == 0
+			  : str_in(statuses, t->to));
 		CHECK("a row's audit action is one the handlers write", str_in(audits, t->audit));
 		CHECK("a row has actors", t->actors != 0);
 		for (const char *const *from = t->from; *from != NULL; from++) {
@@ -37,7 +41,7 @@ void test_contracts_states(void)
 			}
 		}
 	}
-	CHECK("the table has edit, four signatures and terminate", rows == 6);
+	CHECK("the table has edit, four signatures, terminate, hold and release", rows == 8);
 
 	/* the answers the handlers turn into their refusals, in their order */
 	static const struct {
@@ -74,6 +78,16 @@ void test_contracts_states(void)
 	     TR_FORBIDDEN, NULL},
 	    {"a terminated contract is not terminated again", "terminate", "terminated",
 	     CONTRACT_PLATFORM_ADMIN, TR_WRONG_STATE, NULL},
+	    {"a platform admin holds an active contract", "hold", "active", CONTRACT_PLATFORM_ADMIN,
+	     TR_OK, NULL},
+	    {"a terminated contract is not held", "hold", "terminated", CONTRACT_PLATFORM_ADMIN,
+	     TR_WRONG_STATE, NULL},
+	    {"a party's officer does not hold", "hold", "draft",
+	     CONTRACT_LICENSOR | CONTRACT_LICENSOR_OFFICER, TR_FORBIDDEN, NULL},
+	    {"a platform admin releases even a terminated contract's hold", "release", "terminated",
+	     CONTRACT_PLATFORM_ADMIN, TR_OK, NULL},
+	    {"a party's officer does not release", "release", "active",
+	     CONTRACT_LICENSEE | CONTRACT_LICENSEE_OFFICER, TR_FORBIDDEN, NULL},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		const struct transition *row = NULL;
@@ -81,7 +95,9 @@ void test_contracts_states(void)
 							    cases[i].state, cases[i].roles, &row);
 		CHECK(cases[i].name,
 		      got == cases[i].want &&
-			  (got == TR_OK ? row != NULL && strcmp(row->to, cases[i].to) == 0
+			  (got == TR_OK ? row != NULL && (cases[i].to == NULL
+							      ? row->to == NULL
+							      : strcmp(row->to, cases[i].to) == 0)
 					: row == NULL));
 	}
 	/* the registration's table: none → submitted → registered | rejected → submitted */
@@ -118,5 +134,31 @@ void test_contracts_states(void)
 		CHECK(reg[i].name,
 		      got == reg[i].want &&
 			  (got == TR_OK ? strcmp(row->to, reg[i].action) == 0 : row == NULL));
+	}
+
+	/* a hold stops signatures, reports and payments; hold and release pair up */
+	static const struct {
+		const char *name, *action;
+		unsigned conditions;
+		const char *type;
+	} guards[] = {
+	    {"a held contract is not signed", "sign", CONTRACT_HELD, "contract-on-hold"},
+	    {"a held contract takes no royalty report", "report", CONTRACT_HELD,
+	     "contract-on-hold"},
+	    {"a held contract takes no payment", "pay", CONTRACT_HELD, "contract-on-hold"},
+	    {"a held contract is not held again", "hold", CONTRACT_HELD, "contract-on-hold"},
+	    {"a contract not on hold is not released", "release", CONTRACT_NOT_HELD,
+	     "contract-not-held"},
+	    {"a contract not on hold is signed", "sign", CONTRACT_NOT_HELD, NULL},
+	    {"a contract not on hold is held", "hold", CONTRACT_NOT_HELD, NULL},
+	    {"a held contract is released", "release", CONTRACT_HELD, NULL},
+	    {"a hold does not stop termination", "terminate", CONTRACT_HELD, NULL},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(guards); i++) {
+		const struct transition_guard *g =
+		    transition_guard_find(contract_guards, guards[i].action, guards[i].conditions);
+		CHECK(guards[i].name, guards[i].type == NULL
+					  ? g == NULL
+					  : g != NULL && strcmp(g->type, guards[i].type) == 0);
 	}
 }

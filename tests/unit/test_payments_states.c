@@ -4,18 +4,22 @@
 #include "../../server/common.h"
 #include "unit.h"
 
-/* The statuses payments' CHECK constraint allows (migrations/0006). */
-static const char *const payment_statuses[] = {"reported", "confirmed", "disputed", "reversed",
-					       NULL};
+/* The statuses payments' CHECK constraint allows (migrations/0006, 0014). */
+static const char *const payment_statuses[] = {"reported", "confirmed", "disputed",
+					       "reversed", "voided",    NULL};
 static const unsigned all_roles = PAYMENT_PAYEE_MANAGER | PAYMENT_PAYER | PAYMENT_PLATFORM_ADMIN;
 
-/* The action and the audit action the payment handlers write for each. */
+/* The action, the audit action the payment handlers write for each, and who
+ * takes it: the licensor's manager, or a platform admin settling a dispute. */
 static const struct {
 	const char *action, *audit, *to;
+	unsigned actor;
 } decisions[] = {
-    {"confirm", "payment.confirm", "confirmed"},
-    {"dispute", "payment.dispute", "disputed"},
-    {"reverse", "payment.reverse", "reversed"},
+    {"confirm", "payment.confirm", "confirmed", PAYMENT_PAYEE_MANAGER},
+    {"dispute", "payment.dispute", "disputed", PAYMENT_PAYEE_MANAGER},
+    {"reverse", "payment.reverse", "reversed", PAYMENT_PAYEE_MANAGER},
+    {"resolve_confirm", "payment.resolve_confirm", "confirmed", PAYMENT_PLATFORM_ADMIN},
+    {"resolve_void", "payment.void", "voided", PAYMENT_PLATFORM_ADMIN},
 };
 
 static bool row_leaves(const char *action, const char *state)
@@ -78,6 +82,10 @@ void test_payments_states(void)
 	    {"a reversed payment is not confirmed again", "confirm", "reversed", TR_WRONG_STATE},
 	    {"a confirmed payment is no row to confirm (the handler answers it as it is)",
 	     "confirm", "confirmed", TR_WRONG_STATE},
+	    {"a voided payment is not confirmed", "confirm", "voided", TR_WRONG_STATE},
+	    {"a voided payment is not reversed", "reverse", "voided", TR_WRONG_STATE},
+	    {"the licensor does not resolve a disputed payment", "resolve_void", "disputed",
+	     TR_FORBIDDEN},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		const struct transition *found = NULL;
@@ -85,16 +93,41 @@ void test_payments_states(void)
 		      transition_find(payment_transitions, cases[i].action, cases[i].state,
 				      PAYMENT_PAYEE_MANAGER, &found) == cases[i].want);
 	}
+	static const struct {
+		const char *name, *action, *state;
+		enum transition_check want;
+		const char *to;
+	} admin_cases[] = {
+	    {"an admin confirms a disputed payment into the ledger", "resolve_confirm", "disputed",
+	     TR_OK, "confirmed"},
+	    {"an admin voids a disputed payment", "resolve_void", "disputed", TR_OK, "voided"},
+	    {"an admin resolves only a disputed payment (reported)", "resolve_void", "reported",
+	     TR_WRONG_STATE, NULL},
+	    {"an admin resolves only a disputed payment (confirmed)", "resolve_confirm",
+	     "confirmed", TR_WRONG_STATE, NULL},
+	    {"a voided payment is not resolved again", "resolve_confirm", "voided", TR_WRONG_STATE,
+	     NULL},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(admin_cases); i++) {
+		const struct transition *found = NULL;
+		enum transition_check got =
+		    transition_find(payment_transitions, admin_cases[i].action,
+				    admin_cases[i].state, PAYMENT_PLATFORM_ADMIN, &found);
+		CHECK(admin_cases[i].name,
+		      got == admin_cases[i].want &&
+			  (got != TR_OK || strcmp(found->to, admin_cases[i].to) == 0));
+	}
 	for (size_t k = 0; k < ARRAY_LEN(decisions); k++)
 		for (const char *const *s = payment_statuses; *s != NULL; s++) {
 			const struct transition *found = NULL;
-			CHECK("the payer and a platform admin decide on no payment in any state",
+			CHECK("the payer, and whoever is not the decision's actor, decide on no "
+			      "payment in any state",
 			      transition_find(payment_transitions, decisions[k].action, *s,
-					      PAYMENT_PAYER | PAYMENT_PLATFORM_ADMIN,
+					      all_roles & ~decisions[k].actor,
 					      &found) == TR_FORBIDDEN);
 			CHECK("a state no row leaves is the payment's wrong state",
 			      row_leaves(decisions[k].action, *s) ||
 				  transition_find(payment_transitions, decisions[k].action, *s,
-						  PAYMENT_PAYEE_MANAGER, &found) == TR_WRONG_STATE);
+						  decisions[k].actor, &found) == TR_WRONG_STATE);
 		}
 }

@@ -107,6 +107,14 @@ void test_seed(void)
 	CHECK("a listing with a misspelt transaction mode is refused (a rule across fields)",
 	      refused_naming("listings", 2, "transaction_modes",
 			     json_pack("[s]", "exclusive_licence"), "transaction_modes[0]"));
+	CHECK("a desk hold on a deal without a contract is refused",
+	      refused_naming("deals", 0, "desk", json_pack("{s:s}", "hold", "暂停"),
+			     "only a deal with a contract"));
+	CHECK("a desk payment dispute on a deal with no royalty payment is refused",
+	      refused_naming("deals", 5, "desk", json_pack("{s:s}", "payment_dispute", "未到账"),
+			     "desk.payment_dispute"));
+	CHECK("an unknown key in a deal's desk is refused",
+	      refused_naming("deals", 4, "desk", json_pack("{s:s}", "freeze", "冻结"), "freeze"));
 	CHECK("a listing whose kind does not match its details is refused",
 	      refused_naming("listings", 0, "kind", json_string("process"),
 			     "listings[0] (赤泥基透水砖及其制备方法): process is required"));

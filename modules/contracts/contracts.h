@@ -62,6 +62,16 @@ extern const struct route notices_routes[];
 extern const size_t notices_routes_count;
 enum rc notices_withdraw(struct req *r, const char *contract_id) MUSTCHECK;
 
+/* The acting parts of POST /v1/contracts/{id}/notice and POST
+ * /v1/notices/{id}/objections, without the checks on the caller, the contract
+ * and the window (the caller made them): publishes contract_id's notice for days
+ * with procedure, or files the caller's objection to notice_id; audited; the new
+ * id into id. For `techex seed-demo`. */
+enum rc notice_publish(struct req *r, const char *contract_id, int days, const char *procedure,
+		       char id[37]) MUSTCHECK;
+enum rc notice_object(struct req *r, const char *notice_id, const char *grounds,
+		      char id[37]) MUSTCHECK;
+
 /* True for the modes that bind a listing to one counterparty: assignment,
  * exclusive and sole licences. Pure. */
 bool deal_is_exclusive(const char *mode);

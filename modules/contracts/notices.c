@@ -261,7 +261,7 @@ static enum rc reply_objection(struct req *r, int status, const char *id)
  * notice its draft needs (contract_transitions' "notice" row). */
 static enum rc notices_create(struct req *r)
 {
-	PGresult *res = NULL, *ins = NULL;
+	PGresult *res = NULL;
 	enum rc rc = RC_ERR;
 
 	if (body_read_valid(r, notice_spec) != RC_OK)
@@ -299,27 +299,37 @@ static enum rc notices_create(struct req *r)
 		problem_set(r, 500, "internal", "contracts have no notice transition");
 		goto out;
 	}
-	char days[16];
-	snprintf(days, sizeof days, "%lld",
-		 (long long)json_integer_value(json_object_get(r->json, "days")));
-	const char *procedure = json_string_value(json_object_get(r->json, "objection_procedure"));
-	const char *insert_params[4] = {id, days, procedure, r->auth.user_id};
-	if ((ins = db_exec(r, &st_insert, insert_params)) == NULL) {
-		if (r->problem.status == 409) /* another one was published meanwhile */
-			problem_set(r, 409, "notice-exists",
-				    "the contract's notice is open already");
-		goto out;
-	}
-	const char *notice_id = PQgetvalue(ins, 0, INS_ID);
-	if (audit_write(r, row->audit, "notice", notice_id, NULL,
-			json_pack("{s:s, s:s, s:s, s:b}", "contract_id", id, "days", days,
-				  "closes_at", PQgetvalue(ins, 0, INS_CLOSES), "related_party",
-				  strcmp(PQgetvalue(ins, 0, INS_RELATED), "t") == 0)) != RC_OK)
+	char notice_id[37];
+	if (notice_publish(r, id, (int)json_integer_value(json_object_get(r->json, "days")),
+			   json_string_value(json_object_get(r->json, "objection_procedure")),
+			   notice_id) != RC_OK)
 		goto out;
 	if ((rc = reply_notice(r, 201, notice_id)) == RC_OK)
 		reply_location(r, "/v1/notices/{id}", notice_id);
 out:
 	PQclear(res);
+	return rc;
+}
+
+enum rc notice_publish(struct req *r, const char *contract_id, int days, const char *procedure,
+		       char id[37])
+{
+	char days_text[16];
+	snprintf(days_text, sizeof days_text, "%d", days);
+	const char *insert_params[4] = {contract_id, days_text, procedure, r->auth.user_id};
+	PGresult *ins = db_exec(r, &st_insert, insert_params);
+	if (ins == NULL) {
+		if (r->problem.status == 409) /* another one was published meanwhile */
+			problem_set(r, 409, "notice-exists",
+				    "the contract's notice is open already");
+		return RC_ERR;
+	}
+	snprintf(id, 37, "%s", PQgetvalue(ins, 0, INS_ID));
+	enum rc rc =
+	    audit_write(r, "notice.open", "notice", id, NULL,
+			json_pack("{s:s, s:i, s:s, s:b}", "contract_id", contract_id, "days", days,
+				  "closes_at", PQgetvalue(ins, 0, INS_CLOSES), "related_party",
+				  strcmp(PQgetvalue(ins, 0, INS_RELATED), "t") == 0));
 	PQclear(ins);
 	return rc;
 }
@@ -392,7 +402,7 @@ static PGresult *lock_notice(struct req *r, const char *id)
  * members and platform admins, while the notice is open and before closes_at. */
 static enum rc notices_object(struct req *r)
 {
-	PGresult *facts = NULL, *ins = NULL;
+	PGresult *facts = NULL;
 	enum rc rc = RC_ERR;
 
 	if (body_read_valid(r, objection_spec) != RC_OK)
@@ -419,26 +429,31 @@ static enum rc notices_object(struct req *r)
 			    strcmp(status, "open") == 0 ? "past its closes_at" : status);
 		goto out;
 	}
-	const char *grounds = json_string_value(json_object_get(r->json, "grounds"));
-	const char *insert_params[4] = {id, r->auth.user_id,
-					r->auth.org_id[0] ? r->auth.org_id : NULL, grounds};
-	if ((ins = db_exec(r, &st_object, insert_params)) == NULL) {
-		if (r->problem.status == 409)
-			problem_set(r, 409, "objection-pending",
-				    "you have an objection to this notice that is not decided yet");
-		goto out;
-	}
-	const char *objection = PQgetvalue(ins, 0, 0);
-	if (audit_write(r, "objection.file", "objection", objection,
-			PQgetvalue(facts, 0, NF_LICENSOR),
-			json_pack("{s:s, s:s}", "notice_id", id, "contract_id",
-				  PQgetvalue(facts, 0, NF_CONTRACT))) != RC_OK)
+	char objection[37];
+	if (notice_object(r, id, json_string_value(json_object_get(r->json, "grounds")),
+			  objection) != RC_OK)
 		goto out;
 	rc = reply_objection(r, 201, objection);
 out:
 	PQclear(facts);
-	PQclear(ins);
 	return rc;
+}
+
+enum rc notice_object(struct req *r, const char *notice_id, const char *grounds, char id[37])
+{
+	const char *insert_params[4] = {notice_id, r->auth.user_id,
+					r->auth.org_id[0] ? r->auth.org_id : NULL, grounds};
+	PGresult *ins = db_exec(r, &st_object, insert_params);
+	if (ins == NULL) {
+		if (r->problem.status == 409)
+			problem_set(r, 409, "objection-pending",
+				    "you have an objection to this notice that is not decided yet");
+		return RC_ERR;
+	}
+	snprintf(id, 37, "%s", PQgetvalue(ins, 0, 0));
+	PQclear(ins);
+	return audit_write(r, "objection.file", "objection", id, NULL,
+			   json_pack("{s:s}", "notice_id", notice_id));
 }
 
 /* The upheld objection's effects on notice notice_id of contract contract_id:

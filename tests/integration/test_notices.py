@@ -473,3 +473,27 @@ def test_check_reports_a_contract_signed_without_a_clean_notice():
         psql("SET session_replication_role = replica; "
              f"DELETE FROM contract_signatures WHERE contract_id = '{cid}'")
     assert cid not in techex("check").stdout
+
+
+@test
+def test_demo_data_shows_a_notice_in_its_window_with_one_objection():
+    """seed-demo: 山东理工大学's agreed price is under notice with one pending objection; its signed deal had a clean notice first"""
+    p = techex("seed-demo")
+    assert p.returncode == 0, p.stdout + p.stderr
+    title = "赤泥发泡保温板及其制备方法"
+    shown = [n for n in get(None, "/v1/notices?status=open&limit=100").json()["data"]
+             if n["listing"]["title"] == title and n["licensor"]["name"] == "山东理工大学"]
+    assert len(shown) == 1, shown
+    n = shown[0]
+    closes = datetime.datetime.fromisoformat(n["closes_at"].replace("Z", "+00:00"))
+    assert closes > datetime.datetime.now(datetime.timezone.utc), n
+    assert [o["status"] for o in n["objections"]] == ["pending"], n
+    assert "filer" not in n["objections"][0], n
+    rows = psql("SELECT c.needs_notice, notice_status_of(contract_latest_notice(c.id)), c.status"
+                " FROM contracts c JOIN listings l ON l.id = c.listing_id"
+                " WHERE l.title = '一种赤泥基酸性土壤改良剂及其制备方法'"
+                " AND '演示数据' = ANY (l.tags)")
+    assert rows == [["t", "closed_clean", "active"]], rows
+    assert "7 already present" in techex("seed-demo").stdout
+    check = techex("check")
+    assert check.returncode == 0, check.stdout + check.stderr

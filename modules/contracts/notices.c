@@ -20,7 +20,8 @@
  *
  * Anyone reads notices and their objections with the decisions; the filer of an
  * objection (a real-name user and its organization) is shown only to the
- * licensor's members, platform admins and the filer. Any authenticated user but
+ * licensor's members and platform admins (not even to the filer, whose answer
+ * has the public's shape). Any authenticated user but
  * the two parties' members and platform admins (who decide objections) may object
  * while the notice is open and before closes_at.
  *
@@ -56,12 +57,12 @@
 	" JOIN users fu ON fu.id = o.filer_user_id"                                            \
 	" LEFT JOIN organizations fo ON fo.id = o.filer_org_id"
 
-/* Who sees filers, for viewer organization $V, admin flag $A and user $U. */
-#define SEES(V, A, U)                                                                      \
-	"(" A "::boolean OR n.licensor_org_id = " V "::uuid OR o.filer_user_id = " U "::uuid)"
+/* Who sees filers, for viewer organization V and admin flag A: the licensor's
+ * members and platform admins. */
+#define SEES(V, A) "(" A "::boolean OR n.licensor_org_id = " V "::uuid)"
 
 /* Notice n as jsonb, with its objections (oldest first). */
-#define NOTICE_OBJ(V, A, U)                                                                \
+#define NOTICE_OBJ(V, A)                                                                \
 	"jsonb_build_object('id', n.id, 'contract_id', n.contract_id, 'listing', n.listing,"  \
 	" 'licensor', n.licensor, 'licensee', n.licensee,"                                    \
 	" 'transaction_mode', n.transaction_mode, 'price', n.price,"                           \
@@ -69,7 +70,7 @@
 	" 'opens_at', " TS("n.opens_at") ", 'closes_at', " TS("n.closes_at") ","             \
 	" 'objection_procedure', n.objection_procedure, 'status', notice_status_of(n.id),"    \
 	" 'closed_at', " TS("n.closed_at") ","                                                \
-	" 'objections', coalesce((SELECT jsonb_agg(" OBJECTION_OBJ(SEES(V, A, U))               \
+	" 'objections', coalesce((SELECT jsonb_agg(" OBJECTION_OBJ(SEES(V, A))               \
 	"     ORDER BY o.filed_at, o.id) FROM notice_objections o" OBJECTION_JOINS              \
 	"   WHERE o.notice_id = n.id), '[]'::jsonb))"
 // clang-format on
@@ -109,18 +110,18 @@ enum { INS_ID, INS_RELATED, INS_CLOSES };
 
 static const struct stmt st_get = {
     "notices_get",
-    "SELECT " NOTICE_OBJ("$2", "$3", "$4") "::text, n.version FROM notices n WHERE n.id = $1", 4};
+    "SELECT " NOTICE_OBJ("$2", "$3") "::text, n.version FROM notices n WHERE n.id = $1", 3};
 
 // clang-format off
 static const struct stmt st_list = {
     "notices_list",
-    "SELECT " NOTICE_OBJ("$1", "$2", "$3") "::text, n.version, " US("n.opens_at") ", n.id"
+    "SELECT " NOTICE_OBJ("$1", "$2") "::text, n.version, " US("n.opens_at") ", n.id"
     " FROM notices n"
-    " WHERE ($4::text IS NULL OR notice_status_of(n.id) = $4)"
-    " AND ($5::uuid IS NULL OR n.contract_id = $5)"
-    " AND ($6::timestamptz IS NULL OR (n.opens_at, n.id) < ($6::timestamptz, $7::uuid))"
-    " ORDER BY n.opens_at DESC, n.id DESC LIMIT $8",
-    8};
+    " WHERE ($3::text IS NULL OR notice_status_of(n.id) = $3)"
+    " AND ($4::uuid IS NULL OR n.contract_id = $4)"
+    " AND ($5::timestamptz IS NULL OR (n.opens_at, n.id) < ($5::timestamptz, $6::uuid))"
+    " ORDER BY n.opens_at DESC, n.id DESC LIMIT $7",
+    7};
 // clang-format on
 
 static const struct stmt st_notice_lock = {"notices_lock",
@@ -144,12 +145,12 @@ static const struct stmt st_object = {
 static const struct stmt st_objection = {
     "notices_objection",
     "SELECT " OBJECTION_OBJ(
-	SEES("$2", "$3",
-	     "$4")) "::text, o.version, o.notice_id,"
+	SEES("$2",
+	     "$3")) "::text, o.version, o.notice_id,"
 		    " n.contract_id, n.licensor_org_id, o.status"
 		    " FROM notice_objections o JOIN notices n ON n.id = o.notice_id" OBJECTION_JOINS
 		    " WHERE o.id = $1",
-    4};
+    3};
 enum { OB_JSON, OB_VERSION, OB_NOTICE, OB_CONTRACT, OB_LICENSOR, OB_STATUS };
 
 /* Only a pending objection is decided: a second decision finds none (0 rows). */
@@ -220,18 +221,17 @@ static bool may_see_contract(const struct req *r, const PGresult *row)
 	       same_org(r, PQgetvalue(row, 0, CT_LICENSEE));
 }
 
-/* The viewer parameters of NOTICE_OBJ / OBJECTION_OBJ: organization, admin, user. */
-static void viewer(const struct req *r, const char *out[3])
+/* The viewer parameters of NOTICE_OBJ / OBJECTION_OBJ: organization, admin. */
+static void viewer(const struct req *r, const char *out[2])
 {
 	out[0] = r->auth.org_id[0] ? r->auth.org_id : NULL;
 	out[1] = r->auth.platform_admin ? "true" : "false";
-	out[2] = r->auth.user_id[0] ? r->auth.user_id : NULL;
 }
 
 /* Replies with notice id as the caller may see it. */
 static enum rc reply_notice(struct req *r, int status, const char *id)
 {
-	const char *params[4] = {id};
+	const char *params[3] = {id};
 	viewer(r, params + 1);
 	PGresult *res = db_exec(r, &st_get, params);
 	if (res == NULL)
@@ -245,7 +245,7 @@ static enum rc reply_notice(struct req *r, int status, const char *id)
 /* Replies with objection id as the caller may see it, with its ETag. */
 static enum rc reply_objection(struct req *r, int status, const char *id)
 {
-	const char *params[4] = {id};
+	const char *params[3] = {id};
 	viewer(r, params + 1);
 	PGresult *res = db_exec(r, &st_objection, params);
 	if (res == NULL)
@@ -361,8 +361,7 @@ static enum rc notices_list(struct req *r)
 	if (page_params(r, "tu", &limit, &c) != RC_OK)
 		return RC_ERR;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *params[8] = {NULL,
-				 NULL,
+	const char *params[7] = {NULL,
 				 NULL,
 				 status,
 				 contract,
@@ -492,7 +491,7 @@ static enum rc objections_decide(struct req *r)
 	const char *id = req_param(r, "id");
 	if (!uuid_valid(id))
 		return db_not_found(r, "objection");
-	const char *params[4] = {id};
+	const char *params[3] = {id};
 	viewer(r, params + 1);
 	if ((ob = db_exec(r, &st_objection, params)) == NULL)
 		return RC_ERR;

@@ -63,8 +63,9 @@ CREATE TABLE notices (
     created_by           uuid NOT NULL REFERENCES users (id),
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),
-    version              integer NOT NULL DEFAULT 1,
-    CHECK (closes_at > opens_at)
+    -- closes_at = opens_at + days when published; no CHECK ties them, so that an
+    -- operator (or a test) may move the window's end by hand
+    version              integer NOT NULL DEFAULT 1
 );
 CREATE INDEX notices_contract_idx ON notices (contract_id, opens_at DESC, id DESC);
 CREATE INDEX notices_newest_idx ON notices (opens_at DESC, id DESC);

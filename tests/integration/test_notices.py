@@ -66,8 +66,7 @@ def decide(tok, oid, outcome, reason="经核查，价格经第三方评估，异
 
 def close_window(nid):
     """Moves the notice's closes_at into the past, as 15 days passing would."""
-    psql(f"UPDATE notices SET opens_at = now() - interval '16 days',"
-         f" closes_at = now() - interval '1 second' WHERE id = '{nid}'")
+    psql(f"UPDATE notices SET closes_at = now() - interval '1 second' WHERE id = '{nid}'")
 
 
 def slug(r):

@@ -106,6 +106,7 @@ static void build_router(struct router *rt)
 	router_add(rt, listings_routes, listings_routes_count);
 	router_add(rt, bids_routes, bids_routes_count);
 	router_add(rt, contracts_routes, contracts_routes_count);
+	router_add(rt, notices_routes, notices_routes_count);
 	router_add(rt, revenue_routes, revenue_routes_count);
 	router_add(rt, desk_routes, desk_routes_count);
 	router_add(rt, reports_routes, reports_routes_count);

@@ -2,7 +2,8 @@
  * check.c - `techex check`'s part for contracts (contracts_check in
  * contracts.h): on a plain connection, outside any request, every contract
  * against its digest and signatures, every deal whole, no listing with two live
- * exclusive deals.
+ * exclusive deals, no contract that needed a public notice signed without a
+ * clean one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,8 +57,30 @@ int contracts_check(PGconn *conn, FILE *out)
 	    "       UNION ALL SELECT 'payment', id FROM payments) o"
 	    " WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.object_id = o.id::text)";
 	enum { WHOLE_FAILURE };
+	/* no signed contract that needed a public notice without one that had closed
+	 * clean before its first signature: its window over by then, never upheld or
+	 * withdrawn, and every objection to it dismissed by then */
+	static const char sql_noticed[] =
+	    "SELECT 'contract ' || c.id || ': needs a public notice, but was signed at '"
+	    "   || f.first_signed || ' without one that had closed clean'"
+	    " FROM contracts c"
+	    " JOIN (SELECT s.contract_id, min(s.signed_at) AS first_signed"
+	    "       FROM contract_signatures s GROUP BY s.contract_id) f ON f.contract_id = c.id"
+	    " WHERE c.needs_notice AND NOT EXISTS (SELECT 1 FROM notices n"
+	    "   WHERE n.contract_id = c.id AND n.closes_at <= f.first_signed"
+	    "   AND n.status IN ('open', 'closed_clean')"
+	    "   AND NOT EXISTS (SELECT 1 FROM notice_objections o WHERE o.notice_id = n.id"
+	    "     AND (o.status <> 'dismissed' OR o.decided_at > f.first_signed)))"
+	    " ORDER BY c.created_at, c.id";
 	PGresult *res = NULL;
 	int failed = 0;
+	if (!db_run(conn, sql_noticed, 0, NULL, &res))
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		fprintf(out, "%s\n", PQgetvalue(res, i, 0));
+		failed++;
+	}
+	PQclear(res);
 	if (!db_run(conn, sql_whole, 0, NULL, &res))
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {

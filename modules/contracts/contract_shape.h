@@ -34,7 +34,10 @@
 	" 'digest', c.digest, 'digest_scheme', c.digest_scheme,"                             \
 	" 'activated_at', " TS("c.activated_at") ","                                          \
 	" 'terminated_at', " TS("c.terminated_at") ","                                        \
-	" 'termination_reason', c.termination_reason,"                                        \
+	" 'termination_reason', c.termination_reason, 'needs_notice', c.needs_notice,"       \
+	" 'notice', (SELECT jsonb_build_object('id', n.id, 'status', notice_status_of(n.id),"  \
+	"     'opens_at', " TS("n.opens_at") ", 'closes_at', " TS("n.closes_at") ")"           \
+	"   FROM notices n WHERE n.id = contract_latest_notice(c.id)),"                       \
 	" 'hold', (SELECT jsonb_build_object('reason', h.reason, 'since', " TS("h.held_at") ")" \
 	"   FROM contract_holds h WHERE h.contract_id = c.id AND h.released_at IS NULL),"     \
 	" 'created_at', " TS("c.created_at") ", 'updated_at', " TS("c.updated_at") ")"

@@ -35,11 +35,22 @@
 #define US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 // clang-format off
-/* Columns: json, version, licensor, licensee, status, transaction_mode, listing_id. */
+/* Columns: json, version, licensor, licensee, status, transaction_mode, listing_id,
+ * and the phase contract_transitions reads (contract_phase in migrations/0012: the
+ * status, or for a draft that needs a public notice, where its notice stands). */
 #define CONTRACT_COLS                                                                      \
 	CONTRACT_OBJ "::text, c.version, c.licensor_org_id, c.licensee_org_id, c.status,"     \
-	" c.transaction_mode, c.listing_id"
-enum { COL_JSON, COL_VERSION, COL_LICENSOR, COL_LICENSEE, COL_STATUS, COL_MODE, COL_LISTING };
+	" c.transaction_mode, c.listing_id, contract_phase(c.id, c.status, c.needs_notice)"
+enum {
+	COL_JSON,
+	COL_VERSION,
+	COL_LICENSOR,
+	COL_LICENSEE,
+	COL_STATUS,
+	COL_MODE,
+	COL_LISTING,
+	COL_PHASE
+};
 
 /* The terms columns from a jsonb parameter t (the validated terms object). */
 #define TERMS_FROM_T                                                                       \
@@ -93,10 +104,12 @@ static const struct stmt st_insert = {
     "INSERT INTO contracts AS c (listing_id, bid_id, licensor_org_id, licensee_org_id,"
     " transaction_mode, upfront_fee_fen, royalty_bp, minimum_annual_royalty_fen, term_start,"
     " term_end, territory, field_of_use, revenue_share, digest, subject, digest_scheme,"
-    " reward_policy_id, inventor_default_bp, inventor_floor_bp, reward_policy_source)"
+    " reward_policy_id, inventor_default_bp, inventor_floor_bp, reward_policy_source,"
+    " needs_notice)"
     " SELECT b.listing_id, b.id, b.owner_org_id, b.bidder_org_id, b.transaction_mode, " TERMS_FROM_T
     ", $3::jsonb, $4, $5::jsonb, 2, rp.id, rp.inventor_default_bp, rp.inventor_floor_bp,"
-    " rp.source FROM bids b CROSS JOIN (SELECT $2::jsonb AS t) x"
+    " rp.source, contract_needs_notice(b.id, (x.t->>'upfront_fee_fen')::bigint)"
+    " FROM bids b CROSS JOIN (SELECT $2::jsonb AS t) x"
     " LEFT JOIN reward_policies rp ON rp.id = $6::uuid WHERE b.id = $1"
     " RETURNING " CONTRACT_COLS,
     6};
@@ -197,24 +210,46 @@ static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_b
 
 /* ---- the state machine --------------------------------------------------- */
 
-static const char *const from_draft[] = {"draft", NULL};
+/* A draft that needs a public notice (contract_phase, migrations/0012) is
+ * draft_awaiting_notice until its licensor publishes one, draft_in_notice while it
+ * runs (terms frozen, no signature) and draft_noticed once it closed clean (terms
+ * frozen, signatures taken). */
+static const char *const from_editable[] = {"draft", "draft_awaiting_notice", NULL};
+static const char *const from_signable[] = {"draft", "draft_noticed", NULL};
+static const char *const from_awaiting_notice[] = {"draft_awaiting_notice", NULL};
 static const char *const from_signed_by_licensor[] = {"signed_by_licensor", NULL};
 static const char *const from_signed_by_licensee[] = {"signed_by_licensee", NULL};
-static const char *const from_live[] = {"draft", "signed_by_licensor", "signed_by_licensee",
-					"active", NULL};
-static const char *const from_any[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
-				       "active", "terminated",         NULL};
+static const char *const from_live[] = {"draft",
+					"draft_awaiting_notice",
+					"draft_in_notice",
+					"draft_noticed",
+					"signed_by_licensor",
+					"signed_by_licensee",
+					"active",
+					NULL};
+static const char *const from_any[] = {"draft",
+				       "draft_awaiting_notice",
+				       "draft_in_notice",
+				       "draft_noticed",
+				       "signed_by_licensor",
+				       "signed_by_licensee",
+				       "active",
+				       "terminated",
+				       NULL};
 
 #define PARTY_OFFICERS (CONTRACT_LICENSOR_OFFICER | CONTRACT_LICENSEE_OFFICER)
 
-/* Either party edits a draft; each party's officers sign once (the second
+/* Either party edits a draft whose terms no notice has frozen; the licensor's
+ * officers publish the notice a draft needs (notices.c); each party's officers
+ * sign once a draft needs no notice or its notice closed clean (the second
  * signature makes it active: the handler then also writes contract.activate);
  * a party's officers or a platform admin terminate it while it lives. */
 const struct transition contract_transitions[] = {
-    {"edit", from_draft, "draft", CONTRACT_LICENSOR | CONTRACT_LICENSEE, "contract.update"},
-    {"sign", from_draft, "signed_by_licensor", CONTRACT_LICENSOR_OFFICER, "contract.sign"},
+    {"edit", from_editable, "draft", CONTRACT_LICENSOR | CONTRACT_LICENSEE, "contract.update"},
+    {"notice", from_awaiting_notice, "draft_in_notice", CONTRACT_LICENSOR_OFFICER, "notice.open"},
+    {"sign", from_signable, "signed_by_licensor", CONTRACT_LICENSOR_OFFICER, "contract.sign"},
     {"sign", from_signed_by_licensee, "active", CONTRACT_LICENSOR_OFFICER, "contract.sign"},
-    {"sign", from_draft, "signed_by_licensee", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
+    {"sign", from_signable, "signed_by_licensee", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
     {"sign", from_signed_by_licensor, "active", CONTRACT_LICENSEE_OFFICER, "contract.sign"},
     {"terminate", from_live, "terminated", PARTY_OFFICERS | CONTRACT_PLATFORM_ADMIN,
      "contract.terminate"},
@@ -642,7 +677,8 @@ static enum rc contracts_patch(struct req *r)
 		return RC_ERR;
 	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
-	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS);
+	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS),
+		   *phase = PQgetvalue(res, 0, COL_PHASE);
 	unsigned roles = roles_of(r, res);
 	const struct transition *edit = NULL;
 	if (!may_ever("edit", roles)) {
@@ -651,11 +687,14 @@ static enum rc contracts_patch(struct req *r)
 	}
 	if (req_if_match(r, PQgetvalue(res, 0, COL_VERSION), "contract", true) != RC_OK)
 		goto out;
-	switch (transition_find(contract_transitions, "edit", status, roles, &edit)) {
+	switch (transition_find(contract_transitions, "edit", phase, roles, &edit)) {
 	case TR_OK: break;
 	case TR_WRONG_STATE:
 	case TR_FORBIDDEN:
-		if (is_final(status))
+		if (strcmp(status, "draft") == 0)
+			problem_set(r, 409, "terms-frozen",
+				    "the terms are publicly noticed (%s) and cannot change", phase);
+		else if (is_final(status))
 			problem_set(r, 409, "invalid-state", "a terminated contract cannot change");
 		else
 			problem_set(r, 409, "contract-signed",
@@ -827,7 +866,7 @@ static enum rc contracts_sign(struct req *r)
 	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
 	const char *id = req_param(r, "id"), *party = party_of(r, res);
-	const char *status = PQgetvalue(res, 0, COL_STATUS);
+	const char *status = PQgetvalue(res, 0, COL_STATUS), *phase = PQgetvalue(res, 0, COL_PHASE);
 	unsigned roles = roles_of(r, res);
 	const struct transition *sign = NULL;
 	if (!may_ever("sign", roles)) {
@@ -840,11 +879,17 @@ static enum rc contracts_sign(struct req *r)
 			    "only verified organizations sign contracts");
 		goto out;
 	}
-	switch (transition_find(contract_transitions, "sign", status, roles, &sign)) {
+	switch (transition_find(contract_transitions, "sign", phase, roles, &sign)) {
 	case TR_OK: break;
 	case TR_WRONG_STATE:
-		problem_set(r, 409, "invalid-state", "a contract in status %s cannot be signed",
-			    status);
+		if (strcmp(status, "draft") == 0) /* a draft whose notice has not closed clean */
+			problem_set(r, 409, "notice-required",
+				    "the agreed price must be publicly noticed, and the notice "
+				    "closed clean, before the contract is signed (%s)",
+				    phase);
+		else
+			problem_set(r, 409, "invalid-state",
+				    "a contract in status %s cannot be signed", status);
 		goto out;
 	case TR_FORBIDDEN: /* a row leaves this status, but the other party's */
 		problem_set(r, 409, "already-signed",
@@ -879,7 +924,7 @@ enum rc contract_sign(struct req *r, const char *id, const char *digest)
 	enum rc rc;
 	if (party == NULL)
 		rc = db_not_found(r, "contract");
-	else if (transition_find(contract_transitions, "sign", PQgetvalue(res, 0, COL_STATUS),
+	else if (transition_find(contract_transitions, "sign", PQgetvalue(res, 0, COL_PHASE),
 				 officer, &sign) != TR_OK)
 		rc =
 		    problem_set(r, 409, "invalid-state", "a contract in status %s cannot be signed",
@@ -891,10 +936,65 @@ enum rc contract_sign(struct req *r, const char *id, const char *digest)
 	return rc;
 }
 
+/* Ends the live contract id whose locked row (CONTRACT_COLS) is res, with
+ * reason, audited as audit with detail extra (stolen; may be NULL): terminated,
+ * a public notice still running withdrawn, and an exclusive deal that never
+ * became active frees its listing; so does an exclusive or sole licence that
+ * ends (an assignment, once active, moved the right itself and stays done).
+ * The updated row goes to *upd (caller clears). */
+static enum rc end_locked(struct req *r, const char *id, const PGresult *res, const char *reason,
+			  const char *audit, json_t *extra, PGresult **upd)
+{
+	const char *status = PQgetvalue(res, 0, COL_STATUS), *mode = PQgetvalue(res, 0, COL_MODE),
+		   *listing = PQgetvalue(res, 0, COL_LISTING);
+	json_t *detail = json_pack("{s:s, s:s}", "from", status, "reason", reason);
+	if (extra != NULL)
+		json_object_update(detail, extra);
+	json_decref(extra);
+	const char *terminate_params[3] = {id, r->auth.user_id, reason};
+	if ((*upd = db_exec(r, &st_terminate, terminate_params)) == NULL) {
+		json_decref(detail);
+		return RC_ERR;
+	}
+	if (audit_write(r, audit, "contract", id, NULL, detail) != RC_OK ||
+	    notices_withdraw(r, id) != RC_OK)
+		return RC_ERR;
+	if (deal_is_exclusive(mode)) {
+		bool active = strcmp(status, "active") == 0;
+		const char *from = active ? "licensed" : "under_contract";
+		if ((!active || strcmp(mode, "assignment") != 0) &&
+		    listing_move(r, listing, from, "published", "listing.republish",
+				 active
+				     ? "its exclusive licence was terminated"
+				     : "its exclusive deal fell through before it became active") !=
+			RC_OK)
+			return RC_ERR;
+	}
+	return RC_OK;
+}
+
+enum rc contract_end(struct req *r, const char *id, const char *reason, json_t *extra)
+{
+	const char *lock_params[1] = {id};
+	PGresult *res = db_exec(r, &st_lock, lock_params), *upd = NULL;
+	enum rc rc = RC_ERR;
+	if (res == NULL) {
+		json_decref(extra);
+		return RC_ERR;
+	}
+	if (PQntuples(res) != 1 || is_final(PQgetvalue(res, 0, COL_STATUS))) {
+		json_decref(extra);
+		rc = RC_OK; /* over already: nothing to end */
+	} else {
+		rc = end_locked(r, id, res, reason, "contract.terminate", extra, &upd);
+	}
+	PQclear(upd);
+	PQclear(res);
+	return rc;
+}
+
 /* POST /v1/contracts/{id}/terminate: a party's owner or admin, or a platform
- * admin, ends the contract with a reason. An exclusive deal that never became
- * active frees its listing; so does an exclusive or sole licence that ends (an
- * assignment, once active, moved the right itself and stays done). */
+ * admin, ends the contract with a reason (end_locked). */
 static enum rc contracts_terminate(struct req *r)
 {
 	PGresult *res = NULL, *upd = NULL;
@@ -904,11 +1004,10 @@ static enum rc contracts_terminate(struct req *r)
 		return RC_ERR;
 	if ((res = find_contract(r, true)) == NULL)
 		return RC_ERR;
-	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS),
-		   *mode = PQgetvalue(res, 0, COL_MODE), *listing = PQgetvalue(res, 0, COL_LISTING);
+	const char *id = req_param(r, "id"), *phase = PQgetvalue(res, 0, COL_PHASE);
 	const char *reason = json_string_value(json_object_get(r->json, "reason"));
 	const struct transition *terminate = NULL;
-	switch (transition_find(contract_transitions, "terminate", status, roles_of(r, res),
+	switch (transition_find(contract_transitions, "terminate", phase, roles_of(r, res),
 				&terminate)) {
 	case TR_OK: break;
 	case TR_FORBIDDEN:
@@ -922,23 +1021,8 @@ static enum rc contracts_terminate(struct req *r)
 		goto out;
 	case TR_NO_ACTION: no_such_action(r, "terminate"); goto out;
 	}
-	const char *terminate_params[3] = {id, r->auth.user_id, reason};
-	if ((upd = db_exec(r, &st_terminate, terminate_params)) == NULL)
+	if (end_locked(r, id, res, reason, terminate->audit, NULL, &upd) != RC_OK)
 		goto out;
-	if (audit_write(r, terminate->audit, "contract", id, NULL,
-			json_pack("{s:s, s:s}", "from", status, "reason", reason)) != RC_OK)
-		goto out;
-	if (deal_is_exclusive(mode)) {
-		bool active = strcmp(status, "active") == 0;
-		const char *from = active ? "licensed" : "under_contract";
-		if ((!active || strcmp(mode, "assignment") != 0) &&
-		    listing_move(r, listing, from, "published", "listing.republish",
-				 active
-				     ? "its exclusive licence was terminated"
-				     : "its exclusive deal fell through before it became active") !=
-			RC_OK)
-			goto out;
-	}
 	rc = reply_contract(r, 200, upd);
 out:
 	PQclear(res);

@@ -63,6 +63,29 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
  * party not sign in the contract's status. For `techex seed-demo`. */
 enum rc contract_sign(struct req *r, const char *id, const char *digest) MUSTCHECK;
 
+/* Ends contract id in the request's transaction, as POST /terminate does after
+ * its checks (the caller made its own): terminated with reason, a public notice
+ * still running withdrawn, an exclusive deal's listing published again; audited
+ * as contract.terminate with extra (stolen; may be NULL) in its detail. Nothing
+ * happens to a contract already terminated. For an upheld objection (notices.c). */
+enum rc contract_end(struct req *r, const char *id, const char *reason, json_t *extra) MUSTCHECK;
+
+/* Public notices (notices.c): the routes, and the withdrawal of contract_id's
+ * notice when it is terminated while the notice runs (audited). */
+extern const struct route notices_routes[];
+extern const size_t notices_routes_count;
+enum rc notices_withdraw(struct req *r, const char *contract_id) MUSTCHECK;
+
+/* The acting parts of POST /v1/contracts/{id}/notice and POST
+ * /v1/notices/{id}/objections, without the checks on the caller, the contract
+ * and the window (the caller made them): publishes contract_id's notice for days
+ * with procedure, or files the caller's objection to notice_id; audited; the new
+ * id into id. For `techex seed-demo`. */
+enum rc notice_publish(struct req *r, const char *contract_id, int days, const char *procedure,
+		       char id[37]) MUSTCHECK;
+enum rc notice_object(struct req *r, const char *notice_id, const char *grounds,
+		      char id[37]) MUSTCHECK;
+
 /* True for the modes that bind a listing to one counterparty: assignment,
  * exclusive and sole licences. Pure. */
 bool deal_is_exclusive(const char *mode);

@@ -20,8 +20,7 @@
  *                     3 months after the day before term_start), that day has
  *                     passed in China, and the reports do not yet reach
  *                     term_end; since the first day it was late
- *   notice_objection  a public notice with a pending objection (added where
- *                     the notices are: see DESK_ALL)
+ *   notice_objection  a public notice with a pending objection
  */
 #include <stdio.h>
 #include <string.h>
@@ -81,21 +80,21 @@
 	" AND o.due < " SHANGHAI_TODAY                                                          \
 	" AND (c.term_end IS NULL OR l.last_end IS NULL OR l.last_end < c.term_end)"
 
-/* notice_objection (rank 6) goes here at merge, where the notices are: a notice
- * with a pending objection, since its oldest pending objection was filed:
- *   SELECT 'notice_objection', 6, 'notice', n.id, n.contract_id, min(o.filed_at),
- *     format('%s: %s pending objection(s) to the public notice', <title>, count(*))
- *   FROM notices n JOIN notice_objections o ON o.notice_id = n.id
- *   JOIN contracts c ON c.id = n.contract_id
- *   WHERE o.status = 'pending' GROUP BY n.id, n.contract_id, c.subject
- * as DESK_NOTICE_OBJECTION, and " UNION ALL " DESK_NOTICE_OBJECTION in DESK_ALL. */
+/* A notice with a pending objection, since its oldest pending objection was filed. */
+#define DESK_NOTICE_OBJECTION                                                               \
+	"SELECT 'notice_objection', 6, 'notice', n.id, n.contract_id, min(o.filed_at),"        \
+	" format('%s: %s pending objection(s) to the public notice', " TITLE ", count(*))"    \
+	" FROM notices n JOIN notice_objections o ON o.notice_id = n.id"                       \
+	" JOIN contracts c ON c.id = n.contract_id"                                             \
+	" WHERE o.status = 'pending' GROUP BY n.id, n.contract_id, c.subject"
 
 #define DESK_ALL                                                                            \
 	DESK_PAYMENT_DISPUTED                                                                   \
 	" UNION ALL " DESK_DISPUTE_OPEN                                                         \
 	" UNION ALL " DESK_CONTRACT_HOLD                                                        \
 	" UNION ALL " DESK_DRAFT_STALE                                                          \
-	" UNION ALL " DESK_ROYALTY_OVERDUE
+	" UNION ALL " DESK_ROYALTY_OVERDUE                                                      \
+	" UNION ALL " DESK_NOTICE_OBJECTION
 
 /* A page of the desk, oldest first: $1 a kind or NULL, $2..$4 the cursor
  * (since, object_id, rank), $5 the limit. Columns: json, version (none),

@@ -60,6 +60,10 @@ struct demo_deal {
 	json_t *upfront_deductions; /* borrowed; the costs its confirmation deducts */
 	const char *registration;   /* "submitted": the licensor has filed it */
 	const char *hold, *payment_dispute, *dispute_subject, *dispute_message; /* desk */
+	/* a draft's public notice, opened when the offer was accepted, with one
+	 * objection filed a day ago (notice_days -1: none) */
+	json_int_t notice_days;
+	const char *procedure, *objector, *grounds;
 };
 
 struct demo {
@@ -245,6 +249,13 @@ static const char *deal_mistake(const struct demo *d, size_t i, const json_error
 	if (e->payment_dispute && !royalty)
 		return "desk.payment_dispute disputes the royalty payment: an active deal with "
 		       "revenue.royalty_reference";
+	int objector = org_index(d, e->objector);
+	if (e->notice_days >= 0 &&
+	    (e->stage != DEAL_DRAFT || e->notice_days < 15 || e->notice_days > 90 ||
+	     e->days_ago - 2 >= e->notice_days || !verified(d, objector) || objector == owner ||
+	     objector == bidder))
+		return "only a draft has a notice: 15 to 90 days, still running, and an objector "
+		       "that is another verified demo organization";
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(d->deals[j].listing_org, e->listing_org) == 0 &&
 		    strcmp(d->deals[j].title, e->title) == 0)
@@ -282,17 +293,18 @@ static bool parse_deals(struct demo *d, const json_t *deals, char *why, size_t l
 		struct demo_deal *e = &d->deals[i];
 		e->royalty_bp = e->term_months = e->counter = -1;
 		e->gross[0] = e->gross[1] = e->tonnes[0] = e->tonnes[1] = -1;
-		json_t *revenue = NULL, *desk = NULL;
+		e->notice_days = -1;
+		json_t *revenue = NULL, *desk = NULL, *notice = NULL;
 		json_error_t err = {0};
 		json_unpack_ex(json_array_get(deals, i), &err, JSON_STRICT,
 			       "{s:s, s:s, s:s, s:s, s:I, s?I, s?I, s?s, s:s, s:s, s?I, s?s, s:i, "
-			       "s?o, s?o}",
+			       "s?o, s?o, s?o}",
 			       "listing_org", &e->listing_org, "title", &e->title, "bidder",
 			       &e->bidder, "mode", &e->mode, "amount_fen", &e->amount, "royalty_bp",
 			       &e->royalty_bp, "term_months", &e->term_months, "field_of_use",
 			       &e->field_of_use, "message", &e->message, "stage", &e->stage_name,
 			       "counter_fen", &e->counter, "reply", &e->reply, "days_ago",
-			       &e->days_ago, "revenue", &revenue, "desk", &desk);
+			       &e->days_ago, "revenue", &revenue, "desk", &desk, "notice", &notice);
 		if (err.text[0] == '\0' && revenue != NULL)
 			json_unpack_ex(
 			    revenue, &err, JSON_STRICT, "{s:[II], s:[II], s?s, s?s, s?o, s?s}",
@@ -305,6 +317,10 @@ static bool parse_deals(struct demo *d, const json_t *deals, char *why, size_t l
 				       &e->hold, "payment_dispute", &e->payment_dispute, "dispute",
 				       "subject", &e->dispute_subject, "message",
 				       &e->dispute_message);
+		if (err.text[0] == '\0' && notice != NULL)
+			json_unpack_ex(notice, &err, JSON_STRICT, "{s:I, s:s, s:s, s:s}", "days",
+				       &e->notice_days, "objection_procedure", &e->procedure,
+				       "objector", &e->objector, "grounds", &e->grounds);
 		for (int s = 0; e->stage_name != NULL && stage_names[s] != NULL; s++)
 			if (strcmp(stage_names[s], e->stage_name) == 0)
 				e->stage = (enum deal_stage)s;
@@ -541,10 +557,55 @@ static int add_revenue(const struct demo *demo, const struct demo_deal *d, const
 	return 1;
 }
 
+/* The public notice (协议定价公示) of contract id, drafted as accepting drafts it,
+ * when it needs one: an active deal's closed clean before it was signed (a day
+ * ago, after the 15 days the law asks); a draft's as d->notice says, open since
+ * the offer was accepted, with the objector's objection filed a day ago. */
+static bool add_notice(const struct demo *demo, const struct demo_deal *d, const char *id,
+		       struct req *licensor)
+{
+	static const char backdate_sql[] =
+	    "UPDATE notices SET opens_at = now() - make_interval(days => $2::int),"
+	    " closes_at = now() - make_interval(days => $2::int) + make_interval(days => $3::int),"
+	    " created_at = now() - make_interval(days => $2::int) WHERE id = $1::uuid";
+	static const char filed_sql[] =
+	    "UPDATE notice_objections SET filed_at = now() - interval '1 day' WHERE id = $1::uuid";
+	bool active = d->stage == DEAL_ACTIVE;
+	char notice[37], objection[37], ago[16], days[16];
+	snprintf(days, sizeof days, "%lld", (long long)(active ? 15 : d->notice_days));
+	snprintf(ago, sizeof ago, "%d", active ? 16 : d->days_ago - 2);
+	const char *procedure = active ? "（演示）公示期内对成交价格有异议的，可向本单位技术转移"
+					 "机构实名书面提出，本单位在公示期满后十个工作日内作出处理"
+					 "决定并公布。"
+				       : d->procedure;
+	if (notice_publish(licensor, id, active ? 15 : (int)d->notice_days, procedure, notice) !=
+	    RC_OK) {
+		refused(licensor, "notice", d->title);
+		return false;
+	}
+	const char *backdate_params[3] = {notice, ago, days};
+	if (!db_run(licensor->db->conn, backdate_sql, 3, backdate_params, NULL))
+		return false;
+	if (active)
+		return true;
+	struct req objector;
+	actor_init(&objector, licensor->db, &demo->orgs[org_index(demo, d->objector)]);
+	bool ok = notice_object(&objector, notice, d->grounds, objection) == RC_OK;
+	if (!ok)
+		refused(&objector, "objection", d->title);
+	const char *filed_params[1] = {objection};
+	ok = ok && db_run(licensor->db->conn, filed_sql, 1, filed_params, NULL);
+	req_free(&objector);
+	return ok;
+}
+
 /* The accepted bid bid_id's contract, drafted by the licensor as accepting
  * drafts it (its term starting the day the offer was accepted, or for an
  * active deal on deal_terms.active_term_start, so that its reports fall in
- * it), then for an active deal signed by both parties. Its id into id. */
+ * it), with its public notice when it needs one (add_notice), then for an
+ * active deal signed by both parties. A deal with a notice makes its licensor
+ * government-established first (the profile data may say so already). Its id
+ * into id. */
 static bool add_contract(const struct demo *demo, const struct demo_deal *d, const char *bid_id,
 			 const char *listing_id, struct req *licensor, struct req *licensee,
 			 char id[37])
@@ -563,12 +624,19 @@ static bool add_contract(const struct demo *demo, const struct demo_deal *d, con
 	snprintf(start, sizeof start, "%s",
 		 d->stage == DEAL_ACTIVE ? demo->term_start : PQgetvalue(res, 0, ACCEPTED_ON));
 	PQclear(res);
+	static const char government_sql[] =
+	    "UPDATE organizations SET government_established = true WHERE id = $1::uuid";
+	const char *government_params[1] = {licensor->auth.org_id};
+	if (d->notice_days >= 0 &&
+	    !db_run(licensor->db->conn, government_sql, 1, government_params, NULL))
+		return false;
 	json_t *contract = NULL;
 	if (contract_draft_from(licensor, bid_id, amount, start, &contract) != RC_OK) {
 		refused(licensor, "contract", d->title);
 		return false;
 	}
 	snprintf(id, 37, "%s", json_string_value(json_object_get(contract, "id")));
+	bool needs_notice = json_is_true(json_object_get(contract, "needs_notice"));
 	char digest[65];
 	snprintf(digest, sizeof digest, "%s",
 		 json_string_value(json_object_get(contract, "digest")));
@@ -579,6 +647,8 @@ static bool add_contract(const struct demo *demo, const struct demo_deal *d, con
 		refused(licensor, "listing", d->title);
 		return false;
 	}
+	if (needs_notice && !add_notice(demo, d, id, licensor))
+		return false;
 	if (d->stage == DEAL_ACTIVE && (contract_sign(licensor, id, digest) != RC_OK ||
 					contract_sign(licensee, id, digest) != RC_OK)) {
 		refused(licensor->problem.status ? licensor : licensee, "signature", d->title);

@@ -16,6 +16,7 @@ import test_listings  # noqa: E402,F401
 import test_bids  # noqa: E402,F401
 import test_contracts  # noqa: E402,F401
 import test_revenue  # noqa: E402,F401
+import test_notices  # noqa: E402,F401
 import test_deal_integrity  # noqa: E402,F401
 import test_desk  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401

@@ -82,6 +82,10 @@ PROBE_DISPUTE = {"subject": "授权矩阵·探针争议", "message": "授权矩�
 PROBE_MESSAGE = {"body": "授权矩阵：越权留言探针"}
 PROBE_RESOLVE = {"outcome": "settled", "reason": "授权矩阵：越权裁决探针"}
 PROBE_PAYMENT_RESOLVE = {"outcome": "void", "reason": "授权矩阵：越权作废探针"}
+NOTICE_BODY = {"days": 15, "objection_procedure": "授权矩阵：异议请于公示期内实名书面提出。"}
+GROUNDS = {"grounds": "授权矩阵：探针异议（价格偏低）"}
+DECISION = {"outcome": "dismissed", "reason": "授权矩阵：越权裁决探针"}
+FILER = ("filer_name", "filer_org")
 
 # (METHOD, path pattern) -> probe; statuses in ACTORS order:
 #                              owner other admin anon suspended
@@ -156,6 +160,22 @@ MATRIX = {
                                                    body={"status": "registered",
                                                          "registration_number": "3703032026000123",
                                                          "registered_on": "2026-03-01"}),
+    # public notices: anyone reads them, the filer of an objection only the licensor and
+    # admins see; allowed writes are probed with a body that fails validation
+    ("POST", "/v1/contracts/{id}/notice"): C("contract_d", "u", (409, 404, 403, 401, 401),
+                                             body=NOTICE_BODY),
+    ("GET", "/v1/notices"): C(None, "u", (200, 200, 200, 200, 401),
+                              query=lambda fx: f"?contract_id={fx.ids['contract_n']}",
+                              hide={"other": FILER, "anon": FILER},
+                              show={"owner": FILER, "admin": FILER}),
+    ("GET", "/v1/notices/{id}"): C("notice_n", "u", (200, 200, 200, 200, 401),
+                                   hide={"other": FILER, "anon": FILER},
+                                   show={"owner": FILER, "admin": FILER}),
+    ("POST", "/v1/notices/{id}/objections"): C("notice_n", "u", (403, 422, 403, 401, 401),
+                                               body=GROUNDS, allowed_body={}),
+    ("POST", "/v1/objections/{id}/decide"): C("objection_n", "u", (422, 403, 422, 401, 401),
+                                              body=DECISION,
+                                              allowed_body={"outcome": "dismissed"}),
     # revenue
     ("POST", "/v1/contracts/{id}/royalty-reports"): C("contract_a", "e",
                                                       (409, 404, 403, 401, 401),
@@ -235,6 +255,18 @@ VARIANTS = [
                                             body={"digest": "0" * 64})),
     (("POST", "/v1/contracts/{id}/terminate"), C("contract_a", "u",
                                                  (None, 404, None, 401, 401), body=REASON)),
+    (("POST", "/v1/contracts/{id}/notice"), C("contract_n", "u", (409, 404, 403, 401, 401),
+                                              body=NOTICE_BODY)),
+    (("POST", "/v1/contracts/{id}/notice"), C("contract_n", "e", (403, 404, 403, 401, 401),
+                                              body=NOTICE_BODY)),
+    (("GET", "/v1/notices/{id}"), C("notice_n", "e", (200, 200, 200, 200, 401),
+                                    hide={"owner": FILER, "other": FILER},
+                                    show={"admin": FILER})),
+    (("POST", "/v1/notices/{id}/objections"), C("notice_n", "e", (403, 422, 403, 401, 401),
+                                                body=GROUNDS, allowed_body={})),
+    (("POST", "/v1/objections/{id}/decide"), C("objection_n", "e", (403, 403, 422, 401, 401),
+                                               body=DECISION,
+                                               allowed_body={"outcome": "dismissed"})),
     (("GET", "/v1/contracts/{id}/document"), C("contract_d", "e",
                                                (200, 404, 200, 401, 401))),
     (("GET", "/v1/contracts/{id}/registration"), C("contract_a", "e", (200, 404, 200, 401, 401),
@@ -447,6 +479,22 @@ def build():
     fx.contract("contract_t", fx.bid("bid_t", t, 43456789))
     fx.call("POST", f"/v1/contracts/{fx.ids['contract_t']}/terminate",
             {"reason": "授权矩阵：双方协商终止"}, token=fx.tokens["u"])
+
+    # u becomes government-established (contracts drafted before keep needing no notice):
+    # an agreed price under public notice, and e2's objection to it
+    psql(f"UPDATE organizations SET government_established = true"
+         f" WHERE id = '{fx.ids['org_u']}'")
+    n = fx.listing("listing_n", "授权矩阵·赤泥陶粒公示中专利", 77953680)
+    cn = fx.contract("contract_n", fx.bid("bid_n", n, 44567890))
+    assert cn["needs_notice"] is True, cn
+    notice = fx.call("POST", f"/v1/contracts/{cn['id']}/notice", NOTICE_BODY,
+                     token=fx.tokens["u"], expect=201)
+    fx.ids["notice_n"] = notice["id"]
+    o = fx.call("POST", f"/v1/notices/{notice['id']}/objections",
+                {"grounds": "授权矩阵：旁观者乙的实名异议"}, token=fx.tokens["e2"], expect=201)
+    fx.ids["objection_n"] = o["id"]
+    fx.keep("filer_name", "授权矩阵·旁观者乙")
+    fx.keep("filer_org", E2_NAME)
     return fx
 
 

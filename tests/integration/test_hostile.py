@@ -384,6 +384,33 @@ def fixtures(s):
                       {"subject": "提成费计算争议", "message": "销售额口径不一致。"}, token=buyer)
         assert r.status == 201, r
         f[name] = r.json()["id"]
+    # public notices: the seller becomes government-established (the contracts above keep
+    # needing none); one agreed price awaits its notice, two are under notice, one of
+    # them with a pending objection
+    psql(f"UPDATE organizations SET government_established = true"
+         f" WHERE id = '{f['seller'][2]['id']}'")
+    f["objector"] = member(s, kind="enterprise", name="淄博博达环保科技有限公司", verified=True)
+    f["objector2"] = member(s, kind="university", name="淄博职业学院", verified=True)
+
+    def agreed():
+        lid = publish(seller)["id"]
+        b = bid(buyer, lid, offer(31000000, "non_exclusive_license"))
+        c = act(seller, b["id"], "accept", expect=201)["contract"]
+        assert c["needs_notice"] is True, c
+        return c["id"]
+
+    procedure = {"days": 15, "objection_procedure": "异议请于公示期内实名书面提出。"}
+    f["awaiting_notice"] = agreed()
+    notices = []
+    for _ in range(2):
+        r = s.request("POST", f"/v1/contracts/{agreed()}/notice", procedure, token=seller)
+        assert r.status == 201, r
+        notices.append(r.json()["id"])
+    f["notice"] = notices[0]
+    r = s.request("POST", f"/v1/notices/{notices[1]}/objections",
+                  {"grounds": "协议价格低于评估价值。"}, token=f["objector2"][0])
+    assert r.status == 201, r
+    f["objection"] = r.json()["id"]
     return f
 
 
@@ -533,6 +560,17 @@ def body_targets(f, s):
                f"/v1/admin/disputes/{f['dispute_r']}/resolve", adm,
                {"outcome": "settled", "reason": "双方和解"}, strs=["reason"],
                enums=["outcome"], required="outcome"),
+        Target(("post", "/v1/contracts/{id}/notice"),
+               f"/v1/contracts/{f['awaiting_notice']}/notice", seller,
+               {"days": 15, "objection_procedure": "对成交价格有异议者请于公示期内实名书面提出。"},
+               ints=["days"], strs=["objection_procedure"], required="objection_procedure",
+               idempotent=True, control=201),
+        Target(("post", "/v1/notices/{id}/objections"), f"/v1/notices/{f['notice']}/objections",
+               f["objector"][0], {"grounds": "该技术评估价值明显高于协议价格。"},
+               strs=["grounds"], required="grounds", idempotent=True, control=201),
+        Target(("post", "/v1/objections/{id}/decide"), f"/v1/objections/{f['objection']}/decide",
+               seller, {"outcome": "dismissed", "reason": "经第三方评估，价格公允。"},
+               strs=["reason"], enums=["outcome"], required="reason"),
     ]
 
 
@@ -816,6 +854,7 @@ def id_routes(f, targets):
         ("/v1/payments/{id}", buyer, f["reverse"]),
         ("/v1/contracts/{id}/disputes", buyer, f["active"]),
         ("/v1/disputes/{id}", buyer, f["dispute_x"]),
+        ("/v1/notices/{id}", None, f["notice"]),
     ]
     for pattern, tok, oid in views:
         out[("get", pattern)] = (tok, oid, None, {})
@@ -875,6 +914,8 @@ def query_targets(f):
               ids=["listing_id"]),
         Query(("get", "/v1/admin/moderation-queue"), "/v1/admin/moderation-queue", adm, {}),
         Query(("get", "/v1/admin/orgs"), "/v1/admin/orgs", adm, {"status": "unverified"}),
+        Query(("get", "/v1/notices"), "/v1/notices", None,
+              {"status": "open", "contract_id": f["awaiting_notice"]}, ids=["contract_id"]),
         Query(("get", "/v1/stats"), "/v1/stats", None, {}, paged=False),
         Query(("get", "/v1/admin/audit-log"), "/v1/admin/audit-log", adm,
               {"actor_user_id": f["seller"][1]["id"], "org_id": org, "action": "listing.create",

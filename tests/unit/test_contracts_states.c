@@ -8,11 +8,24 @@
  * every other role and writes the audit action the handlers always wrote. */
 void test_contracts_states(void)
 {
-	static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_by_licensee",
-					       "active", "terminated",         NULL};
-	static const char *const audits[] = {"contract.update",    "contract.sign",
-					     "contract.terminate", "contract.hold",
-					     "contract.release",   NULL};
+	/* the statuses, and the phases of a draft that needs a public notice
+	 * (contract_phase, migrations/0012) */
+	static const char *const statuses[] = {"draft",
+					       "draft_awaiting_notice",
+					       "draft_in_notice",
+					       "draft_noticed",
+					       "signed_by_licensor",
+					       "signed_by_licensee",
+					       "active",
+					       "terminated",
+					       NULL};
+	static const char *const audits[] = {"contract.update",
+					     "contract.sign",
+					     "contract.terminate",
+					     "notice.open",
+					     "contract.hold",
+					     "contract.release",
+					     NULL};
 	static const unsigned every_role[] = {CONTRACT_LICENSOR, CONTRACT_LICENSEE,
 					      CONTRACT_LICENSOR_OFFICER, CONTRACT_LICENSEE_OFFICER,
 					      CONTRACT_PLATFORM_ADMIN};
@@ -41,7 +54,8 @@ void test_contracts_states(void)
 			}
 		}
 	}
-	CHECK("the table has edit, four signatures, terminate, hold and release", rows == 8);
+	CHECK("the table has edit, notice, four signatures, terminate, hold and release",
+	      rows == 9);
 
 	/* the answers the handlers turn into their refusals, in their order */
 	static const struct {
@@ -76,6 +90,28 @@ void test_contracts_states(void)
 	     TR_FORBIDDEN, NULL},
 	    {"a stranger is refused before the state is looked at", "terminate", "terminated", 0,
 	     TR_FORBIDDEN, NULL},
+	    {"a draft awaiting its notice is edited", "edit", "draft_awaiting_notice",
+	     CONTRACT_LICENSOR, TR_OK, "draft"},
+	    {"terms are frozen while the notice runs (terms-frozen)", "edit", "draft_in_notice",
+	     CONTRACT_LICENSEE, TR_WRONG_STATE, NULL},
+	    {"terms stay frozen after a clean close", "edit", "draft_noticed", CONTRACT_LICENSOR,
+	     TR_WRONG_STATE, NULL},
+	    {"the licensor's officer publishes the notice", "notice", "draft_awaiting_notice",
+	     CONTRACT_LICENSOR_OFFICER, TR_OK, "draft_in_notice"},
+	    {"the licensee does not publish it", "notice", "draft_awaiting_notice",
+	     CONTRACT_LICENSEE_OFFICER, TR_FORBIDDEN, NULL},
+	    {"a draft that needs none gets none (notice-not-required)", "notice", "draft",
+	     CONTRACT_LICENSOR_OFFICER, TR_WRONG_STATE, NULL},
+	    {"no second notice while one runs", "notice", "draft_in_notice",
+	     CONTRACT_LICENSOR_OFFICER, TR_WRONG_STATE, NULL},
+	    {"no signature before the notice (notice-required)", "sign", "draft_awaiting_notice",
+	     CONTRACT_LICENSOR_OFFICER, TR_WRONG_STATE, NULL},
+	    {"no signature while it runs (notice-required)", "sign", "draft_in_notice",
+	     CONTRACT_LICENSEE_OFFICER, TR_WRONG_STATE, NULL},
+	    {"a signature once it closed clean", "sign", "draft_noticed", CONTRACT_LICENSEE_OFFICER,
+	     TR_OK, "signed_by_licensee"},
+	    {"a draft in notice is terminated", "terminate", "draft_in_notice",
+	     CONTRACT_LICENSOR_OFFICER, TR_OK, "terminated"},
 	    {"a terminated contract is not terminated again", "terminate", "terminated",
 	     CONTRACT_PLATFORM_ADMIN, TR_WRONG_STATE, NULL},
 	    {"a platform admin holds an active contract", "hold", "active", CONTRACT_PLATFORM_ADMIN,

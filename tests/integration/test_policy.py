@@ -117,6 +117,12 @@ def test_policy_most_specific_row_wins_and_contracts_keep_theirs():
     c = patch_contract(seller[0], c, {"revenue_share": seven_five})
     c = patch_contract(seller[0], c, {"revenue_share": []})
     assert inventor_bp(c["revenue_share"]) == 8000, c["revenue_share"]
+    # a government-established licensor's agreed price is publicly noticed first
+    r = s().request("POST", f"/v1/contracts/{c['id']}/notice",
+                    {"days": 15, "objection_procedure": "异议请于公示期内实名书面提出。"},
+                    token=seller[0])
+    assert r.status == 201, r
+    psql(f"UPDATE notices SET closes_at = now() - interval '1 second' WHERE id = '{r.json()['id']}'")
     sign(seller[0], c["id"])
     signed = sign(buyer[0], c["id"])
     assert signed["status"] == "active", signed

@@ -993,38 +993,48 @@ enum rc contract_end(struct req *r, const char *id, const char *reason, json_t *
 	return rc;
 }
 
+/* The opening of an action that takes a reason (terminate, hold, release):
+ * reads {reason}, locks contract {id} (*res, caller clears) and finds the
+ * action's row for the caller from the contract's phase. NULL with a problem
+ * set when the body, the contract, the caller (403: forbidden) or the phase
+ * (409) refuses it. */
+static const struct transition *reasoned_action(struct req *r, const char *action,
+						const char *forbidden, PGresult **res,
+						const char **reason)
+{
+	if (body_read_valid(r, reason_spec) != RC_OK || (*res = find_contract(r, true)) == NULL)
+		return NULL;
+	*reason = json_string_value(json_object_get(r->json, "reason"));
+	const char *phase = PQgetvalue(*res, 0, COL_PHASE);
+	const struct transition *row = NULL;
+	switch (transition_find(contract_transitions, action, phase, roles_of(r, *res), &row)) {
+	case TR_OK: return row;
+	case TR_FORBIDDEN: problem_set(r, 403, "forbidden", "%s", forbidden); return NULL;
+	case TR_WRONG_STATE:
+		problem_set(r, 409, "invalid-state", "a %s contract cannot be %s",
+			    PQgetvalue(*res, 0, COL_STATUS),
+			    strcmp(action, "terminate") == 0 ? "terminated" : "held");
+		return NULL;
+	case TR_NO_ACTION: no_such_action(r, action); return NULL;
+	}
+	return NULL;
+}
+
 /* POST /v1/contracts/{id}/terminate: a party's owner or admin, or a platform
  * admin, ends the contract with a reason (end_locked). */
 static enum rc contracts_terminate(struct req *r)
 {
 	PGresult *res = NULL, *upd = NULL;
+	const char *reason;
+	const struct transition *terminate = reasoned_action(
+	    r, "terminate",
+	    "only an owner or admin of one of the two parties, or a platform admin, can terminate "
+	    "a contract",
+	    &res, &reason);
 	enum rc rc = RC_ERR;
-
-	if (body_read_valid(r, reason_spec) != RC_OK)
-		return RC_ERR;
-	if ((res = find_contract(r, true)) == NULL)
-		return RC_ERR;
-	const char *id = req_param(r, "id"), *phase = PQgetvalue(res, 0, COL_PHASE);
-	const char *reason = json_string_value(json_object_get(r->json, "reason"));
-	const struct transition *terminate = NULL;
-	switch (transition_find(contract_transitions, "terminate", phase, roles_of(r, res),
-				&terminate)) {
-	case TR_OK: break;
-	case TR_FORBIDDEN:
-		problem_set(
-		    r, 403, "forbidden",
-		    "only an owner or admin of one of the two parties, or a platform admin, "
-		    "can terminate a contract");
-		goto out;
-	case TR_WRONG_STATE:
-		problem_set(r, 409, "invalid-state", "the contract is already terminated");
-		goto out;
-	case TR_NO_ACTION: no_such_action(r, "terminate"); goto out;
-	}
-	if (end_locked(r, id, res, reason, terminate->audit, NULL, &upd) != RC_OK)
-		goto out;
-	rc = reply_contract(r, 200, upd);
-out:
+	if (terminate != NULL &&
+	    end_locked(r, req_param(r, "id"), res, reason, terminate->audit, NULL, &upd) == RC_OK)
+		rc = reply_contract(r, 200, upd);
 	PQclear(res);
 	PQclear(upd);
 	return rc;
@@ -1081,33 +1091,15 @@ enum rc contract_hold(struct req *r, const char *id, const char *reason)
 static enum rc contract_hold_or_release(struct req *r, const char *action)
 {
 	PGresult *res = NULL, *now = NULL;
+	const char *reason, *id = req_param(r, "id");
+	const struct transition *row = reasoned_action(
+	    r, action, "only a platform admin holds or releases a contract", &res, &reason);
 	enum rc rc = RC_ERR;
-
-	if (body_read_valid(r, reason_spec) != RC_OK)
-		return RC_ERR;
-	if ((res = find_contract(r, true)) == NULL)
-		return RC_ERR;
-	const char *id = req_param(r, "id"), *status = PQgetvalue(res, 0, COL_STATUS);
-	const char *reason = json_string_value(json_object_get(r->json, "reason"));
-	const struct transition *row = NULL;
-	switch (transition_find(contract_transitions, action, status, roles_of(r, res), &row)) {
-	case TR_OK: break;
-	case TR_FORBIDDEN:
-		problem_set(r, 403, "forbidden",
-			    "only a platform admin holds or releases a contract");
-		goto out;
-	case TR_WRONG_STATE:
-		problem_set(r, 409, "invalid-state", "a %s contract cannot be held", status);
-		goto out;
-	case TR_NO_ACTION: no_such_action(r, action); goto out;
+	if (row != NULL && hold_or_release(r, id, res, row, reason) == RC_OK) {
+		const char *get_params[1] = {id};
+		if ((now = db_exec(r, &st_get, get_params)) != NULL)
+			rc = reply_contract(r, 200, now);
 	}
-	if (hold_or_release(r, id, res, row, reason) != RC_OK)
-		goto out;
-	const char *get_params[1] = {id};
-	if ((now = db_exec(r, &st_get, get_params)) == NULL)
-		goto out;
-	rc = reply_contract(r, 200, now);
-out:
 	PQclear(res);
 	PQclear(now);
 	return rc;

@@ -597,6 +597,19 @@ static enum rc apply_decision(struct req *r, const char *id, const PGresult *pay
 	return audit_write(r, row->audit, "payment", id, NULL, detail);
 }
 
+/* Applies the decision and answers with the payment as it now is. */
+static enum rc decide_and_reply(struct req *r, const char *id, const PGresult *payment,
+				const struct transition *row, const struct decision *how)
+{
+	PGresult *updated = NULL;
+	enum rc rc = apply_decision(r, id, payment, row, how, &updated);
+	if (rc == RC_OK)
+		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
+				  PQgetvalue(updated, 0, PAYMENT_VERSION));
+	PQclear(updated);
+	return rc;
+}
+
 /* The licensor's confirm or dispute of payment_id, for callers without a
  * request body of their own (seed-demo). */
 static enum rc payment_act(struct req *r, const char *payment_id, const char *action,
@@ -680,9 +693,7 @@ static enum rc payment_decide(struct req *r, const char *action)
 		goto out;
 	}
 	const struct decision how = {.reason = reason, .deductions = deductions};
-	if (apply_decision(r, id, payment, row, &how, &updated) == RC_OK)
-		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
-				  PQgetvalue(updated, 0, PAYMENT_VERSION));
+	rc = decide_and_reply(r, id, payment, row, &how);
 out:
 	PQclear(payment);
 	PQclear(updated);
@@ -721,7 +732,7 @@ enum rc payments_resolve(struct req *r)
 	const char *outcome = json_string_value(json_object_get(r->json, "outcome")),
 		   *reason = json_string_value(json_object_get(r->json, "reason"));
 	const char *action = strcmp(outcome, "confirm") == 0 ? "resolve_confirm" : "resolve_void";
-	PGresult *payment = payment_visible(r, true), *updated = NULL;
+	PGresult *payment = payment_visible(r, true);
 	if (payment == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
@@ -743,11 +754,8 @@ enum rc payments_resolve(struct req *r)
 		goto out;
 	}
 	const struct decision how = {.reason = reason, .resolution = true};
-	if (apply_decision(r, id, payment, row, &how, &updated) == RC_OK)
-		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
-				  PQgetvalue(updated, 0, PAYMENT_VERSION));
+	rc = decide_and_reply(r, id, payment, row, &how);
 out:
 	PQclear(payment);
-	PQclear(updated);
 	return rc;
 }

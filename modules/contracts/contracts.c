@@ -219,23 +219,12 @@ static const char *const from_signable[] = {"draft", "draft_noticed", NULL};
 static const char *const from_awaiting_notice[] = {"draft_awaiting_notice", NULL};
 static const char *const from_signed_by_licensor[] = {"signed_by_licensor", NULL};
 static const char *const from_signed_by_licensee[] = {"signed_by_licensee", NULL};
-static const char *const from_live[] = {"draft",
-					"draft_awaiting_notice",
-					"draft_in_notice",
-					"draft_noticed",
-					"signed_by_licensor",
-					"signed_by_licensee",
-					"active",
-					NULL};
-static const char *const from_any[] = {"draft",
-				       "draft_awaiting_notice",
-				       "draft_in_notice",
-				       "draft_noticed",
-				       "signed_by_licensor",
-				       "signed_by_licensee",
-				       "active",
-				       "terminated",
-				       NULL};
+/* Every state of a contract that has not ended, the draft's notice phases included. */
+#define LIVE_PHASES                                                           \
+	"draft", "draft_awaiting_notice", "draft_in_notice", "draft_noticed", \
+	    "signed_by_licensor", "signed_by_licensee", "active"
+static const char *const from_live[] = {LIVE_PHASES, NULL};
+static const char *const from_any[] = {LIVE_PHASES, "terminated", NULL};
 
 #define PARTY_OFFICERS (CONTRACT_LICENSOR_OFFICER | CONTRACT_LICENSEE_OFFICER)
 

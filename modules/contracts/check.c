@@ -56,7 +56,7 @@ int contracts_check(PGconn *conn, FILE *out)
 	    "       UNION ALL SELECT 'contract', id FROM contracts"
 	    "       UNION ALL SELECT 'payment', id FROM payments) o"
 	    " WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.object_id = o.id::text)";
-	enum { WHOLE_FAILURE };
+	enum { WHOLE_FAILURE }; /* the one column of these checks: the failure in words */
 	/* no signed contract that needed a public notice without one that had closed
 	 * clean before its first signature: its window over by then, never upheld or
 	 * withdrawn, and every objection to it dismissed by then */
@@ -77,7 +77,7 @@ int contracts_check(PGconn *conn, FILE *out)
 	if (!db_run(conn, sql_noticed, 0, NULL, &res))
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		fprintf(out, "%s\n", PQgetvalue(res, i, 0));
+		fprintf(out, "%s\n", PQgetvalue(res, i, WHOLE_FAILURE));
 		failed++;
 	}
 	PQclear(res);

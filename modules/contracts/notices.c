@@ -111,6 +111,7 @@ enum { INS_ID, INS_RELATED, INS_CLOSES };
 static const struct stmt st_get = {
     "notices_get",
     "SELECT " NOTICE_OBJ("$2", "$3") "::text, n.version FROM notices n WHERE n.id = $1", 3};
+enum { GET_JSON, GET_VERSION };
 
 // clang-format off
 static const struct stmt st_list = {
@@ -141,6 +142,7 @@ static const struct stmt st_object = {
     "INSERT INTO notice_objections (notice_id, filer_user_id, filer_org_id, grounds)"
     " VALUES ($1, $2, $3, $4) RETURNING id",
     4};
+enum { OBJECTION_NEW_ID };
 
 static const struct stmt st_objection = {
     "notices_objection",
@@ -174,6 +176,7 @@ static const struct stmt st_withdraw = {
     " WHERE n.contract_id = $1 AND n.status = 'open' AND notice_status_of(n.id) = 'open'"
     " RETURNING n.id",
     1};
+enum { WITHDRAWN_ID };
 
 static const char *const notice_statuses[] = {"open", "closed_clean", "closed_upheld", "withdrawn",
 					      NULL};
@@ -236,8 +239,9 @@ static enum rc reply_notice(struct req *r, int status, const char *id)
 	PGresult *res = db_exec(r, &st_get, params);
 	if (res == NULL)
 		return RC_ERR;
-	enum rc rc = PQntuples(res) == 1 ? reply_stored(r, status, PQgetvalue(res, 0, 0), NULL)
-					 : db_not_found(r, "notice");
+	enum rc rc = PQntuples(res) == 1
+			 ? reply_stored(r, status, PQgetvalue(res, 0, GET_JSON), NULL)
+			 : db_not_found(r, "notice");
 	PQclear(res);
 	return rc;
 }
@@ -449,7 +453,7 @@ enum rc notice_object(struct req *r, const char *notice_id, const char *grounds,
 				    "you have an objection to this notice that is not decided yet");
 		return RC_ERR;
 	}
-	snprintf(id, 37, "%s", PQgetvalue(ins, 0, 0));
+	snprintf(id, 37, "%s", PQgetvalue(ins, 0, OBJECTION_NEW_ID));
 	PQclear(ins);
 	return audit_write(r, "objection.file", "objection", id, NULL,
 			   json_pack("{s:s}", "notice_id", notice_id));
@@ -549,7 +553,8 @@ enum rc notices_withdraw(struct req *r, const char *contract_id)
 		return RC_ERR;
 	enum rc rc = RC_OK;
 	for (int i = 0; i < PQntuples(res) && rc == RC_OK; i++)
-		rc = audit_write(r, "notice.withdraw", "notice", PQgetvalue(res, i, 0), NULL,
+		rc = audit_write(r, "notice.withdraw", "notice", PQgetvalue(res, i, WITHDRAWN_ID),
+				 NULL,
 				 json_pack("{s:s, s:s}", "contract_id", contract_id, "why",
 					   "the contract was terminated while its notice ran"));
 	PQclear(res);

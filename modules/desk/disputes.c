@@ -76,6 +76,7 @@ static const struct stmt st_insert = {
     "INSERT INTO disputes (contract_id, opened_by, opened_by_org_id, subject)"
     " VALUES ($1, $2, $3, $4) RETURNING id",
     4};
+enum { DISPUTE_NEW_ID };
 
 static const struct stmt st_message = {
     "desk_dispute_message",
@@ -254,7 +255,7 @@ enum rc dispute_open(struct req *r, const char *contract_id, const char *subject
 	PGresult *ins = db_exec(r, &st_insert, insert_params), *msg = NULL;
 	if (ins == NULL)
 		return RC_ERR;
-	snprintf(id, 37, "%s", PQgetvalue(ins, 0, 0));
+	snprintf(id, 37, "%s", PQgetvalue(ins, 0, DISPUTE_NEW_ID));
 	PQclear(ins);
 	if (add_message(r, id, roles, message, &msg) != RC_OK)
 		return RC_ERR;

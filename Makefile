@@ -10,7 +10,7 @@
 #   make deps       install missing Debian packages
 
 CC      ?= cc
-PKGS    := libevent libevent_pthreads libevent_openssl libpq openssl jansson libargon2
+PKGS    := libevent libevent_pthreads libevent_openssl libpq openssl jansson libargon2 libcurl
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -4,9 +4,9 @@
 set -eu
 purpose=${1:-all}
 
-build="gcc make pkg-config libevent-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libunistring-dev"
+build="gcc make pkg-config libevent-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libunistring-dev libcurl4-openssl-dev gettext"
 server="postgresql curl"
-tests="python3 openssl curl clang-format valgrind"
+tests="python3 openssl curl clang-format valgrind python3-aiosmtpd"
 fuzz="clang libclang-rt-14-dev"
 bench="wrk postgresql-contrib"
 lint="nodejs npm"

@@ -24,6 +24,7 @@
 #include "modules/platform/seed.h"
 #include "modules/revenue/revenue.h"
 #include "server/config.h"
+#include "server/courier.h"
 #include "server/db.h"
 #include "server/http.h"
 #include "server/log.h"
@@ -112,6 +113,11 @@ static void build_router(struct router *rt)
 	router_add(rt, reports_routes, reports_routes_count);
 }
 
+/* What the background sender drains (server/courier.h), ended by {0}. */
+static const struct courier_task courier_tasks[] = {
+    {0},
+};
+
 static int cmd_serve(const struct config *cfg)
 {
 	/* argon2id's 19 MiB block must go back to the system after each hash, or
@@ -141,7 +147,9 @@ static int cmd_serve(const struct config *cfg)
 	    .idempotency_end = idempotency_end,
 	};
 	dispatch_set_hooks(&hooks);
+	courier_start(cfg->database_url, courier_tasks);
 	int status = http_serve(cfg, &rt, platform_maintenance, platform_serve_metrics);
+	courier_stop();
 	router_free(&rt);
 	return status;
 }

@@ -8,6 +8,7 @@
  * Nothing in server/ includes a module, and no module includes another's
  * internals.
  */
+#include <curl/curl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,11 @@ int main(int argc, char **argv)
 	int status;
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines appear as they happen */
+	/* before any thread: libcurl's global state (mail and webhooks) */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fputs("techex: cannot initialize libcurl\n", stderr);
+		return 1;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -149,7 +149,8 @@ static int cmd_serve(const struct config *cfg)
 	};
 	dispatch_set_hooks(&hooks);
 	courier_start(cfg->database_url, courier_tasks);
-	int status = http_serve(cfg, &rt, platform_maintenance, platform_serve_metrics);
+	int status =
+	    http_serve(cfg, &rt, platform_maintenance, platform_serve_metrics, &accounts_loop_auth);
 	courier_stop();
 	router_free(&rt);
 	return status;

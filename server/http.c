@@ -516,7 +516,7 @@ struct evhttp *http_filtered_new(struct event_base *base, const struct config *c
 }
 
 int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenance,
-	       handler_fn metrics)
+	       handler_fn metrics, const struct loop_auth *loop_auth)
 {
 	int exit_status = 1;
 
@@ -573,11 +573,13 @@ int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenan
 	metrics_init(rt);
 	if (workers_start(cfg) != RC_OK)
 		goto out;
-	/* the loop's reads are anonymous: a replica answers them when there is one,
-	 * and the workers (the primary, if the replica is down too) when it cannot */
+	/* a replica answers the loop's anonymous reads when there is one, and the
+	 * workers (the primary, if the replica is down too) when it cannot; reads
+	 * with a token take the loop only from the primary: a replica may lag
+	 * behind a logout or a suspension */
 	bool replica = cfg->read_database_url[0] != '\0';
 	loopdb_start(srv.base, replica ? cfg->read_database_url : cfg->database_url,
-		     cfg->loop_connections, rt, loop_fallback);
+		     cfg->loop_connections, rt, loop_fallback, replica ? NULL : loop_auth);
 	log_info("serving %s on %s:%d with %d workers and %d loop connection(s)%s",
 		 srv.ssl_ctx ? "HTTPS" : "HTTP", cfg->listen.host, cfg->listen.port, cfg->workers,
 		 cfg->loop_connections, replica ? "; anonymous reads from DATABASE_READ_URL" : "");

@@ -8,14 +8,16 @@
 
 #include "config.h"
 #include "filter.h"
+#include "loopread.h"
 #include "router.h"
 
 /* Serves until SIGTERM or SIGINT, then drains requests in flight (up to 10 s).
  * maintenance runs on a worker every few minutes (expired sessions, keys).
  * metrics answers GET /metrics on cfg->metrics_listen, when set (ROUTE_INLINE:
- * on the loop). Returns the process exit status. */
+ * on the loop). loop_auth lets the loop answer reads that carry a token
+ * (loopread.h; NULL: the workers answer them). Returns the process exit status. */
 int http_serve(const struct config *cfg, struct router *rt, handler_fn maintenance,
-	       handler_fn metrics);
+	       handler_fn metrics, const struct loop_auth *loop_auth);
 
 struct evhttp;
 struct event_base;

@@ -46,6 +46,7 @@ static struct {
 	struct lconn *c;
 	int nc;
 	void (*fallback)(struct job *job);
+	const struct loop_auth *auth;
 	atomic_ulong served, handed_back;
 	atomic_int ready;
 } L;
@@ -136,7 +137,10 @@ static void complete_one(struct lconn *c)
 		return;
 	}
 	struct req *r = &job->req;
-	if (r->route->loop->reply(r, res) != RC_OK || r->resp.status == 0) {
+	const struct loop_read *lr = r->route->loop;
+	bool with_token = req_header(r, "Authorization") != NULL;
+	if ((with_token && L.auth->from_row(r, res, lr->auth_col) != RC_OK) ||
+	    lr->reply(r, res) != RC_OK || r->resp.status == 0) {
 		if (r->problem.status == 0)
 			problem_set(r, 500, "internal", "the handler produced no response");
 		resp_reset(&r->resp);
@@ -315,25 +319,39 @@ static bool has_stmt(const struct stmt *st)
 	return false;
 }
 
+/* Adds a loop_read's statement to those every connection prepares; false when
+ * it has more parameters than loopdb_submit has room for. */
+static bool add_stmt(const char *pattern, const struct stmt *st)
+{
+	if (st == NULL)
+		return true;
+	if (st->nparams > LOOP_MAX_PARAMS) {
+		log_error("%s: statement %s has %d parameters, the loop takes %d; the loop "
+			  "answers nothing",
+			  pattern, st->name, st->nparams, LOOP_MAX_PARAMS);
+		return false;
+	}
+	if (!has_stmt(st))
+		L.stmts[L.nstmts++] = st;
+	return true;
+}
+
 void loopdb_start(struct event_base *base, const char *conninfo, int n, const struct router *rt,
-		  void (*fallback)(struct job *job))
+		  void (*fallback)(struct job *job), const struct loop_auth *auth)
 {
 	L.base = base;
 	L.conninfo = conninfo;
 	L.fallback = fallback;
-	L.stmts = xcalloc(rt->n + 1, sizeof *L.stmts);
+	L.auth = auth;
+	L.stmts = xcalloc(2 * rt->n + 1, sizeof *L.stmts);
 	for (size_t i = 0; i < rt->n; i++) {
 		const struct loop_read *lr = rt->routes[i]->loop;
-		if (lr != NULL && lr->st->nparams > LOOP_MAX_PARAMS) {
-			/* loopdb_submit has room for LOOP_MAX_PARAMS: leave every read to the workers */
-			log_error("%s: statement %s has %d parameters, the loop takes %d; the loop "
-				  "answers nothing",
-				  rt->routes[i]->pattern, lr->st->name, lr->st->nparams,
-				  LOOP_MAX_PARAMS);
+		if (lr == NULL)
+			continue;
+		/* loopdb_submit has room for LOOP_MAX_PARAMS: else leave every read to the workers */
+		if (!add_stmt(rt->routes[i]->pattern, lr->st) ||
+		    !add_stmt(rt->routes[i]->pattern, auth != NULL ? lr->st_token : NULL))
 			n = 0;
-		}
-		if (lr != NULL && !has_stmt(lr->st))
-			L.stmts[L.nstmts++] = lr->st;
 	}
 	if (L.nstmts == 0)
 		n = 0;
@@ -348,9 +366,12 @@ void loopdb_start(struct event_base *base, const char *conninfo, int n, const st
 bool loopdb_eligible(const struct req *r)
 {
 	const struct route *rt = r->route;
-	return L.nc > 0 && rt != NULL && rt->loop != NULL &&
-	       (rt->flags & (ROUTE_AUTH | ROUTE_ADMIN | ROUTE_TX | ROUTE_IDEMPOTENT)) == 0 &&
-	       req_header(r, "Authorization") == NULL;
+	if (L.nc == 0 || rt == NULL || rt->loop == NULL ||
+	    (rt->flags & (ROUTE_AUTH | ROUTE_ADMIN | ROUTE_TX | ROUTE_IDEMPOTENT)) != 0)
+		return false;
+	if (req_header(r, "Authorization") == NULL)
+		return rt->loop->st != NULL;
+	return rt->loop->st_token != NULL && L.auth != NULL;
 }
 
 enum loop_rc loopdb_submit(struct job *job)
@@ -358,9 +379,19 @@ enum loop_rc loopdb_submit(struct job *job)
 	struct req *r = &job->req;
 	const struct loop_read *lr = r->route->loop;
 	const char *params[LOOP_MAX_PARAMS] = {0};
+	const struct stmt *st = lr->st;
+	char digest[67];
 
-	if (lr->params(r, params) != RC_OK)
+	if (req_header(r, "Authorization") != NULL) {
+		if (L.auth->token_digest(r, digest) != RC_OK)
+			return LOOP_ANSWERED;
+		st = lr->st_token;
+		params[0] = digest;
+		if (lr->params(r, params + 1) != RC_OK)
+			return LOOP_ANSWERED;
+	} else if (lr->params(r, params) != RC_OK) {
 		return LOOP_ANSWERED;
+	}
 	struct lconn *c = NULL;
 	for (int i = 0; i < L.nc; i++)
 		if (L.c[i].state == LC_READY && L.c[i].jobs.n < PIPE_MAX &&
@@ -368,7 +399,7 @@ enum loop_rc loopdb_submit(struct job *job)
 			c = &L.c[i];
 	if (c == NULL)
 		return LOOP_UNAVAILABLE;
-	if (!send_one(c->conn, lr->st->name, NULL, lr->st->nparams, params)) {
+	if (!send_one(c->conn, st->name, NULL, st->nparams, params)) {
 		lc_down(c, PQerrorMessage(c->conn));
 		return LOOP_UNAVAILABLE;
 	}

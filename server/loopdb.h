@@ -30,12 +30,15 @@ enum loop_rc {
 
 /* Opens n connections to conninfo (0: none, every request goes to the workers)
  * and prepares every loop_read statement of rt on them. fallback takes jobs the
- * loop gives up on (their connection broke, their statement failed). */
+ * loop gives up on (their connection broke, their statement failed). auth
+ * (borrowed for the process) authenticates tokens; NULL: requests with a token
+ * go to the workers (as they must when conninfo is a replica, which may lag
+ * behind a revocation). */
 void loopdb_start(struct event_base *base, const char *conninfo, int n, const struct router *rt,
-		  void (*fallback)(struct job *job));
+		  void (*fallback)(struct job *job), const struct loop_auth *auth);
 
-/* Whether this request may take the loop path: its route has a loop_read and
- * it carries no credentials. */
+/* Whether this request may take the loop path: its route has a loop_read with
+ * a statement for it (with or without a token). */
 bool loopdb_eligible(const struct req *r);
 
 enum loop_rc loopdb_submit(struct job *job) MUSTCHECK;

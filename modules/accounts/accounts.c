@@ -29,19 +29,14 @@ enum {
 	USER_CREATED_AT, USER_NCOLS
 };
 
-/* The session of a token hash: AUTH_COLS FROM AUTH_FROM */
-#define AUTH_COLS                                                                   \
-	"u.id, u.email, u.platform_admin, coalesce(u.org_id::text, ''),"            \
-	" coalesce(u.org_role, ''), coalesce(o.status, ''), coalesce(o.kind, '')"
+/* The session of a token hash: AUTH_COLS FROM AUTH_FROM (accounts.h) */
+#define AUTH_COLS ACCOUNTS_AUTH_COLS
+#define AUTH_FROM ACCOUNTS_AUTH_FROM
 enum {
 	AUTH_USER_ID, AUTH_EMAIL, AUTH_PLATFORM_ADMIN, AUTH_ORG_ID, AUTH_ORG_ROLE, AUTH_ORG_STATUS,
 	AUTH_ORG_KIND, AUTH_NCOLS
 };
-#define AUTH_FROM                                                                    \
-	" FROM sessions s JOIN users u ON u.id = s.user_id"                          \
-	" LEFT JOIN organizations o ON o.id = u.org_id"                              \
-	" WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()" \
-	" AND (o.status IS NULL OR o.status <> 'suspended')"
+_Static_assert((int)AUTH_NCOLS == (int)ACCOUNTS_AUTH_NCOLS, "accounts.h counts the session's columns");
 // clang-format on
 
 static const struct stmt st_authenticate = {"accounts_authenticate", "SELECT " AUTH_COLS AUTH_FROM,
@@ -156,42 +151,59 @@ static char *email_of(const json_t *body)
 
 /* ---- authentication ---------------------------------------------------- */
 
+/* The digest of the bearer token r carries (the $1 of every session lookup),
+ * or RC_ERR with the 401 set. */
+static enum rc token_digest(struct req *r, char digest[67])
+{
+	const char *token = token_from_header(req_header(r, "Authorization"));
+	if (token == NULL)
+		return problem_set(r, 401, "unauthorized",
+				   req_header(r, "Authorization")
+				       ? "the Authorization header must be \"Bearer <token>\""
+				       : "this needs \"Authorization: Bearer <token>\" from POST "
+					 "/v1/auth/login");
+	token_digest_param(token, digest);
+	return RC_OK;
+}
+
+/* r->auth from AUTH_COLS at column col of res's one row; RC_ERR with the 401
+ * set when res has no row (the token opens no session). */
+static enum rc auth_from_row(struct req *r, const PGresult *res, int col)
+{
+	if (PQntuples(res) != 1)
+		return problem_set(r, 401, "unauthorized",
+				   "the token is unknown, expired or revoked; log in again");
+	struct auth *a = &r->auth;
+	a->authenticated = true;
+	snprintf(a->user_id, sizeof a->user_id, "%s", PQgetvalue(res, 0, col + AUTH_USER_ID));
+	snprintf(a->email, sizeof a->email, "%s", PQgetvalue(res, 0, col + AUTH_EMAIL));
+	a->platform_admin = strcmp(PQgetvalue(res, 0, col + AUTH_PLATFORM_ADMIN), "t") == 0;
+	snprintf(a->org_id, sizeof a->org_id, "%s", PQgetvalue(res, 0, col + AUTH_ORG_ID));
+	snprintf(a->org_role, sizeof a->org_role, "%s", PQgetvalue(res, 0, col + AUTH_ORG_ROLE));
+	snprintf(a->org_status, sizeof a->org_status, "%s",
+		 PQgetvalue(res, 0, col + AUTH_ORG_STATUS));
+	snprintf(a->org_kind, sizeof a->org_kind, "%s", PQgetvalue(res, 0, col + AUTH_ORG_KIND));
+	return RC_OK;
+}
+
+const struct loop_auth accounts_loop_auth = {token_digest, auth_from_row};
+
 /* Authenticates r by its bearer token with st, whose first columns are AUTH_COLS
  * and whose $1 is the token's hash. Returns the row, for callers that asked st for
  * more columns, or NULL with a 401 (or the database's problem) set. */
 static PGresult *authenticate_with(struct req *r, const struct stmt *st)
 {
-	const char *token = token_from_header(req_header(r, "Authorization"));
 	char digest[67];
-
-	if (token == NULL) {
-		problem_set(r, 401, "unauthorized",
-			    req_header(r, "Authorization")
-				? "the Authorization header must be \"Bearer <token>\""
-				: "this needs \"Authorization: Bearer <token>\" from POST "
-				  "/v1/auth/login");
+	if (token_digest(r, digest) != RC_OK)
 		return NULL;
-	}
-	token_digest_param(token, digest);
 	const char *token_params[1] = {digest};
 	PGresult *res = db_exec(r, st, token_params);
 	if (res == NULL)
 		return NULL;
-	if (PQntuples(res) != 1) {
+	if (auth_from_row(r, res, 0) != RC_OK) {
 		PQclear(res);
-		problem_set(r, 401, "unauthorized",
-			    "the token is unknown, expired or revoked; log in again");
 		return NULL;
 	}
-	struct auth *a = &r->auth;
-	a->authenticated = true;
-	snprintf(a->user_id, sizeof a->user_id, "%s", PQgetvalue(res, 0, AUTH_USER_ID));
-	snprintf(a->email, sizeof a->email, "%s", PQgetvalue(res, 0, AUTH_EMAIL));
-	a->platform_admin = strcmp(PQgetvalue(res, 0, AUTH_PLATFORM_ADMIN), "t") == 0;
-	snprintf(a->org_id, sizeof a->org_id, "%s", PQgetvalue(res, 0, AUTH_ORG_ID));
-	snprintf(a->org_role, sizeof a->org_role, "%s", PQgetvalue(res, 0, AUTH_ORG_ROLE));
-	snprintf(a->org_status, sizeof a->org_status, "%s", PQgetvalue(res, 0, AUTH_ORG_STATUS));
-	snprintf(a->org_kind, sizeof a->org_kind, "%s", PQgetvalue(res, 0, AUTH_ORG_KIND));
 	return res;
 }
 
@@ -391,13 +403,9 @@ static enum rc accounts_logout(struct req *r)
 	return RC_OK;
 }
 
-/* GET /v1/me: its route authenticates here, with the user and organization in the
- * same statement (one round trip instead of two). */
-static enum rc accounts_me(struct req *r)
+/* The body of GET /v1/me from st_me's row (r->auth already set from it). */
+static enum rc me_reply(struct req *r, const PGresult *res)
 {
-	PGresult *res = authenticate_with(r, &st_me);
-	if (res == NULL)
-		return RC_ERR;
 	json_t *org = json_null(), *roles = json_array();
 	if (r->auth.org_id[0] && !PQgetisnull(res, 0, ME_ORG)) {
 		org = org_json_at(res, 0, ME_ORG, true);
@@ -408,9 +416,31 @@ static enum rc accounts_me(struct req *r)
 	reply_json(r, 200,
 		   json_pack("{s:o, s:o, s:o}", "user", user_json_at(res, 0, ME_USER),
 			     "organization", org, "roles", roles));
-	PQclear(res);
 	return RC_OK;
 }
+
+/* GET /v1/me: its route authenticates here, with the user and organization in the
+ * same statement (one round trip instead of two). */
+static enum rc accounts_me(struct req *r)
+{
+	PGresult *res = authenticate_with(r, &st_me);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = me_reply(r, res);
+	PQclear(res);
+	return rc;
+}
+
+static enum rc me_params(struct req *r, const char **params)
+{
+	(void)r;
+	(void)params; /* the token's digest, $1, is all st_me takes */
+	return RC_OK;
+}
+
+/* GET /v1/me answered on the I/O loop: the same statement, which authenticates. */
+static const struct loop_read me_on_loop = {
+    .params = me_params, .reply = me_reply, .st_token = &st_me, .auth_col = 0};
 
 /* ---- organizations ----------------------------------------------------- */
 
@@ -543,7 +573,8 @@ const struct route accounts_routes[] = {
      "register", NULL},
     {M_POST, "/v1/auth/login", accounts_login, ROUTE_TX | ROUTE_HEAVY, "login", NULL},
     {M_POST, "/v1/auth/logout", accounts_logout, ROUTE_TX | ROUTE_AUTH, "logout", NULL},
-    {M_GET, "/v1/me", accounts_me, 0, "getMe", NULL}, /* authenticates in its own statement */
+    {M_GET, "/v1/me", accounts_me, 0, "getMe",
+     &me_on_loop}, /* authenticates in its own statement */
     {M_GET, "/v1/orgs/{id}", accounts_get_org, 0, "getOrganization", NULL},
     {M_PATCH, "/v1/orgs/{id}", accounts_patch_org, ROUTE_TX | ROUTE_AUTH, "updateOrganization",
      NULL},

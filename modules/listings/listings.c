@@ -16,6 +16,7 @@
 #include "../../server/json.h"
 #include "../../server/loopread.h"
 #include "../../server/ratelimit.h"
+#include "../accounts/accounts.h"
 #include "../platform/platform.h"
 #include "listing_body.h"
 
@@ -56,13 +57,20 @@ static const struct stmt st_insert = {
 
 /* The columns of LISTING_JSON, then (st_get, st_lock) who owns the listing, its
  * status and whether anyone may see it. */
-enum { L_JSON, L_VERSION, L_ORG, L_STATUS, L_VISIBLE_TO_PUBLIC };
-#define LISTING_BY_ID                                                             \
-	"SELECT " LISTING_JSON ", l.org_id, l.status, " LISTING_VISIBLE_TO_PUBLIC \
-	" FROM listings l WHERE l.id = $1"
+enum { L_JSON, L_VERSION, L_ORG, L_STATUS, L_VISIBLE_TO_PUBLIC, L_NCOLS };
+#define LISTING_BY_ID_COLS LISTING_JSON ", l.org_id, l.status, " LISTING_VISIBLE_TO_PUBLIC
+#define LISTING_BY_ID "SELECT " LISTING_BY_ID_COLS " FROM listings l WHERE l.id = $1"
 
 static const struct stmt st_get = {"listings_get", LISTING_BY_ID, 1};
 static const struct stmt st_lock = {"listings_lock", LISTING_BY_ID " FOR UPDATE", 1};
+/* The same read for a caller with a token, authenticated in the same round trip:
+ * $1 the token's digest, $2 the listing; the session's columns after the
+ * listing's (NULL when there is no such listing), no row for a bad token. */
+static const struct stmt st_get_with_token = {"listings_get_with_token",
+					      "SELECT " LISTING_BY_ID_COLS ", session.* FROM ("
+					      "SELECT " ACCOUNTS_AUTH_COLS ACCOUNTS_AUTH_FROM
+					      ") session LEFT JOIN listings l ON l.id = $2",
+					      2};
 
 static const struct stmt st_set_status = {
     "listings_set_status",
@@ -334,14 +342,19 @@ static enum rc get_params(struct req *r, const char **params)
 
 static enum rc get_reply(struct req *r, const PGresult *res)
 {
-	if (PQntuples(res) != 1 || !may_see(r, res))
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, L_ORG) || !may_see(r, res))
 		return db_not_found(r, "listing");
 	return reply_listing(r, 200, res);
 }
 
-/* GET /v1/listings/{id} without credentials, answered on the I/O loop with the
- * same statement and the same visibility rule as listings_get. */
-static const struct loop_read get_on_loop = {&st_get, get_params, get_reply};
+/* GET /v1/listings/{id} answered on the I/O loop with the same statement (or,
+ * for a caller with a token, the same with its session) and the same
+ * visibility rule as listings_get. */
+static const struct loop_read get_on_loop = {.st = &st_get,
+					     .params = get_params,
+					     .reply = get_reply,
+					     .st_token = &st_get_with_token,
+					     .auth_col = L_NCOLS};
 
 const char *const listing_statuses[] = {"draft",          "pending_review", "published", "rejected",
 					"under_contract", "licensed",       "withdrawn", NULL};

@@ -386,6 +386,15 @@ backend techex
           f"{int(after - before)} of 120 from the replica, loop connections there: {on_replica}, "
           f"failed: {bad[:3]}")
 
+    # 1b. a caller with a token is never answered from the replica (it may lag behind a
+    # logout or a suspension): neither the loop nor a worker reads the replica for it
+    before = [metric(ports[0], m) for m in ("techex_replica_reads_total", "techex_loop_reads_total")]
+    answers = [request(ports[0], "GET", path, token=token)[0]
+               for path in ["/v1/me"] * 10 + [f"/v1/listings/{ids[0]}"] * 10]
+    after = [metric(ports[0], m) for m in ("techex_replica_reads_total", "techex_loop_reads_total")]
+    check("reads that carry a token go to the primary, never to the replica",
+          set(answers) == {200} and after == before, f"statuses {set(answers)}, {before} -> {after}")
+
     # 2. the replica down: the primary answers, nothing fails
     replica.stop()
     before = sum(metric(p, "techex_replica_fallbacks_total") + metric(p, "techex_loop_handed_back_total")

@@ -1,5 +1,6 @@
-"""The I/O loop's own reads: an anonymous GET /v1/listings/{id} is answered by the loop over
-a pipelined connection instead of a worker. The answer must be the workers' answer, byte for
+"""The I/O loop's own reads: GET /v1/listings/{id} and GET /v1/me are answered by the loop
+over a pipelined connection instead of a worker (a caller's token checked in the same
+statement). The answer must be the workers' answer, byte for
 byte, for every status a listing can have; a connection that dies mid-stream hands its
 requests to the workers and comes back by itself."""
 
@@ -8,7 +9,7 @@ import os
 import threading
 import time
 
-from harness import PGDIR, Server, member, problem, psql, publish_listing, test
+from harness import PGDIR, Server, admin_token, member, problem, psql, publish_listing, test
 from deal_fixtures import NEGOTIABLE
 
 
@@ -60,9 +61,11 @@ def listings_in_every_status(srv):
 
 @test
 def test_loop_reads_answer_exactly_as_the_workers_do():
-    """an anonymous listing read answered by the I/O loop is the workers' answer byte for byte
-    (status, headers, ETag, Chinese body) for a published listing, and the same 404 for a
-    draft, a pending, a rejected and a withdrawn one, an unknown id and a non-UUID"""
+    """a listing read answered by the I/O loop is the workers' answer byte for byte (status,
+    headers, ETag, Chinese body) for a published listing, and the same 404 for a draft, a
+    pending, a rejected and a withdrawn one, an unknown id and a non-UUID; with a token the
+    loop authenticates in the same statement (the owner and an admin see a draft, a stranger
+    gets 404, a dead, malformed or logged-out token 401), and GET /v1/me likewise"""
     loop = Server("loop-on")
     workers = Server("loop-off", env={"TECHEX_LOOP_CONNECTIONS": "0"})
     try:
@@ -91,18 +94,44 @@ def test_loop_reads_answer_exactly_as_the_workers_do():
         after = metrics(loop)["techex_loop_reads_total"]
         assert after - before == 12 + 2 + 4, (before, after)
         assert metrics(workers)["techex_loop_reads_total"] == 0
-        # a caller with a token goes to the workers, who know who it is: the owner sees its
-        # draft, a stranger gets the same 404 as an anonymous client
+        # a caller with a token is authenticated by the loop in the same statement: the
+        # owner sees its draft, a stranger gets the same 404 as an anonymous client, an
+        # admin sees it too; each is the workers' answer byte for byte
         own = loop.request("GET", f"/v1/listings/{ids['draft']}", token=tok)
         assert own.status == 200 and own.json()["status"] == "draft", own
+        assert own.json()["title"] == "钛石膏综合利用工艺（draft）", own
+        assert comparable(own) == comparable(
+            workers.request("GET", f"/v1/listings/{ids['draft']}", token=tok))
         other, _, _, _ = member(loop, kind="enterprise", name="淄博固废处置有限公司")
         stranger = loop.request("GET", f"/v1/listings/{ids['draft']}", token=other)
         anonymous = loop.request("GET", f"/v1/listings/{ids['draft']}")
         assert comparable(stranger) == comparable(anonymous), (stranger, anonymous)
-        assert metrics(loop)["techex_loop_reads_total"] == after + 1  # the anonymous one
-        # a dead token is not waved through the loop: the workers refuse it
-        problem(loop.request("GET", f"/v1/listings/{ids['published']}", token="x" * 43), 401)
-        assert metrics(loop)["techex_loop_reads_total"] == after + 1
+        admin = admin_token(loop)
+        seen = loop.request("GET", f"/v1/listings/{ids['pending_review']}", token=admin)
+        assert seen.status == 200 and seen.json()["status"] == "pending_review", seen
+        unknown = "/v1/listings/7c0a2cc8-8a1e-4b6e-9d55-000000000000"
+        assert comparable(loop.request("GET", unknown, token=tok)) == comparable(
+            workers.request("GET", unknown, token=tok))
+        problem(loop.request("GET", unknown, token=tok), 404)
+        assert metrics(loop)["techex_loop_reads_total"] == after + 6
+        # a dead token or a malformed header is refused by the loop as by the workers
+        for auth in ("Bearer " + "x" * 43, "Basic dXNlcjpwYXNz", "Bearer"):
+            path = f"/v1/listings/{ids['published']}"
+            a = loop.request("GET", path, headers={"Authorization": auth})
+            b = workers.request("GET", path, headers={"Authorization": auth})
+            problem(a, 401)
+            assert comparable(a) == comparable(b), (auth, a, b)
+        # GET /v1/me too, and a token logged out is refused at once
+        me_loop = loop.request("GET", "/v1/me", token=tok)
+        assert me_loop.status == 200, me_loop
+        assert me_loop.json()["organization"]["name"] == "中铝山东研究院", me_loop
+        assert comparable(me_loop) == comparable(workers.request("GET", "/v1/me", token=tok))
+        reads = metrics(loop)["techex_loop_reads_total"]
+        assert reads >= after + 6 + 2, (after, reads)  # the bad Bearer token, /v1/me
+        assert loop.request("POST", "/v1/auth/logout", token=other).status == 204
+        problem(loop.request("GET", "/v1/me", token=other), 401)
+        problem(loop.request("GET", f"/v1/listings/{ids['published']}", token=other), 401)
+        problem(loop.request("GET", "/v1/me"), 401)
     finally:
         loop.stop()
         workers.stop()

@@ -11,6 +11,7 @@
 #include "req.h"
 
 _Atomic unsigned long db_reconnects;
+_Atomic unsigned long db_round_trips, db_deferred_sent;
 _Atomic unsigned long db_replica_reads, db_replica_fallbacks;
 
 #define REPLICA_RETRY_NS 1000000000LL /* a replica that failed is tried again after 1 s */
@@ -46,8 +47,19 @@ static void forget_prepared(struct db *db)
 	db->nprepared = 0;
 }
 
+/* Drops the deferred statements not yet sent. */
+static void forget_deferred(struct db *db)
+{
+	for (int i = 0; i < db->ndeferred; i++)
+		for (int k = 0; k < DB_DEFER_PARAMS; k++)
+			free(db->deferred[i].params[k]);
+	memset(db->deferred, 0, sizeof db->deferred);
+	db->ndeferred = 0;
+}
+
 void db_close(struct db *db)
 {
+	forget_deferred(db);
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = NULL;
@@ -145,32 +157,180 @@ static void set_db_problem(struct req *r, PGresult *res)
 			 res ? PQresultErrorMessage(res) : PQerrorMessage(r->db->conn));
 }
 
+/* Prepares st on the connection once. */
+static enum rc prepare(struct req *r, const struct stmt *st)
+{
+	struct db *db = r->db;
+	if (is_prepared(db, st))
+		return RC_OK;
+	PGresult *res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+	db_round_trips++;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_db_problem(r, res);
+		log_error("prepare %s failed: %s", st->name, PQresultErrorMessage(res));
+		PQclear(res);
+		return RC_ERR;
+	}
+	PQclear(res);
+	if (db->nprepared == db->cap) {
+		db->cap = db->cap ? db->cap * 2 : 64;
+		db->prepared = xrealloc(db->prepared, db->cap * sizeof *db->prepared);
+	}
+	db->prepared[db->nprepared++] = st;
+	return RC_OK;
+}
+
+/* What a pipeline carries after the deferred statements: the statement whose
+ * result the caller reads (prepared, planned, or a plain command), or nothing. */
+struct last {
+	const struct stmt *st;
+	const char *command;
+	bool planned;
+	const char *const *params;
+};
+
+static int send_last(PGconn *conn, const struct last *last)
+{
+	if (last->command != NULL)
+		return PQsendQueryParams(conn, last->command, 0, NULL, NULL, NULL, NULL, 0);
+	if (last->planned)
+		return PQsendQueryParams(conn, last->st->sql, last->st->nparams, NULL, last->params,
+					 NULL, NULL, 0);
+	return PQsendQueryPrepared(conn, last->st->name, last->st->nparams, last->params, NULL,
+				   NULL, 0);
+}
+
+/* Sends the deferred statements and then last (if any) in one pipeline and
+ * reads every result: one round trip. Returns last's result (or, without last,
+ * an empty PGRES_COMMAND_OK result) for checked(), or NULL with the problem of
+ * the first statement that failed. The deferred queue is empty afterwards. */
+static PGresult *run_pipeline(struct req *r, const struct last *last)
+{
+	struct db *db = r->db;
+	PGconn *conn = db->conn;
+	PGresult *first_error = NULL, *result = NULL;
+	int sent = 0, nsend = db->ndeferred + (last != NULL);
+	bool broken = false;
+
+	for (int i = 0; i < db->ndeferred; i++)
+		if (db->deferred[i].st != NULL && prepare(r, db->deferred[i].st) != RC_OK)
+			goto fail;
+	if (last != NULL && last->st != NULL && !last->planned && prepare(r, last->st) != RC_OK)
+		goto fail;
+	if (!PQenterPipelineMode(conn))
+		goto broken;
+	for (int i = 0; i < db->ndeferred; i++) {
+		const struct deferred *d = &db->deferred[i];
+		int ok = d->st == NULL
+			     ? PQsendQueryParams(conn, d->sql, 0, NULL, NULL, NULL, NULL, 0)
+			     : PQsendQueryPrepared(conn, d->st->name, d->st->nparams,
+						   (const char *const *)d->params, NULL, NULL, 0);
+		if (!ok)
+			goto broken_in_pipeline;
+		sent++;
+	}
+	if (last != NULL) {
+		if (!send_last(conn, last))
+			goto broken_in_pipeline;
+		sent++;
+	}
+	if (!PQpipelineSync(conn))
+		goto broken_in_pipeline;
+	db_round_trips++;
+	db_deferred_sent += (unsigned long)db->ndeferred;
+	/* each statement: its result, then NULL; then the Sync */
+	for (int i = 0; i < sent; i++) {
+		PGresult *res = PQgetResult(conn);
+		if (res == NULL) {
+			broken = true;
+			break;
+		}
+		ExecStatusType st = PQresultStatus(res);
+		if (i == nsend - 1 && last != NULL && st != PGRES_PIPELINE_ABORTED) {
+			result = res;
+		} else if (st == PGRES_FATAL_ERROR && first_error == NULL) {
+			first_error = res;
+		} else {
+			PQclear(res);
+		}
+		PGresult *end;
+		while ((end = PQgetResult(conn)) != NULL) /* the NULL after each statement */
+			PQclear(end);
+	}
+	if (!broken) {
+		PGresult *sync = PQgetResult(conn);
+		broken = sync == NULL || PQresultStatus(sync) != PGRES_PIPELINE_SYNC;
+		PQclear(sync);
+	}
+	if (broken || !PQexitPipelineMode(conn))
+		goto broken_read;
+	forget_deferred(db);
+	if (first_error != NULL) {
+		PQclear(result);
+		set_db_problem(r, first_error);
+		PQclear(first_error);
+		return NULL;
+	}
+	if (result == NULL)
+		result = PQmakeEmptyPGresult(conn, PGRES_COMMAND_OK);
+	return result;
+
+broken_read:
+	PQclear(result);
+	PQclear(first_error);
+broken_in_pipeline:
+	/* the connection is in an unknown state: drop it (db_release would) */
+	PQfinish(db->conn);
+	db->conn = NULL;
+	forget_prepared(db);
+broken:
+	set_db_problem(r, NULL);
+fail:
+	forget_deferred(db);
+	return NULL;
+}
+
+enum rc db_exec_deferred(struct req *r, const struct stmt *st, const char *const *params)
+{
+	struct db *db = r->db;
+	if (!db->defer || db->conn == NULL || st->nparams > DB_DEFER_PARAMS) {
+		PGresult *res = db_exec(r, st, params);
+		if (res == NULL)
+			return RC_ERR;
+		PQclear(res);
+		return RC_OK;
+	}
+	if (db->ndeferred == DB_DEFER_MAX) {
+		PGresult *res = run_pipeline(r, NULL);
+		if ((res = res ? checked(r, res) : NULL) == NULL)
+			return RC_ERR;
+		PQclear(res);
+	}
+	struct deferred *d = &db->deferred[db->ndeferred++];
+	d->st = st;
+	d->sql = st->sql;
+	for (int k = 0; k < st->nparams; k++)
+		d->params[k] = params[k] ? xstrdup(params[k]) : NULL;
+	return RC_OK;
+}
+
 PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params)
 {
 	struct db *db = r->db;
-	PGresult *res;
 
 	if (db->conn == NULL) {
 		set_db_problem(r, NULL);
 		return NULL;
 	}
-	if (!is_prepared(db, st)) {
-		res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			set_db_problem(r, res);
-			log_error("prepare %s failed: %s", st->name, PQresultErrorMessage(res));
-			PQclear(res);
-			return NULL;
-		}
-		PQclear(res);
-		if (db->nprepared == db->cap) {
-			db->cap = db->cap ? db->cap * 2 : 64;
-			db->prepared = xrealloc(db->prepared, db->cap * sizeof *db->prepared);
-		}
-		db->prepared[db->nprepared++] = st;
+	if (db->ndeferred > 0) {
+		struct last last = {.st = st, .params = params};
+		PGresult *res = run_pipeline(r, &last);
+		return res ? checked(r, res) : NULL;
 	}
-	res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
-	return checked(r, res);
+	if (prepare(r, st) != RC_OK)
+		return NULL;
+	db_round_trips++;
+	return checked(r, PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0));
 }
 
 PGresult *db_exec_planned(struct req *r, const struct stmt *st, const char *const *params)
@@ -179,6 +339,12 @@ PGresult *db_exec_planned(struct req *r, const struct stmt *st, const char *cons
 		set_db_problem(r, NULL);
 		return NULL;
 	}
+	if (r->db->ndeferred > 0) {
+		struct last last = {.st = st, .planned = true, .params = params};
+		PGresult *res = run_pipeline(r, &last);
+		return res ? checked(r, res) : NULL;
+	}
+	db_round_trips++;
 	return checked(
 	    r, PQexecParams(r->db->conn, st->sql, st->nparams, NULL, params, NULL, NULL, 0));
 }
@@ -231,25 +397,57 @@ enum rc db_not_found(struct req *r, const char *noun)
 	return problem_set(r, 404, "not-found", "no %s has this id", noun);
 }
 
+enum rc db_flush(struct req *r)
+{
+	if (r->db->ndeferred == 0 || r->db->conn == NULL)
+		return RC_OK;
+	PGresult *res = run_pipeline(r, NULL);
+	if ((res = res ? checked(r, res) : NULL) == NULL)
+		return r->problem.retry ? RC_RETRY : RC_ERR;
+	PQclear(res);
+	return RC_OK;
+}
+
 enum rc db_begin(struct req *r)
 {
-	return command_done(r, PQexec(r->db->conn, "BEGIN"));
+	struct db *db = r->db;
+	if (db->defer && db->conn != NULL && db->ndeferred < DB_DEFER_MAX) {
+		/* goes out with the transaction's first statement */
+		db->deferred[db->ndeferred++] = (struct deferred){.sql = "BEGIN"};
+		return RC_OK;
+	}
+	db_round_trips++;
+	return command_done(r, PQexec(db->conn, "BEGIN"));
 }
 
 enum rc db_commit(struct req *r)
 {
-	return command_done(r, PQexec(r->db->conn, "COMMIT"));
+	struct db *db = r->db;
+	if (db->ndeferred > 0 && db->conn != NULL) {
+		struct last last = {.command = "COMMIT"};
+		PGresult *res = run_pipeline(r, &last);
+		if (res == NULL)
+			return r->problem.retry ? RC_RETRY : RC_ERR;
+		return command_done(r, res);
+	}
+	db_round_trips++;
+	return command_done(r, PQexec(db->conn, "COMMIT"));
 }
 
 void db_rollback(struct db *db)
 {
+	forget_deferred(db);
 	if (db->conn == NULL)
 		return;
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return; /* nothing began (a BEGIN still deferred was dropped) */
+	db_round_trips++;
 	PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
 void db_release(struct db *db)
 {
+	forget_deferred(db);
 	if (db->conn == NULL)
 		return;
 	if (PQstatus(db->conn) != CONNECTION_OK) {

@@ -11,6 +11,9 @@
 
 struct req;
 
+#define DB_DEFER_MAX 16    /* statements held at once; one more sends them all */
+#define DB_DEFER_PARAMS 12 /* parameters of a deferred statement */
+
 /* SQL text formatting a timestamptz column as RFC 3339 UTC ("2026-03-01T00:00:00Z"). */
 #define SQL_RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -21,8 +24,22 @@ struct stmt {
 	int nparams;
 };
 
+/* A statement whose result nobody reads (BEGIN, an audit row, an event, a stored
+ * response), held until the next statement that is read, or COMMIT, which
+ * carries it to the server in the same round trip (pipeline mode). */
+struct deferred {
+	const struct stmt *st; /* NULL: sql is a command without parameters (BEGIN) */
+	const char *sql;
+	char *params[DB_DEFER_PARAMS]; /* owned copies */
+};
+
 struct db {
-	PGconn *conn;                 /* owned; NULL while disconnected */
+	PGconn *conn; /* owned; NULL while disconnected */
+	/* the workers' connections defer what they may (db_exec_deferred); other
+	 * users (the command line, the demo loader) run every statement at once */
+	bool defer;
+	struct deferred deferred[DB_DEFER_MAX];
+	int ndeferred;
 	const char *conninfo;         /* borrowed from the config */
 	const struct stmt **prepared; /* statements prepared on this connection */
 	size_t nprepared, cap;
@@ -56,6 +73,13 @@ enum rc db_ensure(struct db *db) MUSTCHECK;
  * a retryable failure leaves problem.sqlstate 40001/40P01 and status 0. */
 PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params) MUSTCHECK;
 
+/* As db_exec for a statement whose result the caller does not read: on a
+ * connection that defers (struct db.defer) it goes out with the next statement
+ * or COMMIT, in the same round trip, and a failure surfaces there (the
+ * transaction fails as a whole, as it would have at once). Elsewhere it runs at
+ * once. Returns RC_OK, or RC_ERR with the problem set. */
+enum rc db_exec_deferred(struct req *r, const struct stmt *st, const char *const *params) MUSTCHECK;
+
 /* As db_exec, but planned for this call's values instead of prepared once: for
  * statements with optional filters ("$2 IS NULL OR ...") that a generic plan
  * cannot serve with an index. */
@@ -73,7 +97,12 @@ PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun
 /* The 404 db_load_visible answers with: "no <noun> has this id". */
 enum rc db_not_found(struct req *r, const char *noun);
 
-/* Transaction control for the request's connection. */
+/* Sends the deferred statements now (a request without a transaction, as it
+ * ends). RC_OK when there were none or all succeeded. */
+enum rc db_flush(struct req *r) MUSTCHECK;
+
+/* Transaction control for the request's connection. The workers' connections
+ * defer BEGIN to the transaction's first statement. */
 enum rc db_begin(struct req *r) MUSTCHECK;
 enum rc db_commit(struct req *r) MUSTCHECK;
 void db_rollback(struct db *db);
@@ -84,8 +113,10 @@ void db_release(struct db *db);
 
 void db_close(struct db *db);
 
-/* Counter of reconnections, for /metrics. */
-extern _Atomic unsigned long db_reconnects;
+/* Counters for /metrics: reconnections; the workers' round trips to the
+ * database (a pipeline of deferred statements is one), and the deferred
+ * statements that rode along with another. */
+extern _Atomic unsigned long db_reconnects, db_round_trips, db_deferred_sent;
 
 /* For command-line work on a plain connection: runs one parameterized statement;
  * on failure prints the server's message to stderr and returns false. The result

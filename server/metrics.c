@@ -155,8 +155,15 @@ char *metrics_render(void)
 	outf(
 	    &o,
 	    "# HELP techex_db_reconnects_total Database reconnections (workers and the I/O loop).\n"
-	    "# TYPE techex_db_reconnects_total counter\ntechex_db_reconnects_total %lu\n",
-	    (unsigned long)db_reconnects);
+	    "# TYPE techex_db_reconnects_total counter\ntechex_db_reconnects_total %lu\n"
+	    "# HELP techex_db_round_trips_total The workers' round trips to the database (one"
+	    " pipeline of deferred statements is one).\n"
+	    "# TYPE techex_db_round_trips_total counter\ntechex_db_round_trips_total %lu\n"
+	    "# HELP techex_db_deferred_total Statements whose result nobody reads (BEGIN, audit"
+	    " rows, events, stored responses) sent along with another statement.\n"
+	    "# TYPE techex_db_deferred_total counter\ntechex_db_deferred_total %lu\n",
+	    (unsigned long)db_reconnects, (unsigned long)db_round_trips,
+	    (unsigned long)db_deferred_sent);
 	outf(
 	    &o,
 	    "# HELP techex_replica_reads_total Worker requests DATABASE_READ_URL's replica answered"

@@ -66,6 +66,20 @@ struct job *job_list_pop(struct job_list *l)
 	return j;
 }
 
+/* Outside a transaction, what a handler deferred (an audit row) is sent even
+ * when it fails, as if each statement had run at once; its answer stays the
+ * handler's problem. */
+static void flush_keeping_problem(struct req *r)
+{
+	struct problem kept = r->problem;
+	memset(&r->problem, 0, sizeof r->problem);
+	if (db_flush(r) != RC_OK)
+		log_warn("request %s: a deferred statement failed: %s", r->request_id,
+			 r->problem.detail);
+	problem_clear(&r->problem);
+	r->problem = kept;
+}
+
 /* One attempt: the transaction around authentication, idempotency and the handler. */
 static enum rc run_once(struct req *r)
 {
@@ -108,10 +122,14 @@ commit:
 		rc = r->problem.retry ? RC_RETRY : RC_ERR;
 		goto fail;
 	}
+	if (!tx && db_flush(r) != RC_OK) /* what a handler deferred outside a transaction */
+		rc = r->problem.retry ? RC_RETRY : RC_ERR;
 	return rc;
 fail:
 	if (tx)
 		db_rollback(r->db);
+	else
+		flush_keeping_problem(r);
 	return r->problem.retry || rc == RC_RETRY ? RC_RETRY : RC_ERR;
 }
 
@@ -221,7 +239,7 @@ static struct job *take_job(void)
 
 static void *worker_main(void *arg)
 {
-	struct db db = {.conninfo = q.conninfo};
+	struct db db = {.conninfo = q.conninfo, .defer = true};
 	struct db replica = {.conninfo = q.read_conninfo, .backoff = true};
 	(void)arg;
 

@@ -18,10 +18,8 @@ enum rc event_record(struct req *r, const char *type, const char *org_id, const 
 	char *data_text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 	json_decref(data);
 	const char *insert_params[4] = {type, org_id, user_id, data_text ? data_text : "{}"};
-	PGresult *res = db_exec(r, &st_event_insert, insert_params);
+	/* nobody reads its result: it goes out with the next statement or the COMMIT */
+	enum rc rc = db_exec_deferred(r, &st_event_insert, insert_params);
 	free(data_text);
-	if (res == NULL)
-		return RC_ERR;
-	PQclear(res);
-	return RC_OK;
+	return rc;
 }

@@ -149,12 +149,10 @@ enum rc audit_write(struct req *r, const char *action, const char *object_type,
 	    detail_text ? detail_text : "{}",
 	    r->request_id,
 	};
-	PGresult *res = db_exec(r, &st_audit_insert, params);
+	/* nobody reads its result: it goes out with the next statement or the COMMIT */
+	enum rc rc = db_exec_deferred(r, &st_audit_insert, params);
 	free(detail_text);
-	if (res == NULL)
-		return RC_ERR;
-	PQclear(res);
-	return RC_OK;
+	return rc;
 }
 
 /* The request body with any "password" field removed, canonical (sorted keys),
@@ -291,12 +289,10 @@ enum rc idempotency_end(struct req *r)
 	json_decref(headers);
 	const char *store_params[5] = {r->idem_scope, r->idem_key, status,
 				       r->resp.body ? r->resp.body : "", headers_text};
-	PGresult *res = db_exec(r, &st_idem_store, store_params);
+	/* nobody reads its result: it goes out with the COMMIT */
+	enum rc rc = db_exec_deferred(r, &st_idem_store, store_params);
 	free(headers_text);
-	if (res == NULL)
-		return RC_ERR;
-	PQclear(res);
-	return RC_OK;
+	return rc;
 }
 
 enum rc platform_maintenance(struct req *r)

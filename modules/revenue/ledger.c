@@ -247,12 +247,10 @@ enum rc ledger_append(struct req *r, const char *contract_id, const char *paymen
 	char *text = json_dumps(lines, JSON_COMPACT);
 	json_decref(lines);
 	const char *insert_params[1] = {text};
-	res = db_exec(r, &st_ledger_insert, insert_params);
+	/* nobody reads its result: it goes out with the payment's update */
+	enum rc rc = db_exec_deferred(r, &st_ledger_insert, insert_params);
 	free(text);
-	if (res == NULL)
-		return RC_ERR;
-	PQclear(res);
-	return RC_OK;
+	return rc;
 }
 
 /* ---- handlers ------------------------------------------------------------ */

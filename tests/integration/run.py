@@ -28,6 +28,7 @@ import test_registration  # noqa: E402,F401
 import test_hostile  # noqa: E402,F401
 import test_faults  # noqa: E402,F401
 import test_loopdb  # noqa: E402,F401
+import test_round_trips  # noqa: E402,F401
 import test_ops  # noqa: E402,F401
 import test_build  # noqa: E402,F401
 from common import shutdown_main  # noqa: E402

@@ -234,7 +234,7 @@ static enum rc accounts_register(struct req *r)
 	    password_policy_check(json_string_value(json_object_get(r->json, "password")),
 				  json_string_value(json_object_get(r->json, "email")));
 	if (weak != PASSWORD_OK) {
-		problem_field(r, "password", "%s", password_policy_message(weak));
+		problem_field(r, "password", "%s", problem_tr(r, password_policy_message(weak)));
 		return problem_fields_done(r);
 	}
 	if (register_throttle_take(r) != RC_OK) /* before any hashing; counts this one */

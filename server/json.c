@@ -383,9 +383,9 @@ static bool check_text(struct req *r, const char *path, const struct field *f, c
 			continue;
 		if (f->type == F_STRING && (*p == '\n' || *p == '\t'))
 			continue;
-		problem_field(
-		    r, path, "must not contain control characters%s",
-		    problem_tr(r, f->type == F_STRING ? N_(" other than newline and tab") : ""));
+		problem_field(r, path, "must not contain control characters%s",
+			      f->type == F_STRING ? problem_tr(r, N_(" other than newline and tab"))
+						  : "");
 		return false;
 	}
 	uint32_t invisible = f->type == F_SECRET ? 0 : unicode_find_invisible(s, f->type != F_NAME);
@@ -539,8 +539,8 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		if (!valid_datetime(s) && !(f->type == F_MOMENT && valid_date(s)))
 			problem_field(
 			    r, path, "must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z%s",
-			    problem_tr(r,
-				       f->type == F_MOMENT ? N_(" (or a date, 2026-03-01)") : ""));
+			    f->type == F_MOMENT ? problem_tr(r, N_(" (or a date, 2026-03-01)"))
+						: "");
 		return;
 	default: return;
 	}

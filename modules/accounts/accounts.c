@@ -167,9 +167,9 @@ static PGresult *authenticate_with(struct req *r, const struct stmt *st)
 	if (token == NULL) {
 		problem_set(r, 401, "unauthorized",
 			    req_header(r, "Authorization")
-				? "the Authorization header must be \"Bearer <token>\""
-				: "this needs \"Authorization: Bearer <token>\" from POST "
-				  "/v1/auth/login");
+				? N_("the Authorization header must be \"Bearer <token>\"")
+				: N_("this needs \"Authorization: Bearer <token>\" from POST "
+				     "/v1/auth/login"));
 		return NULL;
 	}
 	token_digest_param(token, digest);

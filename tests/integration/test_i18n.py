@@ -12,7 +12,8 @@ import urllib.parse
 import uuid
 
 from common import main_server
-from harness import ROOT, member, problem, random_loopback, register, test
+from harness import (BIN, ROOT, Server, member, problem, random_loopback, register, techex,
+                     test)
 
 ZH = {"Accept-Language": "zh-CN"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -252,3 +253,33 @@ def test_every_message_at_a_problem_call_can_be_extracted():
             if "\0LITERAL\0" in bare:
                 bad.append(f"{os.path.relpath(path, ROOT)}:{line}: {msg[:120]}")
     assert not bad, "mark each literal with N_():\n" + "\n".join(bad)
+
+
+@test
+def test_serve_refuses_to_start_without_its_chinese_catalogue():
+    """`techex serve` with TECHEX_LOCALEDIR where no catalogue is exits 1 naming the file it
+    looked for, instead of serving English to readers who asked for Chinese"""
+    with tempfile.TemporaryDirectory() as empty:
+        p = techex("serve", env={"TECHEX_LOCALEDIR": empty, "TECHEX_LISTEN": "127.0.0.1:1"},
+                   timeout=30)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert f"{empty}/zh_CN/LC_MESSAGES/techex.mo" in p.stderr, p.stderr
+    assert "TECHEX_LOCALEDIR" in p.stderr, p.stderr
+
+
+@test
+def test_an_installed_layout_finds_its_catalogue_beside_bin():
+    """the binary copied to PREFIX/bin with the catalogue in PREFIX/share/locale (the
+    container image's layout) serves Chinese without TECHEX_LOCALEDIR"""
+    with tempfile.TemporaryDirectory() as prefix:
+        os.makedirs(os.path.join(prefix, "bin"))
+        shutil.copy(BIN, os.path.join(prefix, "bin", "techex"))
+        shutil.copytree(os.path.join(ROOT, "share", "locale"),
+                        os.path.join(prefix, "share", "locale"))
+        srv = Server("installed", env={"TECHEX_LOCALEDIR": ""},
+                     bin=os.path.join(prefix, "bin", "techex"))
+        try:
+            p = problem(srv.request("GET", f"/v1/listings/{uuid.uuid4()}", headers=ZH), 404)
+            assert p["detail"] == "没有此 id 的挂牌项目", p
+        finally:
+            srv.stop()

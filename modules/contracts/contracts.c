@@ -870,9 +870,7 @@ static const struct transition *reasoned_action(struct req *r, const char *actio
 	const struct transition *row = NULL;
 	switch (transition_find(contract_transitions, action, phase, roles_of(r, *res), &row)) {
 	case TR_OK: return row;
-	case TR_FORBIDDEN:
-		problem_set(r, 403, "forbidden", "%s", problem_tr(r, forbidden));
-		return NULL;
+	case TR_FORBIDDEN: problem_set(r, 403, "forbidden", "%s", forbidden); return NULL;
 	case TR_WRONG_STATE:
 		problem_set(r, 409, "invalid-state", "a %s contract cannot be %s",
 			    PQgetvalue(*res, 0, COL_STATUS),
@@ -891,8 +889,8 @@ static enum rc contracts_terminate(struct req *r)
 	const char *reason;
 	const struct transition *terminate = reasoned_action(
 	    r, "terminate",
-	    N_("only an owner or admin of one of the two parties, or a platform admin, can "
-	       "terminate a contract"),
+	    problem_tr(r, N_("only an owner or admin of one of the two parties, or a platform "
+			     "admin, can terminate a contract")),
 	    &res, &reason);
 	enum rc rc = RC_ERR;
 	if (terminate != NULL &&
@@ -956,7 +954,8 @@ static enum rc contract_hold_or_release(struct req *r, const char *action)
 	PGresult *res = NULL, *now = NULL;
 	const char *reason, *id = req_param(r, "id");
 	const struct transition *row = reasoned_action(
-	    r, action, N_("only a platform admin holds or releases a contract"), &res, &reason);
+	    r, action, problem_tr(r, N_("only a platform admin holds or releases a contract")),
+	    &res, &reason);
 	enum rc rc = RC_ERR;
 	if (row != NULL && hold_or_release(r, id, res, row, reason) == RC_OK) {
 		const char *get_params[1] = {id};

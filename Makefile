@@ -8,6 +8,8 @@
 #   make fuzz       libFuzzer on the parsers, FUZZ_TIME seconds each (tests/fuzz/fuzz.mk)
 #   make format     clang-format every C file;  make lint-spec  lint the OpenAPI spec
 #   make deps       install missing Debian packages
+#   make po-check   every message in the sources has its Chinese translation
+#   make po-update  po/zh_CN.po gains the sources' new messages, untranslated
 
 CC      ?= cc
 PKGS    := libevent libevent_pthreads libevent_openssl libpq openssl jansson libargon2 libcurl
@@ -27,6 +29,10 @@ MODULE_SRC := $(wildcard modules/*/*.c)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 PASSWORDS  := data/common-passwords.txt
 UNIT_SRC   := $(wildcard tests/unit/*.c)
+# the Chinese messages: compiled where the binary looks by default, share/locale
+# beside bin/ (TECHEX_LOCALEDIR elsewhere)
+PO         := po/zh_CN.po
+MO         := share/locale/zh_CN/LC_MESSAGES/techex.mo
 
 # BUILD selects the flavour: build/ (default) or build-asan/
 BUILD ?= build
@@ -36,17 +42,18 @@ OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(MODULE_SRC)) $(BUILD)/migra
 	$(BUILD)/demo-data.o
 HDRS  := $(wildcard server/*.h modules/*/*.h)
 
-.PHONY: all test test-cluster asan run bench format format-check lint-spec deps clean unit
+.PHONY: all test test-cluster asan run bench format format-check lint-spec deps clean unit \
+	po-check po-update
 
 all: $(BIN) $(BUILD)/unit-tests
 
 include tests/fuzz/fuzz.mk
 
-$(BIN): $(OBJS) $(BUILD)/main.o
+$(BIN): $(OBJS) $(BUILD)/main.o | $(MO)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/unit-tests: $(OBJS) $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
+$(BUILD)/unit-tests: $(OBJS) $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC)) | $(MO)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(HDRS)
@@ -75,6 +82,17 @@ $(BUILD)/demo-data.c: data/demo.json scripts/embed-data.sh
 
 $(BUILD)/demo-data.o: $(BUILD)/demo-data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# msgfmt --check: a translation's printf directives must be its message's
+$(MO): $(PO)
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $(PO)
+
+po-check:
+	@sh scripts/po-check.sh $(PO)
+
+po-update:
+	@sh scripts/po-check.sh --update $(PO)
 
 unit: all
 	$(BUILD)/unit-tests
@@ -122,4 +140,4 @@ lint-spec:
 	@sh scripts/lint-spec.sh
 
 clean:
-	rm -rf build build-asan build-fuzz bin
+	rm -rf build build-asan build-fuzz bin share

@@ -28,6 +28,7 @@
 #include "server/courier.h"
 #include "server/db.h"
 #include "server/http.h"
+#include "server/i18n.h"
 #include "server/log.h"
 #include "server/migrate.h"
 #include "server/ratelimit.h"
@@ -133,6 +134,10 @@ static int cmd_serve(const struct config *cfg)
 	PQfinish(conn);
 	if (pending != 0) {
 		fprintf(stderr, "techex: refusing to serve: %s; run `techex migrate` first\n", why);
+		return 1;
+	}
+	if (i18n_init(cfg->localedir, why, sizeof why) != RC_OK) {
+		fprintf(stderr, "techex: refusing to serve: %s\n", why);
 		return 1;
 	}
 	struct router rt = {0};

@@ -78,6 +78,9 @@ static const struct key keys[] = {
     {"TECHEX_REGISTER_RATE", KEY_INT, "10", 0, 100000, INT(register_rate),
      "registrations one client address (IPv6: /64) may make per 15 minutes (0: no limit);"
      " past it 429"},
+    {"TECHEX_LOCALEDIR", KEY_STRING, "", 0, 0, STR(localedir),
+     "where zh_CN/LC_MESSAGES/techex.mo is (default: share/locale beside the executable's"
+     " bin/, e.g. /usr/local/share/locale)"},
     {"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
      sizeof(enum log_level), "debug, info, warn or error"},
 };

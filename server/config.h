@@ -40,6 +40,7 @@ struct config {
 	int bid_rate;     /* bids an organization may make per minute (0: no limit) */
 	/* registrations one client network may make per 15 minutes (0: no limit) */
 	int register_rate;
+	char localedir[1024]; /* "": <executable's directory>/../share/locale */
 	enum log_level log_level;
 };
 

@@ -394,7 +394,7 @@ PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun
 
 enum rc db_not_found(struct req *r, const char *noun)
 {
-	return problem_set(r, 404, "not-found", "no %s has this id", noun);
+	return problem_set(r, 404, "not-found", "no %s has this id", problem_tr(r, noun));
 }
 
 enum rc db_flush(struct req *r)

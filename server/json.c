@@ -293,12 +293,12 @@ size_t utf8_length(const char *s)
 static const char *type_name(enum field_type t)
 {
 	switch (t) {
-	case F_INT: return "an integer";
-	case F_BOOL: return "a boolean";
-	case F_OBJECT: return "an object";
-	case F_STRINGS: return "an array of strings";
-	case F_OBJECTS: return "an array of objects";
-	default: return "a string";
+	case F_INT: return N_("an integer");
+	case F_BOOL: return N_("a boolean");
+	case F_OBJECT: return N_("an object");
+	case F_STRINGS: return N_("an array of strings");
+	case F_OBJECTS: return N_("an array of objects");
+	default: return N_("a string");
 	}
 }
 
@@ -384,7 +384,8 @@ static bool check_text(struct req *r, const char *path, const struct field *f, c
 		if (f->type == F_STRING && (*p == '\n' || *p == '\t'))
 			continue;
 		problem_field(r, path, "must not contain control characters%s",
-			      f->type == F_STRING ? " other than newline and tab" : "");
+			      f->type == F_STRING ? problem_tr(r, N_(" other than newline and tab"))
+						  : "");
 		return false;
 	}
 	uint32_t invisible = f->type == F_SECRET ? 0 : unicode_find_invisible(s, f->type != F_NAME);
@@ -445,7 +446,7 @@ static void validate_value(struct req *r, const char *path, const struct field *
 	case F_STRINGS:
 	case F_OBJECTS: {
 		if (!json_is_array(v)) {
-			problem_field(r, path, "must be %s", type_name(f->type));
+			problem_field(r, path, "must be %s", problem_tr(r, type_name(f->type)));
 			return;
 		}
 		if (f->max_items > 0 && json_array_size(v) > (size_t)f->max_items) {
@@ -477,7 +478,7 @@ static void validate_value(struct req *r, const char *path, const struct field *
 
 	/* every remaining type is a string */
 	if (!json_is_string(v)) {
-		problem_field(r, path, "must be %s", type_name(f->type));
+		problem_field(r, path, "must be %s", problem_tr(r, type_name(f->type)));
 		return;
 	}
 	const char *s = json_string_value(v);
@@ -538,7 +539,8 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		if (!valid_datetime(s) && !(f->type == F_MOMENT && valid_date(s)))
 			problem_field(
 			    r, path, "must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z%s",
-			    f->type == F_MOMENT ? " (or a date, 2026-03-01)" : "");
+			    f->type == F_MOMENT ? problem_tr(r, N_(" (or a date, 2026-03-01)"))
+						: "");
 		return;
 	default: return;
 	}

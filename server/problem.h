@@ -9,11 +9,13 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "i18n.h"
 
 struct problem {
-	int status;       /* 0 while no problem is set */
-	const char *slug; /* problem type, e.g. "validation"; static */
-	char detail[512];
+	int status;        /* 0 while no problem is set */
+	const char *slug;  /* problem type, e.g. "validation"; static */
+	char detail[1024]; /* in lang; UTF-8, cut at a character's end */
+	enum lang lang;    /* of title, detail and field messages: the request's */
 	char sqlstate[6];
 	json_t *errors;  /* [{field, message}], owned; NULL if none */
 	int retry_after; /* seconds, for 429 and 503; 0 for none */
@@ -27,7 +29,10 @@ struct problem {
 
 struct req;
 
-/* Sets the request's problem; returns RC_ERR so handlers can `return problem_set(...)`. */
+/* Sets the request's problem; returns RC_ERR so handlers can `return problem_set(...)`.
+ * fmt is English and a literal (xgettext extracts it for po/zh_CN.po); it is
+ * translated into the language of the request's Accept-Language before the
+ * arguments are formatted into it. */
 enum rc problem_set(struct req *r, int status, const char *slug, const char *fmt, ...)
     PRINTF_LIKE(4, 5);
 
@@ -37,8 +42,16 @@ enum rc problem_commit(struct req *r, int status, const char *slug, const char *
     PRINTF_LIKE(4, 5);
 
 /* Records one bad field; the caller turns the collection into a 422 with
- * problem_fields_done(). */
+ * problem_fields_done(). fmt is translated as problem_set's. */
 void problem_field(struct req *r, const char *field, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* The language a request's problems are written in (its Accept-Language). */
+enum lang problem_lang(const struct req *r);
+
+/* msgid (English, marked with N_() where it is defined) in the language of r's
+ * problems: for a message made elsewhere and passed as a "%s" argument.
+ * Borrowed. */
+const char *problem_tr(const struct req *r, const char *msgid);
 
 /* If any field errors were recorded, sets a 422 validation problem and returns RC_ERR. */
 enum rc problem_fields_done(struct req *r) MUSTCHECK;
@@ -47,7 +60,7 @@ enum rc problem_fields_done(struct req *r) MUSTCHECK;
  * connection errors -> 503, everything else -> 500. */
 int problem_status_for_sqlstate(const char *sqlstate);
 
-/* The title of a status ("Not Found"). */
+/* The English title of a status ("Not Found"), as in the status line. */
 const char *problem_title(int status);
 
 /* Builds the problem+json body. Caller owns (json_decref). */

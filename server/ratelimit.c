@@ -9,7 +9,7 @@
 
 #include "problem.h"
 
-static const char *const kind_noun[RATE_KINDS] = {"listings", "bids"};
+static const char *const kind_noun[RATE_KINDS] = {N_("listings"), N_("bids")};
 
 static struct {
 	int per_window;
@@ -46,7 +46,8 @@ enum rc rate_take(struct req *r, enum rate_kind kind, const struct stmt *recent)
 		return RC_OK;
 	problem_set(r, 429, "rate-limited",
 		    "your organization may create %d %s per %d s; try again in %d s",
-		    limits[kind].per_window, kind_noun[kind], limits[kind].window_seconds, wait);
+		    limits[kind].per_window, problem_tr(r, kind_noun[kind]),
+		    limits[kind].window_seconds, wait);
 	r->problem.retry_after = wait;
 	return RC_ERR;
 }

@@ -55,14 +55,16 @@ enum rc req_if_match(struct req *r, const char *version, const char *noun, bool 
 	const char *if_match = req_header(r, "If-Match");
 	if (if_match == NULL)
 		return required ? problem_set(r, 428, "precondition-required",
-					      "send If-Match with the %s's ETag to change it", noun)
+					      "send If-Match with the %s's ETag to change it",
+					      problem_tr(r, noun))
 				: RC_OK;
 	char etag[32];
 	etag_format(version, etag, sizeof etag);
 	if (strcmp(if_match, etag) == 0 || strcmp(if_match, "*") == 0)
 		return RC_OK;
 	return problem_set(r, 412, "precondition-failed",
-			   "the %s changed since you read it (now %s); read it again", noun, etag);
+			   "the %s changed since you read it (now %s); read it again",
+			   problem_tr(r, noun), etag);
 }
 
 void reply_location(struct req *r, const char *pattern, const char *id)
@@ -186,6 +188,10 @@ void reply_problem(struct req *r)
 		reply_header(r, "Allow", r->problem.allow);
 	if (status == 401)
 		reply_header(r, "WWW-Authenticate", "Bearer realm=\"techex\"");
+	/* only problems are translated: an object's representation (and its ETag)
+	 * is the same in every language */
+	reply_header(r, "Content-Language", i18n_tag(r->problem.lang));
+	reply_header(r, "Vary", "Accept-Language");
 }
 
 static void kv_free(struct kv *kv, int n)

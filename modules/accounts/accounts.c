@@ -159,9 +159,9 @@ static enum rc token_digest(struct req *r, char digest[67])
 	if (token == NULL)
 		return problem_set(r, 401, "unauthorized",
 				   req_header(r, "Authorization")
-				       ? "the Authorization header must be \"Bearer <token>\""
-				       : "this needs \"Authorization: Bearer <token>\" from POST "
-					 "/v1/auth/login");
+				       ? N_("the Authorization header must be \"Bearer <token>\"")
+				       : N_("this needs \"Authorization: Bearer <token>\" from POST "
+					    "/v1/auth/login"));
 	token_digest_param(token, digest);
 	return RC_OK;
 }
@@ -246,7 +246,7 @@ static enum rc accounts_register(struct req *r)
 	    password_policy_check(json_string_value(json_object_get(r->json, "password")),
 				  json_string_value(json_object_get(r->json, "email")));
 	if (weak != PASSWORD_OK) {
-		problem_field(r, "password", "%s", password_policy_message(weak));
+		problem_field(r, "password", "%s", problem_tr(r, password_policy_message(weak)));
 		return problem_fields_done(r);
 	}
 	if (register_throttle_take(r) != RC_OK) /* before any hashing; counts this one */

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "../../server/i18n.h"
+
 static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY"; /* value = index */
 
 /* W_i = 3^(i-1) mod 31 */
@@ -84,18 +86,21 @@ enum credit_code_verdict credit_code_check(const char *input, char out[CREDIT_CO
 const char *credit_code_message(enum credit_code_verdict v)
 {
 	switch (v) {
-	case CREDIT_CODE_OK: return "is valid";
-	case CREDIT_CODE_LENGTH: return "must be 18 characters (统一社会信用代码, GB 32100-2015)";
+	case CREDIT_CODE_OK: return N_("is valid");
+	case CREDIT_CODE_LENGTH:
+		return N_("must be 18 characters (统一社会信用代码, GB 32100-2015)");
 	case CREDIT_CODE_CHARSET:
-		return "may hold only digits and the letters A-H, J-N, P-R, T, U, W-Y";
-	case CREDIT_CODE_REGION: return "characters 3 to 8 must be the six digits of a region code";
+		return N_("may hold only digits and the letters A-H, J-N, P-R, T, U, W-Y");
+	case CREDIT_CODE_REGION:
+		return N_("characters 3 to 8 must be the six digits of a region code");
 	case CREDIT_CODE_ORG_CHECK:
-		return "the organization code check (GB 11714, character 17) does not match: "
-		       "mistyped?";
+		return N_("the organization code check (GB 11714, character 17) does not match: "
+			  "mistyped?");
 	case CREDIT_CODE_CHECK:
-		return "the credit code check (GB 32100, character 18) does not match: mistyped?";
+		return N_(
+		    "the credit code check (GB 32100, character 18) does not match: mistyped?");
 	}
-	return "is not a credit code";
+	return N_("is not a credit code");
 }
 
 bool region_code_valid(const char *s)

@@ -175,7 +175,8 @@ static void check_profile_values(struct req *r, const json_t *body, char code[CR
 	if (cc != NULL && !field_failed(r, "credit_code")) {
 		enum credit_code_verdict v = credit_code_check(cc, code);
 		if (v != CREDIT_CODE_OK)
-			problem_field(r, "credit_code", "%s", credit_code_message(v));
+			problem_field(r, "credit_code", "%s",
+				      problem_tr(r, credit_code_message(v)));
 	}
 	const char *region = json_string_value(json_object_get(body, "region_code"));
 	if (region != NULL && !field_failed(r, "region_code") && !region_code_valid(region))

@@ -8,6 +8,7 @@
 #include <unictype.h>
 #include <unistr.h>
 
+#include "../../server/i18n.h"
 #include "../../server/json.h"
 #include "../../server/unicode.h"
 
@@ -164,20 +165,21 @@ out:
 const char *password_policy_message(enum password_verdict v)
 {
 	switch (v) {
-	case PASSWORD_OK: return "is acceptable";
-	case PASSWORD_INVALID: return "must be UTF-8 text";
-	case PASSWORD_LENGTH: return "must be 12 to 128 characters";
-	case PASSWORD_BLANK: return "must not be blank (only spaces or invisible characters)";
-	case PASSWORD_EMAIL: return "must not be the email address or its local part";
+	case PASSWORD_OK: return N_("is acceptable");
+	case PASSWORD_INVALID: return N_("must be UTF-8 text");
+	case PASSWORD_LENGTH: return N_("must be 12 to 128 characters");
+	case PASSWORD_BLANK: return N_("must not be blank (only spaces or invisible characters)");
+	case PASSWORD_EMAIL: return N_("must not be the email address or its local part");
 	case PASSWORD_COMMON:
-		return "is too common: it is, or is built on, one of the 10,000 most used "
-		       "passwords";
+		return N_("is too common: it is, or is built on, one of the 10,000 most used "
+			  "passwords");
 	case PASSWORD_REPETITIVE:
-		return "is too repetitive: it needs at least 5 different characters and no "
-		       "repeated block";
+		return N_("is too repetitive: it needs at least 5 different characters and no "
+			  "repeated block");
 	case PASSWORD_SEQUENTIAL:
-		return "is a sequence (like abcdefghijkl or 123456789012): choose something less "
-		       "predictable";
+		return N_(
+		    "is a sequence (like abcdefghijkl or 123456789012): choose something less "
+		    "predictable");
 	}
-	return "is refused";
+	return N_("is refused");
 }

@@ -705,7 +705,7 @@ static unsigned bid_roles(const struct req *r, const PGresult *bid)
 /* The organization that actors name, as the 403s say it. */
 static const char *party(unsigned actors)
 {
-	return actors & BID_BIDDER ? "bidding organization" : "listing's organization";
+	return actors & BID_BIDDER ? N_("bidding organization") : N_("listing's organization");
 }
 
 /* POST /v1/bids/{id}/counter, /withdraw, /reject: the action's row of
@@ -725,8 +725,8 @@ static enum rc bid_action(struct req *r, const char *action)
 	enum transition_check check =
 	    transition_find(bid_transitions, action, status, bid_roles(r, res), &row);
 	if (check == TR_FORBIDDEN) {
-		problem_set(r, 403, "forbidden", "only the %s can %s this bid", party(any->actors),
-			    action);
+		problem_set(r, 403, "forbidden", "only the %s can %s this bid",
+			    problem_tr(r, party(any->actors)), action);
 		goto out;
 	}
 	if (check != TR_OK) {
@@ -823,8 +823,10 @@ static enum rc bids_accept(struct req *r)
 	}
 	if (check != TR_OK) {
 		const struct transition *due = transition_row(bid_transitions, "accept", status);
-		problem_set(r, 403, "forbidden", "%s %s bid is accepted by the %s",
-			    strchr("aeiou", status[0]) ? "an" : "a", status, party(due->actors));
+		problem_set(r, 403, "forbidden",
+			    strchr("aeiou", status[0]) ? N_("an %s bid is accepted by the %s")
+						       : N_("a %s bid is accepted by the %s"),
+			    status, problem_tr(r, party(due->actors)));
 		goto out;
 	}
 	if (strcmp(PQgetvalue(facts, 0, F_LISTING_STATUS), "published") != 0) {

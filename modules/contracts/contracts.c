@@ -255,13 +255,13 @@ const struct transition contract_transitions[] = {
  * when it is not held. */
 const struct transition_guard contract_guards[] = {
     {"sign", CONTRACT_HELD, "contract-on-hold",
-     "the contract is on hold by a platform admin: it cannot be signed until it is released"},
+     N_("the contract is on hold by a platform admin: it cannot be signed until it is released")},
     {"report", CONTRACT_HELD, "contract-on-hold",
-     "the contract is on hold by a platform admin: royalty reports wait until it is released"},
+     N_("the contract is on hold by a platform admin: royalty reports wait until it is released")},
     {"pay", CONTRACT_HELD, "contract-on-hold",
-     "the contract is on hold by a platform admin: payments wait until it is released"},
-    {"hold", CONTRACT_HELD, "contract-on-hold", "the contract is already on hold"},
-    {"release", CONTRACT_NOT_HELD, "contract-not-held", "the contract is not on hold"},
+     N_("the contract is on hold by a platform admin: payments wait until it is released")},
+    {"hold", CONTRACT_HELD, "contract-on-hold", N_("the contract is already on hold")},
+    {"release", CONTRACT_NOT_HELD, "contract-not-held", N_("the contract is not on hold")},
     {NULL, 0, NULL, NULL},
 };
 
@@ -276,7 +276,7 @@ enum rc contract_guard(struct req *r, const char *contract_id, const char *actio
 	PQclear(res);
 	const struct transition_guard *g =
 	    transition_guard_find(contract_guards, action, conditions);
-	return g == NULL ? RC_OK : problem_set(r, 409, g->type, "%s", g->detail);
+	return g == NULL ? RC_OK : problem_set(r, 409, g->type, "%s", problem_tr(r, g->detail));
 }
 
 /* Whether roles take action from some state: a caller who never may is refused
@@ -889,8 +889,8 @@ static enum rc contracts_terminate(struct req *r)
 	const char *reason;
 	const struct transition *terminate = reasoned_action(
 	    r, "terminate",
-	    "only an owner or admin of one of the two parties, or a platform admin, can terminate "
-	    "a contract",
+	    problem_tr(r, N_("only an owner or admin of one of the two parties, or a platform "
+			     "admin, can terminate a contract")),
 	    &res, &reason);
 	enum rc rc = RC_ERR;
 	if (terminate != NULL &&
@@ -954,7 +954,8 @@ static enum rc contract_hold_or_release(struct req *r, const char *action)
 	PGresult *res = NULL, *now = NULL;
 	const char *reason, *id = req_param(r, "id");
 	const struct transition *row = reasoned_action(
-	    r, action, "only a platform admin holds or releases a contract", &res, &reason);
+	    r, action, problem_tr(r, N_("only a platform admin holds or releases a contract")),
+	    &res, &reason);
 	enum rc rc = RC_ERR;
 	if (row != NULL && hold_or_release(r, id, res, row, reason) == RC_OK) {
 		const char *get_params[1] = {id};

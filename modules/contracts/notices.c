@@ -429,7 +429,8 @@ static enum rc notices_object(struct req *r)
 		problem_set(r, 409, "notice-closed",
 			    "the notice is %s: objections are taken only while it is open, before "
 			    "its closes_at",
-			    strcmp(status, "open") == 0 ? "past its closes_at" : status);
+			    strcmp(status, "open") == 0 ? problem_tr(r, N_("past its closes_at"))
+							: status);
 		goto out;
 	}
 	char objection[37];

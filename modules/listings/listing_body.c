@@ -153,15 +153,16 @@ static void check_listing(struct req *r, json_t *body, struct patent_number *pn)
 	if (patent != NULL && json_text(patent, "number") != NULL) {
 		patent_number_parse(json_text(patent, "number"), pn);
 		if (pn->kind == PN_INVALID) {
-			problem_field(r, "patent.number", "%s", pn->error);
+			problem_field(r, "patent.number", "%s", problem_tr(r, pn->error));
 		} else {
 			enum patent_type t = patent_type_from_name(json_text(patent, "type"));
 			if (t != PT_UNKNOWN && t != pn->type)
-				problem_field(r, "patent.type",
-					      "does not match the patent number (%s)",
-					      pn->type == PT_INVENTION       ? "an invention"
-					      : pn->type == PT_UTILITY_MODEL ? "a utility model"
-									     : "a design");
+				problem_field(
+				    r, "patent.type", "does not match the patent number (%s)",
+				    problem_tr(r, pn->type == PT_INVENTION ? N_("an invention")
+						  : pn->type == PT_UTILITY_MODEL
+						      ? N_("a utility model")
+						      : N_("a design")));
 		}
 		/* dates in order: filing <= grant <= expiry (ISO dates compare as text) */
 		const char *filing = json_text(patent, "filing_date"),

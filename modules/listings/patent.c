@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../server/i18n.h"
+
 /* The check character over the digits: digit i times weight i, summed, mod 11;
  * 10 is written X. */
 static char check_char(const char *digits, size_t n, const int *weights)
@@ -51,16 +53,17 @@ static bool application_ok(const char *s, struct patent_number *out)
 		    (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + s[3] - '0';
 		if (year < 2003 || year > 2099) {
 			out->error =
-			    "the year of a 12-digit application number must be 2003 or later";
+			    N_("the year of a 12-digit application number must be 2003 or later");
 			return false;
 		}
 		out->type = type_of_digit(s[4]);
 		if (out->type == PT_UNKNOWN) {
-			out->error = "the type digit (5th) must be 1, 2, 3, 8 or 9";
+			out->error = N_("the type digit (5th) must be 1, 2, 3, 8 or 9");
 			return false;
 		}
 		if (check_char(s, 12, w12) != s[12]) {
-			out->error = "the check character does not match the application number";
+			out->error =
+			    N_("the check character does not match the application number");
 			return false;
 		}
 		return true;
@@ -68,17 +71,18 @@ static bool application_ok(const char *s, struct patent_number *out)
 	if (len == 9 && all_digits(s, 8)) {
 		out->type = type_of_digit(s[2]);
 		if (out->type == PT_UNKNOWN) {
-			out->error = "the type digit (3rd) must be 1, 2, 3, 8 or 9";
+			out->error = N_("the type digit (3rd) must be 1, 2, 3, 8 or 9");
 			return false;
 		}
 		if (check_char(s, 8, w8) != s[8]) {
-			out->error = "the check character does not match the application number";
+			out->error =
+			    N_("the check character does not match the application number");
 			return false;
 		}
 		return true;
 	}
-	out->error = "must be a CN application number (201710601862.3), a ZL patent number or a "
-		     "CN publication number with its kind code (CN114000001B)";
+	out->error = N_("must be a CN application number (201710601862.3), a ZL patent number or a "
+			"CN publication number with its kind code (CN114000001B)");
 	return false;
 }
 
@@ -92,11 +96,11 @@ void patent_number_parse(const char *input, struct patent_number *out)
 		if (*p == ' ' || *p == '.')
 			continue;
 		if ((unsigned char)*p >= 0x80 || !isalnum((unsigned char)*p)) {
-			out->error = "may contain only letters, digits, spaces and dots";
+			out->error = N_("may contain only letters, digits, spaces and dots");
 			return;
 		}
 		if (n + 1 >= sizeof s) {
-			out->error = "is too long for a patent number";
+			out->error = N_("is too long for a patent number");
 			return;
 		}
 		s[n++] = (char)toupper((unsigned char)*p);
@@ -114,7 +118,7 @@ void patent_number_parse(const char *input, struct patent_number *out)
 		char code = n > 0 ? s[n - 1] : '\0';
 		if (digits < 6 || digits > 10 || !all_digits(s + 2, digits)) {
 			out->error =
-			    "a CN publication number is CN, 6 to 10 digits and a kind code";
+			    N_("a CN publication number is CN, 6 to 10 digits and a kind code");
 			return;
 		}
 		switch (code) {
@@ -124,7 +128,7 @@ void patent_number_parse(const char *input, struct patent_number *out)
 		case 'S': out->type = PT_DESIGN; break;
 		default:
 			out->error =
-			    "the kind code of a CN publication number must be A, B, U or S";
+			    N_("the kind code of a CN publication number must be A, B, U or S");
 			return;
 		}
 		out->kind = PN_PUBLICATION;

@@ -90,7 +90,7 @@ static enum rc platform_get_readyz(struct req *r)
 	if (pending > 0) {
 		problem_set(r, 503, "not-ready",
 			    "%zu migration(s) pending%s%s; run `techex migrate`", pending,
-			    first ? ", first " : "", first ? first : "");
+			    first ? problem_tr(r, N_(", first ")) : "", first ? first : "");
 		r->problem.retry_after = 5;
 		return RC_ERR;
 	}

@@ -234,7 +234,8 @@ static enum rc licensee_of_live_contract(struct req *r, const PGresult *contract
 {
 	const char *status = PQgetvalue(contract, 0, FACT_STATUS);
 	if (!revenue_caller_org_is(r, PQgetvalue(contract, 0, FACT_LICENSEE)))
-		return problem_set(r, 403, "forbidden", "only the licensee %s", what);
+		return problem_set(r, 403, "forbidden", "only the licensee %s",
+				   problem_tr(r, what));
 	if (strcmp(status, "active") != 0 &&
 	    !(strcmp(status, "terminated") == 0 &&
 	      strcmp(PQgetvalue(contract, 0, FACT_EVER_ACTIVE), "t") == 0))
@@ -324,7 +325,7 @@ enum rc royalty_reports_create(struct req *r)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
 	const char *id = req_param(r, "id");
-	if (licensee_of_live_contract(r, contract, "reports royalties") != RC_OK ||
+	if (licensee_of_live_contract(r, contract, N_("reports royalties")) != RC_OK ||
 	    contract_guard(r, id, "report") != RC_OK)
 		goto out;
 	const char *period_params[3] = {id, start, end};
@@ -475,7 +476,7 @@ enum rc payments_create(struct req *r)
 	PGresult *contract = revenue_contract_visible(r, true);
 	if (contract == NULL)
 		return RC_ERR;
-	enum rc rc = licensee_of_live_contract(r, contract, "records payments");
+	enum rc rc = licensee_of_live_contract(r, contract, N_("records payments"));
 	PQclear(contract);
 	if (rc == RC_OK)
 		rc = contract_guard(r, req_param(r, "id"), "pay");
@@ -688,7 +689,7 @@ static enum rc payment_decide(struct req *r, const char *action)
 		problem_set(r, 409, "invalid-state", "a %s payment cannot be %s%s", status,
 			    payment_target(action),
 			    strcmp(action, "dispute") == 0 && strcmp(status, "confirmed") == 0
-				? ": it is in the ledger; reverse it instead"
+				? problem_tr(r, N_(": it is in the ledger; reverse it instead"))
 				: "");
 		goto out;
 	}

@@ -82,7 +82,7 @@ METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
 class Server:
     """One bin/techex serve process on a free port."""
 
-    def __init__(self, name="main", env=None, tls=None, host="127.0.0.1"):
+    def __init__(self, name="main", env=None, tls=None, host="127.0.0.1", bin=None):
         self.port = free_port()
         self.name = name
         self.host = host  # "::1" serves on IPv6 loopback
@@ -94,7 +94,8 @@ class Server:
         e.update(env or {})
         self.tls = tls
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([BIN, "serve"], stdout=self.log, stderr=self.log, env=e)
+        self.proc = subprocess.Popen([bin or BIN, "serve"], stdout=self.log, stderr=self.log,
+                                     env=e)
         self.wait_ready()
 
     def wait_ready(self, timeout=15):

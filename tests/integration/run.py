@@ -31,6 +31,7 @@ import test_loopdb  # noqa: E402,F401
 import test_round_trips  # noqa: E402,F401
 import test_ops  # noqa: E402,F401
 import test_build  # noqa: E402,F401
+import test_i18n  # noqa: E402,F401
 from common import shutdown_main  # noqa: E402
 
 try:

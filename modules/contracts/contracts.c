@@ -26,6 +26,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../accounts/roles.h"
 #include "../listings/listings.h"
 #include "../platform/platform.h"
 #include "contract_rules.h"
@@ -375,8 +376,7 @@ static unsigned roles_of(const struct req *r, const PGresult *res)
 	const char *party = party_of(r, res);
 	unsigned roles = r->auth.platform_admin ? CONTRACT_PLATFORM_ADMIN : 0;
 	bool licensor = party != NULL && strcmp(party, "licensor") == 0;
-	bool officer =
-	    strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
+	bool officer = org_may(&r->auth, ORG_SIGN);
 	if (party != NULL)
 		roles |= licensor ? CONTRACT_LICENSOR : CONTRACT_LICENSEE;
 	if (party != NULL && officer)

@@ -20,6 +20,7 @@
 #include "modules/contracts/contracts.h"
 #include "modules/desk/desk.h"
 #include "modules/listings/listings.h"
+#include "modules/mail/mail.h"
 #include "modules/platform/platform.h"
 #include "modules/platform/reports.h"
 #include "modules/platform/seed.h"
@@ -52,6 +53,8 @@ static void usage(FILE *to)
 	    "                                 TECHEX_ADMIN_PASSWORD or is prompted for\n"
 	    "  seed-demo                      load demo organizations, listings and deals from\n"
 	    "                                 the Zibo plan (data/demo.json, built in)\n"
+	    "  mail list                      the mail outbox: messages waiting (with their text,\n"
+	    "                                 for `make run` without TECHEX_SMTP_URL), sent, failed\n"
 	    "  check                          read-only invariant checks of contracts and the "
 	    "ledger;\n"
 	    "                                 exit 0 when all hold, 1 with a report when one "
@@ -116,6 +119,7 @@ static void build_router(struct router *rt)
 
 /* What the background sender drains (server/courier.h), ended by {0}. */
 static const struct courier_task courier_tasks[] = {
+    {"mail", mail_drain, NULL},
     {0},
 };
 
@@ -142,6 +146,10 @@ static int cmd_serve(const struct config *cfg)
 	rate_configure(RATE_LISTING, cfg->listing_rate, 3600);
 	rate_configure(RATE_BID, cfg->bid_rate, 60);
 	throttle_configure(cfg->register_rate);
+	mail_configure(&(struct mail_settings){.smtp_url = cfg->smtp_url,
+					       .tls_required = strcmp(cfg->smtp_tls, "required") == 0,
+					       .from = cfg->mail_from,
+					       .public_url = cfg->public_url});
 	struct dispatch_hooks hooks = {
 	    .authenticate = accounts_authenticate,
 	    .idempotency_begin = idempotency_begin,
@@ -182,7 +190,7 @@ int main(int argc, char **argv)
 	}
 	bool known = strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
 		     strcmp(cmd, "admin") == 0 || strcmp(cmd, "seed-demo") == 0 ||
-		     strcmp(cmd, "check") == 0;
+		     strcmp(cmd, "check") == 0 || strcmp(cmd, "mail") == 0;
 	if (!known) {
 		fprintf(stderr, "techex: unknown command \"%s\"\n\n", cmd);
 		usage(stderr);
@@ -223,6 +231,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "techex: admin create: --email is required\n");
 			return 2;
 		}
+	} else if (strcmp(cmd, "mail") == 0) {
+		if (argc != 3 || strcmp(argv[2], "list") != 0) {
+			fprintf(stderr, "techex: usage: techex mail list\n");
+			return 2;
+		}
 	} else if (argc != 2) {
 		fprintf(stderr, "techex: %s takes no arguments\n", cmd);
 		return 2;
@@ -240,6 +253,8 @@ int main(int argc, char **argv)
 			status = 1;
 		} else if (strcmp(cmd, "admin") == 0) {
 			status = accounts_cli_admin_create(conn, email, name);
+		} else if (strcmp(cmd, "mail") == 0) {
+			status = mail_cli_list(conn);
 		} else if (strcmp(cmd, "check") == 0) {
 			status = revenue_check(conn);
 		} else {

@@ -41,6 +41,11 @@ struct config {
 	/* registrations one client network may make per 15 minutes (0: no limit) */
 	int register_rate;
 	enum log_level log_level;
+	/* mail (API.md "Organizations and people"); smtp_url "" sends nothing */
+	char smtp_url[1024];
+	char smtp_tls[16]; /* "try" (STARTTLS when offered) or "required" */
+	char mail_from[320];
+	char public_url[512]; /* links in mails start with it; no trailing '/' */
 };
 
 /* Reads one variable per key through getenv_fn (getenv in production, a table in

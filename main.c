@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "modules/accounts/accounts.h"
+#include "modules/accounts/passwords.h"
+#include "modules/accounts/teams.h"
 #include "modules/accounts/throttle.h"
 #include "modules/bids/bids.h"
 #include "modules/contracts/contracts.h"
@@ -108,6 +110,8 @@ static void build_router(struct router *rt)
 {
 	router_add(rt, platform_routes, platform_routes_count);
 	router_add(rt, accounts_routes, accounts_routes_count);
+	router_add(rt, teams_routes, teams_routes_count);
+	router_add(rt, passwords_routes, passwords_routes_count);
 	router_add(rt, listings_routes, listings_routes_count);
 	router_add(rt, bids_routes, bids_routes_count);
 	router_add(rt, contracts_routes, contracts_routes_count);

@@ -15,6 +15,7 @@ const struct org_permission org_permissions[] = {
     {ORG_VIEW_MEMBERS,    "view_members",    true,  true,  true},
     {ORG_INVITE,          "invite",          true,  true,  false},
     {ORG_REMOVE_MEMBER,   "remove_member",   true,  true,  false},
+    {ORG_REMOVE_ADMIN,    "remove_admin",    true,  false, false},
     {ORG_CHANGE_ROLE,     "change_role",     true,  false, false},
     {ORG_MANAGE_WEBHOOKS, "manage_webhooks", true,  true,  false},
     {ORG_LEAVE,           "leave",           true,  true,  true},

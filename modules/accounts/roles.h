@@ -21,6 +21,7 @@ enum org_action {
 	ORG_VIEW_MEMBERS,    /* GET /v1/orgs/{id}/members */
 	ORG_INVITE,          /* invitations: send, list, revoke */
 	ORG_REMOVE_MEMBER,   /* remove another member (never the owner) */
+	ORG_REMOVE_ADMIN,    /* remove another admin */
 	ORG_CHANGE_ROLE,     /* PATCH /v1/orgs/{id}/members/{user_id}, ownership hand-over */
 	ORG_MANAGE_WEBHOOKS, /* webhooks and their secrets */
 	ORG_LEAVE,           /* remove oneself (the only owner cannot) */

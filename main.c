@@ -56,7 +56,8 @@ static void usage(FILE *to)
 	    "  seed-demo                      load demo organizations, listings and deals from\n"
 	    "                                 the Zibo plan (data/demo.json, built in)\n"
 	    "  mail list                      the mail outbox: messages waiting (with their text,\n"
-	    "                                 for `make run` without TECHEX_SMTP_URL), sent, failed\n"
+	    "                                 for `make run` without TECHEX_SMTP_URL), sent, "
+	    "failed\n"
 	    "  check                          read-only invariant checks of contracts and the "
 	    "ledger;\n"
 	    "                                 exit 0 when all hold, 1 with a report when one "
@@ -150,10 +151,11 @@ static int cmd_serve(const struct config *cfg)
 	rate_configure(RATE_LISTING, cfg->listing_rate, 3600);
 	rate_configure(RATE_BID, cfg->bid_rate, 60);
 	throttle_configure(cfg->register_rate);
-	mail_configure(&(struct mail_settings){.smtp_url = cfg->smtp_url,
-					       .tls_required = strcmp(cfg->smtp_tls, "required") == 0,
-					       .from = cfg->mail_from,
-					       .public_url = cfg->public_url});
+	mail_configure(
+	    &(struct mail_settings){.smtp_url = cfg->smtp_url,
+				    .tls_required = strcmp(cfg->smtp_tls, "required") == 0,
+				    .from = cfg->mail_from,
+				    .public_url = cfg->public_url});
 	struct dispatch_hooks hooks = {
 	    .authenticate = accounts_authenticate,
 	    .idempotency_begin = idempotency_begin,

@@ -215,13 +215,15 @@ static enum rc mail_config_check(struct config *cfg, char *err, size_t errlen)
 	}
 	const char *at = strchr(from, '@');
 	if (!printable(from, true) || at == NULL || at == from || at[1] == '\0' ||
-	    strchr(at + 1, '@') != NULL || (strchr(from, '<') != NULL) != (strchr(from, '>') != NULL)) {
+	    strchr(at + 1, '@') != NULL ||
+	    (strchr(from, '<') != NULL) != (strchr(from, '>') != NULL)) {
 		snprintf(err, errlen,
 			 "TECHEX_MAIL_FROM: must be an address or \"Name <address>\" in ASCII");
 		return RC_ERR;
 	}
 	char *pub = cfg->public_url;
-	if (!printable(pub, false) || !(has_prefix(pub, "http://") || has_prefix(pub, "https://")) ||
+	if (!printable(pub, false) ||
+	    !(has_prefix(pub, "http://") || has_prefix(pub, "https://")) ||
 	    strlen(strchr(pub, ':') + 3) == 0) {
 		snprintf(err, errlen, "TECHEX_PUBLIC_URL: must be an http:// or https:// URL");
 		return RC_ERR;

@@ -306,9 +306,9 @@ static enum rc accounts_register(struct req *r)
 		if (invitation_accepted(r, &claim, PQgetvalue(user, 0, USER_ID)) != RC_OK)
 			goto out;
 	} else if (audit_write(r, "organization.register", "organization", org_id, org_id,
-			json_pack("{s:s, s:s, s:s}", "user_id", PQgetvalue(user, 0, USER_ID),
-				  "name", PQgetvalue(org, 0, ORG_NAME), "kind",
-				  PQgetvalue(org, 0, ORG_KIND))) != RC_OK)
+			       json_pack("{s:s, s:s, s:s}", "user_id", PQgetvalue(user, 0, USER_ID),
+					 "name", PQgetvalue(org, 0, ORG_NAME), "kind",
+					 PQgetvalue(org, 0, ORG_KIND))) != RC_OK)
 		goto out;
 	reply_json(r, 201,
 		   json_pack("{s:o, s:o}", "user", user_json(user, 0), "organization",

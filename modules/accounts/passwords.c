@@ -15,8 +15,8 @@
 #include "../mail/mail.h"
 #include "../platform/platform.h"
 #include "credentials.h"
-#include "passwords.h"
 #include "password_policy.h"
+#include "passwords.h"
 #include "throttle.h"
 
 #define RESETS_PER_HOUR 3 /* reset mails one account gets per hour at most */
@@ -159,20 +159,24 @@ static char *reset_text(const char *token)
 {
 	const char *base = mail_public_url();
 	char *body = NULL;
-	if (asprintf(&body,
-		     "您好：\n\n"
-		     "有人（希望是您本人）请求重置您在 TechEx 技术成果转让交易平台的密码。\n"
-		     "请在 1 小时内打开以下链接设置新密码（仅可使用一次）：\n\n%s/password-reset?token=%s\n\n"
-		     "或调用 POST /v1/auth/password-reset/confirm，重置码：\n%s\n"
-		     "重置后，您的所有登录会话都将失效。如果不是您本人的请求，请忽略本邮件，密码不会改变。\n\n"
-		     "------------------------------------------------------------\n\n"
-		     "Hello,\n\n"
-		     "Someone (we hope you) asked to reset your TechEx password.\n"
-		     "Open this link within 1 hour to choose a new one (it works once):\n\n%s/password-reset?token=%s\n\n"
-		     "Or POST /v1/auth/password-reset/confirm with this token:\n%s\n"
-		     "Every session of yours ends with the reset. If you did not ask, ignore this "
-		     "mail: your password stays as it is.\n",
-		     base, token, token, base, token, token) < 0)
+	if (asprintf(
+		&body,
+		"您好：\n\n"
+		"有人（希望是您本人）请求重置您在 TechEx 技术成果转让交易平台的密码。\n"
+		"请在 1 "
+		"小时内打开以下链接设置新密码（仅可使用一次）：\n\n%s/password-reset?token=%s\n\n"
+		"或调用 POST /v1/auth/password-reset/confirm，重置码：\n%s\n"
+		"重置后，您的所有登录会话都将失效。如果不是您本人的请求，请忽略本邮件，密码不会改变"
+		"。\n\n"
+		"------------------------------------------------------------\n\n"
+		"Hello,\n\n"
+		"Someone (we hope you) asked to reset your TechEx password.\n"
+		"Open this link within 1 hour to choose a new one (it works "
+		"once):\n\n%s/password-reset?token=%s\n\n"
+		"Or POST /v1/auth/password-reset/confirm with this token:\n%s\n"
+		"Every session of yours ends with the reset. If you did not ask, ignore this "
+		"mail: your password stays as it is.\n",
+		base, token, token, base, token, token) < 0)
 		return NULL;
 	return body;
 }

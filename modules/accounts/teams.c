@@ -64,11 +64,11 @@ static const struct stmt st_member_join = {
     " WHERE u.id = $1 AND u.org_id IS NULL RETURNING " MEMBER_COLS,
     3};
 
-static const struct stmt st_is_member = {
-    "teams_is_member", "SELECT 1 FROM users WHERE org_id = $1 AND email = $2", 2};
+static const struct stmt st_is_member = {"teams_is_member",
+					 "SELECT 1 FROM users WHERE org_id = $1 AND email = $2", 2};
 
-static const struct stmt st_org_name = {
-    "teams_org_name", "SELECT name FROM organizations WHERE id = $1", 1};
+static const struct stmt st_org_name = {"teams_org_name",
+					"SELECT name FROM organizations WHERE id = $1", 1};
 enum { ORGNAME_NAME };
 
 static const struct stmt st_invitation_revoke_pending = {
@@ -113,21 +113,20 @@ static const char *const member_roles[] = {"owner", "admin", "member", NULL};
 
 static json_t *member_json(const PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "user_id",
-			 PQgetvalue(res, row, MEMBER_USER_ID), "email",
-			 PQgetvalue(res, row, MEMBER_EMAIL), "display_name",
-			 PQgetvalue(res, row, MEMBER_DISPLAY_NAME), "role",
-			 PQgetvalue(res, row, MEMBER_ROLE), "joined_at",
-			 PQgetvalue(res, row, MEMBER_JOINED_AT));
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s}", "user_id", PQgetvalue(res, row, MEMBER_USER_ID), "email",
+	    PQgetvalue(res, row, MEMBER_EMAIL), "display_name",
+	    PQgetvalue(res, row, MEMBER_DISPLAY_NAME), "role", PQgetvalue(res, row, MEMBER_ROLE),
+	    "joined_at", PQgetvalue(res, row, MEMBER_JOINED_AT));
 }
 
 static json_t *invitation_json(const PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-			 PQgetvalue(res, row, INV_ID), "org_id", PQgetvalue(res, row, INV_ORG_ID),
-			 "email", PQgetvalue(res, row, INV_EMAIL), "role",
-			 PQgetvalue(res, row, INV_ROLE), "status", PQgetvalue(res, row, INV_STATUS),
-			 "expires_at", PQgetvalue(res, row, INV_EXPIRES_AT), "created_at",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, row, INV_ID),
+			 "org_id", PQgetvalue(res, row, INV_ORG_ID), "email",
+			 PQgetvalue(res, row, INV_EMAIL), "role", PQgetvalue(res, row, INV_ROLE),
+			 "status", PQgetvalue(res, row, INV_STATUS), "expires_at",
+			 PQgetvalue(res, row, INV_EXPIRES_AT), "created_at",
 			 PQgetvalue(res, row, INV_CREATED_AT));
 }
 
@@ -170,21 +169,24 @@ static void invitation_text(const char *org_name, const char *role, const char *
 	if (asprintf(subject, "邀请您加入 %s / Invitation to join %s on TechEx", org_name,
 		     org_name) < 0)
 		*subject = NULL;
-	if (asprintf(body,
-		     "您好：\n\n"
-		     "%s 邀请您以%s身份加入其在 TechEx 技术成果转让交易平台上的团队。\n"
-		     "请在 7 天内打开以下链接接受邀请（仅可使用一次）：\n\n%s/invitations/accept?token=%s\n\n"
-		     "已有账号：登录后调用 POST /v1/invitations/accept，邀请码：\n%s\n"
-		     "尚无账号：注册时（POST /v1/auth/register）以 invitation_token 提交上述邀请码。\n"
-		     "如果您不认识该单位，请忽略本邮件。\n\n"
-		     "------------------------------------------------------------\n\n"
-		     "Hello,\n\n"
-		     "%s invites you to join its team on TechEx as %s.\n"
-		     "Open this link within 7 days to accept (it works once):\n\n%s/invitations/accept?token=%s\n\n"
-		     "With an account: log in and POST /v1/invitations/accept with this token:\n%s\n"
-		     "Without one: register (POST /v1/auth/register) with it as invitation_token.\n"
-		     "If you do not know this organization, ignore this mail.\n",
-		     org_name, role_zh, base, token, token, org_name, role, base, token, token) < 0)
+	if (asprintf(
+		body,
+		"您好：\n\n"
+		"%s 邀请您以%s身份加入其在 TechEx 技术成果转让交易平台上的团队。\n"
+		"请在 7 "
+		"天内打开以下链接接受邀请（仅可使用一次）：\n\n%s/invitations/accept?token=%s\n\n"
+		"已有账号：登录后调用 POST /v1/invitations/accept，邀请码：\n%s\n"
+		"尚无账号：注册时（POST /v1/auth/register）以 invitation_token 提交上述邀请码。\n"
+		"如果您不认识该单位，请忽略本邮件。\n\n"
+		"------------------------------------------------------------\n\n"
+		"Hello,\n\n"
+		"%s invites you to join its team on TechEx as %s.\n"
+		"Open this link within 7 days to accept (it works "
+		"once):\n\n%s/invitations/accept?token=%s\n\n"
+		"With an account: log in and POST /v1/invitations/accept with this token:\n%s\n"
+		"Without one: register (POST /v1/auth/register) with it as invitation_token.\n"
+		"If you do not know this organization, ignore this mail.\n",
+		org_name, role_zh, base, token, token, org_name, role, base, token, token) < 0)
 		*body = NULL;
 }
 

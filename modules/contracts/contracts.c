@@ -314,10 +314,9 @@ static const struct field share_spec[] = {
     {.name = "beneficiary", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
     {.name = "role", .type = F_ENUM, .required = true, .enum_values = share_roles},
     {.name = "share_bp", .type = F_INT, .required = true, .min = 1, .max = 10000},
+    {.name = "user_id", .type = F_UUID, .nullable = true}, /* a member: their earnings */
     {0},
 };
-
-/* 50 inventors (the most a listing names) and the institution */
 
 static const struct field patch_spec[] = {
     {.name = "terms", .type = F_OBJECT, .sub = terms_spec},
@@ -600,6 +599,9 @@ static enum rc contracts_patch(struct req *r)
 			plan = default_plan_of(info);
 		} else {
 			contract_plan_check(r, new_plan);
+			if (contract_plan_members_check(r, new_plan,
+							PQgetvalue(res, 0, COL_LICENSOR)))
+				goto out;
 			contract_plan_floor_check(r, new_plan, db_value(info, 0, PLAN_FLOOR_BP),
 						  PQgetvalue(info, 0, PLAN_SOURCE));
 			plan = json_incref(new_plan);

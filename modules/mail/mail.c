@@ -20,8 +20,8 @@
 #define BATCH 20                     /* messages one drain sends at most */
 #define MAX_ATTEMPTS 10              /* then the message is given up (failed_at) */
 
-static struct mail_settings settings = {.smtp_url = "", .from = "techex@localhost",
-					.public_url = "http://127.0.0.1:8080"};
+static struct mail_settings settings = {
+    .smtp_url = "", .from = "techex@localhost", .public_url = "http://127.0.0.1:8080"};
 
 void mail_configure(const struct mail_settings *s)
 {
@@ -287,8 +287,8 @@ int mail_drain(PGconn *conn, void *arg, const _Atomic bool *stop)
 		char *message = mail_compose(settings.from, PQgetvalue(res, 0, CLAIM_TO),
 					     PQgetvalue(res, 0, CLAIM_SUBJECT),
 					     PQgetvalue(res, 0, CLAIM_BODY), date, message_id);
-		bool ok = message != NULL && smtp_send(PQgetvalue(res, 0, CLAIM_TO), message, err,
-						       sizeof err);
+		bool ok = message != NULL &&
+			  smtp_send(PQgetvalue(res, 0, CLAIM_TO), message, err, sizeof err);
 		if (message != NULL) {
 			OPENSSL_cleanse(message, strlen(message));
 			free(message);
@@ -319,7 +319,7 @@ int mail_cli_list(PGconn *conn)
 	    "SELECT id, kind, to_addr, subject, coalesce(body, ''),"
 	    " CASE WHEN sent_at IS NOT NULL THEN 'sent' WHEN failed_at IS NOT NULL THEN 'failed'"
 	    " ELSE 'queued' END, " SQL_RFC3339("created_at") ", attempts, coalesce(last_error, '')"
-	    " FROM mail_outbox ORDER BY id";
+							     " FROM mail_outbox ORDER BY id";
 	enum { L_ID, L_KIND, L_TO, L_SUBJECT, L_BODY, L_STATUS, L_CREATED, L_ATTEMPTS, L_ERROR };
 	PGresult *res = NULL;
 	if (!db_run(conn, sql, 0, NULL, &res))
@@ -331,7 +331,8 @@ int mail_cli_list(PGconn *conn)
 		printf("--- mail %s (%s) %s at %s, %s attempt(s)%s%s\nTo: %s\nSubject: %s\n",
 		       PQgetvalue(res, i, L_ID), PQgetvalue(res, i, L_KIND),
 		       PQgetvalue(res, i, L_STATUS), PQgetvalue(res, i, L_CREATED),
-		       PQgetvalue(res, i, L_ATTEMPTS), *PQgetvalue(res, i, L_ERROR) ? "; last error: " : "",
+		       PQgetvalue(res, i, L_ATTEMPTS),
+		       *PQgetvalue(res, i, L_ERROR) ? "; last error: " : "",
 		       PQgetvalue(res, i, L_ERROR), PQgetvalue(res, i, L_TO),
 		       PQgetvalue(res, i, L_SUBJECT));
 		if (unsent)

@@ -102,7 +102,7 @@ static char *statement_csv(const json_t *data, size_t *len)
 	return out;
 }
 
-static bool wants_csv(const struct req *r)
+bool revenue_wants_csv(const struct req *r)
 {
 	const char *accept = req_header(r, "Accept");
 	return accept != NULL && strstr(accept, "text/csv") != NULL;
@@ -141,7 +141,7 @@ enum rc statement_get(struct req *r)
 		PQclear(period);
 		return RC_ERR;
 	}
-	if (!wants_csv(r)) { /* the database wrote the JSON: pass it on as it is */
+	if (!revenue_wants_csv(r)) { /* the database wrote the JSON: pass it on as it is */
 		reply_raw(r, 200, "application/json", PQgetvalue(res, 0, STATEMENT_JSON),
 			  (size_t)PQgetlength(res, 0, STATEMENT_JSON));
 		PQclear(res);

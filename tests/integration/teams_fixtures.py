@@ -57,7 +57,12 @@ class SmtpSink:
     """A real SMTP server on loopback (Debian's python3-aiosmtpd) that keeps what it is sent."""
 
     def __init__(self, port=None):
-        from aiosmtpd.controller import Controller
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:  # a python3 other than Debian's: use Debian's package
+            import sys
+            sys.path.append("/usr/lib/python3/dist-packages")
+            from aiosmtpd.controller import Controller
         self.messages = []
         self.lock = threading.Lock()
         self.port = port or harness.free_port()

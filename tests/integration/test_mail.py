@@ -11,7 +11,7 @@ from teams_fixtures import SmtpSink, TOKEN_RE, invite, parse
 
 def smtp_env(sink, extra=None):
     env = {"TECHEX_SMTP_URL": sink.url, "TECHEX_MAIL_FROM": "TechEx <noreply@techex.example>",
-           "TECHEX_PUBLIC_URL": "https://techex.example/"}
+           "TECHEX_PUBLIC_URL": "https://techex.example/", "TECHEX_LOG_LEVEL": "debug"}
     env.update(extra or {})
     return env
 

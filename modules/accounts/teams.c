@@ -190,21 +190,15 @@ static void invitation_text(const char *org_name, const char *role, const char *
 		*body = NULL;
 }
 
-/* POST /v1/orgs/{id}/invitations */
-static enum rc teams_invite(struct req *r)
+enum rc teams_invitation_send(struct req *r, const char *id, const char *email, const char *role,
+			      PGresult **out)
 {
 	enum rc rc = RC_ERR;
 	PGresult *res = NULL, *org = NULL;
 	char token[TOKEN_TEXT], digest[67];
-	char *email = NULL, *subject = NULL, *body = NULL;
+	char *subject = NULL, *body = NULL;
 
-	const char *id = org_for(r, ORG_INVITE, false);
-	if (id == NULL || body_read_valid(r, invite_spec) != RC_OK)
-		return RC_ERR;
-	email = unicode_email_key(json_string_value(json_object_get(r->json, "email")));
-	if (email == NULL)
-		email = xstrdup("");
-	const char *role = json_string_value(json_object_get(r->json, "role"));
+	*out = NULL;
 	const char *member_params[2] = {id, email};
 	if ((res = db_exec(r, &st_is_member, member_params)) == NULL)
 		goto out;
@@ -236,8 +230,8 @@ static enum rc teams_invite(struct req *r)
 	    audit_write(r, "invitation.create", "invitation", PQgetvalue(res, 0, INV_ID), id,
 			json_pack("{s:s, s:s}", "email", email, "role", role)) != RC_OK)
 		goto out;
-	reply_location(r, "/v1/orgs/{id}/invitations", id);
-	reply_json(r, 201, invitation_json(res, 0));
+	*out = res;
+	res = NULL;
 	rc = RC_OK;
 out:
 	OPENSSL_cleanse(token, sizeof token);
@@ -246,10 +240,28 @@ out:
 		free(body);
 	}
 	free(subject);
-	free(email);
 	PQclear(org);
 	PQclear(res);
 	return rc;
+}
+
+/* POST /v1/orgs/{id}/invitations */
+static enum rc teams_invite(struct req *r)
+{
+	PGresult *res = NULL;
+	const char *id = org_for(r, ORG_INVITE, false);
+	if (id == NULL || body_read_valid(r, invite_spec) != RC_OK)
+		return RC_ERR;
+	char *email = unicode_email_key(json_string_value(json_object_get(r->json, "email")));
+	enum rc rc = teams_invitation_send(
+	    r, id, email ? email : "", json_string_value(json_object_get(r->json, "role")), &res);
+	free(email);
+	if (rc != RC_OK)
+		return RC_ERR;
+	reply_location(r, "/v1/orgs/{id}/invitations", id);
+	reply_json(r, 201, invitation_json(res, 0));
+	PQclear(res);
+	return RC_OK;
 }
 
 /* GET /v1/orgs/{id}/invitations: the pending ones. */

@@ -5,6 +5,8 @@
 #ifndef TECHEX_TEAMS_H
 #define TECHEX_TEAMS_H
 
+#include <libpq-fe.h>
+
 #include "../../server/router.h"
 
 extern const struct route teams_routes[];
@@ -29,5 +31,14 @@ enum rc invitation_claim(struct req *r, const char *token, const char *field, co
  * event member.joined, in the request's transaction. */
 enum rc invitation_accepted(struct req *r, const struct invitation_claim *c,
 			    const char *user_id) MUSTCHECK;
+
+/* Invites email (its key: unicode_email_key) into organization id as role
+ * ("admin" or "member") on behalf of the caller: replaces a pending invitation
+ * of the address, stores the token's digest, queues the mail, audits. The new
+ * invitation's row (caller PQclears) into *out; 409 already-member when the
+ * address is in the organization. POST /v1/orgs/{id}/invitations after its
+ * checks, and `techex seed-demo`. */
+enum rc teams_invitation_send(struct req *r, const char *id, const char *email, const char *role,
+			      PGresult **out) MUSTCHECK;
 
 #endif

@@ -245,3 +245,30 @@ def test_each_role_gets_what_the_permission_table_says():
             assert allowed(r.status) == table[action][role], (role, action, r)
         r = srv.request("DELETE", f"/v1/orgs/{org}/members/{t[role][1]}", token=tok)
         assert (r.status == 204) == (table["leave"][role] and role != "owner"), (role, r)
+
+
+@test
+def test_demo_team_has_three_members_an_inventor_with_earnings_and_pending_invitations():
+    """seed-demo gives 山东理工大学 an owner, an admin and an inventor who earns from a licence, and pending invitations in `techex mail list`"""
+    from harness import techex
+    assert techex("seed-demo").returncode == 0
+    assert techex("seed-demo").returncode == 0  # twice: nothing twice
+    srv = main_server()
+    pw = "techex-demo-2026"
+    owner = login(srv, "sdut@demo.techex.example", pw)["token"]
+    inventor = login(srv, "liuchang@demo.techex.example", pw)["token"]
+    org = srv.request("GET", "/v1/me", token=owner).json()["organization"]["id"]
+    members = srv.request("GET", f"/v1/orgs/{org}/members", token=inventor).json()["data"]
+    assert sorted(m["role"] for m in members) == ["admin", "member", "owner"], members
+    e = srv.request("GET", "/v1/me/earnings", token=inventor).json()
+    assert e["data"] and all(x["beneficiary"] == "刘畅" for x in e["data"]), e
+    assert e["totals"]["amount_fen"] > 0, e
+    assert srv.request("GET", "/v1/me/earnings", token=owner).json()["data"] == []
+    pending = srv.request("GET", f"/v1/orgs/{org}/invitations", token=owner).json()["data"]
+    assert {p["email"] for p in pending} >= {"wangjianguo@demo.techex.example",
+                                             "finance@demo.techex.example"}, pending
+    p = techex("mail", "list")
+    assert "wangjianguo@demo.techex.example" in p.stdout and "token=" in p.stdout
+    assert psql("SELECT count(*) FROM org_invitations WHERE email = 'finance@demo.techex.example'") == [["1"]]
+    c = techex("check")
+    assert c.returncode == 0, c.stdout[-2000:]

@@ -77,9 +77,10 @@ static enum rc new_password_ok(struct req *r, const char *field, const char *pas
 }
 
 /* Sets the user's password hash, closes the open reset tokens and revokes the
- * sessions (all but keep_digest's, when given). */
+ * sessions (all but keep_digest's, when given), audits as action and answers
+ * 204. */
 static enum rc password_replace(struct req *r, const char *user_id, const char *password,
-				const char *keep_digest)
+				const char *keep_digest, const char *action)
 {
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(password, hash) != RC_OK)
@@ -98,7 +99,9 @@ static enum rc password_replace(struct req *r, const char *user_id, const char *
 	if ((res = db_exec(r, &st_revoke_sessions, revoke_params)) == NULL)
 		goto out;
 	PQclear(res);
-	rc = RC_OK;
+	rc = audit_write(r, action, "user", user_id, NULL, NULL);
+	if (rc == RC_OK)
+		reply_empty(r, 204);
 out:
 	OPENSSL_cleanse(hash, sizeof hash);
 	return rc;
@@ -106,9 +109,15 @@ out:
 
 /* ---- POST /v1/auth/password ------------------------------------------------ */
 
+/* The new password of a change or a reset: the policy says the rest. */
+#define NEW_PASSWORD_FIELD                                                                        \
+	{                                                                                         \
+		.name = "new_password", .type = F_SECRET, .required = true, .min = 12, .max = 128 \
+	}
+
 static const struct field change_spec[] = {
     {.name = "current_password", .type = F_SECRET, .required = true, .min = 1, .max = 128},
-    {.name = "new_password", .type = F_SECRET, .required = true, .min = 12, .max = 128},
+    NEW_PASSWORD_FIELD,
     {0},
 };
 
@@ -137,11 +146,7 @@ static enum rc passwords_change(struct req *r)
 		goto out;
 	}
 	token_digest_param(token_from_header(req_header(r, "Authorization")), digest);
-	if (password_replace(r, r->auth.user_id, next, digest) != RC_OK ||
-	    audit_write(r, "user.password_change", "user", r->auth.user_id, NULL, NULL) != RC_OK)
-		goto out;
-	reply_empty(r, 204);
-	rc = RC_OK;
+	rc = password_replace(r, r->auth.user_id, next, digest, "user.password_change");
 out:
 	PQclear(res);
 	return rc;
@@ -221,10 +226,7 @@ static enum rc passwords_reset_request(struct req *r)
 	rc = RC_OK;
 out:
 	OPENSSL_cleanse(token, sizeof token);
-	if (body != NULL) {
-		OPENSSL_cleanse(body, strlen(body));
-		free(body);
-	}
+	free_secret(body);
 	free(email);
 	PQclear(res);
 	return rc;
@@ -234,7 +236,7 @@ out:
 
 static const struct field confirm_spec[] = {
     {.name = "token", .type = F_SECRET, .required = true, .min = 1, .max = 128},
-    {.name = "new_password", .type = F_SECRET, .required = true, .min = 12, .max = 128},
+    NEW_PASSWORD_FIELD,
     {0},
 };
 
@@ -245,38 +247,35 @@ static enum rc passwords_reset_confirm(struct req *r)
 		return RC_ERR;
 	token_digest_param(json_string_value(json_object_get(r->json, "token")), digest);
 	const char *lock_params[1] = {digest};
-	PGresult *res = db_exec(r, &st_reset_lock, lock_params);
-	if (res == NULL)
+	PGresult *reset = db_exec(r, &st_reset_lock, lock_params);
+	if (reset == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
-	if (PQntuples(res) != 1) {
+	if (PQntuples(reset) != 1) {
 		problem_field(r, "token", "is not a password reset token");
 		rc = problem_fields_done(r);
 		goto out;
 	}
-	if (strcmp(PQgetvalue(res, 0, LOCK_USED), "t") == 0 ||
-	    strcmp(PQgetvalue(res, 0, LOCK_EXPIRED), "t") == 0) {
+	if (strcmp(PQgetvalue(reset, 0, LOCK_USED), "t") == 0 ||
+	    strcmp(PQgetvalue(reset, 0, LOCK_EXPIRED), "t") == 0) {
 		problem_set(r, 410, "token-gone",
-			    strcmp(PQgetvalue(res, 0, LOCK_USED), "t") == 0
+			    strcmp(PQgetvalue(reset, 0, LOCK_USED), "t") == 0
 				? "this reset token was already used; ask for a new one"
 				: "this reset token has expired; ask for a new one");
 		goto out;
 	}
-	const char *user_id = PQgetvalue(res, 0, LOCK_USER_ID);
+	const char *user_id = PQgetvalue(reset, 0, LOCK_USER_ID);
 	const char *next = json_string_value(json_object_get(r->json, "new_password"));
-	if (new_password_ok(r, "new_password", next, PQgetvalue(res, 0, LOCK_EMAIL)) != RC_OK)
+	if (new_password_ok(r, "new_password", next, PQgetvalue(reset, 0, LOCK_EMAIL)) != RC_OK)
 		goto out;
 	snprintf(r->auth.user_id, sizeof r->auth.user_id, "%s", user_id);
-	if (password_replace(r, user_id, next, NULL) != RC_OK ||
-	    audit_write(r, "user.password_reset", "user", user_id, NULL, NULL) != RC_OK)
-		goto out;
-	reply_empty(r, 204);
-	rc = RC_OK;
+	rc = password_replace(r, user_id, next, NULL, "user.password_reset");
 out:
-	PQclear(res);
+	PQclear(reset);
 	return rc;
 }
 
+/* Changing needs a session; a reset only the mailed token. */
 const struct route passwords_routes[] = {
     {M_POST, "/v1/auth/password", passwords_change, ROUTE_TX | ROUTE_AUTH | ROUTE_HEAVY,
      "changePassword", NULL},

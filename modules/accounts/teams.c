@@ -235,10 +235,7 @@ enum rc teams_invitation_send(struct req *r, const char *id, const char *email, 
 	rc = RC_OK;
 out:
 	OPENSSL_cleanse(token, sizeof token);
-	if (body != NULL) {
-		OPENSSL_cleanse(body, strlen(body));
-		free(body);
-	}
+	free_secret(body);
 	free(subject);
 	PQclear(org);
 	PQclear(res);
@@ -544,14 +541,14 @@ static enum rc teams_remove_member(struct req *r)
 	if (del == NULL)
 		goto out;
 	PQclear(del);
-	if (audit_write(r, self ? "member.leave" : "member.remove", "user", params[1], id,
-			json_pack("{s:s}", "role", role)) != RC_OK ||
-	    event_record(r, "member.removed", id, params[1],
-			 json_pack("{s:s, s:s, s:b}", "user_id", params[1], "role", role, "left",
-				   self)) != RC_OK)
-		goto out;
-	reply_empty(r, 204);
-	rc = RC_OK;
+	rc = audit_write(r, self ? "member.leave" : "member.remove", "user", params[1], id,
+			 json_pack("{s:s}", "role", role));
+	if (rc == RC_OK)
+		rc = event_record(
+		    r, "member.removed", id, params[1],
+		    json_pack("{s:s, s:s, s:b}", "user_id", params[1], "role", role, "left", self));
+	if (rc == RC_OK)
+		reply_empty(r, 204);
 out:
 	PQclear(res);
 	return rc;

@@ -60,28 +60,13 @@ static char *earnings_csv(const json_t *data, size_t *len)
 	    "paid_at",  "contract_id", "listing_title", "payment_id", "kind",
 	    "seq",      "beneficiary", "role",          "share_bp",   "amount_fen",
 	    "currency", "created_at",  "hash"};
-	char *out = NULL;
-	FILE *f = open_memstream(&out, len);
+	char *out;
+	FILE *f = csv_open(&out, len, columns, ARRAY_LEN(columns));
 	if (f == NULL)
 		return NULL;
-	fputs("\xef\xbb\xbf", f);
-	for (size_t k = 0; k < ARRAY_LEN(columns); k++)
-		csv_field(f, columns[k], k + 1 == ARRAY_LEN(columns));
 	size_t i;
 	const json_t *row;
-	json_array_foreach(data, i, row)
-	{
-		for (size_t k = 0; k < ARRAY_LEN(columns); k++) {
-			const json_t *v = json_object_get(row, columns[k]);
-			char num[24];
-			const char *text = json_string_value(v);
-			if (json_is_integer(v)) {
-				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-				text = num;
-			}
-			csv_field(f, text ? text : "", k + 1 == ARRAY_LEN(columns));
-		}
-	}
+	json_array_foreach(data, i, row) csv_json_row(f, row, columns, ARRAY_LEN(columns));
 	fclose(f);
 	return out;
 }

@@ -256,7 +256,7 @@ def test_demo_team_has_three_members_an_inventor_with_earnings_and_pending_invit
     srv = main_server()
     pw = "techex-demo-2026"
     owner = login(srv, "sdut@demo.techex.example", pw)["token"]
-    inventor = login(srv, "liuchang@demo.techex.example", pw)["token"]
+    inventor = login(srv, "liuchang@sdut.demo.techex.example", pw)["token"]
     org = srv.request("GET", "/v1/me", token=owner).json()["organization"]["id"]
     members = srv.request("GET", f"/v1/orgs/{org}/members", token=inventor).json()["data"]
     assert sorted(m["role"] for m in members) == ["admin", "member", "owner"], members
@@ -265,10 +265,10 @@ def test_demo_team_has_three_members_an_inventor_with_earnings_and_pending_invit
     assert e["totals"]["amount_fen"] > 0, e
     assert srv.request("GET", "/v1/me/earnings", token=owner).json()["data"] == []
     pending = srv.request("GET", f"/v1/orgs/{org}/invitations", token=owner).json()["data"]
-    assert {p["email"] for p in pending} >= {"wangjianguo@demo.techex.example",
-                                             "finance@demo.techex.example"}, pending
+    assert {p["email"] for p in pending} >= {"wangjianguo@sdut.demo.techex.example",
+                                             "finance@sdut.demo.techex.example"}, pending
     p = techex("mail", "list")
-    assert "wangjianguo@demo.techex.example" in p.stdout and "token=" in p.stdout
-    assert psql("SELECT count(*) FROM org_invitations WHERE email = 'finance@demo.techex.example'") == [["1"]]
+    assert "wangjianguo@sdut.demo.techex.example" in p.stdout and "token=" in p.stdout
+    assert psql("SELECT count(*) FROM org_invitations WHERE email = 'finance@sdut.demo.techex.example'") == [["1"]]
     c = techex("check")
     assert c.returncode == 0, c.stdout[-2000:]

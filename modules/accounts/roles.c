@@ -4,6 +4,7 @@
 #include "roles.h"
 
 #include <string.h>
+#include <strings.h>
 
 // clang-format off
 /*                     action                 name               owner  admin  member */
@@ -45,6 +46,6 @@ bool org_may(const struct auth *a, enum org_action action)
 
 bool org_may_in(const struct auth *a, const char *org_id, enum org_action action)
 {
-	return org_id != NULL && a->org_id[0] != '\0' && strcmp(a->org_id, org_id) == 0 &&
+	return org_id != NULL && a->org_id[0] != '\0' && strcasecmp(a->org_id, org_id) == 0 &&
 	       org_role_may(a->org_role, action);
 }

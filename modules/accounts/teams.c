@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../server/db.h"
 #include "../../server/json.h"
@@ -96,9 +97,13 @@ static const struct stmt st_invitation_cancel = {
     " AND i.accepted_at IS NULL AND i.revoked_at IS NULL RETURNING " INVITATION_COLS,
     2};
 
+/* The invitation of a token, locked, and whether its organization is suspended. */
 static const struct stmt st_invitation_by_token = {
     "teams_invitation_by_token",
-    "SELECT " INVITATION_COLS " FROM org_invitations i WHERE i.token_hash = $1 FOR UPDATE", 1};
+    "SELECT " INVITATION_COLS ", o.status = 'suspended' FROM org_invitations i"
+    " JOIN organizations o ON o.id = i.org_id WHERE i.token_hash = $1 FOR UPDATE OF i",
+    1};
+enum { INV_ORG_SUSPENDED = INV_STATUS + 1 };
 
 static const struct stmt st_invitation_accept = {
     "teams_invitation_accept",
@@ -138,9 +143,10 @@ static json_t *invitation_json(const PGresult *res, int row)
 static const char *org_for(struct req *r, enum org_action action, bool admin_sees)
 {
 	const char *id = req_param(r, "id");
-	bool inside = uuid_valid(id) && r->auth.org_id[0] && strcmp(r->auth.org_id, id) == 0;
-	if (inside && org_may_in(&r->auth, id, action))
-		return id;
+	/* ids are case-insensitive; the caller's own is the canonical spelling */
+	bool inside = uuid_valid(id) && r->auth.org_id[0] && strcasecmp(r->auth.org_id, id) == 0;
+	if (inside && org_may_in(&r->auth, r->auth.org_id, action))
+		return r->auth.org_id;
 	if (!inside && admin_sees && r->auth.platform_admin && uuid_valid(id))
 		return id;
 	if (!inside) {
@@ -262,10 +268,18 @@ static enum rc teams_invite(struct req *r)
 }
 
 /* GET /v1/orgs/{id}/invitations: the pending ones. */
+/* Lists of a team come whole: they take no parameters. */
+static enum rc no_query(struct req *r)
+{
+	static const char *const known[] = {NULL};
+	req_query_check(r, known);
+	return problem_fields_done(r);
+}
+
 static enum rc teams_list_invitations(struct req *r)
 {
 	const char *id = org_for(r, ORG_INVITE, true);
-	if (id == NULL)
+	if (id == NULL || no_query(r) != RC_OK)
 		return RC_ERR;
 	const char *params[1] = {id};
 	PGresult *res = db_exec(r, &st_invitations, params);
@@ -326,6 +340,11 @@ enum rc invitation_claim(struct req *r, const char *token, const char *field, co
 			    : strcmp(status, "revoked") == 0
 				? "this invitation was revoked or replaced by a newer one"
 				: "this invitation has expired; ask for a new one");
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, INV_ORG_SUSPENDED), "t") == 0) {
+		problem_set(r, 403, "organization-suspended",
+			    "the organization is suspended; nobody joins it now");
 		goto out;
 	}
 	if (strcmp(PQgetvalue(res, 0, INV_EMAIL), email) != 0) {
@@ -409,7 +428,7 @@ static enum rc teams_accept(struct req *r)
 static enum rc teams_list_members(struct req *r)
 {
 	const char *id = org_for(r, ORG_VIEW_MEMBERS, true);
-	if (id == NULL)
+	if (id == NULL || no_query(r) != RC_OK)
 		return RC_ERR;
 	const char *params[1] = {id};
 	PGresult *res = db_exec(r, &st_members, params);
@@ -518,7 +537,7 @@ out:
 static enum rc teams_remove_member(struct req *r)
 {
 	const char *uid = req_param(r, "user_id");
-	bool self = uid != NULL && strcmp(uid, r->auth.user_id) == 0;
+	bool self = uid != NULL && strcasecmp(uid, r->auth.user_id) == 0;
 	const char *id = org_for(r, self ? ORG_LEAVE : ORG_REMOVE_MEMBER, false);
 	if (id == NULL)
 		return RC_ERR;

@@ -80,7 +80,7 @@ static void encoded_words(FILE *f, const char *s)
 	size_t n = strlen(s), i = 0;
 	bool first = true;
 	while (i < n) {
-		size_t k = n - i < 45 ? n - i : 45;
+		size_t k = n - i < 39 ? n - i : 39; /* with "Subject: ", under 78 */
 		while (i + k < n && ((unsigned char)s[i + k] & 0xC0) == 0x80)
 			k--; /* never split a character */
 		unsigned char out[80];

@@ -145,3 +145,27 @@ def test_bad_mail_settings_stop_start_up():
                        ("TECHEX_MAIL_FROM", "no address"), ("TECHEX_PUBLIC_URL", "ftp://x")):
         p = harness.techex("serve", env={key: value})
         assert p.returncode == 2 and key in p.stderr, (key, p.returncode, p.stderr)
+
+
+@test
+def test_tls_required_refuses_a_server_without_starttls():
+    """With TECHEX_SMTP_TLS=required, a server that offers no STARTTLS gets nothing: the message waits, its error recorded"""
+    sink = SmtpSink()
+    srv = Server("mail-tls", env={"TECHEX_SMTP_URL": sink.url, "TECHEX_SMTP_TLS": "required"})
+    email = unique_email("secure")
+    try:
+        tok, org = owner(srv)
+        invite(srv, tok, org, email)
+        deadline = time.time() + 15
+        rows = []
+        while time.time() < deadline:
+            rows = psql(f"SELECT attempts, sent_at IS NULL, last_error FROM mail_outbox"
+                        f" WHERE to_addr = '{email}'")
+            if rows and rows[0][0] != "0" and rows[0][2]:
+                break
+            time.sleep(0.2)
+        assert rows and rows[0][1] == "t" and rows[0][2], rows
+        assert sink.to(email) == []
+    finally:
+        srv.stop()
+        sink.stop()

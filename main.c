@@ -15,11 +15,14 @@
 #include <string.h>
 
 #include "modules/accounts/accounts.h"
+#include "modules/accounts/passwords.h"
+#include "modules/accounts/teams.h"
 #include "modules/accounts/throttle.h"
 #include "modules/bids/bids.h"
 #include "modules/contracts/contracts.h"
 #include "modules/desk/desk.h"
 #include "modules/listings/listings.h"
+#include "modules/mail/mail.h"
 #include "modules/platform/platform.h"
 #include "modules/platform/reports.h"
 #include "modules/platform/seed.h"
@@ -53,6 +56,9 @@ static void usage(FILE *to)
 	    "                                 TECHEX_ADMIN_PASSWORD or is prompted for\n"
 	    "  seed-demo                      load demo organizations, listings and deals from\n"
 	    "                                 the Zibo plan (data/demo.json, built in)\n"
+	    "  mail list                      the mail outbox: messages waiting (with their text,\n"
+	    "                                 for `make run` without TECHEX_SMTP_URL), sent, "
+	    "failed\n"
 	    "  check                          read-only invariant checks of contracts and the "
 	    "ledger;\n"
 	    "                                 exit 0 when all hold, 1 with a report when one "
@@ -106,6 +112,8 @@ static void build_router(struct router *rt)
 {
 	router_add(rt, platform_routes, platform_routes_count);
 	router_add(rt, accounts_routes, accounts_routes_count);
+	router_add(rt, teams_routes, teams_routes_count);
+	router_add(rt, passwords_routes, passwords_routes_count);
 	router_add(rt, listings_routes, listings_routes_count);
 	router_add(rt, bids_routes, bids_routes_count);
 	router_add(rt, contracts_routes, contracts_routes_count);
@@ -117,6 +125,7 @@ static void build_router(struct router *rt)
 
 /* What the background sender drains (server/courier.h), ended by {0}. */
 static const struct courier_task courier_tasks[] = {
+    {"mail", mail_drain, NULL},
     {0},
 };
 
@@ -147,6 +156,11 @@ static int cmd_serve(const struct config *cfg)
 	rate_configure(RATE_LISTING, cfg->listing_rate, 3600);
 	rate_configure(RATE_BID, cfg->bid_rate, 60);
 	throttle_configure(cfg->register_rate);
+	mail_configure(
+	    &(struct mail_settings){.smtp_url = cfg->smtp_url,
+				    .tls_required = strcmp(cfg->smtp_tls, "required") == 0,
+				    .from = cfg->mail_from,
+				    .public_url = cfg->public_url});
 	struct dispatch_hooks hooks = {
 	    .authenticate = accounts_authenticate,
 	    .idempotency_begin = idempotency_begin,
@@ -188,7 +202,7 @@ int main(int argc, char **argv)
 	}
 	bool known = strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
 		     strcmp(cmd, "admin") == 0 || strcmp(cmd, "seed-demo") == 0 ||
-		     strcmp(cmd, "check") == 0;
+		     strcmp(cmd, "check") == 0 || strcmp(cmd, "mail") == 0;
 	if (!known) {
 		fprintf(stderr, "techex: unknown command \"%s\"\n\n", cmd);
 		usage(stderr);
@@ -229,6 +243,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "techex: admin create: --email is required\n");
 			return 2;
 		}
+	} else if (strcmp(cmd, "mail") == 0) {
+		if (argc != 3 || strcmp(argv[2], "list") != 0) {
+			fprintf(stderr, "techex: usage: techex mail list\n");
+			return 2;
+		}
 	} else if (argc != 2) {
 		fprintf(stderr, "techex: %s takes no arguments\n", cmd);
 		return 2;
@@ -246,6 +265,8 @@ int main(int argc, char **argv)
 			status = 1;
 		} else if (strcmp(cmd, "admin") == 0) {
 			status = accounts_cli_admin_create(conn, email, name);
+		} else if (strcmp(cmd, "mail") == 0) {
+			status = mail_cli_list(conn);
 		} else if (strcmp(cmd, "check") == 0) {
 			status = revenue_check(conn);
 		} else {

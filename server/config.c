@@ -81,6 +81,17 @@ static const struct key keys[] = {
     {"TECHEX_LOCALEDIR", KEY_STRING, "", 0, 0, STR(localedir),
      "where zh_CN/LC_MESSAGES/techex.mo is (default: share/locale beside the executable's"
      " bin/, e.g. /usr/local/share/locale)"},
+    {"TECHEX_SMTP_URL", KEY_STRING, "", 0, 0, STR(smtp_url),
+     "where mail goes: smtp://host:port (STARTTLS when offered) or smtps://host:port"
+     " (implicit TLS), credentials as smtp://user:password@host; unset: nothing is sent and"
+     " `techex mail list` shows the queue"},
+    {"TECHEX_SMTP_TLS", KEY_STRING, "try", 0, 0, STR(smtp_tls),
+     "try (smtp:// uses STARTTLS when the server offers it) or required (refuses to send"
+     " in clear)"},
+    {"TECHEX_MAIL_FROM", KEY_STRING, "TechEx <noreply@techex.localhost>", 0, 0, STR(mail_from),
+     "the sender of mail: an address, or \"Name <address>\" in ASCII"},
+    {"TECHEX_PUBLIC_URL", KEY_STRING, "http://127.0.0.1:8080", 0, 0, STR(public_url),
+     "the address people reach TechEx at: invitation and reset links in mails start with it"},
     {"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
      sizeof(enum log_level), "debug, info, warn or error"},
 };
@@ -174,6 +185,58 @@ static enum rc set_key(struct config *cfg, const struct key *k, const char *val,
 	return RC_ERR;
 }
 
+/* Whether s is printable ASCII without spaces (a URL) or, with spaces, at all. */
+static bool printable(const char *s, bool spaces)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 + !spaces || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The mail settings: URLs of the right scheme, an ASCII sender with one
+ * address (the address itself is checked again when mail is sent). */
+static enum rc mail_config_check(struct config *cfg, char *err, size_t errlen)
+{
+	const char *url = cfg->smtp_url, *from = cfg->mail_from;
+	if (*url && (!printable(url, false) ||
+		     !(has_prefix(url, "smtp://") || has_prefix(url, "smtps://")) ||
+		     strlen(strchr(url, ':') + 3) == 0)) {
+		snprintf(err, errlen,
+			 "TECHEX_SMTP_URL: must be smtp://host:port or smtps://host:port");
+		return RC_ERR;
+	}
+	if (strcmp(cfg->smtp_tls, "try") != 0 && strcmp(cfg->smtp_tls, "required") != 0) {
+		snprintf(err, errlen, "TECHEX_SMTP_TLS: must be try or required (got \"%s\")",
+			 cfg->smtp_tls);
+		return RC_ERR;
+	}
+	const char *at = strchr(from, '@');
+	if (!printable(from, true) || at == NULL || at == from || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL ||
+	    (strchr(from, '<') != NULL) != (strchr(from, '>') != NULL)) {
+		snprintf(err, errlen,
+			 "TECHEX_MAIL_FROM: must be an address or \"Name <address>\" in ASCII");
+		return RC_ERR;
+	}
+	char *pub = cfg->public_url;
+	if (!printable(pub, false) ||
+	    !(has_prefix(pub, "http://") || has_prefix(pub, "https://")) ||
+	    strlen(strchr(pub, ':') + 3) == 0) {
+		snprintf(err, errlen, "TECHEX_PUBLIC_URL: must be an http:// or https:// URL");
+		return RC_ERR;
+	}
+	size_t n = strlen(pub);
+	while (n > 0 && pub[n - 1] == '/')
+		pub[--n] = '\0';
+	return RC_OK;
+}
+
 enum rc config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), char *err,
 		    size_t errlen)
 {
@@ -200,6 +263,8 @@ enum rc config_load(struct config *cfg, const char *(*getenv_fn)(const char *nam
 			 cfg->workers);
 		return RC_ERR;
 	}
+	if (mail_config_check(cfg, err, errlen) != RC_OK)
+		return RC_ERR;
 	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
 		snprintf(err, errlen, "%s: TECHEX_TLS_CERT and TECHEX_TLS_KEY must be set together",
 			 cfg->tls_cert[0] ? "TECHEX_TLS_KEY" : "TECHEX_TLS_CERT");

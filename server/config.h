@@ -42,6 +42,11 @@ struct config {
 	int register_rate;
 	char localedir[1024]; /* "": <executable's directory>/../share/locale */
 	enum log_level log_level;
+	/* mail (API.md "Organizations and people"); smtp_url "" sends nothing */
+	char smtp_url[1024];
+	char smtp_tls[16]; /* "try" (STARTTLS when offered) or "required" */
+	char mail_from[320];
+	char public_url[512]; /* links in mails start with it; no trailing '/' */
 };
 
 /* Reads one variable per key through getenv_fn (getenv in production, a table in

@@ -17,6 +17,7 @@
 #include "credentials.h"
 #include "org_profile.h"
 #include "password_policy.h"
+#include "teams.h"
 #include "throttle.h"
 
 #define TS(col) SQL_RFC3339(col)
@@ -229,7 +230,8 @@ static const struct field register_spec[] = {
     {.name = "email", .type = F_EMAIL, .required = true},
     {.name = "password", .type = F_SECRET, .required = true, .min = 12, .max = 128},
     {.name = "display_name", .type = F_NAME, .required = true, .min = 1, .max = 100},
-    {.name = "organization", .type = F_OBJECT, .required = true, .sub = register_org_spec},
+    {.name = "organization", .type = F_OBJECT, .sub = register_org_spec},
+    {.name = "invitation_token", .type = F_SECRET, .min = 1, .max = 128},
     {0},
 };
 
@@ -239,9 +241,17 @@ static enum rc accounts_register(struct req *r)
 	PGresult *org = NULL, *user = NULL, *res;
 	char hash[PASSWORD_HASH_MAX];
 	char *email = NULL;
+	struct invitation_claim claim;
 
 	if (body_read_valid(r, register_spec) != RC_OK)
 		return RC_ERR;
+	const char *invitation = json_string_value(json_object_get(r->json, "invitation_token"));
+	if ((json_object_get(r->json, "organization") == NULL) == (invitation == NULL)) {
+		problem_field(r, invitation ? "invitation_token" : "organization",
+			      invitation ? "comes without organization: an invitation names it"
+					 : "is required, or invitation_token to join one");
+		return problem_fields_done(r);
+	}
 	enum password_verdict weak =
 	    password_policy_check(json_string_value(json_object_get(r->json, "password")),
 				  json_string_value(json_object_get(r->json, "email")));
@@ -265,6 +275,9 @@ static enum rc accounts_register(struct req *r)
 		problem_set(r, 409, "email-taken", "an account with this email already exists");
 		goto out;
 	}
+	if (invitation != NULL &&
+	    invitation_claim(r, invitation, "invitation_token", email, &claim) != RC_OK)
+		goto out;
 	if (parent != NULL) {
 		const char *parent_params[1] = {parent};
 		if ((res = db_exec(r, &st_org_exists, parent_params)) == NULL)
@@ -284,22 +297,30 @@ static enum rc accounts_register(struct req *r)
 	}
 	const char *org_params[4] = {json_string_value(json_object_get(o, "name")),
 				     json_string_value(json_object_get(o, "kind")), parent, NULL};
-	if ((org = db_exec(r, &st_org_insert, org_params)) == NULL)
+	const char *joined_params[1] = {invitation ? claim.org_id : NULL};
+	if ((org = db_exec(r, invitation ? &st_org_get : &st_org_insert,
+			   invitation ? joined_params : org_params)) == NULL)
 		goto out;
 	const char *org_id = PQgetvalue(org, 0, ORG_ID);
-	const char *user_params[6] = {
-	    email,  hash,    json_string_value(json_object_get(r->json, "display_name")),
-	    org_id, "owner", "false"};
+	const char *user_params[6] = {email,
+				      hash,
+				      json_string_value(json_object_get(r->json, "display_name")),
+				      org_id,
+				      invitation ? claim.role : "owner",
+				      "false"};
 	if ((user = db_exec(r, &st_user_insert, user_params)) == NULL) {
 		if (r->problem.status == 409)
 			problem_set(r, 409, "email-taken",
 				    "an account with this email already exists");
 		goto out;
 	}
-	if (audit_write(r, "organization.register", "organization", org_id, org_id,
-			json_pack("{s:s, s:s, s:s}", "user_id", PQgetvalue(user, 0, USER_ID),
-				  "name", PQgetvalue(org, 0, ORG_NAME), "kind",
-				  PQgetvalue(org, 0, ORG_KIND))) != RC_OK)
+	if (invitation != NULL) {
+		if (invitation_accepted(r, &claim, PQgetvalue(user, 0, USER_ID)) != RC_OK)
+			goto out;
+	} else if (audit_write(r, "organization.register", "organization", org_id, org_id,
+			       json_pack("{s:s, s:s, s:s}", "user_id", PQgetvalue(user, 0, USER_ID),
+					 "name", PQgetvalue(org, 0, ORG_NAME), "kind",
+					 PQgetvalue(org, 0, ORG_KIND))) != RC_OK)
 		goto out;
 	reply_json(r, 201,
 		   json_pack("{s:o, s:o}", "user", user_json(user, 0), "organization",

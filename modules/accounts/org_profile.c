@@ -22,6 +22,7 @@
 #include "../../server/json.h"
 #include "../platform/platform.h"
 #include "credit_code.h"
+#include "roles.h"
 
 static const struct stmt st_org_lock_profile = {
     "accounts_org_lock_profile",
@@ -222,9 +223,7 @@ static enum rc patch_org(struct req *r, bool admin)
 	}
 	const char *status = PQgetvalue(res, 0, ORG_STATUS);
 	if (!admin) {
-		bool manager =
-		    strcmp(r->auth.org_id, id) == 0 && (strcmp(r->auth.org_role, "owner") == 0 ||
-							strcmp(r->auth.org_role, "admin") == 0);
+		bool manager = org_may_in(&r->auth, id, ORG_EDIT_PROFILE);
 		if (!manager) {
 			problem_set(r, 403, "forbidden",
 				    "only the organization's owner or admin edits its profile");

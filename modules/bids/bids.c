@@ -20,6 +20,7 @@
 #include "../../server/db.h"
 #include "../../server/json.h"
 #include "../../server/ratelimit.h"
+#include "../accounts/roles.h"
 #include "../contracts/contracts.h"
 #include "../listings/listings.h"
 #include "../platform/platform.h"
@@ -584,7 +585,7 @@ static const struct stmt st_recent = {"bids_recent", RATE_RECENT_SQL("bids", "bi
 /* POST /v1/listings/{id}/bids */
 static enum rc bids_create(struct req *r)
 {
-	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
+	if (!org_may(&r->auth, ORG_TRADE) || strcmp(r->auth.org_status, "verified") != 0)
 		return problem_set(r, 403, "organization-not-verified",
 				   "only members of a verified organization can bid");
 	if (rate_take(r, RATE_BID, &st_recent) != RC_OK || body_read_valid(r, create_spec) != RC_OK)

@@ -22,6 +22,12 @@ void contract_plan_check(struct req *r, const json_t *plan);
 void contract_plan_floor_check(struct req *r, const json_t *plan, const char *floor,
 			       const char *source);
 
+/* Each entry naming user_id must name a member of the licensor organization
+ * (id): a field error naming revenue_share otherwise. RC_ERR only when the
+ * database failed (plan_members.c). */
+enum rc contract_plan_members_check(struct req *r, const json_t *plan,
+				    const char *licensor) MUSTCHECK;
+
 /* What a contract (its API JSON) still lacks before anyone may sign it, as field
  * errors. */
 void contract_complete_check(struct req *r, const json_t *contract);

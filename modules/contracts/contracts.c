@@ -26,6 +26,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../accounts/roles.h"
 #include "../listings/listings.h"
 #include "../platform/platform.h"
 #include "contract_rules.h"
@@ -313,10 +314,9 @@ static const struct field share_spec[] = {
     {.name = "beneficiary", .type = F_TEXT1, .required = true, .min = 1, .max = 200},
     {.name = "role", .type = F_ENUM, .required = true, .enum_values = share_roles},
     {.name = "share_bp", .type = F_INT, .required = true, .min = 1, .max = 10000},
+    {.name = "user_id", .type = F_UUID, .nullable = true}, /* a member: their earnings */
     {0},
 };
-
-/* 50 inventors (the most a listing names) and the institution */
 
 static const struct field patch_spec[] = {
     {.name = "terms", .type = F_OBJECT, .sub = terms_spec},
@@ -368,18 +368,15 @@ static enum rc reply_contract(struct req *r, int status, const PGresult *res)
 }
 
 /* The caller's roles for the contract at row 0 of res (contract_transitions):
- * owners and admins of a party are its officers, who sign and terminate; plain
- * members only edit. */
+ * officers of a party (roles.c: ORG_SIGN) sign and terminate; members edit. */
 static unsigned roles_of(const struct req *r, const PGresult *res)
 {
 	const char *party = party_of(r, res);
 	unsigned roles = r->auth.platform_admin ? CONTRACT_PLATFORM_ADMIN : 0;
 	bool licensor = party != NULL && strcmp(party, "licensor") == 0;
-	bool officer =
-	    strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
 	if (party != NULL)
 		roles |= licensor ? CONTRACT_LICENSOR : CONTRACT_LICENSEE;
-	if (party != NULL && officer)
+	if (party != NULL && org_may(&r->auth, ORG_SIGN))
 		roles |= licensor ? CONTRACT_LICENSOR_OFFICER : CONTRACT_LICENSEE_OFFICER;
 	return roles;
 }
@@ -600,6 +597,9 @@ static enum rc contracts_patch(struct req *r)
 			plan = default_plan_of(info);
 		} else {
 			contract_plan_check(r, new_plan);
+			if (contract_plan_members_check(r, new_plan,
+							PQgetvalue(res, 0, COL_LICENSOR)))
+				goto out;
 			contract_plan_floor_check(r, new_plan, db_value(info, 0, PLAN_FLOOR_BP),
 						  PQgetvalue(info, 0, PLAN_SOURCE));
 			plan = json_incref(new_plan);

@@ -37,6 +37,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../accounts/roles.h"
 #include "../platform/platform.h"
 #include "contract_shape.h"
 #include "contracts.h"
@@ -209,7 +210,7 @@ static const struct field decide_spec[] = {
 
 static bool is_officer(const struct req *r)
 {
-	return strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
+	return org_may(&r->auth, ORG_SIGN);
 }
 
 static bool same_org(const struct req *r, const char *org)

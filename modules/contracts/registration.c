@@ -10,6 +10,7 @@
 
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../accounts/roles.h"
 #include "../platform/platform.h"
 #include "../revenue/csv.h"
 #include "contract_shape.h"
@@ -127,8 +128,7 @@ static bool may_see(const struct req *r, const PGresult *res)
 
 static unsigned roles_of(const struct req *r, const PGresult *res)
 {
-	bool officer =
-	    strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0;
+	bool officer = org_may(&r->auth, ORG_SIGN);
 	unsigned roles = r->auth.platform_admin ? CONTRACT_PLATFORM_ADMIN : 0;
 	if (caller_in(r, res, REG_LICENSOR))
 		roles |=

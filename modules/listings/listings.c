@@ -17,6 +17,7 @@
 #include "../../server/loopread.h"
 #include "../../server/ratelimit.h"
 #include "../accounts/accounts.h"
+#include "../accounts/roles.h"
 #include "../platform/platform.h"
 #include "listing_body.h"
 
@@ -208,7 +209,7 @@ static enum rc listings_create(struct req *r)
 	struct listing_params body_params;
 	enum rc rc = RC_ERR;
 
-	if (!r->auth.org_id[0] || strcmp(r->auth.org_status, "verified") != 0)
+	if (!org_may(&r->auth, ORG_TRADE) || strcmp(r->auth.org_status, "verified") != 0)
 		return problem_set(r, 403, "organization-not-verified",
 				   "only members of a verified organization can create listings");
 	if (rate_take(r, RATE_LISTING, &st_recent) != RC_OK || body_read(r) != RC_OK)

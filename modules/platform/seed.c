@@ -25,6 +25,7 @@
 #include "../listings/patent.h"
 #include "../revenue/revenue.h"
 #include "platform.h"
+#include "seed_teams.h"
 
 /* ---- the data file --------------------------------------------------------- */
 
@@ -338,18 +339,19 @@ struct demo *seed_demo_parse(const char *text, char *why, size_t len)
 {
 	struct demo *d = xcalloc(1, sizeof *d);
 	json_error_t err;
-	json_t *orgs = NULL, *deals = NULL;
+	json_t *orgs = NULL, *deals = NULL, *teams = NULL; /* teams: seed_teams.c */
 	if ((d->root = json_loads(text, JSON_REJECT_DUPLICATES, &err)) == NULL) {
 		snprintf(why, len, "line %d, column %d: %s", err.line, err.column, err.text);
 		goto fail;
 	}
-	if (json_unpack_ex(
-		d->root, &err, JSON_STRICT, "{s:{s:s, s:s, s:[[ss][ss]], s:s, s:s}, s:o, s:o, s:o}",
-		"deal_terms", "territory", &d->territory, "active_term_start", &d->term_start,
-		"active_report_quarters", &d->quarters[0][0], &d->quarters[0][1],
-		&d->quarters[1][0], &d->quarters[1][1], "upfront_paid_at", &d->upfront_paid_at,
-		"royalty_paid_at", &d->royalty_paid_at, "organizations", &orgs, "listings",
-		&d->listings, "deals", &deals) != 0 ||
+	if (json_unpack_ex(d->root, &err, JSON_STRICT,
+			   "{s:{s:s, s:s, s:[[ss][ss]], s:s, s:s}, s:o, s:o, s:o, s?o}",
+			   "deal_terms", "territory", &d->territory, "active_term_start",
+			   &d->term_start, "active_report_quarters", &d->quarters[0][0],
+			   &d->quarters[0][1], &d->quarters[1][0], &d->quarters[1][1],
+			   "upfront_paid_at", &d->upfront_paid_at, "royalty_paid_at",
+			   &d->royalty_paid_at, "organizations", &orgs, "listings", &d->listings,
+			   "deals", &deals, "teams", &teams) != 0 ||
 	    !json_is_array(orgs) || !json_is_array(d->listings) || !json_is_array(deals)) {
 		snprintf(why, len, "%s",
 			 err.text[0] ? err.text
@@ -636,6 +638,10 @@ static bool add_contract(const struct demo *demo, const struct demo_deal *d, con
 		return false;
 	}
 	snprintf(id, 37, "%s", json_string_value(json_object_get(contract, "id")));
+	if (!seed_teams_plan(json_object_get(demo->root, "teams"), licensor, contract)) {
+		json_decref(contract);
+		return false;
+	}
 	bool needs_notice = json_is_true(json_object_get(contract, "needs_notice"));
 	char digest[65];
 	snprintf(digest, sizeof digest, "%s",
@@ -853,6 +859,8 @@ static bool load_all(struct demo *demo, struct db *db, const char *password)
 		}
 		printf("organization %-28s %s  owner %s\n", o->name, o->status, o->email);
 	}
+	if (!seed_teams_members(db->conn, json_object_get(demo->root, "teams"), password))
+		return false;
 	int inserted = 0, patents = 0;
 	size_t nlistings = json_array_size(demo->listings);
 	for (size_t i = 0; i < nlistings; i++) {
@@ -871,6 +879,8 @@ static bool load_all(struct demo *demo, struct db *db, const char *password)
 			return false;
 		deals += rc;
 	}
+	if (!seed_teams_invitations(db, json_object_get(demo->root, "teams")))
+		return false;
 	printf(
 	    "demo listings: %d inserted (%d patents), %zu already present; all tagged 演示数据\n",
 	    inserted, patents, nlistings - (size_t)inserted);

@@ -43,3 +43,29 @@ void csv_field(FILE *f, const char *s, bool last)
 		fputc('"', f);
 	fputs(last ? "\r\n" : ",", f);
 }
+
+FILE *csv_open(char **out, size_t *len, const char *const *columns, size_t n)
+{
+	*out = NULL;
+	FILE *f = open_memstream(out, len);
+	if (f == NULL)
+		return NULL;
+	fputs("\xef\xbb\xbf", f);
+	for (size_t k = 0; k < n; k++)
+		csv_field(f, columns[k], k + 1 == n);
+	return f;
+}
+
+void csv_json_row(FILE *f, const json_t *obj, const char *const *columns, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const json_t *v = json_object_get(obj, columns[k]);
+		char num[24];
+		const char *text = json_string_value(v);
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+			text = num;
+		}
+		csv_field(f, text ? text : "", k + 1 == n);
+	}
+}

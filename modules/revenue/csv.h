@@ -4,6 +4,7 @@
 #ifndef TECHEX_CSV_H
 #define TECHEX_CSV_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -15,5 +16,14 @@
  * on ; or | yields no formula either). A plain integer such as -500 is written
  * as it is. Pure. */
 void csv_field(FILE *f, const char *s, bool last);
+
+/* Writes one row: the values of columns in obj, strings as they are, integers
+ * in decimal, anything else (null, absent) empty. */
+void csv_json_row(FILE *f, const json_t *obj, const char *const *columns, size_t n);
+
+/* Opens a CSV file in memory (*out, *len, as open_memstream) and writes a BOM
+ * (so spreadsheets read UTF-8 Chinese right) and the header row of n columns.
+ * NULL when it cannot; the caller fcloses, then frees *out. */
+FILE *csv_open(char **out, size_t *len, const char *const *columns, size_t n);
 
 #endif

@@ -36,18 +36,20 @@ enum { TAIL_SEQ, TAIL_HASH, TAIL_NOW };
 static const struct stmt st_ledger_insert = {
     "revenue_ledger_insert",
     "INSERT INTO ledger_entries (contract_id, seq, payment_id, beneficiary, role, share_bp,"
-    " amount_fen, currency, created_at, prev_hash, hash)"
+    " amount_fen, currency, created_at, prev_hash, hash, user_id)"
     " SELECT contract_id, seq, payment_id, beneficiary, role, share_bp, amount_fen, currency,"
-    " created_at, prev_hash, hash FROM jsonb_to_recordset($1::jsonb) AS x(contract_id uuid,"
-    " seq integer, payment_id uuid, beneficiary text, role text, share_bp integer,"
-    " amount_fen bigint, currency text, created_at timestamptz, prev_hash text, hash text)",
+    " created_at, prev_hash, hash, user_id FROM jsonb_to_recordset($1::jsonb) AS x(contract_id"
+    " uuid, seq integer, payment_id uuid, beneficiary text, role text, share_bp integer,"
+    " amount_fen bigint, currency text, created_at timestamptz, prev_hash text, hash text,"
+    " user_id uuid)",
     1};
 
 /* The entries a confirmed payment made, in order, to be reversed. */
 static const struct stmt st_payment_entries = {
     "revenue_payment_entries",
-    "SELECT jsonb_agg(jsonb_build_object('beneficiary', beneficiary, 'role', role,"
-    " 'share_bp', share_bp, 'amount_fen', -amount_fen) ORDER BY seq)::text"
+    "SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('beneficiary', beneficiary,"
+    " 'role', role, 'share_bp', share_bp, 'amount_fen', -amount_fen, 'user_id', user_id))"
+    " ORDER BY seq)::text"
     " FROM ledger_entries WHERE payment_id = $1 AND amount_fen > 0",
     1};
 enum { ENTRIES_JSON };
@@ -112,10 +114,11 @@ void ledger_hash(const char *prev_hash, const json_t *entry, char out[65])
 	free(text);
 }
 
-/* The hashed fields of the entry at row i (LEDGER_COLUMNS). */
+/* The hashed fields of the entry at row i (LEDGER_COLUMNS); user_id only when
+ * set, so that entries written before it existed hash as they did. */
 static json_t *ledger_entry_json(const PGresult *rows, int i)
 {
-	return json_pack(
+	json_t *e = json_pack(
 	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "amount_fen",
 	    (json_int_t)strtoll(PQgetvalue(rows, i, LEDGER_AMOUNT), NULL, 10), "beneficiary",
 	    PQgetvalue(rows, i, LEDGER_BENEFICIARY), "contract_id",
@@ -124,6 +127,9 @@ static json_t *ledger_entry_json(const PGresult *rows, int i)
 	    PQgetvalue(rows, i, LEDGER_PAYMENT), "role", PQgetvalue(rows, i, LEDGER_ROLE), "seq",
 	    (json_int_t)strtoll(PQgetvalue(rows, i, LEDGER_SEQ), NULL, 10), "share_bp",
 	    (json_int_t)strtoll(PQgetvalue(rows, i, LEDGER_SHARE), NULL, 10));
+	if (!PQgetisnull(rows, i, LEDGER_USER))
+		json_object_set_new(e, "user_id", json_string(PQgetvalue(rows, i, LEDGER_USER)));
+	return e;
 }
 
 int ledger_first_broken(const PGresult *rows, char *why, size_t len)
@@ -172,6 +178,9 @@ static json_t *plan_split(const json_t *plan, long long amount)
 						       json_object_get(e, "role"), "share_bp",
 						       json_object_get(e, "share_bp"), "amount_fen",
 						       (json_int_t)parts[i]));
+		if (json_is_string(json_object_get(e, "user_id")))
+			json_object_set(json_array_get(lines, i), "user_id",
+					json_object_get(e, "user_id"));
 	}
 	free(weights);
 	free(parts);

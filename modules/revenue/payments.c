@@ -10,6 +10,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../accounts/roles.h"
 #include "../contracts/contracts.h"
 #include "../platform/platform.h"
 #include "revenue.h"
@@ -208,8 +209,7 @@ const struct transition payment_transitions[] = {
 static unsigned payment_roles(const struct req *r, const PGresult *payment)
 {
 	unsigned roles = 0;
-	if (revenue_caller_org_is(r, PQgetvalue(payment, 0, PAYMENT_PAYEE_ORG)) &&
-	    (strcmp(r->auth.org_role, "owner") == 0 || strcmp(r->auth.org_role, "admin") == 0))
+	if (org_may_in(&r->auth, PQgetvalue(payment, 0, PAYMENT_PAYEE_ORG), ORG_MANAGE_PAYMENTS))
 		roles |= PAYMENT_PAYEE_MANAGER;
 	if (revenue_caller_org_is(r, PQgetvalue(payment, 0, PAYMENT_PAYER_ORG)))
 		roles |= PAYMENT_PAYER;

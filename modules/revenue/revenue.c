@@ -71,5 +71,6 @@ const struct route revenue_routes[] = {
     {M_GET, "/v1/contracts/{id}/ledger", ledger_list, ROUTE_AUTH, "getLedger", NULL},
     {M_GET, "/v1/contracts/{id}/ledger/verify", ledger_verify, ROUTE_AUTH, "verifyLedger", NULL},
     {M_GET, "/v1/orgs/{id}/statement", statement_get, ROUTE_AUTH, "getStatement", NULL},
+    {M_GET, "/v1/me/earnings", earnings_get, ROUTE_AUTH, "getMyEarnings", NULL},
 };
 const size_t revenue_routes_count = ARRAY_LEN(revenue_routes);

@@ -44,7 +44,7 @@
  * ledger_first_broken read them. */
 #define LEDGER_COLUMNS                                                                     \
 	"e.seq, e.payment_id, e.beneficiary, e.role, e.share_bp, e.amount_fen, e.currency, "  \
-	TS("e.created_at") ", e.prev_hash, e.hash, e.contract_id"
+	TS("e.created_at") ", e.prev_hash, e.hash, e.contract_id, e.user_id"
 // clang-format on
 enum {
 	LEDGER_SEQ,
@@ -57,7 +57,8 @@ enum {
 	LEDGER_CREATED,
 	LEDGER_PREV_HASH,
 	LEDGER_HASH,
-	LEDGER_CONTRACT
+	LEDGER_CONTRACT,
+	LEDGER_USER /* NULL unless the plan's entry named a member */
 };
 
 /* The contract a revenue request is about: the FACT_* columns of CONTRACT_FACTS (revenue.c). */
@@ -105,5 +106,11 @@ enum rc payments_resolve(struct req *r);
 enum rc ledger_list(struct req *r);
 enum rc ledger_verify(struct req *r);
 enum rc statement_get(struct req *r);
+
+/* Whether the client asked for CSV (Accept: text/csv). */
+bool revenue_wants_csv(const struct req *r);
+
+/* GET /v1/me/earnings (earnings.c). */
+enum rc earnings_get(struct req *r);
 
 #endif

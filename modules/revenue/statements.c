@@ -57,20 +57,17 @@ enum { DATES_FROM, DATES_TO, DATES_ORG_EXISTS };
  * one row per payment: the columns of API.md, then what a confirmation
  * deducted as the costs of the transfer (净收入: deductions_fen) and the net
  * income split among the beneficiaries (net_fen). Caller frees. */
-static char *statement_csv(const json_t *data, size_t *len)
+static char *statement_csv(json_t *data, size_t *len)
 {
 	static const char *const columns[] = {
 	    "paid_at",  "direction", "contract_id", "payment_id",     "kind",   "amount_fen",
 	    "currency", "status",    "reference",   "deductions_fen", "net_fen"};
-	char *out = NULL;
-	FILE *f = open_memstream(&out, len);
+	char *out;
+	FILE *f = csv_open(&out, len, columns, ARRAY_LEN(columns));
 	if (f == NULL)
 		return NULL;
-	fputs("\xef\xbb\xbf", f);
-	for (size_t k = 0; k < ARRAY_LEN(columns); k++)
-		csv_field(f, columns[k], k + 1 == ARRAY_LEN(columns));
 	size_t i;
-	const json_t *row;
+	json_t *row;
 	json_array_foreach(data, i, row)
 	{
 		long long deducted = 0;
@@ -78,31 +75,16 @@ static char *statement_csv(const json_t *data, size_t *len)
 		const json_t *d;
 		json_array_foreach(json_object_get(row, "deductions"), j, d) deducted +=
 		    json_integer_value(json_object_get(d, "amount_fen"));
-		for (size_t k = 0; k < ARRAY_LEN(columns); k++) {
-			const json_t *v = json_object_get(row, columns[k]);
-			char num[24];
-			const char *text = json_string_value(v);
-			if (json_is_integer(v)) {
-				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-				text = num;
-			} else if (strcmp(columns[k], "deductions_fen") == 0) {
-				snprintf(num, sizeof num, "%lld", deducted);
-				text = num;
-			} else if (strcmp(columns[k], "net_fen") == 0) {
-				snprintf(num, sizeof num, "%lld",
-					 (long long)json_integer_value(
-					     json_object_get(row, "amount_fen")) -
-					     deducted);
-				text = num;
-			}
-			csv_field(f, text ? text : "", k + 1 == ARRAY_LEN(columns));
-		}
+		json_int_t amount = json_integer_value(json_object_get(row, "amount_fen"));
+		json_object_set_new(row, "deductions_fen", json_integer(deducted));
+		json_object_set_new(row, "net_fen", json_integer(amount - deducted));
+		csv_json_row(f, row, columns, ARRAY_LEN(columns));
 	}
 	fclose(f);
 	return out;
 }
 
-static bool wants_csv(const struct req *r)
+bool revenue_wants_csv(const struct req *r)
 {
 	const char *accept = req_header(r, "Accept");
 	return accept != NULL && strstr(accept, "text/csv") != NULL;
@@ -141,7 +123,7 @@ enum rc statement_get(struct req *r)
 		PQclear(period);
 		return RC_ERR;
 	}
-	if (!wants_csv(r)) { /* the database wrote the JSON: pass it on as it is */
+	if (!revenue_wants_csv(r)) { /* the database wrote the JSON: pass it on as it is */
 		reply_raw(r, 200, "application/json", PQgetvalue(res, 0, STATEMENT_JSON),
 			  (size_t)PQgetlength(res, 0, STATEMENT_JSON));
 		PQclear(res);

@@ -32,6 +32,10 @@ import test_round_trips  # noqa: E402,F401
 import test_ops  # noqa: E402,F401
 import test_build  # noqa: E402,F401
 import test_i18n  # noqa: E402,F401
+import test_teams  # noqa: E402,F401
+import test_mail  # noqa: E402,F401
+import test_passwords  # noqa: E402,F401
+import test_earnings  # noqa: E402,F401
 from common import shutdown_main  # noqa: E402
 
 try:

@@ -113,6 +113,29 @@ MATRIX = {
     ("POST", "/v1/admin/orgs/{id}/suspend"): C("org_u", "u", (403, 403, 422, 401, 401),
                                                body={"reason": "授权矩阵：不应生效的暂停"},
                                                allowed_body={}),
+    # teams, passwords, earnings: {user_id} is the owner of the object's organization
+    ("POST", "/v1/orgs/{id}/invitations"): C("org_u", "u", (422, 404, 404, 401, 401),
+                                             body={"email": "authz-probe@example.cn",
+                                                   "role": "member"}, allowed_body={}),
+    ("GET", "/v1/orgs/{id}/invitations"): C("org_u", "u", (200, 404, 200, 401, 401)),
+    ("DELETE", "/v1/orgs/{id}/invitations/{invitation_id}"): C("org_u", "u",
+                                                               (404, 404, 404, 401, 401)),
+    ("POST", "/v1/invitations/accept"): C(None, "u", (422, 422, 422, 401, 401),
+                                          body={"token": "授权矩阵探针邀请码"}),
+    ("GET", "/v1/orgs/{id}/members"): C("org_u", "u", (200, 404, 200, 401, 401),
+                                        show={"owner": ("email_u", "display_u")}),
+    ("PATCH", "/v1/orgs/{id}/members/{user_id}"): C("org_u", "u", (200, 404, 404, 401, 401),
+                                                    body={"role": "member"},
+                                                    allowed_body={"role": "owner"}),
+    ("DELETE", "/v1/orgs/{id}/members/{user_id}"): C("org_u", "u", (409, 404, 404, 401, 401)),
+    ("POST", "/v1/auth/password"): C(None, "u", (422, 422, 422, 401, 401),
+                                     body={"current_password": "x", "new_password": "short"}),
+    ("POST", "/v1/auth/password-reset"): C(None, "u", (202, 202, 202, 202, 202),
+                                           body={"email": "authz-nobody@example.cn"}),
+    ("POST", "/v1/auth/password-reset/confirm"): C(None, "u", (422, 422, 422, 422, 422),
+                                                   body={"token": "授权矩阵探针重置码",
+                                                         "new_password": "赤泥-授权矩阵-新口令"}),
+    ("GET", "/v1/me/earnings"): C(None, "u", (200, 200, 200, 401, 401)),
     # listings
     ("POST", "/v1/listings"): C(None, "u", (201, 201, 403, 401, 401), body=new_listing),
     ("GET", "/v1/listings"): C(None, "u", (200, 200, 200, 200, 200),
@@ -551,6 +574,7 @@ def probe(fx, key, case, actor, token, fail, head=False):
     if head:
         method = "HEAD"
     path = pattern.replace("{id}", fx.ids[case["obj"]]) if case["obj"] else pattern
+    path = path.replace("{user_id}", fx.secrets.get("user_" + case["party"], "-"))
     query = case["query"](fx) if callable(case["query"]) else case["query"]
     body = case["body"]
     if case["allowed_body"] is not None and expect not in REFUSALS:

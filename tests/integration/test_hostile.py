@@ -33,6 +33,7 @@ from harness import (PASSWORD, ROOT, Response, Server, admin_token, give_credit_
                      random_loopback, raw_exchange, test, unique_email)
 from deal_fixtures import NEGOTIABLE, act, bid, offer, patch_contract, publish, sign
 from test_revenue import confirm, pay
+from teams_fixtures import invite, join_by_registering, outbox_token
 
 MIB = 1 << 20
 TIMEOUT = 20
@@ -411,6 +412,19 @@ def fixtures(s):
                   {"grounds": "协议价格低于评估价值。"}, token=f["objector2"][0])
     assert r.status == 201, r
     f["objection"] = r.json()["id"]
+    # teams and passwords: a member to change, a person without an organization holding an
+    # invitation, a person changing a password and one holding a reset token
+    org = f["seller"][2]["id"]
+    f["member"] = join_by_registering(s, org, seller, "member", "敌意测试成员")
+    f["loner"] = join_by_registering(s, org, seller, "member", "敌意测试离开者")
+    assert s.request("DELETE", f"/v1/orgs/{org}/members/{f['loner'][1]}",
+                     token=f["loner"][0]).status == 204
+    invite(s, seller, org, f["loner"][2], "member")
+    f["loner_token"] = outbox_token(f["loner"][2])
+    f["pw"] = member(s, kind="enterprise", name="淄博改密测试有限公司")
+    f["reset"] = member(s, kind="enterprise", name="淄博重置测试有限公司")
+    assert s.request("POST", "/v1/auth/password-reset", {"email": f["reset"][3]}).status == 202
+    f["reset_token"] = outbox_token(f["reset"][3], "password_reset")
     return f
 
 
@@ -571,6 +585,23 @@ def body_targets(f, s):
         Target(("post", "/v1/objections/{id}/decide"), f"/v1/objections/{f['objection']}/decide",
                seller, {"outcome": "dismissed", "reason": "经第三方评估，价格公允。"},
                strs=["reason"], enums=["outcome"], required="reason"),
+        Target(("post", "/v1/orgs/{id}/invitations"), f"/v1/orgs/{f['seller'][2]['id']}/invitations",
+               seller, {"email": unique_email("hostile-invitee"), "role": "member"},
+               strs=["email"], enums=["role"], required="email", idempotent=True, control=201),
+        Target(("post", "/v1/invitations/accept"), "/v1/invitations/accept", f["loner"][0],
+               {"token": f["loner_token"]}, strs=["token"], required="token"),
+        Target(("patch", "/v1/orgs/{id}/members/{user_id}"),
+               f"/v1/orgs/{f['seller'][2]['id']}/members/{f['member'][1]}", seller,
+               {"role": "admin"}, enums=["role"], required="role"),
+        Target(("post", "/v1/auth/password"), "/v1/auth/password", f["pw"][0],
+               {"current_password": PASSWORD, "new_password": "赤泥陶粒-敌意测试-新口令"},
+               strs=["new_password"], required="current_password", control=204),
+        Target(("post", "/v1/auth/password-reset"), "/v1/auth/password-reset", None,
+               {"email": "hostile-nobody@example.cn"}, strs=["email"], required="email",
+               control=202),
+        Target(("post", "/v1/auth/password-reset/confirm"), "/v1/auth/password-reset/confirm",
+               None, {"token": f["reset_token"], "new_password": "赤泥陶粒-敌意重置-新口令"},
+               strs=["token", "new_password"], required="token", control=204),
     ]
 
 
@@ -855,9 +886,13 @@ def id_routes(f, targets):
         ("/v1/contracts/{id}/disputes", buyer, f["active"]),
         ("/v1/disputes/{id}", buyer, f["dispute_x"]),
         ("/v1/notices/{id}", None, f["notice"]),
+        ("/v1/orgs/{id}/members", seller, f["seller"][2]["id"]),
+        ("/v1/orgs/{id}/invitations", seller, f["seller"][2]["id"]),
     ]
     for pattern, tok, oid in views:
         out[("get", pattern)] = (tok, oid, None, {})
+    for pattern in ("/v1/orgs/{id}/members/{user_id}", "/v1/orgs/{id}/invitations/{invitation_id}"):
+        out[("delete", pattern)] = (seller, f["seller"][2]["id"], None, {})
     return out
 
 
@@ -930,6 +965,12 @@ def query_targets(f):
         Query(("get", "/v1/contracts/{id}/ledger"), f"/v1/contracts/{active}/ledger", buyer, {}),
         Query(("get", "/v1/orgs/{id}/statement"), f"/v1/orgs/{org}/statement", seller,
               {"from": "2025-01-01", "to": "2025-12-31"}, paged=False, dates=["from", "to"]),
+        Query(("get", "/v1/me/earnings"), "/v1/me/earnings", seller,
+              {"from": "2025-01-01", "to": "2025-12-31"}, paged=False, dates=["from", "to"]),
+        Query(("get", "/v1/orgs/{id}/members"), f"/v1/orgs/{org}/members", seller, {},
+              paged=False),
+        Query(("get", "/v1/orgs/{id}/invitations"), f"/v1/orgs/{org}/invitations", seller, {},
+              paged=False),
         Query(("get", "/v1/admin/deals"), "/v1/admin/deals", adm, {"kind": "contract_hold"}),
         Query(("get", "/v1/contracts/{id}/disputes"), f"/v1/contracts/{active}/disputes",
               buyer, {"status": "open"}),

@@ -23,6 +23,7 @@ int main(void)
 	test_throttle();
 	test_proxy();
 	test_csv();
+	test_mail();
 	test_seed();
 	test_bids_states();
 	test_listings_states();

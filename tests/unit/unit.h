@@ -38,6 +38,7 @@ void test_identity(void);
 void test_throttle(void);
 void test_proxy(void);
 void test_csv(void);
+void test_mail(void);
 void test_seed(void);
 void test_bids_states(void);
 void test_listings_states(void);

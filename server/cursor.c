@@ -187,6 +187,14 @@ void reply_page(struct req *r, PGresult *res, int limit, int nparts)
 	reply_json_text(r, 200, body, len);
 }
 
+enum rc reply_page_of(struct req *r, PGresult *res, int limit, int nparts)
+{
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, nparts);
+	return RC_OK;
+}
+
 char *page_json(const PGresult *res, int limit, int nparts, const char *extra, size_t *len_out)
 {
 	/* the rows are JSON text from PostgreSQL: joined as they are, not parsed */

@@ -45,12 +45,11 @@
 	" FROM listings l JOIN organizations o ON o.id = l.org_id" \
 	" WHERE " LISTING_VISIBLE_TO_PUBLIC " AND" SEARCH_MATCH SEARCH_FILTERS
 
-/* What a query asks for (migration 0020): columns in the order of $2 .. $6. */
-static const struct stmt st_search_units = {
-    "listings_search_units",
-    "SELECT full_q::text, any_q::text, units::text, n::text, need::text"
-    " FROM techex_search_query($1)",
-    1};
+/* What a query asks for (migration 0020), its columns in the order of $2 .. $6. */
+#define UNITS_SQL                                                                  \
+	"SELECT full_q::text, any_q::text, units::text, n::text, need::text FROM " \
+	"techex_search_query($1)"
+static const struct stmt st_search_units = {"listings_search_units", UNITS_SQL, 1};
 enum { UNITS_FULL, UNITS_ANY, UNITS_ALL, UNITS_N, UNITS_NEED, UNITS_COLUMNS };
 
 /* One statement per sort order, keyset paging on ($13, $14), $15 the limit.
@@ -398,9 +397,5 @@ enum rc listings_of_org(struct req *r)
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *list_params[5] = {org, status, c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL, lim};
-	PGresult *res = db_exec(r, &st_org_listings, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return reply_page_of(r, db_exec(r, &st_org_listings, list_params), limit, 2);
 }

@@ -136,12 +136,7 @@ static void complete_one(struct lconn *c)
 		return;
 	}
 	struct req *r = &job->req;
-	enum rc rc = r->route->loop->reply(r, res);
-	if (rc == RC_RETRY) { /* the loop cannot answer it: a worker runs the handler */
-		hand_back(job);
-		return;
-	}
-	if (rc != RC_OK || r->resp.status == 0) {
+	if (r->route->loop->reply(r, res) != RC_OK || r->resp.status == 0) {
 		if (r->problem.status == 0)
 			problem_set(r, 500, "internal", "the handler produced no response");
 		resp_reset(&r->resp);

@@ -21,9 +21,7 @@ struct loop_read {
 	 * r) and returns RC_OK; or answers without the database: RC_ERR with a problem. */
 	enum rc (*params)(struct req *r, const char **params);
 	/* Builds the response from the statement's result (PGRES_TUPLES_OK), or
-	 * returns RC_ERR with a problem, or RC_RETRY without touching the response
-	 * when the loop cannot answer this one (a cache miss, say): a worker then
-	 * runs the route's handler. Runs on the I/O loop: must not block. */
+	 * returns RC_ERR with a problem. Runs on the I/O loop: must not block. */
 	enum rc (*reply)(struct req *r, const PGresult *res);
 };
 

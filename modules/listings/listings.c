@@ -618,7 +618,7 @@ static enum rc listings_moderation_queue(struct req *r)
 const struct route listings_routes[] = {
     {M_POST, "/v1/listings", listings_create, ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT,
      "createListing", NULL},
-    {M_GET, "/v1/listings", listings_search, ROUTE_REPLICA, "searchListings", &search_on_loop},
+    {M_GET, "/v1/listings", listings_search, ROUTE_REPLICA, "searchListings", NULL},
     {M_GET, "/v1/listings/{id}", listings_get, ROUTE_OPTIONAL_AUTH | ROUTE_REPLICA, "getListing",
      &get_on_loop},
     {M_PATCH, "/v1/listings/{id}", listings_patch, ROUTE_TX | ROUTE_AUTH, "updateListing", NULL},

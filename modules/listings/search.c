@@ -273,88 +273,41 @@ static enum rc search_version(struct req *r, char *v, size_t len)
 	return RC_OK;
 }
 
-/* A search request read and checked: its parameters, page, statement and
- * cursor shape. RC_ERR with a 422 naming every bad parameter. */
-struct search_request {
-	struct search s;
-	int limit, nparts;
-	struct cursor c;
-	const struct stmt *st;
-};
-
-static enum rc search_request(struct req *r, struct search_request *q)
-{
-	struct search *s = &q->s;
-	if (search_params(r, s) != RC_OK)
-		return RC_ERR;
-	q->st = &st_search_newest;
-	if (s->sort == NULL || strcmp(s->sort, "relevance") == 0)
-		q->st = s->q != NULL ? &st_search_relevance : &st_search_newest;
-	else if (strcmp(s->sort, "price_asc") == 0)
-		q->st = &st_search_price_asc;
-	else if (strcmp(s->sort, "price_desc") == 0)
-		q->st = &st_search_price_desc;
-	bool ranked = q->st == &st_search_relevance; /* its cursor carries the rank too */
-	bool priced = q->st == &st_search_price_asc || q->st == &st_search_price_desc;
-	const char *shape = ranked ? "ntu" : priced ? "iu" : "tu";
-	q->nparts = (int)strlen(shape);
-	/* page_params adds its own errors to these and reports them all at once */
-	return page_params(r, shape, &q->limit, &q->c);
-}
-
-/* The page cached for this request at version, answered; RC_RETRY when there is
- * none. */
-static enum rc reply_cached(struct req *r, const struct search_request *q, const char *version)
-{
-	char *key = search_key(&q->s, q->limit, req_query(r, "cursor"));
-	size_t len;
-	char *body = search_cache_get(key, version, &len);
-	free(key);
-	if (body == NULL)
-		return RC_RETRY;
-	reply_json_text(r, 200, body, len);
-	return RC_OK;
-}
-
-/* GET /v1/listings without credentials on the I/O loop: the parameters are
- * checked as the handler checks them, the loop reads the search version, and a
- * page cached at that version is the answer; anything else goes to a worker. */
-static enum rc search_loop_params(struct req *r, const char **params)
-{
-	struct search_request q;
-	(void)params; /* the version statement takes none */
-	return search_request(r, &q);
-}
-
-static enum rc search_loop_reply(struct req *r, const PGresult *res)
-{
-	struct search_request q;
-	if (search_request(r, &q) != RC_OK)
-		return RC_ERR;
-	return reply_cached(r, &q, PQgetvalue(res, 0, VERSION_SUM));
-}
-
-const struct loop_read search_on_loop = {&st_search_version, search_loop_params, search_loop_reply};
-
 enum rc listings_search(struct req *r)
 {
-	struct search_request q;
+	struct search s;
+	int limit;
+	struct cursor c;
 	char lim[16], version[32];
 
-	if (search_request(r, &q) != RC_OK)
+	if (search_params(r, &s) != RC_OK)
 		return RC_ERR;
-	const struct search s = q.s;
-	const struct cursor c = q.c;
-	const struct stmt *st = q.st;
-	int limit = q.limit, nparts = q.nparts;
+	const struct stmt *st = &st_search_newest;
+	if (s.sort == NULL || strcmp(s.sort, "relevance") == 0)
+		st = s.q != NULL ? &st_search_relevance : &st_search_newest;
+	else if (strcmp(s.sort, "price_asc") == 0)
+		st = &st_search_price_asc;
+	else if (strcmp(s.sort, "price_desc") == 0)
+		st = &st_search_price_desc;
+	bool ranked = st == &st_search_relevance; /* its cursor carries the rank too */
+	bool priced = st == &st_search_price_asc || st == &st_search_price_desc;
+	const char *shape = ranked ? "ntu" : priced ? "iu" : "tu";
+	int nparts = (int)strlen(shape);
+
+	/* page_params adds its own errors to these and reports them all at once */
+	if (page_params(r, shape, &limit, &c) != RC_OK)
+		return RC_ERR;
 
 	/* the version first: a result read after it is at least as new as it */
 	if (search_version(r, version, sizeof version) != RC_OK)
 		return RC_ERR;
-	if (reply_cached(r, &q, version) == RC_OK)
-		return RC_OK;
 	char *key = search_key(&s, limit, req_query(r, "cursor")), *body = NULL, *facets = NULL;
 	size_t len;
+	if ((body = search_cache_get(key, version, &len)) != NULL) {
+		free(key);
+		reply_json_text(r, 200, body, len);
+		return RC_OK;
+	}
 
 	enum rc rc = RC_ERR;
 	PGresult *units = NULL, *res = NULL;

@@ -5,17 +5,12 @@
 #ifndef TECHEX_SEARCH_H
 #define TECHEX_SEARCH_H
 
-#include "../../server/loopread.h"
 #include "../../server/req.h"
 
 /* GET /v1/listings: public listings searched (every term first, then most of
  * them, synonyms matching each other), filtered, sorted, paged, with facets on
  * request; answered from the search cache while its version holds. */
 enum rc listings_search(struct req *r);
-
-/* The same without credentials on the I/O loop: a page cached at the current
- * search version, or a worker runs listings_search. */
-extern const struct loop_read search_on_loop;
 
 /* GET /v1/orgs/{id}/listings: every listing of the organization, in any or one
  * status, newest first; its members and platform admins only (404 otherwise). */

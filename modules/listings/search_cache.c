@@ -86,3 +86,11 @@ void search_cache_put(const char *key, const char *version, const char *body, si
 	free(k);
 	free(b);
 }
+
+void search_cache_clear(void)
+{
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < SLOTS; i++)
+		entry_drop(&slots[i]);
+	pthread_mutex_unlock(&lock);
+}

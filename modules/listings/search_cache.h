@@ -19,4 +19,7 @@ char *search_cache_get(const char *key, const char *version, size_t *len);
  * a body too large for the cache is not stored. */
 void search_cache_put(const char *key, const char *version, const char *body, size_t len);
 
+/* Frees every entry (at shutdown, and between tests). */
+void search_cache_clear(void);
+
 #endif

@@ -195,30 +195,3 @@ def test_moderation_queue_names_the_organization():
         if cursor is None:
             break
     assert seen[lid]["org"] == {"id": org["id"], "name": "审核队列机构名称研究院"}, seen[lid]
-
-
-@test
-def test_a_cached_search_is_answered_by_the_io_loop():
-    """an anonymous search whose page is cached at the current version is answered by the I/O loop, the same bytes a worker sends; a miss goes to a worker"""
-    from test_loopdb import metrics
-    s = main_server()
-    tok, _, _, _ = org_of("事件循环检索缓存研究院")
-    tag = uuid.uuid4().hex[:8]
-    publish(tok, dict(PROCESS, title=f"赤泥循环检索 {tag}", tags=[tag]))
-    path = f"/v1/listings?q={quote('赤泥')}%20{tag}&facets=domain"
-    m0 = metrics(s)
-    miss = s.request("GET", path)  # nothing cached: the loop hands it to a worker
-    m1 = metrics(s)
-    hit = s.request("GET", path)  # cached: the loop answers
-    m2 = metrics(s)
-    worker = s.request("GET", path, token=tok)  # with a token a worker answers, from the cache
-    m3 = metrics(s)
-    assert miss.status == hit.status == worker.status == 200
-    assert miss.body == hit.body == worker.body
-    assert hit.header("Content-Type") == miss.header("Content-Type")
-    assert m1["techex_loop_handed_back_total"] == m0["techex_loop_handed_back_total"] + 1
-    assert m1["techex_loop_reads_total"] == m0["techex_loop_reads_total"]
-    assert m2["techex_loop_reads_total"] == m1["techex_loop_reads_total"] + 1
-    assert m3["techex_loop_reads_total"] == m2["techex_loop_reads_total"]
-    # a bad parameter is refused on the loop as the handler refuses it
-    problem(s.request("GET", path + "&facets=color"), 422, "facets")

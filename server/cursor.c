@@ -181,6 +181,22 @@ enum rc page_params(struct req *r, const char *shape, int *limit, struct cursor 
  * page follows. */
 void reply_page(struct req *r, PGresult *res, int limit, int nparts)
 {
+	size_t len;
+	char *body = page_json(res, limit, nparts, NULL, &len);
+	PQclear(res);
+	reply_json_text(r, 200, body, len);
+}
+
+enum rc reply_page_of(struct req *r, PGresult *res, int limit, int nparts)
+{
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, nparts);
+	return RC_OK;
+}
+
+char *page_json(const PGresult *res, int limit, int nparts, const char *extra, size_t *len_out)
+{
 	/* the rows are JSON text from PostgreSQL: joined as they are, not parsed */
 	static const char head[] = "{\"data\":[", mid[] = "],\"next_cursor\":";
 	int rows = PQntuples(res), shown = rows < limit ? rows : limit;
@@ -192,7 +208,8 @@ void reply_page(struct req *r, PGresult *res, int limit, int nparts)
 				 PQgetvalue(res, limit - 1, 2 + k));
 		next = cursor_encode(&n); /* base64url: nothing to escape */
 	}
-	size_t len = sizeof head + sizeof mid + (next ? strlen(next) + 2 : 4) + 2;
+	size_t len = sizeof head + sizeof mid + (next ? strlen(next) + 2 : 4) + 2 +
+		     (extra ? strlen(extra) : 0);
 	for (int i = 0; i < shown; i++)
 		len += (size_t)PQgetlength(res, i, 0) + 1;
 	char *body = xmalloc(len), *o = body;
@@ -212,9 +229,11 @@ void reply_page(struct req *r, PGresult *res, int limit, int nparts)
 	} else {
 		o = stpcpy(o, "null");
 	}
+	if (extra != NULL)
+		o = stpcpy(o, extra);
 	*o++ = '}';
 	*o = '\0';
 	free(next);
-	PQclear(res);
-	reply_json_text(r, 200, body, (size_t)(o - body));
+	*len_out = (size_t)(o - body);
+	return body;
 }

@@ -40,4 +40,13 @@ bool cursor_part_valid(const char *part, char kind);
  * only tells that another page follows. Clears res. */
 void reply_page(struct req *r, struct pg_result *res, int limit, int nparts);
 
+/* reply_page for the result of a statement that may have failed: RC_ERR (the
+ * problem already set) when res is NULL, else the page and RC_OK. */
+enum rc reply_page_of(struct req *r, struct pg_result *res, int limit, int nparts);
+
+/* The body reply_page sends, without sending it or clearing res: {data,
+ * next_cursor} and then extra (members such as ",\"facets\":{...}", or NULL)
+ * before the closing brace; its length in *len. Caller frees. */
+char *page_json(const struct pg_result *res, int limit, int nparts, const char *extra, size_t *len);
+
 #endif

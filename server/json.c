@@ -513,18 +513,7 @@ static void validate_value(struct req *r, const char *path, const struct field *
 		for (const char *const *e = f->enum_values; *e; e++)
 			if (strcmp(*e, s) == 0)
 				return;
-		{
-			/* every allowed value, however many */
-			size_t len = 1;
-			for (const char *const *e = f->enum_values; *e; e++)
-				len += strlen(*e) + 2;
-			char *allowed = xmalloc(len), *at = allowed;
-			*at = '\0';
-			for (const char *const *e = f->enum_values; *e; e++)
-				at = stpcpy(stpcpy(at, e == f->enum_values ? "" : ", "), *e);
-			problem_field(r, path, "must be one of: %s", allowed);
-			free(allowed);
-		}
+		problem_enum(r, path, f->enum_values);
 		return;
 	case F_UUID:
 		if (!uuid_valid(s))
@@ -594,4 +583,17 @@ enum rc query_validate(struct req *r, const struct field *spec)
 	json_decref(q);
 	size_t after = r->problem.errors ? json_array_size(r->problem.errors) : 0;
 	return after == before ? RC_OK : RC_ERR;
+}
+
+void problem_enum(struct req *r, const char *field, const char *const *values)
+{
+	size_t len = 1;
+	for (const char *const *e = values; *e; e++)
+		len += strlen(*e) + 2;
+	char *allowed = xmalloc(len), *at = allowed;
+	*at = '\0';
+	for (const char *const *e = values; *e; e++)
+		at = stpcpy(stpcpy(at, e == values ? "" : ", "), *e);
+	problem_field(r, field, "must be one of: %s", allowed);
+	free(allowed);
 }

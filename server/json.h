@@ -69,6 +69,10 @@ enum rc validate_object(struct req *r, const json_t *obj, const struct field *sp
  * with problem_fields_done). RC_OK when none was bad. */
 enum rc query_validate(struct req *r, const struct field *spec);
 
+/* Records a field error for field naming every allowed value, however many:
+ * "must be one of: a, b, c". values is NULL-terminated. */
+void problem_enum(struct req *r, const char *field, const char *const *values);
+
 /* Counts the characters (code points) of a valid UTF-8 string. */
 size_t utf8_length(const char *s);
 

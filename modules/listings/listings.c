@@ -20,29 +20,8 @@
 #include "../accounts/roles.h"
 #include "../platform/platform.h"
 #include "listing_body.h"
-
-#define TS(col) SQL_RFC3339(col)
-
-/* The API shape of a listing, built by the database: columns L_JSON, L_VERSION. */
-// clang-format off
-#define LISTING_JSON                                                                        \
-	"jsonb_build_object('id', l.id, 'org_id', l.org_id, 'kind', l.kind, 'title', l.title," \
-	" 'summary', l.summary, 'description', l.description, 'domain', l.domain,"             \
-	" 'tags', to_jsonb(l.tags), 'trl', l.trl,"                                             \
-	" 'transaction_modes', to_jsonb(l.transaction_modes),"                                 \
-	" 'pricing', jsonb_build_object('mode', l.pricing_mode,"                               \
-	"   'asking_price_fen', l.asking_price_fen, 'reserve_price_fen', l.reserve_price_fen," \
-	"   'min_increment_fen', l.min_increment_fen,"                                         \
-	"   'auction_ends_at', " TS("l.auction_ends_at") ", 'currency', l.currency,"           \
-	"   'highest_bid_fen', CASE WHEN l.pricing_mode = 'auction' THEN (SELECT"             \
-	"     max(x.amount_fen) FROM bids x WHERE x.listing_id = l.id"                         \
-	"     AND x.status IN ('open', 'countered', 'accepted')) END),"                        \
-	" 'patent', l.patent, 'process', l.process, 'status', l.status,"                       \
-	" 'rejection_reason', l.rejection_reason,"                                             \
-	" 'submitted_at', " TS("l.submitted_at") ", 'published_at', " TS("l.published_at") "," \
-	" 'created_at', " TS("l.created_at") ", 'updated_at', " TS("l.updated_at") ")::text,"  \
-	" l.version"
-// clang-format on
+#include "listing_sql.h"
+#include "search.h"
 
 static const struct stmt st_insert = {
     "listings_insert",
@@ -99,14 +78,17 @@ static const struct stmt st_binding_bids = {
     1};
 enum { BINDING };
 
-/* Oldest first; the cursor is (submitted_at with microseconds, id). */
+/* Oldest first, each with its organization {id, name}; the cursor is
+ * (submitted_at with microseconds, id). */
 static const struct stmt st_queue = {
     "listings_moderation_queue",
-    "SELECT " LISTING_JSON ","
-    " to_char(l.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), l.id"
-    " FROM listings l WHERE l.status = 'pending_review'"
-    " AND ($1::timestamptz IS NULL OR (l.submitted_at, l.id) > ($1::timestamptz, $2::uuid))"
-    " ORDER BY l.submitted_at, l.id LIMIT $3",
+    "SELECT " LISTING_WITH_ORG_JSON
+    ", " TS_US("l.submitted_at") ", l.id"
+				 " FROM listings l JOIN organizations o ON o.id = l.org_id WHERE "
+				 "l.status = 'pending_review'"
+				 " AND ($1::timestamptz IS NULL OR (l.submitted_at, l.id) > "
+				 "($1::timestamptz, $2::uuid))"
+				 " ORDER BY l.submitted_at, l.id LIMIT $3",
     3};
 
 static const struct stmt st_update = {
@@ -122,68 +104,6 @@ static const struct stmt st_update = {
     " submitted_at = CASE WHEN status = 'published' THEN now() ELSE submitted_at END,"
     " updated_at = now(), version = version + 1 WHERE l.id = $1 RETURNING " LISTING_JSON,
     16};
-
-/* Search: one statement per sort order, the filters optional ($1 q .. $7 org),
- * keyset paging on ($8, $9). Columns: json, version, sort key, id. */
-#define SEARCH_FROM                                                                      \
-	" FROM listings l, LATERAL (SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE"    \
-	"   plainto_tsquery('simple', techex_search_tokens($1::text, true)) END AS q) s" \
-	" WHERE " LISTING_VISIBLE_TO_PUBLIC " AND ($1::text IS NULL OR l.search @@ s.q)" \
-	" AND ($2::text IS NULL OR l.domain = $2) AND ($3::text IS NULL OR l.kind = $3)" \
-	" AND ($4::text IS NULL OR $4 = ANY (l.transaction_modes))"                      \
-	" AND ($5::text IS NULL OR l.pricing_mode = $5)"                                 \
-	" AND ($6::int IS NULL OR l.trl >= $6) AND ($7::uuid IS NULL OR l.org_id = $7)"
-#define PUBLISHED_US \
-	"to_char(l.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
-static const struct stmt st_search_newest = {
-    "listings_search_newest",
-    "SELECT " LISTING_JSON ", " PUBLISHED_US ", l.id" SEARCH_FROM
-    " AND ($8::text IS NULL OR (l.published_at, l.id) < ($8::timestamptz, $9::uuid))"
-    " ORDER BY l.published_at DESC, l.id DESC LIMIT $10",
-    10};
-
-static const struct stmt st_search_price_asc = {
-    "listings_search_price_asc",
-    "SELECT " LISTING_JSON ", coalesce(l.asking_price_fen, 9223372036854775807), l.id" SEARCH_FROM
-    " AND ($8::text IS NULL OR (coalesce(l.asking_price_fen, 9223372036854775807), l.id)"
-    "   > ($8::bigint, $9::uuid))"
-    " ORDER BY coalesce(l.asking_price_fen, 9223372036854775807), l.id LIMIT $10",
-    10};
-
-static const struct stmt st_search_price_desc = {
-    "listings_search_price_desc",
-    "SELECT " LISTING_JSON ", coalesce(l.asking_price_fen, -1), l.id" SEARCH_FROM
-    " AND ($8::text IS NULL OR (coalesce(l.asking_price_fen, -1), l.id) < ($8::bigint, $9::uuid))"
-    " ORDER BY coalesce(l.asking_price_fen, -1) DESC, l.id DESC LIMIT $10",
-    10};
-
-/* Relevance: tier 0 (title or tags match) before tier 1 (a match elsewhere), each
- * newest first. The tiers are appended in order under one LIMIT, so tier 1 is not
- * even read while tier 0 fills the page, and a common term never ranks every
- * match. $1 is never NULL here. Cursor: ($8 tier, $9 published_at, $10 id). */
-#define RELEVANCE_Q "plainto_tsquery('simple', techex_search_tokens($1::text, true))"
-#define RELEVANCE_FILTERS                                                                \
-	" WHERE " LISTING_VISIBLE_TO_PUBLIC " AND l.search @@ " RELEVANCE_Q              \
-	" AND ($2::text IS NULL OR l.domain = $2) AND ($3::text IS NULL OR l.kind = $3)" \
-	" AND ($4::text IS NULL OR $4 = ANY (l.transaction_modes))"                      \
-	" AND ($5::text IS NULL OR l.pricing_mode = $5)"                                 \
-	" AND ($6::int IS NULL OR l.trl >= $6) AND ($7::uuid IS NULL OR l.org_id = $7)"
-#define RELEVANCE_TIER(tier, head, keyset)                                    \
-	"(SELECT " LISTING_JSON ", '" #tier "'::text, " PUBLISHED_US ", l.id" \
-	" FROM listings l" RELEVANCE_FILTERS " AND " head " AND " keyset      \
-	" ORDER BY l.published_at DESC, l.id DESC LIMIT $11)"
-
-static const struct stmt st_search_relevance = {
-    "listings_search_relevance",
-    RELEVANCE_TIER(
-	0, "l.search_head @@ " RELEVANCE_Q,
-	"($8::int IS NULL OR ($8::int = 0 AND (l.published_at, l.id) < ($9::timestamptz, "
-	"$10::uuid)))") " UNION ALL " RELEVANCE_TIER(1, "NOT l.search_head @@ " RELEVANCE_Q,
-						     "($8::int IS NULL OR $8::int = 0 OR "
-						     "(l.published_at, l.id) < ($9::timestamptz, "
-						     "$10::uuid))") " LIMIT $11",
-    11};
 
 static const char *str_at(const json_t *obj, const char *key)
 {
@@ -688,95 +608,6 @@ out:
 	return rc;
 }
 
-static const char *const sorts[] = {"relevance", "newest", "price_asc", "price_desc", NULL};
-
-/* GET /v1/listings: public listings, searched, filtered, sorted, paged. */
-static enum rc listings_search(struct req *r)
-{
-	static const char *const known[] = {"q",
-					    "domain",
-					    "kind",
-					    "transaction_mode",
-					    "pricing_mode",
-					    "min_trl",
-					    "org_id",
-					    "sort",
-					    "limit",
-					    "cursor",
-					    NULL};
-	int limit;
-	struct cursor c;
-	char lim[16];
-
-	req_query_check(r, known);
-	const char *q = req_query(r, "q"), *domain = req_query(r, "domain"),
-		   *kind = req_query(r, "kind"), *mode = req_query(r, "transaction_mode"),
-		   *pricing = req_query(r, "pricing_mode"), *min_trl = req_query(r, "min_trl"),
-		   *org = req_query(r, "org_id"), *sort = req_query(r, "sort");
-	if (q != NULL) {
-		json_t *js = json_string(q); /* NULL unless valid UTF-8 */
-		if (js == NULL)
-			problem_field(r, "q", "must be UTF-8 text");
-		else if (utf8_length(q) > 200)
-			problem_field(r, "q", "must be at most 200 characters");
-		json_decref(js);
-		if (*q == '\0')
-			q = NULL;
-	}
-	if (domain && !str_in(listing_domains, domain))
-		problem_field(r, "domain", "is not a known domain");
-	if (kind && !str_in(listing_kinds, kind))
-		problem_field(r, "kind", "must be patent or process");
-	if (mode && !str_in(listing_modes, mode))
-		problem_field(r, "transaction_mode", "is not a known transaction mode");
-	if (pricing && !str_in(listing_pricing_modes, pricing))
-		problem_field(r, "pricing_mode", "must be fixed, negotiable or auction");
-	if (min_trl && (strlen(min_trl) != 1 || min_trl[0] < '1' || min_trl[0] > '9'))
-		problem_field(r, "min_trl", "must be an integer from 1 to 9");
-	if (org && !uuid_valid(org))
-		problem_field(r, "org_id", "must be an organization id");
-	if (sort && !str_in(sorts, sort))
-		problem_field(r, "sort", "must be relevance, newest, price_asc or price_desc");
-	const struct stmt *st = &st_search_newest;
-	if (sort == NULL || strcmp(sort, "relevance") == 0)
-		st = q != NULL ? &st_search_relevance : &st_search_newest;
-	else if (strcmp(sort, "price_asc") == 0)
-		st = &st_search_price_asc;
-	else if (strcmp(sort, "price_desc") == 0)
-		st = &st_search_price_desc;
-	bool tiered = st == &st_search_relevance; /* its cursor carries the tier too */
-	bool priced = st == &st_search_price_asc || st == &st_search_price_desc;
-	const char *shape = tiered ? "ntu" : priced ? "iu" : "tu";
-	int nparts = (int)strlen(shape);
-
-	/* page_params adds its own errors to these and reports them all at once */
-	if (page_params(r, shape, &limit, &c) != RC_OK)
-		return RC_ERR;
-	if (tiered && c.nparts && strcmp(c.parts[0], "0") != 0 && strcmp(c.parts[0], "1") != 0) {
-		problem_field(r, "cursor", "is not a cursor this list gave out");
-		return problem_fields_done(r);
-	}
-
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *search_params[11] = {q, domain, kind, mode, pricing, min_trl, org};
-	int at = 7;
-	for (int k = 0; k < nparts; k++)
-		search_params[at++] = c.nparts ? c.parts[k] : NULL;
-	search_params[at] = lim;
-	PGresult *res = db_exec_planned(r, st, search_params);
-	if (res == NULL) {
-		/* a cursor from another sort order does not parse as this one's key */
-		if (r->problem.status == 422 && c.nparts) {
-			problem_clear(&r->problem);
-			problem_field(r, "cursor", "belongs to another sort order");
-			return problem_fields_done(r);
-		}
-		return RC_ERR;
-	}
-	reply_page(r, res, limit, nparts);
-	return RC_OK;
-}
-
 /* GET /v1/admin/moderation-queue */
 static enum rc listings_moderation_queue(struct req *r)
 {
@@ -811,6 +642,7 @@ const struct route listings_routes[] = {
      "withdrawListing", NULL},
     {M_POST, "/v1/listings/{id}/retract", listings_retract, ROUTE_TX | ROUTE_AUTH, "retractListing",
      NULL},
+    {M_GET, "/v1/orgs/{id}/listings", listings_of_org, ROUTE_AUTH, "listOrgListings", NULL},
     {M_GET, "/v1/admin/moderation-queue", listings_moderation_queue, ROUTE_ADMIN,
      "getModerationQueue", NULL},
     {M_POST, "/v1/admin/listings/{id}/approve", listings_approve, ROUTE_TX | ROUTE_ADMIN,

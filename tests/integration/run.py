@@ -13,6 +13,9 @@ import test_identity  # noqa: E402,F401
 import test_throttle  # noqa: E402,F401
 import test_cli  # noqa: E402,F401
 import test_listings  # noqa: E402,F401
+import test_search_relevance  # noqa: E402,F401
+import test_org_listings  # noqa: E402,F401
+import test_relevance  # noqa: E402,F401
 import test_bids  # noqa: E402,F401
 import test_contracts  # noqa: E402,F401
 import test_revenue  # noqa: E402,F401

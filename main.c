@@ -19,6 +19,7 @@
 #include "modules/bids/bids.h"
 #include "modules/contracts/contracts.h"
 #include "modules/desk/desk.h"
+#include "modules/events/events.h"
 #include "modules/listings/listings.h"
 #include "modules/platform/platform.h"
 #include "modules/platform/reports.h"
@@ -112,10 +113,13 @@ static void build_router(struct router *rt)
 	router_add(rt, revenue_routes, revenue_routes_count);
 	router_add(rt, desk_routes, desk_routes_count);
 	router_add(rt, reports_routes, reports_routes_count);
+	router_add(rt, notifications_routes, notifications_routes_count);
+	router_add(rt, webhooks_routes, webhooks_routes_count);
 }
 
 /* What the background sender drains (server/courier.h), ended by {0}. */
 static const struct courier_task courier_tasks[] = {
+    {"webhooks", webhooks_drain, NULL},
     {0},
 };
 
@@ -142,6 +146,12 @@ static int cmd_serve(const struct config *cfg)
 	rate_configure(RATE_LISTING, cfg->listing_rate, 3600);
 	rate_configure(RATE_BID, cfg->bid_rate, 60);
 	throttle_configure(cfg->register_rate);
+	webhooks_configure(&(struct webhook_settings){
+	    .secret_key = cfg->secret_key,
+	    .allow_private = cfg->webhook_allow_private == 1,
+	    .retry_scale_bp = cfg->webhook_retry_scale_bp,
+	    .timeout = cfg->webhook_timeout,
+	});
 	struct dispatch_hooks hooks = {
 	    .authenticate = accounts_authenticate,
 	    .idempotency_begin = idempotency_begin,

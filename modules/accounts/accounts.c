@@ -13,6 +13,7 @@
 #include "../../server/json.h"
 #include "../../server/log.h"
 #include "../../server/unicode.h"
+#include "../events/events.h"
 #include "../platform/platform.h"
 #include "credentials.h"
 #include "org_profile.h"
@@ -89,8 +90,10 @@ static const struct stmt st_user_get = {"accounts_user_get",
 /* /v1/me authenticates and reads the user and its organization in one round trip:
  * AUTH_COLS, then USER_COLS from ME_USER, then ORG_COLS from ME_ORG */
 static const struct stmt st_me = {"accounts_me",
-				  "SELECT " AUTH_COLS ", " USER_COLS ", " ORG_COLS AUTH_FROM, 1};
-enum { ME_USER = AUTH_NCOLS, ME_ORG = AUTH_NCOLS + USER_NCOLS };
+				  "SELECT " AUTH_COLS ", " USER_COLS ", " ORG_COLS
+				  ", " EVENTS_UNREAD_SQL("u.id", "u.org_id") AUTH_FROM,
+				  1};
+enum { ME_USER = AUTH_NCOLS, ME_ORG = AUTH_NCOLS + USER_NCOLS, ME_UNREAD = ME_ORG + ORG_NCOLS };
 
 static const struct stmt st_org_get = {
     "accounts_org_get", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1", 1};
@@ -406,8 +409,9 @@ static enum rc accounts_me(struct req *r)
 	if (r->auth.platform_admin)
 		json_array_append_new(roles, json_string("platform_admin"));
 	reply_json(r, 200,
-		   json_pack("{s:o, s:o, s:o}", "user", user_json_at(res, 0, ME_USER),
-			     "organization", org, "roles", roles));
+		   json_pack("{s:o, s:o, s:o, s:I}", "user", user_json_at(res, 0, ME_USER),
+			     "organization", org, "roles", roles, "unread_notifications",
+			     (json_int_t)atoll(PQgetvalue(res, 0, ME_UNREAD))));
 	PQclear(res);
 	return RC_OK;
 }

@@ -521,7 +521,8 @@ static enum rc set_org_status(struct req *r, const struct org_action *action)
 	    json_pack("{s:s, s:s}", "from", PQgetvalue(res, 0, ORG_STATUS), "to", status);
 	if (reason != NULL)
 		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, action->audit, "organization", id, id, detail) != RC_OK)
+	if (audit_write(r, action->audit, "organization", id, id, detail) != RC_OK ||
+	    event_org_moved(r, status, id) != RC_OK)
 		goto out;
 	reply_etag(r, PQgetvalue(upd, 0, ORG_VERSION));
 	reply_json(r, 200, org_json(upd, 0, true));

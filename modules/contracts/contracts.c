@@ -26,6 +26,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../events/events.h"
 #include "../listings/listings.h"
 #include "../platform/platform.h"
 #include "contract_rules.h"
@@ -467,7 +468,7 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
 				  PQgetvalue(res, 0, COL_LICENSEE), "upfront_fee_fen",
 				  (json_int_t)strtoll(price_fen, NULL, 10), "digest", digest));
 	PQclear(res);
-	if (rc != RC_OK) {
+	if (rc != RC_OK || (rc = event_contract_drafted(r, id, bid_id)) != RC_OK) {
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -682,7 +683,8 @@ static enum rc sign_as(struct req *r, const char *id, const PGresult *res, const
 		return RC_ERR;
 	if (audit_write(r, sign->audit, "contract", id, NULL,
 			json_pack("{s:s, s:s, s:s, s:s}", "party", party, "digest", digest, "from",
-				  status, "to", sign->to)) != RC_OK)
+				  status, "to", sign->to)) != RC_OK ||
+	    event_contract_signed(r, id, party, sign->to) != RC_OK)
 		return RC_ERR;
 	if (strcmp(sign->to, "active") == 0) {
 		const char *mode = PQgetvalue(res, 0, COL_MODE);
@@ -818,7 +820,7 @@ static enum rc end_locked(struct req *r, const char *id, const PGresult *res, co
 		return RC_ERR;
 	}
 	if (audit_write(r, audit, "contract", id, NULL, detail) != RC_OK ||
-	    notices_withdraw(r, id) != RC_OK)
+	    event_contract_ended(r, id, reason) != RC_OK || notices_withdraw(r, id) != RC_OK)
 		return RC_ERR;
 	if (deal_is_exclusive(mode)) {
 		bool active = strcmp(status, "active") == 0;

@@ -45,6 +45,27 @@ enum rc event_record_contract(struct req *r, const char *type, const char *contr
 enum rc event_record_notice(struct req *r, const char *type, const char *notice_id,
 			    json_t *data) MUSTCHECK;
 
+/* What a module's state change means as an event (emit.c); each records
+ * nothing for a change that is not in the catalogue. */
+/* A listing's transition action ("approve": listing.approved, "reject":
+ * listing.rejected, with the reason) for its organization. */
+enum rc event_listing_moved(struct req *r, const char *action, const char *listing_id,
+			    const char *org_id, const char *reason) MUSTCHECK;
+/* A payment now in status to ("reported", "confirmed", "disputed") for both
+ * parties of its contract. */
+enum rc event_payment_moved(struct req *r, const char *to, const char *contract_id,
+			    const char *payment_id, long long amount_fen) MUSTCHECK;
+/* A contract drafted (from bid_id), signed by party ("licensor", "licensee";
+ * to is its status after: "active" adds contract.activated), or ended with
+ * reason (contract.terminated): for both parties. */
+enum rc event_contract_drafted(struct req *r, const char *contract_id,
+			       const char *bid_id) MUSTCHECK;
+enum rc event_contract_signed(struct req *r, const char *contract_id, const char *party,
+			      const char *to) MUSTCHECK;
+enum rc event_contract_ended(struct req *r, const char *contract_id, const char *reason) MUSTCHECK;
+/* An organization now in status ("verified": org.verified) for itself. */
+enum rc event_org_moved(struct req *r, const char *status, const char *org_id) MUSTCHECK;
+
 /* SQL: how many events user (a uuid column or parameter) of organization org
  * has not read yet, counted up to 1,000 (one indexed scan, for GET /v1/me). */
 #define EVENTS_UNREAD_SQL(user, org)                                           \

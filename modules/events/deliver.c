@@ -38,7 +38,7 @@
 #define LEASE_MARGIN_S 60
 #define RETRY_AFTER_MAX_S 86400
 #define PURGE_EVERY_S 3600
-#define SWEEP_EVERY_S 10
+#define SWEEP_EVERY_S 5
 
 /* After attempt n fails, the next comes retry_ms[n - 1] later (API.md). */
 static const int64_t retry_ms[MAX_ATTEMPTS - 1] = {
@@ -88,16 +88,16 @@ enum {
 };
 
 /* $1 delivery, $2 attempt, $3 HTTP status, $4 error, $5 ms taken, $6 the new
- * status, $7 ms until the next attempt (when pending). */
+ * status, $7 ms until the next attempt (when pending). A delivery removed
+ * meanwhile (its webhook deleted) records nothing. */
 static const struct stmt st_record = {
     "webhooks_record",
-    "WITH a AS (INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error,"
-    " duration_ms, next_attempt_at) VALUES ($1::uuid, $2::int, $3::int, $4, $5::int,"
-    " CASE WHEN $6 = 'pending' THEN now() + make_interval(secs => $7::double precision / 1000)"
-    " END))"
-    " UPDATE webhook_deliveries SET status = $6, next_attempt_at = CASE WHEN $6 = 'pending'"
-    " THEN now() + make_interval(secs => $7::double precision / 1000) END, lease_until = NULL,"
-    " last_status_code = $3::int, last_error = $4, last_attempt_at = now() WHERE id = $1::uuid",
+    "WITH d AS (UPDATE webhook_deliveries SET status = $6, next_attempt_at = CASE WHEN $6 ="
+    " 'pending' THEN now() + make_interval(secs => $7::double precision / 1000) END,"
+    " lease_until = NULL, last_status_code = $3::int, last_error = $4, last_attempt_at = now()"
+    " WHERE id = $1::uuid RETURNING id, next_attempt_at)"
+    " INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms,"
+    " next_attempt_at) SELECT d.id, $2::int, $3::int, $4, $5::int, d.next_attempt_at FROM d",
     7};
 
 /* An attempt cut short by shutdown: the lease and the attempt are given back. */
@@ -178,7 +178,7 @@ struct send {
 	struct curl_slist *headers;
 	char *body;
 	char error[CURL_ERROR_SIZE];
-	char refused[160]; /* why the opensocket check refused an address */
+	char refused[300]; /* the addresses the opensocket check refused, and why */
 	bool done;
 	CURLcode result;
 	int64_t started_ns;
@@ -187,7 +187,7 @@ struct send {
 	int attempt;
 	/* outcome */
 	long status_code;
-	char why[300];
+	char why[400];
 };
 
 /* CURLOPT_OPENSOCKETFUNCTION: the address about to be connected to, after
@@ -205,8 +205,9 @@ static curl_socket_t open_checked(void *clientp, curlsocktype purpose, struct cu
 		else if (a->family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr,
 				  text, sizeof text);
-		snprintf(s->refused, sizeof s->refused,
-			 "refused: the endpoint resolves to %s, a %s address", text, what);
+		size_t used = strlen(s->refused);
+		snprintf(s->refused + used, sizeof s->refused - used, "%s%s (%s)",
+			 used ? ", " : "refused: the endpoint resolves to ", text, what);
 		return CURL_SOCKET_BAD;
 	}
 	return socket(a->family, a->socktype, a->protocol);
@@ -251,7 +252,7 @@ static bool send_prepare(struct send *s, const PGresult *res, int row)
 	snprintf(s->event, sizeof s->event, "%s", PQgetvalue(res, row, CLAIM_EVENT));
 	s->attempt = atoi(PQgetvalue(res, row, CLAIM_ATTEMPT));
 	s->started_ns = mono_ns();
-	if (!ssrf_url_allowed(url, settings.allow_private, why, sizeof why)) {
+	if (!ssrf_url_allowed(url, settings.allow_private, SSRF_AT_DELIVERY, why, sizeof why)) {
 		snprintf(s->why, sizeof s->why, "refused: the URL %s", why);
 		return false;
 	}
@@ -464,7 +465,8 @@ int webhooks_drain(PGconn *conn, void *arg, const _Atomic bool *stop)
 			PGresult *released = run(conn, &st_release, release_params);
 			PQclear(released);
 		} else if (failed == 0 && record(conn, s) < 0) {
-			failed = 1;
+			/* the others keep their leases and go again once those run out */
+			failed = PQstatus(conn) != CONNECTION_OK;
 		}
 		send_free(s);
 	}

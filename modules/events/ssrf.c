@@ -37,7 +37,9 @@ static const struct net v4_refused[] = {
 };
 
 static const struct net v6_refused[] = {
-    {{0}, 96, "unspecified, loopback or IPv4-compatible"}, /* ::/96 with :: and ::1 */
+    {{0}, 128, "unspecified"},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, "loopback"},
+    {{0}, 96, "IPv4-compatible"},
     {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, 96, "IPv4-mapped"},
     {{0, 0x64, 0xff, 0x9b}, 96, "IPv4-translated (NAT64)"},
     {{0, 0x64, 0xff, 0x9b, 0, 1}, 48, "IPv4-translated (local NAT64)"},
@@ -54,6 +56,8 @@ static const struct net v6_refused[] = {
 static bool in_net(const uint8_t *addr, const struct net *n)
 {
 	int full = n->bits / 8, rest = n->bits % 8;
+	if (full == 16)
+		return memcmp(addr, n->addr, 16) == 0;
 	if (memcmp(addr, n->addr, (size_t)full) != 0)
 		return false;
 	if (rest == 0)
@@ -120,7 +124,8 @@ static bool is_localhost_name(const char *host)
 	return len == 9 || host[len - 10] == '.';
 }
 
-bool ssrf_url_allowed(const char *url, bool allow_private, char *why, size_t whylen)
+bool ssrf_url_allowed(const char *url, bool allow_private, enum ssrf_when when, char *why,
+		      size_t whylen)
 {
 	bool ok = false;
 	char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL, *fragment = NULL;
@@ -150,6 +155,8 @@ bool ssrf_url_allowed(const char *url, bool allow_private, char *why, size_t why
 		goto out;
 	}
 	const char *what = NULL;
+	if (when == SSRF_AT_DELIVERY)
+		allow_private = true; /* open_checked in deliver.c checks every address */
 	if (!allow_private && ssrf_literal_refused(host, &what)) {
 		snprintf(why, whylen, "must not point to a %s address", what);
 		goto out;

@@ -22,11 +22,17 @@ bool ssrf_address_refused(const struct sockaddr *sa, const char **why);
  * when text is not a literal address (a host name) or is an allowed one. */
 bool ssrf_literal_refused(const char *text, const char **why);
 
+enum ssrf_when {
+	SSRF_AT_CREATION, /* what can be told without resolving: literal addresses, localhost */
+	SSRF_AT_DELIVERY, /* the addresses are checked as they are connected to instead */
+};
+
 /* Checks a webhook URL: at most 2,000 characters, parsed by libcurl, https
  * (or http with allow_private), a host, no user name or password, no fragment;
- * without allow_private a literal address must be allowed and "localhost"
- * (and names under it) is refused. On refusal writes the reason into why and
- * returns false. */
-bool ssrf_url_allowed(const char *url, bool allow_private, char *why, size_t whylen);
+ * at creation and without allow_private, a literal address must be allowed and
+ * "localhost" (and names under it) is refused. On refusal writes the reason
+ * into why and returns false. */
+bool ssrf_url_allowed(const char *url, bool allow_private, enum ssrf_when when, char *why,
+		      size_t whylen);
 
 #endif

@@ -139,8 +139,10 @@ static enum rc check_body(struct req *r, const char **url)
 {
 	char why[160];
 	*url = json_string_value(json_object_get(r->json, "url"));
-	if (!ssrf_url_allowed(*url, webhooks_allow_private(), why, sizeof why))
+	if (!ssrf_url_allowed(*url, webhooks_allow_private(), SSRF_AT_CREATION, why, sizeof why))
 		problem_field(r, "url", "%s", why);
+	if (json_array_size(json_object_get(r->json, "events")) == 0)
+		problem_field(r, "events", "must name at least one event type, or \"*\" for all");
 	size_t i;
 	json_t *type;
 	json_array_foreach(json_object_get(r->json, "events"), i, type)

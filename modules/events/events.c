@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "../../server/courier.h"
+#include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/req.h"
 #include "event_sql.h"
+#include "events_internal.h"
 
 const char *const event_types[] = {"listing.approved",
 				   "listing.rejected",
@@ -140,4 +142,17 @@ enum rc event_record_contract(struct req *r, const char *type, const char *contr
 enum rc event_record_notice(struct req *r, const char *type, const char *notice_id, json_t *data)
 {
 	return record_by(r, &st_record_notice, type, notice_id, data);
+}
+
+enum rc events_reply_page(struct req *r, const struct stmt *st, const char **params, int nparams,
+			  int limit, int nparts)
+{
+	char lim[16];
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	params[nparams - 1] = lim;
+	PGresult *res = db_exec_planned(r, st, params);
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, nparts);
+	return RC_OK;
 }

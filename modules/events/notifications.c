@@ -11,6 +11,7 @@
 #include "../../server/json.h"
 #include "../platform/platform.h"
 #include "events.h"
+#include "events_internal.h"
 
 // clang-format off
 /* An event e as the API shows it; read: whether it is at or below the mark m. */
@@ -65,7 +66,6 @@ static enum rc notifications_list(struct req *r)
 	static const char *const bools[] = {"true", "false", NULL};
 	int limit;
 	struct cursor cur;
-	char lim[16];
 
 	req_query_check(r, known);
 	const char *unread = req_query(r, "unread");
@@ -73,14 +73,10 @@ static enum rc notifications_list(struct req *r)
 		problem_field(r, "unread", "must be true or false");
 	if (page_params(r, "n", &limit, &cur) != RC_OK)
 		return RC_ERR;
-	snprintf(lim, sizeof lim, "%d", limit + 1);
+	bool only_unread = unread && strcmp(unread, "true") == 0;
 	const char *params[5] = {caller_org(r), r->auth.user_id, cur.nparts ? cur.parts[0] : NULL,
-				 unread && strcmp(unread, "true") == 0 ? "true" : "false", lim};
-	PGresult *res = db_exec_planned(r, &st_list, params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 1);
-	return RC_OK;
+				 only_unread ? "true" : "false"};
+	return events_reply_page(r, &st_list, params, 5, limit, 1);
 }
 
 /* POST /v1/notifications/read {up_to}: that event and every older one of the

@@ -17,6 +17,7 @@
 #include "../../server/json.h"
 #include "../platform/platform.h"
 #include "events.h"
+#include "events_internal.h"
 #include "secret.h"
 #include "ssrf.h"
 
@@ -218,21 +219,15 @@ static enum rc webhooks_list(struct req *r)
 	static const char *const known[] = {"limit", "cursor", NULL};
 	int limit;
 	struct cursor cur;
-	char lim[16];
 	const char *org = officer_org(r);
 	if (org == NULL)
 		return RC_ERR;
 	req_query_check(r, known);
 	if (page_params(r, "tu", &limit, &cur) != RC_OK)
 		return RC_ERR;
-	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *params[4] = {org, cur.nparts ? cur.parts[0] : NULL,
-				 cur.nparts ? cur.parts[1] : NULL, lim};
-	PGresult *res = db_exec_planned(r, &st_list, params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+				 cur.nparts ? cur.parts[1] : NULL};
+	return events_reply_page(r, &st_list, params, 4, limit, 2);
 }
 
 /* DELETE /v1/orgs/{id}/webhooks/{wid} -> 204; its deliveries go with it. */
@@ -266,7 +261,6 @@ static enum rc webhooks_deliveries(struct req *r)
 	static const char *const known[] = {"status", "limit", "cursor", NULL};
 	int limit;
 	struct cursor cur;
-	char lim[16];
 	bool enabled;
 	const char *org = officer_org(r);
 	if (org == NULL)
@@ -277,14 +271,8 @@ static enum rc webhooks_deliveries(struct req *r)
 		problem_field(r, "status", "must be pending, delivered or failed");
 	if (page_params(r, "n", &limit, &cur) != RC_OK || load_webhook(r, org, &enabled) != RC_OK)
 		return RC_ERR;
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *params[4] = {req_param(r, "wid"), cur.nparts ? cur.parts[0] : NULL, status,
-				 lim};
-	PGresult *res = db_exec_planned(r, &st_deliveries, params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 1);
-	return RC_OK;
+	const char *params[4] = {req_param(r, "wid"), cur.nparts ? cur.parts[0] : NULL, status};
+	return events_reply_page(r, &st_deliveries, params, 4, limit, 1);
 }
 
 /* POST /v1/orgs/{id}/webhooks/{wid}/deliveries/{did}/retry -> 202: the courier

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../server/courier.h"
 #include "../../server/cursor.h"
@@ -106,7 +107,7 @@ static const struct field create_spec[] = {
 static const char *officer_org(struct req *r)
 {
 	const char *id = req_param(r, "id");
-	if (!uuid_valid(id) || r->auth.org_id[0] == '\0' || strcmp(id, r->auth.org_id) != 0) {
+	if (!uuid_valid(id) || r->auth.org_id[0] == '\0' || strcasecmp(id, r->auth.org_id) != 0) {
 		(void)db_not_found(r, "organization");
 		return NULL;
 	}
@@ -115,7 +116,7 @@ static const char *officer_org(struct req *r)
 			    "only an owner or admin of the organization manages its webhooks");
 		return NULL;
 	}
-	return id;
+	return r->auth.org_id; /* ids are case-insensitive: the caller's own spelling */
 }
 
 /* {wid} of the caller's organization org: RC_OK with *enabled, or a 404. */
@@ -279,9 +280,11 @@ static enum rc webhooks_deliveries(struct req *r)
  * sends that event to the webhook again now. */
 static enum rc webhooks_retry(struct req *r)
 {
+	static const struct field no_fields[] = {{0}};
 	bool enabled = false;
 	const char *org = officer_org(r), *did = req_param(r, "did");
-	if (org == NULL || load_webhook(r, org, &enabled) != RC_OK)
+	if (org == NULL || (r->body_len > 0 && body_read_valid(r, no_fields) != RC_OK) ||
+	    load_webhook(r, org, &enabled) != RC_OK)
 		return RC_ERR;
 	if (!uuid_valid(did))
 		return db_not_found(r, "delivery");

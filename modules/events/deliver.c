@@ -321,14 +321,16 @@ static bool outcome(struct send *s, long long *retry_after)
 	if (s->why[0] != '\0')
 		return false; /* it never started */
 	if (s->result != CURLE_OK) {
+		char text[sizeof s->why]; /* not s->why itself: its sources live in s too */
 		if (s->refused[0] != '\0')
-			snprintf(s->why, sizeof s->why, "%s", s->refused);
+			snprintf(text, sizeof text, "%s", s->refused);
 		else if (s->result == CURLE_OPERATION_TIMEDOUT)
-			snprintf(s->why, sizeof s->why, "timeout: no answer within %d s",
+			snprintf(text, sizeof text, "timeout: no answer within %d s",
 				 settings.timeout);
 		else
-			snprintf(s->why, sizeof s->why, "%s: %s", curl_easy_strerror(s->result),
+			snprintf(text, sizeof text, "%s: %s", curl_easy_strerror(s->result),
 				 s->error);
+		memcpy(s->why, text, sizeof text);
 		return false;
 	}
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status_code);

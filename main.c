@@ -21,6 +21,7 @@
 #include "modules/bids/bids.h"
 #include "modules/contracts/contracts.h"
 #include "modules/desk/desk.h"
+#include "modules/events/events.h"
 #include "modules/listings/listings.h"
 #include "modules/mail/mail.h"
 #include "modules/platform/platform.h"
@@ -121,11 +122,14 @@ static void build_router(struct router *rt)
 	router_add(rt, revenue_routes, revenue_routes_count);
 	router_add(rt, desk_routes, desk_routes_count);
 	router_add(rt, reports_routes, reports_routes_count);
+	router_add(rt, notifications_routes, notifications_routes_count);
+	router_add(rt, webhooks_routes, webhooks_routes_count);
 }
 
 /* What the background sender drains (server/courier.h), ended by {0}. */
 static const struct courier_task courier_tasks[] = {
     {"mail", mail_drain, NULL},
+    {"webhooks", webhooks_drain, NULL},
     {0},
 };
 
@@ -161,6 +165,12 @@ static int cmd_serve(const struct config *cfg)
 				    .tls_required = strcmp(cfg->smtp_tls, "required") == 0,
 				    .from = cfg->mail_from,
 				    .public_url = cfg->public_url});
+	webhooks_configure(&(struct webhook_settings){
+	    .secret_key = cfg->secret_key,
+	    .allow_private = cfg->webhook_allow_private == 1,
+	    .retry_scale_bp = cfg->webhook_retry_scale_bp,
+	    .timeout = cfg->webhook_timeout,
+	});
 	struct dispatch_hooks hooks = {
 	    .authenticate = accounts_authenticate,
 	    .idempotency_begin = idempotency_begin,

@@ -388,6 +388,22 @@ bid_listings=$(grep -c . "$work/bid-ids")
 # the write ceiling: one bid's database work as one transaction, 8 clients
 bench_pgbench pgbench-bids 8 bench/bid_create.sql -D nlistings="$bid_listings" \
 	-D org="$bidder_org" -D usr="$bidder_user"
+# what recording events costs bid creation: the same writes with and without the
+# bid's event (bench/bid_create_events.sql: event_record's statement), 8 clients,
+# in alternate rounds so that drift on the shared machine hits both alike
+say "pgbench: bid writes without and with their event, $rounds alternate rounds of ${dur}s"
+: >"$work/pgbench-bids-plain.rounds"
+: >"$work/pgbench-bids-events.rounds"
+r=1
+while [ $r -le "$rounds" ]; do
+	for v in plain events; do
+		script=bench/bid_create.sql
+		[ "$v" = events ] && script=bench/bid_create_events.sql
+		run_pgbench "$dur" 8 "$script" -D nlistings="$bid_listings" -D org="$bidder_org" \
+			-D usr="$bidder_user" >>"$work/pgbench-bids-$v.rounds"
+	done
+	r=$((r + 1))
+done
 BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
 export BENCH_BID_IDS_FILE BENCH_TOKEN
 bench_wrk bids "/v1/listings/{id}/bids"
@@ -520,6 +536,10 @@ at_least() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t ? "met" : "**missed*
 at_most() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**missed**") }'; }
 set -- $(col "$work/pgbench-bids.rounds" 1)
 write_ceiling=$1
+# the event's cost: 1 - (with it ÷ without it), medians of alternate rounds
+events_ratio=$(awk -v m="$(col "$work/pgbench-bids-events.rounds" 1 | cut -d' ' -f1)" \
+	-v p="$(col "$work/pgbench-bids-plain.rounds" 1 | cut -d' ' -f1)" 'BEGIN { printf "%.3f", m / p }')
+events_cost=$(awk -v r="$events_ratio" 'BEGIN { printf "%.1f", (1 - r) * 100 }')
 set -- $(sort -g "$work/ready" | awk '{ v[NR] = $1 } END { print v[(NR + 1) / 2], v[1], v[NR] }')
 ready_med=$1
 ready_row="$1 ms ($2–$3)"
@@ -557,6 +577,7 @@ mkdir -p "$results"
 	ceiling=$write_ceiling
 	echo "| pgbench: one bid's writes as one transaction (bench/bid_create.sql), 8 clients (write ceiling) | $(col "$work/pgbench-bids.rounds" 1 | awk '{ printf "%.0f tps (%.0f–%.0f)", $1, $2, $3 }') | – | – | 1.00 | $(sum "$work/pgbench-bids.rounds" 2) failed | – |"
 	wrk_row bids "wrk POST /v1/listings/{id}/bids, an Idempotency-Key each ($bid_listings negotiable listings), ÷ the write ceiling"
+	echo "| pgbench: the bid's writes and its event (bench/bid_create_events.sql), 8 clients, ÷ the same rounds without it | $(col "$work/pgbench-bids-events.rounds" 1 | awk '{ printf "%.0f tps (%.0f–%.0f)", $1, $2, $3 }') | – | – | $events_ratio | $(sum "$work/pgbench-bids-events.rounds" 2) failed | – |"
 	ceiling=""
 	wrk_row confirm "wrk POST /v1/payments/{id}/confirm, 8 contracts (each: 3 ledger entries, chained)"
 	wrk_row statement1 "wrk GET /v1/orgs/{id}/statement of 3334 confirmed payments ($statement_entries ledger entries), 1 connection"
@@ -594,6 +615,7 @@ mkdir -p "$results"
 	v=$(p99_ms listing); echo "| GET /v1/listings/{id} p99 < 10 ms at $conns connections | $v ms | $(at_most "$v" 9.99) |"
 	v=$(ratio_of me "$pg_med"); echo "| GET /v1/me ≥ 0.25 × the read ceiling | $v × | $(at_least "$v" 0.25) |"
 	v=$(ratio_of bids "$write_ceiling"); echo "| bid creation ≥ 0.40 × the write ceiling | $v × | $(at_least "$v" 0.40) |"
+	echo "| recording the bid's event costs bid writes < 10 % | $events_cost % | $(at_most "$events_cost" 10) |"
 	v=$(p99_ms search1); echo "| search q=赤泥 p99 ≤ 50 ms at 1 connection | $v ms | $(at_most "$v" 50) |"
 	v=$(p99_ms filtered1); echo "| filtered sort=newest p99 ≤ 10 ms at 1 connection | $v ms | $(at_most "$v" 10) |"
 	echo "| RSS idle ≤ 16 MB | $rss_idle_mib MiB | $(at_most "$rss_idle" 15625) |"

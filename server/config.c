@@ -92,6 +92,17 @@ static const struct key keys[] = {
      "the sender of mail: an address, or \"Name <address>\" in ASCII"},
     {"TECHEX_PUBLIC_URL", KEY_STRING, "http://127.0.0.1:8080", 0, 0, STR(public_url),
      "the address people reach TechEx at: invitation and reset links in mails start with it"},
+    {"TECHEX_SECRET_KEY", KEY_STRING, "", 32, 0, STR(secret_key),
+     "at least 32 characters from which the key that encrypts webhook signing secrets at rest"
+     " is derived (unset: creating a webhook answers 503); keep it across restarts"},
+    {"TECHEX_WEBHOOK_ALLOW_PRIVATE", KEY_INT, "0", 0, 1, INT(webhook_allow_private),
+     "1: webhooks may use http and point to loopback, private and link-local addresses"
+     " (tests, closed networks); 0: only https to public addresses"},
+    {"TECHEX_WEBHOOK_TIMEOUT", KEY_INT, "15", 1, 15, INT(webhook_timeout),
+     "seconds a webhook endpoint has to answer a delivery"},
+    {"TECHEX_WEBHOOK_RETRY_SCALE_BP", KEY_INT, "10000", 1, 10000, INT(webhook_retry_scale_bp),
+     "the webhook retry schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) times this / 10000;"
+     " a test knob (Retry-After is honoured unscaled)"},
     {"TECHEX_LOG_LEVEL", KEY_LEVEL, "info", 0, 0, offsetof(struct config, log_level),
      sizeof(enum log_level), "debug, info, warn or error"},
 };
@@ -123,6 +134,11 @@ static enum rc set_key(struct config *cfg, const struct key *k, const char *val,
 		if (strlen(val) >= k->size) {
 			snprintf(err, errlen, "%s: value is longer than %zu bytes", k->name,
 				 k->size - 1);
+			return RC_ERR;
+		}
+		if (k->min > 0 && *val != '\0' && strlen(val) < (size_t)k->min) {
+			snprintf(err, errlen, "%s: must be at least %ld characters", k->name,
+				 k->min);
 			return RC_ERR;
 		}
 		if (k->type == KEY_FILE && *val != '\0' && access(val, R_OK) != 0) {

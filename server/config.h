@@ -40,7 +40,11 @@ struct config {
 	int bid_rate;     /* bids an organization may make per minute (0: no limit) */
 	/* registrations one client network may make per 15 minutes (0: no limit) */
 	int register_rate;
-	char localedir[1024]; /* "": <executable's directory>/../share/locale */
+	char localedir[1024];       /* "": <executable's directory>/../share/locale */
+	char secret_key[256];       /* derives the key sealing webhook secrets; "": none */
+	int webhook_allow_private;  /* 1: http and private addresses too (tests) */
+	int webhook_timeout;        /* seconds an endpoint has to answer */
+	int webhook_retry_scale_bp; /* the retry schedule x this / 10000 (a test knob) */
 	enum log_level log_level;
 	/* mail (API.md "Organizations and people"); smtp_url "" sends nothing */
 	char smtp_url[1024];

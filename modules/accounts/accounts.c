@@ -13,6 +13,7 @@
 #include "../../server/json.h"
 #include "../../server/log.h"
 #include "../../server/unicode.h"
+#include "../events/events.h"
 #include "../platform/platform.h"
 #include "credentials.h"
 #include "org_profile.h"
@@ -85,8 +86,10 @@ static const struct stmt st_user_get = {"accounts_user_get",
 /* /v1/me authenticates and reads the user and its organization in one round trip:
  * AUTH_COLS, then USER_COLS from ME_USER, then ORG_COLS from ME_ORG */
 static const struct stmt st_me = {"accounts_me",
-				  "SELECT " AUTH_COLS ", " USER_COLS ", " ORG_COLS AUTH_FROM, 1};
-enum { ME_USER = AUTH_NCOLS, ME_ORG = AUTH_NCOLS + USER_NCOLS };
+				  "SELECT " AUTH_COLS ", " USER_COLS ", " ORG_COLS
+				  ", " EVENTS_UNREAD_SQL("u.id", "u.org_id") AUTH_FROM,
+				  1};
+enum { ME_USER = AUTH_NCOLS, ME_ORG = AUTH_NCOLS + USER_NCOLS, ME_UNREAD = ME_ORG + ORG_NCOLS };
 
 static const struct stmt st_org_get = {
     "accounts_org_get", "SELECT " ORG_COLS " FROM organizations o WHERE o.id = $1", 1};
@@ -158,11 +161,12 @@ static enum rc token_digest(struct req *r, char digest[67])
 {
 	const char *token = token_from_header(req_header(r, "Authorization"));
 	if (token == NULL)
-		return problem_set(r, 401, "unauthorized",
-				   req_header(r, "Authorization")
-				       ? N_("the Authorization header must be \"Bearer <token>\"")
-				       : N_("this needs \"Authorization: Bearer <token>\" from POST "
-					    "/v1/auth/login"));
+		return problem_set(
+		    r, 401, "unauthorized",
+		    req_header(r, "Authorization")
+			? N_("the Authorization header must be \"Bearer <token>\"")
+			: N_("this needs \"Authorization: Bearer <token>\" from POST "
+			     "/v1/auth/login"));
 	token_digest_param(token, digest);
 	return RC_OK;
 }
@@ -435,8 +439,9 @@ static enum rc me_reply(struct req *r, const PGresult *res)
 	if (r->auth.platform_admin)
 		json_array_append_new(roles, json_string("platform_admin"));
 	reply_json(r, 200,
-		   json_pack("{s:o, s:o, s:o}", "user", user_json_at(res, 0, ME_USER),
-			     "organization", org, "roles", roles));
+		   json_pack("{s:o, s:o, s:o, s:I}", "user", user_json_at(res, 0, ME_USER),
+			     "organization", org, "roles", roles, "unread_notifications",
+			     (json_int_t)atoll(PQgetvalue(res, 0, ME_UNREAD))));
 	return RC_OK;
 }
 
@@ -568,7 +573,8 @@ static enum rc set_org_status(struct req *r, const struct org_action *action)
 	    json_pack("{s:s, s:s}", "from", PQgetvalue(res, 0, ORG_STATUS), "to", status);
 	if (reason != NULL)
 		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, action->audit, "organization", id, id, detail) != RC_OK)
+	if (audit_write(r, action->audit, "organization", id, id, detail) != RC_OK ||
+	    event_org_moved(r, status, id) != RC_OK)
 		goto out;
 	reply_etag(r, PQgetvalue(upd, 0, ORG_VERSION));
 	reply_json(r, 200, org_json(upd, 0, true));

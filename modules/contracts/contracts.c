@@ -27,6 +27,7 @@
 #include "../../server/db.h"
 #include "../../server/json.h"
 #include "../accounts/roles.h"
+#include "../events/events.h"
 #include "../listings/listings.h"
 #include "../platform/platform.h"
 #include "contract_rules.h"
@@ -215,8 +216,7 @@ static const char *const statuses[] = {"draft",  "signed_by_licensor", "signed_b
 
 /* A draft that needs a public notice (contract_phase, migrations/0012) is
  * draft_awaiting_notice until its licensor publishes one, draft_in_notice while it
- * runs (terms frozen, no signature) and draft_noticed once it closed clean (terms
- * frozen, signatures taken). */
+ * runs (terms frozen, no signature), draft_noticed once it closed clean (signable). */
 static const char *const from_editable[] = {"draft", "draft_awaiting_notice", NULL};
 static const char *const from_signable[] = {"draft", "draft_noticed", NULL};
 static const char *const from_awaiting_notice[] = {"draft_awaiting_notice", NULL};
@@ -230,7 +230,6 @@ static const char *const from_live[] = {LIVE_PHASES, NULL};
 static const char *const from_any[] = {LIVE_PHASES, "terminated", NULL};
 
 #define PARTY_OFFICERS (CONTRACT_LICENSOR_OFFICER | CONTRACT_LICENSEE_OFFICER)
-
 /* Either party edits a draft whose terms no notice has frozen; the licensor's
  * officers publish the notice a draft needs (notices.c); each party's officers
  * sign once a draft needs no notice or its notice closed clean (the second
@@ -464,7 +463,7 @@ enum rc contract_draft_from(struct req *r, const char *bid_id, const char *price
 				  PQgetvalue(res, 0, COL_LICENSEE), "upfront_fee_fen",
 				  (json_int_t)strtoll(price_fen, NULL, 10), "digest", digest));
 	PQclear(res);
-	if (rc != RC_OK) {
+	if (rc != RC_OK || (rc = event_contract_drafted(r, id, bid_id)) != RC_OK) {
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -682,7 +681,8 @@ static enum rc sign_as(struct req *r, const char *id, const PGresult *res, const
 		return RC_ERR;
 	if (audit_write(r, sign->audit, "contract", id, NULL,
 			json_pack("{s:s, s:s, s:s, s:s}", "party", party, "digest", digest, "from",
-				  status, "to", sign->to)) != RC_OK)
+				  status, "to", sign->to)) != RC_OK ||
+	    event_contract_signed(r, id, party, sign->to) != RC_OK)
 		return RC_ERR;
 	if (strcmp(sign->to, "active") == 0) {
 		const char *mode = PQgetvalue(res, 0, COL_MODE);
@@ -818,7 +818,7 @@ static enum rc end_locked(struct req *r, const char *id, const PGresult *res, co
 		return RC_ERR;
 	}
 	if (audit_write(r, audit, "contract", id, NULL, detail) != RC_OK ||
-	    notices_withdraw(r, id) != RC_OK)
+	    event_contract_ended(r, id, reason) != RC_OK || notices_withdraw(r, id) != RC_OK)
 		return RC_ERR;
 	if (deal_is_exclusive(mode)) {
 		bool active = strcmp(status, "active") == 0;

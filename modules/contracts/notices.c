@@ -38,6 +38,7 @@
 #include "../../server/db.h"
 #include "../../server/json.h"
 #include "../accounts/roles.h"
+#include "../events/events.h"
 #include "../platform/platform.h"
 #include "contract_shape.h"
 #include "contracts.h"
@@ -335,6 +336,10 @@ enum rc notice_publish(struct req *r, const char *contract_id, int days, const c
 			json_pack("{s:s, s:i, s:s, s:b}", "contract_id", contract_id, "days", days,
 				  "closes_at", PQgetvalue(ins, 0, INS_CLOSES), "related_party",
 				  strcmp(PQgetvalue(ins, 0, INS_RELATED), "t") == 0));
+	if (rc == RC_OK)
+		rc = event_record_notice(
+		    r, "notice.opened", id,
+		    json_pack("{s:s}", "closes_at", PQgetvalue(ins, 0, INS_CLOSES)));
 	PQclear(ins);
 	return rc;
 }
@@ -457,8 +462,11 @@ enum rc notice_object(struct req *r, const char *notice_id, const char *grounds,
 	}
 	snprintf(id, 37, "%s", PQgetvalue(ins, 0, OBJECTION_NEW_ID));
 	PQclear(ins);
-	return audit_write(r, "objection.file", "objection", id, NULL,
-			   json_pack("{s:s}", "notice_id", notice_id));
+	if (audit_write(r, "objection.file", "objection", id, NULL,
+			json_pack("{s:s}", "notice_id", notice_id)) != RC_OK)
+		return RC_ERR;
+	return event_record_notice(r, "notice.objection_filed", notice_id,
+				   json_pack("{s:s}", "objection_id", id));
 }
 
 /* The upheld objection's effects on notice notice_id of contract contract_id:
@@ -473,9 +481,12 @@ static enum rc uphold(struct req *r, const char *objection, const char *notice_i
 		return RC_ERR;
 	bool was_open = PQntuples(closed) == 1;
 	PQclear(closed);
-	if (was_open && audit_write(r, "notice.close_upheld", "notice", notice_id, NULL,
-				    json_pack("{s:s, s:s}", "objection_id", objection,
-					      "contract_id", contract_id)) != RC_OK)
+	if (was_open && (audit_write(r, "notice.close_upheld", "notice", notice_id, NULL,
+				     json_pack("{s:s, s:s}", "objection_id", objection,
+					       "contract_id", contract_id)) != RC_OK ||
+			 event_record_notice(r, "notice.closed", notice_id,
+					     json_pack("{s:s, s:s}", "outcome", "closed_upheld",
+						       "objection_id", objection)) != RC_OK))
 		return RC_ERR;
 	char why[2200];
 	snprintf(why, sizeof why, "objection %s to the public notice was upheld: %s", objection,
@@ -559,6 +570,9 @@ enum rc notices_withdraw(struct req *r, const char *contract_id)
 				 NULL,
 				 json_pack("{s:s, s:s}", "contract_id", contract_id, "why",
 					   "the contract was terminated while its notice ran"));
+	for (int i = 0; i < PQntuples(res) && rc == RC_OK; i++)
+		rc = event_record_notice(r, "notice.closed", PQgetvalue(res, i, WITHDRAWN_ID),
+					 json_pack("{s:s}", "outcome", "withdrawn"));
 	PQclear(res);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include "../../server/cursor.h"
 #include "../../server/db.h"
 #include "../../server/json.h"
+#include "../events/events.h"
 #include "../platform/platform.h"
 #include "desk.h"
 #include "desk_internal.h"
@@ -260,9 +261,13 @@ enum rc dispute_open(struct req *r, const char *contract_id, const char *subject
 	if (add_message(r, id, roles, message, &msg) != RC_OK)
 		return RC_ERR;
 	PQclear(msg);
-	return audit_write(r, row->audit, "dispute", id, NULL,
-			   json_pack("{s:s, s:s, s:s}", "contract_id", contract_id, "subject",
-				     subject, "side", author_role(roles)));
+	if (audit_write(r, row->audit, "dispute", id, NULL,
+			json_pack("{s:s, s:s, s:s}", "contract_id", contract_id, "subject", subject,
+				  "side", author_role(roles))) != RC_OK)
+		return RC_ERR;
+	return event_record_contract(
+	    r, "dispute.opened", contract_id,
+	    json_pack("{s:s, s:s}", "dispute_id", id, "opened_by_org_id", r->auth.org_id));
 }
 
 /* GET /v1/contracts/{id}/disputes: the contract's disputes, oldest first. */
@@ -388,7 +393,10 @@ enum rc disputes_resolve(struct req *r)
 	if (audit_write(r, row->audit, "dispute", id, PQgetvalue(res, 0, DISPUTE_LICENSOR_ORG),
 			json_pack("{s:s, s:s, s:s}", "contract_id",
 				  PQgetvalue(res, 0, DISPUTE_CONTRACT), "outcome", outcome,
-				  "reason", reason)) != RC_OK)
+				  "reason", reason)) != RC_OK ||
+	    event_record_contract(r, "dispute.resolved", PQgetvalue(res, 0, DISPUTE_CONTRACT),
+				  json_pack("{s:s, s:s}", "dispute_id", id, "outcome", outcome)) !=
+		RC_OK)
 		goto out;
 	rc = reply_dispute(r, 200, id);
 out:

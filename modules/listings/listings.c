@@ -18,6 +18,7 @@
 #include "../../server/ratelimit.h"
 #include "../accounts/accounts.h"
 #include "../accounts/roles.h"
+#include "../events/events.h"
 #include "../platform/platform.h"
 #include "listing_body.h"
 #include "listing_sql.h"
@@ -402,7 +403,8 @@ static enum rc transition(struct req *r, const char *action)
 	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", row->to);
 	if (reason != NULL)
 		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, row->audit, "listing", id, org, detail) != RC_OK)
+	if (audit_write(r, row->audit, "listing", id, org, detail) != RC_OK ||
+	    event_listing_moved(r, row->action, id, org, reason) != RC_OK)
 		goto out;
 	if (release_if_unpublished(r, id, row) != RC_OK)
 		goto out;

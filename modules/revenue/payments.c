@@ -12,6 +12,7 @@
 #include "../../server/json.h"
 #include "../accounts/roles.h"
 #include "../contracts/contracts.h"
+#include "../events/events.h"
 #include "../platform/platform.h"
 #include "revenue.h"
 #include "revenue_internal.h"
@@ -287,12 +288,18 @@ static enum rc report_insert(struct req *r, const char *id, const PGresult *cont
 					gross_s, royalty_bp,      due_s, tonnes_s};
 	if ((*res = db_exec(r, &st_report_insert, insert_params)) == NULL)
 		return RC_ERR;
-	return audit_write(
-	    r, "royalty_report.create", "royalty_report", PQgetvalue(*res, 0, REPORT_ID), NULL,
-	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "contract_id", id, "period_start", start,
-		      "period_end", end, "gross_sales_fen", (json_int_t)gross, "royalty_due_fen",
-		      (json_int_t)royalty_due(gross, bp), "waste_utilized_tonnes",
-		      (json_int_t)tonnes));
+	if (audit_write(
+		r, "royalty_report.create", "royalty_report", PQgetvalue(*res, 0, REPORT_ID), NULL,
+		json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "contract_id", id, "period_start",
+			  start, "period_end", end, "gross_sales_fen", (json_int_t)gross,
+			  "royalty_due_fen", (json_int_t)royalty_due(gross, bp),
+			  "waste_utilized_tonnes", (json_int_t)tonnes)) != RC_OK)
+		return RC_ERR;
+	return event_record_contract(r, "royalty_report.submitted", id,
+				     json_pack("{s:s, s:s, s:s, s:I}", "royalty_report_id",
+					       PQgetvalue(*res, 0, REPORT_ID), "period_start",
+					       start, "period_end", end, "royalty_due_fen",
+					       (json_int_t)royalty_due(gross, bp)));
 }
 
 enum rc revenue_report_add(struct req *r, const char *contract_id, const char *start,
@@ -429,9 +436,12 @@ static enum rc payment_insert(struct req *r, const char *id, const char *kind, l
 	json_decref(created);
 	if (!uuid_valid(payment_id))
 		return problem_set(r, 500, "internal", "could not read the new payment");
-	return audit_write(r, "payment.report", "payment", payment_id, NULL,
-			   json_pack("{s:s, s:I, s:s, s:s}", "contract_id", id, "amount_fen",
-				     (json_int_t)amount_fen, "kind", kind, "paid_at", moment));
+	if (audit_write(r, "payment.report", "payment", payment_id, NULL,
+			json_pack("{s:s, s:I, s:s, s:s}", "contract_id", id, "amount_fen",
+				  (json_int_t)amount_fen, "kind", kind, "paid_at", moment)) !=
+	    RC_OK)
+		return RC_ERR;
+	return event_payment_moved(r, "reported", id, payment_id, amount_fen);
 }
 
 enum rc revenue_payment_record(struct req *r, const char *contract_id, const char *kind,
@@ -595,7 +605,9 @@ static enum rc apply_decision(struct req *r, const char *id, const PGresult *pay
 		json_object_set_new(detail, "reason", json_string(how->reason));
 	if (deductions)
 		json_object_set(detail, "deductions", (json_t *)deductions);
-	return audit_write(r, row->audit, "payment", id, NULL, detail);
+	if (audit_write(r, row->audit, "payment", id, NULL, detail) != RC_OK)
+		return RC_ERR;
+	return event_payment_moved(r, row->to, contract_id, id, amount_fen);
 }
 
 /* Applies the decision and answers with the payment as it now is. */

@@ -22,6 +22,8 @@ import test_revenue  # noqa: E402,F401
 import test_notices  # noqa: E402,F401
 import test_deal_integrity  # noqa: E402,F401
 import test_desk  # noqa: E402,F401
+import test_events  # noqa: E402,F401
+import test_webhooks  # noqa: E402,F401
 import test_oversight  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401

@@ -81,6 +81,7 @@ DISPUTE_MESSAGE = "授权矩阵：第三批陶粒筒压强度不足，要求复�
 PROBE_DISPUTE = {"subject": "授权矩阵·探针争议", "message": "授权矩阵：越权开启争议的探针"}
 PROBE_MESSAGE = {"body": "授权矩阵：越权留言探针"}
 PROBE_RESOLVE = {"outcome": "settled", "reason": "授权矩阵：越权裁决探针"}
+PROBE_WEBHOOK = {"url": "http://127.0.0.1/授权矩阵", "events": ["*"]}
 PROBE_PAYMENT_RESOLVE = {"outcome": "void", "reason": "授权矩阵：越权作废探针"}
 NOTICE_BODY = {"days": 15, "objection_procedure": "授权矩阵：异议请于公示期内实名书面提出。"}
 GROUNDS = {"grounds": "授权矩阵：探针异议（价格偏低）"}
@@ -240,6 +241,19 @@ MATRIX = {
     ("POST", "/v1/admin/disputes/{id}/resolve"): C("dispute_x", "u", (403, 403, 422, 401, 401),
                                                    body=PROBE_RESOLVE, allowed_body={}),
     ("GET", "/v1/admin/deals"): C(None, "u", (403, 403, 200, 401, 401)),
+    # events: the inbox is each user's own; webhooks are for the organization's owner and
+    # admins ({wid} and {did} name none here: 404 once let through)
+    ("GET", "/v1/notifications"): C(None, "u", (200, 200, 200, 401, 401)),
+    ("POST", "/v1/notifications/read"): C(None, "u", (422, 422, 422, 401, 401),
+                                          body={"up_to": "0"}),
+    ("POST", "/v1/orgs/{id}/webhooks"): C("org_u", "u", (422, 404, 404, 401, 401),
+                                          body=PROBE_WEBHOOK),
+    ("GET", "/v1/orgs/{id}/webhooks"): C("org_u", "u", (200, 404, 404, 401, 401)),
+    ("DELETE", "/v1/orgs/{id}/webhooks/{wid}"): C("org_u", "u", (404, 404, 404, 401, 401)),
+    ("GET", "/v1/orgs/{id}/webhooks/{wid}/deliveries"): C("org_u", "u",
+                                                          (404, 404, 404, 401, 401)),
+    ("POST", "/v1/orgs/{id}/webhooks/{wid}/deliveries/{did}/retry"): C(
+        "org_u", "u", (404, 404, 404, 401, 401)),
     # platform
     ("GET", "/healthz"): C(None, "u", (200, 200, 200, 200, 200)),
     ("GET", "/readyz"): C(None, "u", (200, 200, 200, 200, 200)),

@@ -45,7 +45,7 @@ SEP = b"\x1f"  # between the parts of a cursor
 # the creation rate limits charge every attempt, refused or not: off, so that each hostile
 # request reaches the validator
 ENV = {"TECHEX_WORKERS": "4", "TECHEX_STATS_TTL": "0", "TECHEX_LISTING_RATE": "0",
-       "TECHEX_BID_RATE": "0"}
+       "TECHEX_BID_RATE": "0", "TECHEX_SECRET_KEY": "hostile-" + uuid.uuid4().hex * 2}
 
 
 def dumps(value):
@@ -425,7 +425,27 @@ def fixtures(s):
     f["reset"] = member(s, kind="enterprise", name="淄博重置测试有限公司")
     assert s.request("POST", "/v1/auth/password-reset", {"email": f["reset"][3]}).status == 202
     f["reset_token"] = outbox_token(f["reset"][3], "password_reset")
+    webhook_fixtures(f)
     return f
+
+
+def webhook_fixtures(f):
+    """Two webhooks of the seller (for a second page), subscribed to a type nothing here
+    fires, with two failed deliveries (the courier leaves them alone until a retry), and
+    an event id of the seller's inbox. Straight in the database: the shared server keeps
+    no TECHEX_SECRET_KEY, and these secrets never have to open."""
+    org = f["seller"][2]["id"]
+    f["webhooks"] = [psql(
+        f"INSERT INTO webhooks (org_id, url, events, secret_enc) VALUES ('{org}',"
+        f" 'https://hooks.example.com/hostile-{i}', '{{member.joined}}',"
+        f" decode(repeat('00', 60), 'hex')) RETURNING id")[0][0] for i in range(2)]
+    events = [psql(f"INSERT INTO events (type, org_id) VALUES ('member.joined', '{org}')"
+                   f" RETURNING id")[0][0] for _ in range(2)]
+    f["deliveries"] = [psql(
+        f"INSERT INTO webhook_deliveries (webhook_id, event_id, status, next_attempt_at)"
+        f" VALUES ('{f['webhooks'][0]}', {e}, 'failed', NULL) RETURNING id")[0][0]
+        for e in events]
+    f["event"] = events[0]
 
 
 class Target:
@@ -472,6 +492,14 @@ def body_targets(f, s):
                required="password", source=random_loopback()),
         Target(("post", "/v1/auth/logout"), "/v1/auth/logout", f["logout"], {},
                optional=True, control=204),
+        Target(("post", "/v1/notifications/read"), "/v1/notifications/read", seller,
+               {"up_to": f["event"]}, strs=["up_to"], required="up_to", control=204),
+        Target(("post", "/v1/orgs/{id}/webhooks"), f"/v1/orgs/{f['seller'][2]['id']}/webhooks",
+               seller, {"url": "https://hooks.example.com/techex", "events": ["member.joined"]},
+               strs=["url"], arrays=["events"], required="url", idempotent=True, control=201),
+        Target(("post", "/v1/orgs/{id}/webhooks/{wid}/deliveries/{did}/retry"),
+               f"/v1/orgs/{f['seller'][2]['id']}/webhooks/{f['webhooks'][0]}/deliveries/"
+               f"{f['deliveries'][0]}/retry", seller, {}, optional=True, control=202),
         Target(("patch", "/v1/orgs/{id}"), f"/v1/orgs/{f['seller'][2]['id']}", seller,
                {"address": "山东省淄博市张店区新村西路266号", "description": "赤泥综合利用研究"},
                strs=["address", "description"], headers=any_version),
@@ -868,7 +896,7 @@ def id_routes(f, targets):
             continue
         m = re.search(r"/([0-9a-f-]{36})(/|$)", t.path)
         h = {"If-Match": "*"} if t.op[0] == "patch" else {}
-        out[t.op] = (t.token, m.group(1), t.good_fn(), h)
+        out[t.op] = (t.token, m.group(1), t.good_fn(), h, t.path.replace(m.group(1), "{id}", 1))
     views = [
         ("/v1/orgs/{id}", None, f["seller"][2]["id"]),
         ("/v1/orgs/{id}/statement", seller, f["seller"][2]["id"]),
@@ -894,11 +922,19 @@ def id_routes(f, targets):
         out[("get", pattern)] = (tok, oid, None, {})
     for pattern in ("/v1/orgs/{id}/members/{user_id}", "/v1/orgs/{id}/invitations/{invitation_id}"):
         out[("delete", pattern)] = (seller, f["seller"][2]["id"], None, {})
+    # routes with more ids than {id}: the path with the others filled in
+    org, hook = f["seller"][2]["id"], f["webhooks"]
+    out[("delete", "/v1/orgs/{id}/webhooks/{wid}")] = (
+        seller, org, None, {}, f"/v1/orgs/{{id}}/webhooks/{hook[1]}")
+    out[("get", "/v1/orgs/{id}/webhooks/{wid}/deliveries")] = (
+        seller, org, None, {}, f"/v1/orgs/{{id}}/webhooks/{hook[0]}/deliveries")
+    out[("get", "/v1/orgs/{id}/webhooks")] = (seller, org, None, {})
     return out
 
 
 def run_id_route(run, op, spec):
-    tok, valid, body, headers = spec
+    tok, valid, body, headers = spec[:4]
+    pattern = spec[4] if len(spec) > 4 else op[1]  # other ids than {id} filled in
     method = op[0].upper()
     h = dict(headers)
     if tok:
@@ -908,11 +944,11 @@ def run_id_route(run, op, spec):
         data = dumps(body)
         h["Content-Type"] = "application/json"
     for label, bad in bad_ids(valid):
-        run.hit(op, f"id {label}", method, op[1].replace("{id}", bad), data, h, ANY_4XX)
+        run.hit(op, f"id {label}", method, pattern.replace("{id}", bad), data, h, ANY_4XX)
     if method == "GET":  # ids are case-insensitive by design
         run.sent += 1
         try:
-            r = run.client.send("GET", op[1].replace("{id}", valid.upper()), None, h)
+            r = run.client.send("GET", pattern.replace("{id}", valid.upper()), None, h)
         except (OSError, http.client.HTTPException) as e:
             run.fail(op, "id in upper case", f"the connection failed: {e!r}")
         else:
@@ -977,6 +1013,11 @@ def query_targets(f):
         Query(("get", "/v1/admin/deals"), "/v1/admin/deals", adm, {"kind": "contract_hold"}),
         Query(("get", "/v1/contracts/{id}/disputes"), f"/v1/contracts/{active}/disputes",
               buyer, {"status": "open"}),
+        Query(("get", "/v1/notifications"), "/v1/notifications", seller, {"unread": "false"}),
+        Query(("get", "/v1/orgs/{id}/webhooks"), f"/v1/orgs/{org}/webhooks", seller, {}),
+        Query(("get", "/v1/orgs/{id}/webhooks/{wid}/deliveries"),
+              f"/v1/orgs/{org}/webhooks/{f['webhooks'][0]}/deliveries", seller,
+              {"status": "failed"}),
     ]
 
 

@@ -22,6 +22,7 @@ int main(void)
 	test_identity();
 	test_throttle();
 	test_proxy();
+	test_webhooks();
 	test_csv();
 	test_mail();
 	test_seed();

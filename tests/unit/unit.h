@@ -43,5 +43,6 @@ void test_seed(void);
 void test_bids_states(void);
 void test_listings_states(void);
 void test_i18n(void);
+void test_webhooks(void);
 
 #endif

@@ -20,10 +20,12 @@
 #include "modules/contracts/contracts.h"
 #include "modules/desk/desk.h"
 #include "modules/listings/listings.h"
+#include "modules/needs/needs.h"
 #include "modules/platform/platform.h"
 #include "modules/platform/reports.h"
 #include "modules/platform/seed.h"
 #include "modules/revenue/revenue.h"
+#include "modules/waste/waste.h"
 #include "server/config.h"
 #include "server/courier.h"
 #include "server/db.h"
@@ -112,6 +114,8 @@ static void build_router(struct router *rt)
 	router_add(rt, revenue_routes, revenue_routes_count);
 	router_add(rt, desk_routes, desk_routes_count);
 	router_add(rt, reports_routes, reports_routes_count);
+	router_add(rt, needs_routes, needs_routes_count);
+	router_add(rt, waste_routes, waste_routes_count);
 }
 
 /* What the background sender drains (server/courier.h), ended by {0}. */
@@ -172,6 +176,7 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	listings_init(bids_close_live);
+	listings_on_publish(needs_listing_published);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;

@@ -90,14 +90,18 @@ static const struct stmt st_binding_bids = {
     1};
 enum { BINDING };
 
-/* Oldest first; the cursor is (submitted_at with microseconds, id). */
+/* Listings and needs (need_json, migrations/0019) in review, each with its
+ * object_type, oldest first; the cursor is (submitted_at with microseconds, id). */
 static const struct stmt st_queue = {
     "listings_moderation_queue",
-    "SELECT " LISTING_JSON ","
-    " to_char(l.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), l.id"
+    "SELECT (q.j::jsonb || jsonb_build_object('object_type', q.t))::text, q.v,"
+    " to_char(q.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), q.id FROM ("
+    " SELECT 'listing' AS t, " LISTING_JSON ", l.submitted_at, l.id"
     " FROM listings l WHERE l.status = 'pending_review'"
-    " AND ($1::timestamptz IS NULL OR (l.submitted_at, l.id) > ($1::timestamptz, $2::uuid))"
-    " ORDER BY l.submitted_at, l.id LIMIT $3",
+    " UNION ALL SELECT 'need', need_json(n)::text, n.version, n.submitted_at, n.id"
+    " FROM needs n WHERE n.status = 'pending_review') q(t, j, v, at, id)"
+    " WHERE ($1::timestamptz IS NULL OR (q.at, q.id) > ($1::timestamptz, $2::uuid))"
+    " ORDER BY q.at, q.id LIMIT $3",
     3};
 
 static const struct stmt st_update = {
@@ -372,6 +376,12 @@ const struct transition listing_transitions[] = {
 };
 
 static listing_release_fn release_offers;
+static listing_published_fn on_publish;
+
+void listings_on_publish(listing_published_fn published)
+{
+	on_publish = published;
+}
 
 void listings_init(listing_release_fn release)
 {
@@ -471,6 +481,8 @@ static enum rc transition(struct req *r, const char *action)
 	if (audit_write(r, row->audit, "listing", id, org, detail) != RC_OK)
 		goto out;
 	if (release_if_unpublished(r, id, row) != RC_OK)
+		goto out;
+	if (strcmp(row->to, "published") == 0 && on_publish != NULL && on_publish(r, id) != RC_OK)
 		goto out;
 	rc = reply_listing(r, 200, upd);
 out:

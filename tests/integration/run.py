@@ -20,6 +20,9 @@ import test_notices  # noqa: E402,F401
 import test_deal_integrity  # noqa: E402,F401
 import test_desk  # noqa: E402,F401
 import test_oversight  # noqa: E402,F401
+import test_needs  # noqa: E402,F401
+import test_waste  # noqa: E402,F401
+import test_matching  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401

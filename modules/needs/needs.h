@@ -30,4 +30,10 @@ extern const char *const need_statuses[];
  * and listing. */
 enum rc needs_listing_published(struct req *r, const char *listing_id) MUSTCHECK;
 
+/* The acting part of POST /v1/proposals/{id}/accept, for `techex seed-demo`:
+ * the caller (a member of the need's organization) accepts proposal id with
+ * the same checks and effects; the reply (201 {proposal, contract}) is left
+ * in r->resp. */
+enum rc proposal_accept(struct req *r, const char *id) MUSTCHECK;
+
 #endif

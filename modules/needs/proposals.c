@@ -302,16 +302,26 @@ static enum rc check_deal(struct req *r, const PGresult *l, const PGresult *p)
 	return RC_OK;
 }
 
-/* POST /v1/proposals/{id}/accept: a member of the need's organization agrees
- * the price; 201 {proposal, contract}. */
+/* POST /v1/proposals/{id}/accept */
 enum rc proposals_accept(struct req *r)
 {
 	if (r->body_len > 0 && body_read_valid(r, (const struct field[]){{0}}) != RC_OK)
 		return RC_ERR;
-	PGresult *p = db_load_visible(r, &st_lock, "proposal", may_see_proposal), *l = NULL,
-		 *bid = NULL, *upd = NULL;
+	return proposal_accept(r, req_param(r, "id"));
+}
+
+enum rc proposal_accept(struct req *r, const char *id)
+{
+	if (!uuid_valid(id))
+		return db_not_found(r, "proposal");
+	const char *lock_params[1] = {id};
+	PGresult *p = db_exec(r, &st_lock, lock_params), *l = NULL, *bid = NULL, *upd = NULL;
 	if (p == NULL)
 		return RC_ERR;
+	if (PQntuples(p) != 1 || !may_see_proposal(r, p)) {
+		PQclear(p);
+		return db_not_found(r, "proposal");
+	}
 	enum rc rc = RC_ERR;
 	json_t *contract = NULL;
 	if (!member_of(r, PQgetvalue(p, 0, A_NEED_ORG))) {
@@ -330,12 +340,14 @@ enum rc proposals_accept(struct req *r)
 	const char *listing_params[2] = {listing_id, mode};
 	if ((l = db_exec(r, &st_listing, listing_params)) == NULL || check_deal(r, l, p) != RC_OK)
 		goto out;
-	const char *id = req_param(r, "id");
 	const char *bid_params[2] = {id, r->auth.user_id};
 	if ((bid = db_exec(r, &st_bid, bid_params)) == NULL)
 		goto out;
 	const char *bid_id = PQgetvalue(bid, 0, BID_ID);
-	if (contract_draft(r, bid_id, amount, &contract) != RC_OK)
+	if (audit_write(r, "bid.create", "bid", bid_id, NULL,
+			json_pack("{s:s, s:s, s:s, s:s}", "listing_id", listing_id, "amount_fen",
+				  amount, "transaction_mode", mode, "proposal_id", id)) != RC_OK ||
+	    contract_draft(r, bid_id, amount, &contract) != RC_OK)
 		goto out;
 	if (deal_is_exclusive(mode) &&
 	    (bids_close_live(r, listing_id, bid_id, "an exclusive deal was agreed on a need") !=

@@ -208,3 +208,37 @@ def test_waste_stats_per_category_and_year():
     assert after["licensed_utilized_kg"] - before["licensed_utilized_kg"] == 6990, (before, after)
     stats = s().request("GET", "/v1/stats").json()
     assert "data" in stats and "totals" in stats, stats
+
+
+@test
+def test_waste_demo_data_from_the_plan():
+    """seed-demo loads the plan's needs, proposals and the red mud and titanium gypsum streams"""
+    from harness import techex
+    a, b = techex("seed-demo"), techex("seed-demo")
+    assert a.returncode == 0 and b.returncode == 0, (a.stderr, b.stderr)
+    streams = s().request("GET", "/v1/waste-streams?waste_code=321001S09&limit=100").json()["data"]
+    red = [x for x in streams if x["name"] == "氧化铝厂拜耳法赤泥"]
+    assert len(red) == 1 and red[0]["public"] and red[0]["org"]["name"] == "中铝山东有限公司", red
+    trace = s().request("GET", f"/v1/waste-streams/{red[0]['id']}/trace").json()
+    assert [e["period"] for e in trace["entries"]] == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert trace["totals"]["licensed_utilized_kg"] > 0, trace["totals"]
+    licensed = [t for e in trace["entries"] for t in e["transfers"] if t["contract_id"]]
+    assert {t["receiver_org"]["name"] for t in licensed} == {"山铝环保科技有限公司",
+                                                             "淄博天之润环保科技有限公司"}, licensed
+    for e in trace["entries"]:
+        assert e["generated_kg"] == (e["stored_kg"] + e["self_used_kg"] + e["disposed_kg"] +
+                                     e["transferred_kg"]), e
+    gypsum = s().request("GET", "/v1/waste-streams?waste_code=264001S11&limit=100").json()["data"]
+    assert any(x["name"] == "硫酸法钛白粉生产钛石膏" for x in gypsum), gypsum
+    needs = s().request("GET", "/v1/needs?limit=100").json()["data"]
+    titles = {n["title"] for n in needs}
+    assert {"中铝山东第二赤泥堆场及周边矿坑生态治理技术需求", "钛白石膏生产特种工程材料技术需求"} <= titles
+    rows = psql("SELECT p.status, c.status, c.licensee_org_id = n.org_id FROM proposals p"
+                " JOIN needs n ON n.id = p.need_id JOIN contracts c ON c.id = p.contract_id"
+                " WHERE n.title = '中铝山东第二赤泥堆场及周边矿坑生态治理技术需求'")
+    assert rows == [["accepted", "draft", "t"]], rows
+    assert techex("check").returncode == 0
+    assert psql("SELECT count(*) FROM needs WHERE title = '钛白石膏生产特种工程材料技术需求'") == [["1"]]
+    waste = s().request("GET", "/v1/stats").json()["waste"]
+    s09 = [w for w in waste if w["category"] == "S09" and w["year"] == 2025]
+    assert s09 and s09[0]["licensed_utilized_kg"] > 0 and s09[0]["licensed_utilized_tonnes"] > 0

@@ -475,10 +475,7 @@ static enum rc transition(struct req *r, const char *action)
 	const char *status_params[3] = {id, row->to, reason};
 	if ((upd = db_exec(r, &st_set_status, status_params)) == NULL)
 		goto out;
-	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", row->to);
-	if (reason != NULL)
-		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, row->audit, "listing", id, org, detail) != RC_OK)
+	if (audit_move(r, row->audit, "listing", id, org, status, row->to, reason) != RC_OK)
 		goto out;
 	if (release_if_unpublished(r, id, row) != RC_OK)
 		goto out;

@@ -97,7 +97,6 @@ static const struct stmt st_domains = {
     " 'domain', d.code, 'name_zh', d.name_zh, 'name_en', d.name_en,"
     " 'waste_categories', to_jsonb(d.waste_categories)) ORDER BY d.pos))::text FROM domains d",
     0};
-enum { DOMAINS_JSON };
 
 static bool member_of(const struct req *r, const char *org_id)
 {
@@ -141,11 +140,7 @@ static enum rc match_page(struct req *r, const struct stmt *st)
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *match_params[4] = {req_param(r, "id"), c.nparts ? c.parts[0] : NULL,
 				       c.nparts ? c.parts[1] : NULL, lim};
-	PGresult *res = db_exec(r, st, match_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, st, match_params, limit, 2);
 }
 
 /* GET /v1/needs/{id}/matches */
@@ -185,12 +180,7 @@ enum rc domains_list(struct req *r)
 	req_query_check(r, known);
 	if (problem_fields_done(r) != RC_OK)
 		return RC_ERR;
-	PGresult *res = db_exec(r, &st_domains, NULL);
-	if (res == NULL)
-		return RC_ERR;
-	enum rc rc = reply_stored(r, 200, PQgetvalue(res, 0, DOMAINS_JSON), NULL);
-	PQclear(res);
-	return rc;
+	return db_reply_json(r, 200, &st_domains, NULL);
 }
 
 enum rc needs_listing_published(struct req *r, const char *listing_id)

@@ -385,10 +385,7 @@ static enum rc need_transition(struct req *r, const char *action)
 	const char *status_params[3] = {id, row->to, reason};
 	if ((upd = db_exec(r, &st_set_status, status_params)) == NULL)
 		goto out;
-	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", row->to);
-	if (reason != NULL)
-		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, row->audit, "need", id, org, detail) != RC_OK)
+	if (audit_move(r, row->audit, "need", id, org, status, row->to, reason) != RC_OK)
 		goto out;
 	rc = reply_need(r, 200, upd);
 out:
@@ -397,24 +394,11 @@ out:
 	return rc;
 }
 
-static enum rc needs_submit(struct req *r)
+/* POST /v1/needs/{id}/submit and /withdraw, POST /v1/admin/needs/{id}/approve
+ * and /reject: the action is the path's last segment. */
+static enum rc needs_act(struct req *r)
 {
-	return need_transition(r, "submit");
-}
-
-static enum rc needs_withdraw(struct req *r)
-{
-	return need_transition(r, "withdraw");
-}
-
-static enum rc needs_approve(struct req *r)
-{
-	return need_transition(r, "approve");
-}
-
-static enum rc needs_reject(struct req *r)
-{
-	return need_transition(r, "reject");
+	return need_transition(r, strrchr(r->route->pattern, '/') + 1);
 }
 
 /* Whether s is a region prefix a search takes: 2, 4 or 6 digits. */
@@ -429,6 +413,13 @@ static bool region_prefix_valid(const char *s)
 	return true;
 }
 
+/* The words and domain of GET /v1/needs, checked as fields. */
+static const struct field search_filters[] = {
+    {.name = "q", .type = F_STRING, .max = 200},
+    {.name = "domain", .type = F_ENUM, .enum_values = listing_domains},
+    {0},
+};
+
 /* GET /v1/needs: published needs, searched and filtered, newest first. */
 static enum rc needs_search(struct req *r)
 {
@@ -440,18 +431,9 @@ static enum rc needs_search(struct req *r)
 	req_query_check(r, known);
 	const char *q = req_query(r, "q"), *domain = req_query(r, "domain"),
 		   *code = req_query(r, "waste_code"), *region = req_query(r, "region_code");
-	if (q != NULL) {
-		json_t *js = json_string(q);
-		if (js == NULL)
-			problem_field(r, "q", "must be UTF-8 text");
-		else if (utf8_length(q) > 200)
-			problem_field(r, "q", "must be at most 200 characters");
-		json_decref(js);
-		if (*q == '\0')
-			q = NULL;
-	}
-	if (domain && !str_in(listing_domains, domain))
-		problem_field(r, "domain", "is not a known domain");
+	(void)query_validate(r, search_filters); /* reported with the others below */
+	if (q != NULL && *q == '\0')
+		q = NULL;
 	const char *why = code ? waste_code_problem(code) : NULL;
 	if (why != NULL)
 		problem_field(r, "waste_code", "%s", why);
@@ -463,11 +445,7 @@ static enum rc needs_search(struct req *r)
 	const char *search_params[7] = {
 	    q,  domain, code, region, c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
 	    lim};
-	PGresult *res = db_exec_planned(r, &st_search, search_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, &st_search, search_params, limit, 2);
 }
 
 /* GET /v1/orgs/{id}/needs?status=: members of the organization and admins see
@@ -499,11 +477,7 @@ static enum rc needs_of_org(struct req *r)
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *list_params[5] = {org, status, c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL, lim};
-	PGresult *res = db_exec_planned(r, &st_org_list, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, &st_org_list, list_params, limit, 2);
 }
 
 const struct route needs_routes[] = {
@@ -512,13 +486,11 @@ const struct route needs_routes[] = {
     {M_GET, "/v1/needs", needs_search, ROUTE_REPLICA, "searchNeeds", NULL},
     {M_GET, "/v1/needs/{id}", needs_get, ROUTE_OPTIONAL_AUTH | ROUTE_REPLICA, "getNeed", NULL},
     {M_PATCH, "/v1/needs/{id}", needs_patch, ROUTE_TX | ROUTE_AUTH, "updateNeed", NULL},
-    {M_POST, "/v1/needs/{id}/submit", needs_submit, ROUTE_TX | ROUTE_AUTH, "submitNeed", NULL},
-    {M_POST, "/v1/needs/{id}/withdraw", needs_withdraw, ROUTE_TX | ROUTE_AUTH, "withdrawNeed",
+    {M_POST, "/v1/needs/{id}/submit", needs_act, ROUTE_TX | ROUTE_AUTH, "submitNeed", NULL},
+    {M_POST, "/v1/needs/{id}/withdraw", needs_act, ROUTE_TX | ROUTE_AUTH, "withdrawNeed", NULL},
+    {M_POST, "/v1/admin/needs/{id}/approve", needs_act, ROUTE_TX | ROUTE_ADMIN, "approveNeed",
      NULL},
-    {M_POST, "/v1/admin/needs/{id}/approve", needs_approve, ROUTE_TX | ROUTE_ADMIN, "approveNeed",
-     NULL},
-    {M_POST, "/v1/admin/needs/{id}/reject", needs_reject, ROUTE_TX | ROUTE_ADMIN, "rejectNeed",
-     NULL},
+    {M_POST, "/v1/admin/needs/{id}/reject", needs_act, ROUTE_TX | ROUTE_ADMIN, "rejectNeed", NULL},
     {M_GET, "/v1/orgs/{id}/needs", needs_of_org, ROUTE_AUTH, "listOrgNeeds", NULL},
     {M_POST, "/v1/needs/{id}/proposals", proposals_create, ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT,
      "createProposal", NULL},

@@ -264,11 +264,7 @@ enum rc proposals_list(struct req *r)
 	const char *list_params[5] = {req_param(r, "id"), all ? NULL : r->auth.org_id,
 				      c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
 				      lim};
-	PGresult *res = db_exec_planned(r, &st_list, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, &st_list, list_params, limit, 2);
 }
 
 static bool may_see_proposal(const struct req *r, const PGresult *row)

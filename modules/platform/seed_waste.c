@@ -65,6 +65,20 @@ static char *dump(const json_t *v)
 	return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 }
 
+/* Runs sql as the owner of demo organization key: $1 its organization, $2 its
+ * user (both into org and user), $3 obj as JSON; as run_one (id may be NULL). */
+static int insert_as_owner(PGconn *conn, const json_t *root, const char *key, const char *sql,
+			   const json_t *obj, char user[37], char org[37], char id[37])
+{
+	if (!owner_of(conn, root, key, user, org))
+		return -1;
+	char *body = dump(obj);
+	const char *owner_params[3] = {org, user, body};
+	int rc = run_one(conn, sql, 3, owner_params, id);
+	free(body);
+	return rc;
+}
+
 /* One need as its organization posted it and an admin published (or, for
  * "pending_review", has yet to review). */
 static int add_need(PGconn *conn, const json_t *root, const json_t *n)
@@ -85,13 +99,8 @@ static int add_need(PGconn *conn, const json_t *root, const json_t *n)
 	    " SELECT org_id, 'need.seed', 'need', id::text, jsonb_build_object('title', title,"
 	    "  'demo', true) FROM ins RETURNING object_id";
 	char user[37], org[37];
-	if (!owner_of(conn, root, json_string_value(json_object_get(n, "org")), user, org))
-		return -1;
-	char *body = dump(n);
-	const char *need_params[3] = {org, user, body};
-	int rc = run_one(conn, sql, 3, need_params, NULL);
-	free(body);
-	return rc;
+	return insert_as_owner(conn, root, json_string_value(json_object_get(n, "org")), sql, n,
+			       user, org, NULL);
 }
 
 /* One proposal by the owner of listing_org's listing on the need of that
@@ -118,13 +127,9 @@ static int add_proposal(struct db *db, const json_t *root, const json_t *p)
 	    "  jsonb_build_object('demo', true, 'need_org_id', need_org_id) FROM ins"
 	    " RETURNING object_id";
 	char user[37], org[37], id[37];
-	if (!owner_of(db->conn, root, json_string_value(json_object_get(p, "listing_org")), user,
-		      org))
-		return -1;
-	char *body = dump(p);
-	const char *proposal_params[3] = {org, user, body};
-	int rc = run_one(db->conn, sql, 3, proposal_params, id);
-	free(body);
+	int rc =
+	    insert_as_owner(db->conn, root, json_string_value(json_object_get(p, "listing_org")),
+			    sql, p, user, org, id);
 	if (rc != 1 || !json_is_true(json_object_get(p, "accepted")))
 		return rc;
 	/* the need's owner accepts it */
@@ -210,15 +215,11 @@ static int add_stream(PGconn *conn, const json_t *root, const json_t *s)
 	    " RETURNING id, contract_id IS NOT NULL OR $3::jsonb->'licence' IS NULL";
 	enum { TRANSFER_ID, TRANSFER_LICENCE_FOUND };
 	char user[37], org[37], stream[37];
-	if (!owner_of(conn, root, json_string_value(json_object_get(s, "org")), user, org))
-		return -1;
 	json_t *head = json_deep_copy(s);
 	json_object_del(head, "entries");
-	char *body = dump(head);
+	int rc = insert_as_owner(conn, root, json_string_value(json_object_get(s, "org")),
+				 stream_sql, head, user, org, stream);
 	json_decref(head);
-	const char *stream_params[3] = {org, user, body};
-	int rc = run_one(conn, stream_sql, 3, stream_params, stream);
-	free(body);
 	if (rc != 1)
 		return rc;
 	const json_t *e, *t;

@@ -66,11 +66,9 @@ static const struct stmt st_insert = {
     " coalesce($12::boolean, false)) RETURNING " STREAM_COLS,
     12};
 
-static const struct stmt st_get = {
-    "waste_stream_get", "SELECT " STREAM_COLS " FROM waste_streams s WHERE s.id = $1", 1};
-static const struct stmt st_lock = {
-    "waste_stream_lock", "SELECT " STREAM_COLS " FROM waste_streams s WHERE s.id = $1 FOR UPDATE",
-    1};
+#define STREAM_BY_ID "SELECT " STREAM_COLS " FROM waste_streams s WHERE s.id = $1"
+static const struct stmt st_get = {"waste_stream_get", STREAM_BY_ID, 1};
+static const struct stmt st_lock = {"waste_stream_lock", STREAM_BY_ID " FOR UPDATE", 1};
 
 /* Streams the caller may see ($1 its organization, $2 admin), newest first,
  * optionally of one organization ($3) or code ($4); keyset ($5, $6). */
@@ -119,7 +117,6 @@ static const struct stmt st_transfers_insert = {
 
 static const struct stmt st_entry_get = {
     "waste_entry_get", "SELECT " ENTRY_OBJ "::text FROM waste_entries e WHERE e.id = $1", 1};
-enum { ENTRY_JSON };
 
 /* The trace of stream $1: the stream, every entry with its transfers (oldest
  * month first) and the totals. */
@@ -141,7 +138,6 @@ static const struct stmt st_trace = {
     "   FROM waste_transfers t WHERE t.stream_id = s.id))::text"
     " FROM waste_streams s WHERE s.id = $1",
     1};
-enum { TRACE_JSON };
 
 /* Transfer {id} with who may see and confirm it, locked. */
 static const struct stmt st_transfer_lock = {
@@ -359,11 +355,7 @@ static enum rc waste_stream_list(struct req *r)
 				      c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL,
 				      lim};
-	PGresult *res = db_exec_planned(r, &st_list, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, &st_list, list_params, limit, 2);
 }
 
 /* The month now in China, "YYYY-MM". */
@@ -425,7 +417,7 @@ static enum rc waste_entry_create(struct req *r)
 	if (body_read_valid(r, entry_spec) != RC_OK)
 		return RC_ERR;
 	PGresult *stream = db_load_visible(r, &st_lock, "waste stream", may_see_stream),
-		 *entry = NULL, *moved = NULL, *out = NULL;
+		 *entry = NULL, *moved = NULL;
 	if (stream == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
@@ -463,15 +455,12 @@ static enum rc waste_entry_create(struct req *r)
 				  PQntuples(moved))) != RC_OK)
 		goto out;
 	const char *get_params[1] = {entry_id};
-	if ((out = db_exec(r, &st_entry_get, get_params)) == NULL)
-		goto out;
-	rc = reply_stored(r, 201, PQgetvalue(out, 0, ENTRY_JSON), NULL);
+	rc = db_reply_json(r, 201, &st_entry_get, get_params);
 out:
 	free(transfers);
 	PQclear(stream);
 	PQclear(entry);
 	PQclear(moved);
-	PQclear(out);
 	return rc;
 }
 
@@ -483,12 +472,7 @@ static enum rc waste_trace(struct req *r)
 		return RC_ERR;
 	PQclear(stream);
 	const char *trace_params[1] = {req_param(r, "id")};
-	PGresult *res = db_exec(r, &st_trace, trace_params);
-	if (res == NULL)
-		return RC_ERR;
-	enum rc rc = reply_stored(r, 200, PQgetvalue(res, 0, TRACE_JSON), NULL);
-	PQclear(res);
-	return rc;
+	return db_reply_json(r, 200, &st_trace, trace_params);
 }
 
 static bool may_see_transfer(const struct req *r, const PGresult *row)
@@ -566,11 +550,7 @@ static enum rc waste_transfer_list(struct req *r)
 				      c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL,
 				      lim};
-	PGresult *res = db_exec_planned(r, &st_transfers, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, &st_transfers, list_params, limit, 2);
 }
 
 const struct route waste_routes[] = {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../../server/cursor.h"
@@ -315,6 +316,20 @@ static enum rc needs_patch(struct req *r)
 			    status);
 		goto out;
 	}
+	/* a null removes a field, so the check of the merged need would not see an
+	 * unknown one */
+	const char *name;
+	json_t *given;
+	json_object_foreach(r->json, name, given)
+	{
+		const struct field *f = need_spec;
+		while (f->name != NULL && strcmp(f->name, name) != 0)
+			f++;
+		if (f->name == NULL)
+			problem_field(r, name, "is not a known field");
+	}
+	if (problem_fields_done(r) != RC_OK)
+		goto out;
 	merged = editable(PQgetvalue(res, 0, N_JSON));
 	json_object_update(merged, r->json);
 	const char *key;
@@ -457,7 +472,8 @@ static enum rc needs_of_org(struct req *r)
 	struct cursor c;
 	char lim[16];
 	const char *org = req_param(r, "id");
-	if (!uuid_valid(org) || !(r->auth.platform_admin || member_of(r, org)))
+	if (!uuid_valid(org) || !(r->auth.platform_admin ||
+				  (r->auth.org_id[0] && strcasecmp(r->auth.org_id, org) == 0)))
 		return db_not_found(r, "organization");
 	req_query_check(r, known);
 	const char *status = req_query(r, "status");
@@ -495,8 +511,8 @@ const struct route needs_routes[] = {
     {M_POST, "/v1/needs/{id}/proposals", proposals_create, ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT,
      "createProposal", NULL},
     {M_GET, "/v1/needs/{id}/proposals", proposals_list, ROUTE_AUTH, "listProposals", NULL},
-    {M_POST, "/v1/proposals/{id}/accept", proposals_accept, ROUTE_TX | ROUTE_AUTH, "acceptProposal",
-     NULL},
+    {M_POST, "/v1/proposals/{id}/accept", proposals_accept,
+     ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT, "acceptProposal", NULL},
     {M_GET, "/v1/needs/{id}/matches", matching_for_need, ROUTE_AUTH, "matchNeed", NULL},
     {M_GET, "/v1/waste-streams/{id}/matches", matching_for_stream, ROUTE_AUTH, "matchWasteStream",
      NULL},

@@ -467,6 +467,10 @@ out:
 /* GET /v1/waste-streams/{id}/trace */
 static enum rc waste_trace(struct req *r)
 {
+	static const char *const known[] = {NULL};
+	req_query_check(r, known);
+	if (problem_fields_done(r) != RC_OK)
+		return RC_ERR;
 	PGresult *stream = db_load_visible(r, &st_get, "waste stream", may_see_stream);
 	if (stream == NULL)
 		return RC_ERR;

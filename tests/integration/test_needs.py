@@ -92,6 +92,8 @@ def test_need_refusals_and_visibility():
     # the owner edits the draft with If-Match; without one 428
     r = s().request("GET", f"/v1/needs/{n['id']}", token=tok)
     problem(s().request("PATCH", f"/v1/needs/{n['id']}", {"annual_tonnes": 50000}, token=tok), 428)
+    problem(s().request("PATCH", f"/v1/needs/{n['id']}", {"备注": None}, token=tok,
+                        headers={"If-Match": r.header("ETag")}), 422, "备注")
     r = s().request("PATCH", f"/v1/needs/{n['id']}", {"annual_tonnes": 50000, "target_trl": None},
                     token=tok, headers={"If-Match": r.header("ETag")})
     assert r.status == 200 and r.json()["annual_tonnes"] == 50000, r

@@ -24,10 +24,12 @@
 #include "modules/events/events.h"
 #include "modules/listings/listings.h"
 #include "modules/mail/mail.h"
+#include "modules/needs/needs.h"
 #include "modules/platform/platform.h"
 #include "modules/platform/reports.h"
 #include "modules/platform/seed.h"
 #include "modules/revenue/revenue.h"
+#include "modules/waste/waste.h"
 #include "server/config.h"
 #include "server/courier.h"
 #include "server/db.h"
@@ -124,6 +126,8 @@ static void build_router(struct router *rt)
 	router_add(rt, reports_routes, reports_routes_count);
 	router_add(rt, notifications_routes, notifications_routes_count);
 	router_add(rt, webhooks_routes, webhooks_routes_count);
+	router_add(rt, needs_routes, needs_routes_count);
+	router_add(rt, waste_routes, waste_routes_count);
 }
 
 /* What the background sender drains (server/courier.h), ended by {0}. */
@@ -202,6 +206,7 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	listings_init(bids_close_live);
+	listings_on_publish(needs_listing_published);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "log.h"
 #include "req.h"
 
@@ -487,4 +488,26 @@ bool db_run(PGconn *conn, const char *sql, int n, const char *const *params, PGr
 	else
 		PQclear(res);
 	return true;
+}
+
+enum rc db_reply_json(struct req *r, int status, const struct stmt *st, const char *const *params)
+{
+	PGresult *res = db_exec(r, st, params);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = PQntuples(res) == 1
+			 ? reply_stored(r, status, PQgetvalue(res, 0, 0), NULL)
+			 : problem_set(r, 500, "internal", "the record has vanished");
+	PQclear(res);
+	return rc;
+}
+
+enum rc db_reply_page(struct req *r, const struct stmt *st, const char *const *params, int limit,
+		      int nparts)
+{
+	PGresult *res = db_exec_planned(r, st, params);
+	if (res == NULL)
+		return RC_ERR;
+	reply_page(r, res, limit, nparts);
+	return RC_OK;
 }

@@ -97,6 +97,17 @@ PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun
 /* The 404 db_load_visible answers with: "no <noun> has this id". */
 enum rc db_not_found(struct req *r, const char *noun);
 
+/* Runs st (one row expected) and replies with status and its first column, a
+ * JSON text the database built (reply_stored); a 500 when there is no row. */
+enum rc db_reply_json(struct req *r, int status, const struct stmt *st,
+		      const char *const *params) MUSTCHECK;
+
+/* Runs st planned for these params (db_exec_planned) and replies with the
+ * page of its rows (reply_page, cursor.h: up to limit + 1 rows of JSON text,
+ * version and the nparts cursor columns). */
+enum rc db_reply_page(struct req *r, const struct stmt *st, const char *const *params, int limit,
+		      int nparts) MUSTCHECK;
+
 /* Sends the deferred statements now (a request without a transaction, as it
  * ends). RC_OK when there were none or all succeeded. */
 enum rc db_flush(struct req *r) MUSTCHECK;

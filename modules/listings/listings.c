@@ -79,17 +79,22 @@ static const struct stmt st_binding_bids = {
     1};
 enum { BINDING };
 
-/* Oldest first, each with its organization {id, name}; the cursor is
+/* Listings and needs (need_json, migrations/0019) in review, each with its
+ * object_type and its organization {id, name}, oldest first; the cursor is
  * (submitted_at with microseconds, id). */
 static const struct stmt st_queue = {
     "listings_moderation_queue",
-    "SELECT " LISTING_WITH_ORG_JSON
-    ", " TS_US("l.submitted_at") ", l.id"
-				 " FROM listings l JOIN organizations o ON o.id = l.org_id WHERE "
-				 "l.status = 'pending_review'"
-				 " AND ($1::timestamptz IS NULL OR (l.submitted_at, l.id) > "
-				 "($1::timestamptz, $2::uuid))"
-				 " ORDER BY l.submitted_at, l.id LIMIT $3",
+    "SELECT (q.j::jsonb || jsonb_build_object('object_type', q.t))::text, q.v,"
+    " " TS_US("q.at") ", q.id FROM ("
+    " SELECT 'listing' AS t, " LISTING_WITH_ORG_JSON ", l.submitted_at, l.id"
+    " FROM listings l JOIN organizations o ON o.id = l.org_id"
+    " WHERE l.status = 'pending_review'"
+    " UNION ALL SELECT 'need', (need_json(n)::jsonb || jsonb_build_object('org',"
+    " jsonb_build_object('id', o.id, 'name', o.name)))::text, n.version, n.submitted_at, n.id"
+    " FROM needs n JOIN organizations o ON o.id = n.org_id"
+    " WHERE n.status = 'pending_review') q(t, j, v, at, id)"
+    " WHERE ($1::timestamptz IS NULL OR (q.at, q.id) > ($1::timestamptz, $2::uuid))"
+    " ORDER BY q.at, q.id LIMIT $3",
     3};
 
 static const struct stmt st_update = {
@@ -307,6 +312,12 @@ const struct transition listing_transitions[] = {
 };
 
 static listing_release_fn release_offers;
+static listing_published_fn on_publish;
+
+void listings_on_publish(listing_published_fn published)
+{
+	on_publish = published;
+}
 
 void listings_init(listing_release_fn release)
 {
@@ -400,13 +411,12 @@ static enum rc transition(struct req *r, const char *action)
 	const char *status_params[3] = {id, row->to, reason};
 	if ((upd = db_exec(r, &st_set_status, status_params)) == NULL)
 		goto out;
-	json_t *detail = json_pack("{s:s, s:s}", "from", status, "to", row->to);
-	if (reason != NULL)
-		json_object_set_new(detail, "reason", json_string(reason));
-	if (audit_write(r, row->audit, "listing", id, org, detail) != RC_OK ||
+	if (audit_move(r, row->audit, "listing", id, org, status, row->to, reason) != RC_OK ||
 	    event_listing_moved(r, row->action, id, org, reason) != RC_OK)
 		goto out;
 	if (release_if_unpublished(r, id, row) != RC_OK)
+		goto out;
+	if (strcmp(row->to, "published") == 0 && on_publish != NULL && on_publish(r, id) != RC_OK)
 		goto out;
 	rc = reply_listing(r, 200, upd);
 out:

@@ -51,6 +51,12 @@ typedef enum rc (*listing_release_fn)(struct req *r, const char *listing_id, con
  * published releases its offers (listings does not know bids). */
 void listings_init(listing_release_fn release);
 
+/* Called in the request's transaction each time an admin publishes listing
+ * listing_id (needs raise need.matched); set once at start-up by the
+ * composition root (listings does not know needs). */
+typedef enum rc (*listing_published_fn)(struct req *r, const char *listing_id);
+void listings_on_publish(listing_published_fn published);
+
 /* The fields of a whole listing (POST /v1/listings; PATCH checks the merge). */
 extern const struct field listing_create_spec[];
 

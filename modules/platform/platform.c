@@ -155,6 +155,15 @@ enum rc audit_write(struct req *r, const char *action, const char *object_type,
 	return rc;
 }
 
+enum rc audit_move(struct req *r, const char *action, const char *object_type, const char *id,
+		   const char *org_id, const char *from, const char *to, const char *reason)
+{
+	json_t *detail = json_pack("{s:s, s:s}", "from", from, "to", to);
+	if (reason != NULL)
+		json_object_set_new(detail, "reason", json_string(reason));
+	return audit_write(r, action, object_type, id, org_id, detail);
+}
+
 /* The request body with any "password" field removed, canonical (sorted keys),
  * or the raw body when it is not a JSON object. Caller frees. A stored key must
  * never keep a fast hash of a password. */

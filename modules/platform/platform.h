@@ -15,6 +15,12 @@ extern const size_t platform_routes_count;
 enum rc audit_write(struct req *r, const char *action, const char *object_type,
 		    const char *object_id, const char *org_id, json_t *detail) MUSTCHECK;
 
+/* audit_write for a move of an object from one state to another: the detail is
+ * {from, to} and, when reason is not NULL, the reason given for it. */
+enum rc audit_move(struct req *r, const char *action, const char *object_type, const char *id,
+		   const char *org_id, const char *from, const char *to,
+		   const char *reason) MUSTCHECK;
+
 /* Dispatch hooks for Idempotency-Key (see worker.h). */
 enum rc idempotency_begin(struct req *r);
 enum rc idempotency_end(struct req *r);

@@ -14,11 +14,27 @@
 #include "../../server/json.h"
 #include "../listings/listings.h"
 
+/* Per waste category (S09 red mud, ...) and year of the monthly entries of
+ * every waste stream (migrations/0019): kilograms generated, handed to
+ * receivers, confirmed received, and confirmed received under a licence (a
+ * transfer naming its contract), also in tonnes rounded half up. */
+#define WASTE_STATS                                                                           \
+	"SELECT coalesce(jsonb_agg(jsonb_build_object('category', w.cat, 'year', w.yr,"       \
+	" 'generated_kg', w.g, 'transferred_kg', w.tr, 'confirmed_kg', w.cf,"                 \
+	" 'licensed_utilized_kg', w.lu, 'licensed_utilized_tonnes', round(w.lu / 1000.0))"    \
+	" ORDER BY w.cat, w.yr), '[]') FROM (SELECT waste_category(s.waste_code) AS cat,"     \
+	" left(e.period, 4)::int AS yr, sum(e.generated_kg) AS g, sum(t.kg) AS tr,"           \
+	" sum(t.cf) AS cf, sum(t.lu) AS lu FROM waste_entries e"                              \
+	" JOIN waste_streams s ON s.id = e.stream_id, LATERAL (SELECT coalesce(sum(x.kg), 0)" \
+	"   AS kg, coalesce(sum(x.received_kg), 0) AS cf, coalesce(sum(x.received_kg)"        \
+	"   FILTER (WHERE x.contract_id IS NOT NULL), 0) AS lu FROM waste_transfers x"        \
+	"   WHERE x.entry_id = e.id) t GROUP BY 1, 2) w"
+
 /* Per domain ($1: the domains in API order) and in all: public listings, deals
  * signed (contracts that became active), their upfront value, the money
  * distributed through the ledger (confirmed payments less their deductions:
  * the net income the beneficiaries share), and the tonnes of waste reported
- * used. */
+ * used; then the waste streams' figures (WASTE_STATS) under "waste". */
 static const struct stmt st_stats = {
     "reports_stats",
     "WITH d AS (SELECT value AS domain, pos FROM jsonb_array_elements_text($1::jsonb)"
@@ -39,12 +55,13 @@ static const struct stmt st_stats = {
     "   coalesce(c.value, 0) AS value, coalesce(p.paid, 0) AS paid,"
     "   coalesce(w.tonnes, 0) AS tonnes FROM d LEFT JOIN l USING (domain)"
     "   LEFT JOIN c USING (domain) LEFT JOIN p USING (domain) LEFT JOIN w USING (domain))"
-    " SELECT jsonb_build_object('data', jsonb_agg(jsonb_build_object('domain', domain,"
+    " SELECT (jsonb_build_object('data', jsonb_agg(jsonb_build_object('domain', domain,"
     "   'published_listings', n, 'deals_signed', deals, 'contract_value_fen', value,"
     "   'royalties_distributed_fen', paid, 'waste_utilized_tonnes', tonnes) ORDER BY pos),"
     " 'totals', jsonb_build_object('published_listings', sum(n), 'deals_signed', sum(deals),"
     "   'contract_value_fen', sum(value), 'royalties_distributed_fen', sum(paid),"
-    "   'waste_utilized_tonnes', sum(tonnes)), 'currency', 'CNY')::text FROM r",
+    "   'waste_utilized_tonnes', sum(tonnes)), 'currency', 'CNY')"
+    " || jsonb_build_object('waste', (" WASTE_STATS ")))::text FROM r",
     1};
 enum { STATS_JSON };
 

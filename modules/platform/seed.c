@@ -26,6 +26,7 @@
 #include "../revenue/revenue.h"
 #include "platform.h"
 #include "seed_teams.h"
+#include "seed_waste.h"
 
 /* ---- the data file --------------------------------------------------------- */
 
@@ -339,19 +340,19 @@ struct demo *seed_demo_parse(const char *text, char *why, size_t len)
 {
 	struct demo *d = xcalloc(1, sizeof *d);
 	json_error_t err;
-	json_t *orgs = NULL, *deals = NULL, *teams = NULL; /* teams: seed_teams.c */
+	json_t *orgs = NULL, *deals = NULL, *teams = NULL, *waste = NULL; /* seed_teams.c, seed_waste.c */
 	if ((d->root = json_loads(text, JSON_REJECT_DUPLICATES, &err)) == NULL) {
 		snprintf(why, len, "line %d, column %d: %s", err.line, err.column, err.text);
 		goto fail;
 	}
 	if (json_unpack_ex(d->root, &err, JSON_STRICT,
-			   "{s:{s:s, s:s, s:[[ss][ss]], s:s, s:s}, s:o, s:o, s:o, s?o}",
+			   "{s:{s:s, s:s, s:[[ss][ss]], s:s, s:s}, s:o, s:o, s:o, s?o, s?o}",
 			   "deal_terms", "territory", &d->territory, "active_term_start",
 			   &d->term_start, "active_report_quarters", &d->quarters[0][0],
 			   &d->quarters[0][1], &d->quarters[1][0], &d->quarters[1][1],
 			   "upfront_paid_at", &d->upfront_paid_at, "royalty_paid_at",
 			   &d->royalty_paid_at, "organizations", &orgs, "listings", &d->listings,
-			   "deals", &deals, "teams", &teams) != 0 ||
+			   "deals", &deals, "teams", &teams, "waste", &waste) != 0 ||
 	    !json_is_array(orgs) || !json_is_array(d->listings) || !json_is_array(deals)) {
 		snprintf(why, len, "%s",
 			 err.text[0] ? err.text
@@ -879,7 +880,8 @@ static bool load_all(struct demo *demo, struct db *db, const char *password)
 			return false;
 		deals += rc;
 	}
-	if (!seed_teams_invitations(db, json_object_get(demo->root, "teams")))
+	if (!seed_teams_invitations(db, json_object_get(demo->root, "teams")) ||
+	    seed_demo_waste(db, demo->root) < 0)
 		return false;
 	printf(
 	    "demo listings: %d inserted (%d patents), %zu already present; all tagged 演示数据\n",

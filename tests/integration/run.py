@@ -25,6 +25,9 @@ import test_desk  # noqa: E402,F401
 import test_events  # noqa: E402,F401
 import test_webhooks  # noqa: E402,F401
 import test_oversight  # noqa: E402,F401
+import test_needs  # noqa: E402,F401
+import test_waste  # noqa: E402,F401
+import test_matching  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401

@@ -87,6 +87,26 @@ NOTICE_BODY = {"days": 15, "objection_procedure": "授权矩阵：异议请于�
 GROUNDS = {"grounds": "授权矩阵：探针异议（价格偏低）"}
 DECISION = {"outcome": "dismissed", "reason": "授权矩阵：越权裁决探针"}
 FILER = ("filer_name", "filer_org")
+NEED_TITLE_D = "授权矩阵·金岭赤泥堆场草稿需求（未公开）"
+STREAM_NAME_S = "授权矩阵·金岭氧化铝厂赤泥（不公开）"
+PROPOSAL_MESSAGE = "授权矩阵：鲁中理工赤泥路基方案报价留言（保密）"
+HIDDEN_NEEDS = ("need_d", "need_title_d")
+HIDDEN_STREAMS = ("stream_s", "stream_name_s")
+PROBE_PROPOSAL = lambda fx: {"listing_id": fx.ids["listing_q"], "amount_fen": 1,  # noqa: E731
+                             "transaction_mode": "non_exclusive_license"}
+PROBE_ENTRY = {"period": "2020-01", "generated_kg": 5}
+PROBE_CONFIRM = {"received_kg": 1}
+
+
+def need_body(title):
+    return {"title": title, "description": "授权矩阵测试：赤泥建材化利用技术需求。",
+            "domain": "red_mud_building_materials", "waste_codes": ["321001S09"],
+            "annual_tonnes": 120000, "target_trl": 6}
+
+
+def stream_body(name, public):
+    return {"name": name, "waste_code": "321001S09", "industry_code": "C3216",
+            "form": "slurry", "components": ["赤泥"], "annual_tonnes": 500000, "public": public}
 
 # (METHOD, path pattern) -> probe; statuses in ACTORS order:
 #                              owner other admin anon suspended
@@ -254,6 +274,54 @@ MATRIX = {
                                                           (404, 404, 404, 401, 401)),
     ("POST", "/v1/orgs/{id}/webhooks/{wid}/deliveries/{did}/retry"): C(
         "org_u", "u", (404, 404, 404, 401, 401)),
+    # needs, proposals, matching, waste streams (e owns the needs and streams, u proposes
+    # and receives)
+    ("POST", "/v1/needs"): C(None, "e", (201, 201, 403, 401, 401),
+                             body=lambda fx: need_body("授权矩阵·探针新建的需求草稿")),
+    ("GET", "/v1/needs"): C(None, "e", (200, 200, 200, 200, 200),
+                            query="?q=%E6%8E%88%E6%9D%83%E7%9F%A9%E9%98%B5&limit=100",
+                            hide={"*": HIDDEN_NEEDS}, show={"*": ("need_p",)}),
+    ("GET", "/v1/needs/{id}"): C("need_d", "e", (200, 404, 200, 404, 401)),
+    ("PATCH", "/v1/needs/{id}"): C("need_d", "e", (428, 404, 403, 401, 401),
+                                   body={"title": "授权矩阵·越权改名的需求"}),
+    ("POST", "/v1/needs/{id}/submit"): C("need_r", "e", (409, 404, 403, 401, 401)),
+    ("POST", "/v1/needs/{id}/withdraw"): C("need_w", "e", (409, 404, 403, 401, 401)),
+    ("POST", "/v1/admin/needs/{id}/approve"): C("need_d", "e", (403, 403, 409, 401, 401)),
+    ("POST", "/v1/admin/needs/{id}/reject"): C("need_d", "e", (403, 403, 409, 401, 401),
+                                               body=REASON),
+    ("GET", "/v1/orgs/{id}/needs"): C("org_e", "e", (200, 404, 200, 401, 401),
+                                      show={"owner": HIDDEN_NEEDS, "admin": HIDDEN_NEEDS}),
+    ("POST", "/v1/needs/{id}/proposals"): C("need_p", "e", (403, 422, 403, 401, 401),
+                                            body=PROBE_PROPOSAL),
+    ("GET", "/v1/needs/{id}/proposals"): C("need_p", "e", (200, 200, 200, 401, 401),
+                                           hide={"other": ("proposal_p", "proposal_message")},
+                                           show={"owner": ("proposal_p", "proposal_message"),
+                                                 "admin": ("proposal_p",)}),
+    ("POST", "/v1/proposals/{id}/accept"): C("proposal_a", "e", (409, 404, 403, 401, 401)),
+    ("GET", "/v1/needs/{id}/matches"): C("need_p", "e", (200, 403, 200, 401, 401)),
+    ("GET", "/v1/waste-streams/{id}/matches"): C("stream_s", "e", (200, 404, 200, 401, 401)),
+    ("GET", "/v1/listings/{id}/matches"): C("listing_p", "u", (200, 403, 200, 401, 401)),
+    ("GET", "/v1/domains"): C(None, "u", (200, 200, 200, 200, 200)),
+    ("POST", "/v1/waste-streams"): C(None, "e", (201, 201, 403, 401, 401),
+                                     body=lambda fx: stream_body("授权矩阵·探针新建的固废", False)),
+    ("GET", "/v1/waste-streams"): C(None, "e", (200, 200, 200, 200, 401),
+                                    query=lambda fx: f"?org_id={fx.ids['org_e']}&limit=100",
+                                    hide={"other": HIDDEN_STREAMS, "anon": HIDDEN_STREAMS},
+                                    show={"owner": HIDDEN_STREAMS, "admin": HIDDEN_STREAMS,
+                                          "*": ("stream_pub",)}),
+    ("GET", "/v1/waste-streams/{id}"): C("stream_s", "e", (200, 404, 200, 404, 401)),
+    ("POST", "/v1/waste-streams/{id}/entries"): C("stream_s", "e", (422, 404, 403, 401, 401),
+                                                  body=PROBE_ENTRY,
+                                                  allowed_body={"period": "2099-01",
+                                                                "generated_kg": 0}),
+    ("GET", "/v1/waste-streams/{id}/trace"): C("stream_s", "e", (200, 404, 200, 404, 401),
+                                               show={"owner": ("transfer_t",)}),
+    ("POST", "/v1/waste-transfers/{id}/confirm"): C("transfer_t", "u", (422, 404, 403, 401, 401),
+                                                    body=PROBE_CONFIRM, allowed_body={}),
+    ("GET", "/v1/waste-transfers"): C(None, "u", (200, 200, 200, 401, 401),
+                                      query="?role=received",
+                                      hide={"other": ("transfer_t",)},
+                                      show={"owner": ("transfer_t",)}),
     # platform
     ("GET", "/healthz"): C(None, "u", (200, 200, 200, 200, 200)),
     ("GET", "/readyz"): C(None, "u", (200, 200, 200, 200, 200)),
@@ -351,6 +419,29 @@ VARIANTS = [
     (("GET", "/v1/orgs/{id}/statement"), C("org_u", "u", (200, 404, 200, 401, 401),
                                            headers={"Accept": "text/csv"},
                                            show={"owner": ("payment_y",)})),
+    (("GET", "/v1/needs/{id}"), C("need_p", "e", (200, 200, 200, 200, 401))),
+    (("GET", "/v1/needs/{id}"), C("need_w", "e", (200, 404, 200, 404, 401))),
+    (("POST", "/v1/needs/{id}/submit"), C("need_p", "e", (409, 403, 403, 401, 401))),
+    (("GET", "/v1/needs/{id}/proposals"), C("need_d", "e", (200, 404, 200, 401, 401))),
+    (("GET", "/v1/needs/{id}/proposals"), C("need_p", "u", (200, 200, 200, 401, 401),
+                                            show={"owner": ("proposal_p",)},
+                                            hide={"other": ("proposal_p",)})),
+    (("POST", "/v1/proposals/{id}/accept"), C("proposal_p", "u", (403, 404, 403, 401, 401))),
+    (("GET", "/v1/needs/{id}/matches"), C("need_d", "e", (200, 404, 200, 401, 401))),
+    (("GET", "/v1/waste-streams/{id}/matches"), C("stream_pub", "e",
+                                                  (200, 403, 200, 401, 401))),
+    (("GET", "/v1/listings/{id}/matches"), C("listing_d", "u", (200, 404, 200, 401, 401))),
+    (("GET", "/v1/waste-streams/{id}"), C("stream_pub", "e", (200, 200, 200, 200, 401))),
+    (("POST", "/v1/waste-streams/{id}/entries"), C("stream_pub", "e",
+                                                   (422, 403, 403, 401, 401), body=PROBE_ENTRY,
+                                                   allowed_body={"period": "2099-01",
+                                                                 "generated_kg": 0})),
+    (("POST", "/v1/waste-transfers/{id}/confirm"), C("transfer_t", "e",
+                                                     (403, 404, 403, 401, 401),
+                                                     body=PROBE_CONFIRM)),
+    (("GET", "/v1/waste-transfers"), C(None, "e", (200, 200, 200, 401, 401), query="?role=sent",
+                                       show={"owner": ("transfer_t",)},
+                                       hide={"other": ("transfer_t",)})),
 ]
 
 
@@ -535,7 +626,55 @@ def build():
     fx.ids["objection_n"] = o["id"]
     fx.keep("filer_name", "授权矩阵·旁观者乙")
     fx.keep("filer_org", E2_NAME)
+    build_needs(fx)
     return fx
+
+
+def build_needs(fx):
+    """e's needs in every state and waste streams (a private one with a transfer to u, a
+    public one); u's proposals on e's published need, one accepted, one open."""
+    e = fx.tokens["e"]
+
+    def need(name, title, to):
+        n = fx.call("POST", "/v1/needs", need_body(title), token=e, expect=201)
+        fx.ids[name] = fx.keep(name, n["id"])
+        if to in ("pending_review", "published"):
+            fx.call("POST", f"/v1/needs/{n['id']}/submit", token=e)
+        if to == "published":
+            fx.call("POST", f"/v1/admin/needs/{n['id']}/approve", token=fx.admin)
+        if to == "withdrawn":
+            fx.call("POST", f"/v1/needs/{n['id']}/withdraw", token=e)
+        return n["id"]
+
+    need("need_d", NEED_TITLE_D, "draft")
+    fx.keep("need_title_d", NEED_TITLE_D)
+    need("need_r", "授权矩阵·待审需求（未公开）", "pending_review")
+    need("need_w", "授权矩阵·已撤回需求（未公开）", "withdrawn")
+    p = need("need_p", "授权矩阵·金岭赤泥建材化公开需求", "published")
+    q = fx.listing("listing_q", "授权矩阵·赤泥透水砖方案专利", 78064791)
+    offer = {"listing_id": q, "amount_fen": 35791357, "transaction_mode": "non_exclusive_license",
+             "message": "授权矩阵：已接受的方案", "terms": {"term_months": 24}}
+    a = fx.call("POST", f"/v1/needs/{p}/proposals", offer, token=fx.tokens["u"], expect=201)
+    fx.ids["proposal_a"] = fx.keep("proposal_a", a["id"])
+    fx.call("POST", f"/v1/proposals/{a['id']}/accept", token=e, expect=201)
+    o = fx.call("POST", f"/v1/needs/{p}/proposals",
+                dict(offer, amount_fen=46802468, message=PROPOSAL_MESSAGE),
+                token=fx.tokens["u"], expect=201)
+    fx.ids["proposal_p"] = fx.keep("proposal_p", o["id"])
+    fx.keep("proposal_message", PROPOSAL_MESSAGE)
+
+    st = fx.call("POST", "/v1/waste-streams", stream_body(STREAM_NAME_S, False), token=e,
+                 expect=201)
+    fx.ids["stream_s"] = fx.keep("stream_s", st["id"])
+    fx.keep("stream_name_s", STREAM_NAME_S)
+    pub = fx.call("POST", "/v1/waste-streams", stream_body("授权矩阵·公开的赤泥固废", True),
+                  token=e, expect=201)
+    fx.ids["stream_pub"] = fx.keep("stream_pub", pub["id"])
+    entry = fx.call("POST", f"/v1/waste-streams/{st['id']}/entries",
+                    {"period": "2025-06", "generated_kg": 97531, "stored_kg": 86420,
+                     "transfers": [{"receiver_org_id": fx.ids["org_u"], "kg": 11111}]},
+                    token=e, expect=201)
+    fx.ids["transfer_t"] = fx.keep("transfer_t", entry["transfers"][0]["id"])
 
 
 def visible_text(r):

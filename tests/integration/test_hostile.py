@@ -426,6 +426,7 @@ def fixtures(s):
     assert s.request("POST", "/v1/auth/password-reset", {"email": f["reset"][3]}).status == 202
     f["reset_token"] = outbox_token(f["reset"][3], "password_reset")
     webhook_fixtures(f)
+    needs_fixtures(s, f)
     return f
 
 
@@ -446,6 +447,53 @@ def webhook_fixtures(f):
         f" VALUES ('{f['webhooks'][0]}', {e}, 'failed', NULL) RETURNING id")[0][0]
         for e in events]
     f["event"] = events[0]
+
+
+NEED = {"title": "年处理30万吨赤泥的建材化利用技术需求", "description": "寻求赤泥制备路基材料的成熟技术。",
+        "domain": "red_mud_building_materials", "waste_codes": ["321001S09"],
+        "annual_tonnes": 300000, "target_trl": 6, "region_code": "370303"}
+STREAM = {"name": "氧化铝厂拜耳法赤泥", "waste_code": "321001S09", "industry_code": "C3216",
+          "form": "slurry", "components": ["Fe2O3", "Al2O3"], "annual_tonnes": 3000000}
+
+
+def needs_fixtures(s, f):
+    """The buyer's needs in every state, proposals of the seller on its published need, and
+    its waste streams with transfers to the seller and the objector."""
+    seller, buyer, adm = f["seller"][0], f["buyer"][0], f["admin"]
+
+    def call(method, path, body, tok, expect):
+        r = s.request(method, path, body, token=tok)
+        assert r.status == expect, (path, r)
+        return r.json()
+
+    def need(to):
+        nid = call("POST", "/v1/needs", NEED, buyer, 201)["id"]
+        if to != "draft":
+            call("POST", f"/v1/needs/{nid}/submit", None, buyer, 200)
+        if to == "published":
+            call("POST", f"/v1/admin/needs/{nid}/approve", None, adm, 200)
+        return nid
+
+    for name in ("need_patch", "need_submit", "need_withdraw"):
+        f[name] = need("draft")
+    f["need_approve"], f["need_reject"] = need("pending"), need("pending")
+    f["need"], f["need2"] = need("published"), need("published")
+    f["propose_listing"] = publish(seller)["id"]
+    for name in ("proposal", "proposal2", "proposal_accept"):
+        call("POST", f"/v1/needs/{f['need']}/proposals",
+             {"listing_id": publish(seller)["id"], "amount_fen": 45000000,
+              "transaction_mode": "non_exclusive_license", "message": "可提供技术服务。"},
+             seller, 201)
+    props = call("GET", f"/v1/needs/{f['need']}/proposals", None, buyer, 200)["data"]
+    f["proposal_accept"] = props[-1]["id"]
+    f["stream"] = call("POST", "/v1/waste-streams", STREAM, buyer, 201)["id"]
+    f["stream2"] = call("POST", "/v1/waste-streams", dict(STREAM, public=True), buyer, 201)["id"]
+    entry = call("POST", f"/v1/waste-streams/{f['stream']}/entries",
+                 {"period": "2025-01", "generated_kg": 30000, "stored_kg": 10000,
+                  "transfers": [{"receiver_org_id": f["seller"][2]["id"], "kg": 12000},
+                                {"receiver_org_id": f["objector"][2]["id"], "kg": 8000}]},
+                 buyer, 201)
+    f["transfer"] = entry["transfers"][0]["id"]
 
 
 class Target:
@@ -630,6 +678,45 @@ def body_targets(f, s):
         Target(("post", "/v1/auth/password-reset/confirm"), "/v1/auth/password-reset/confirm",
                None, {"token": f["reset_token"], "new_password": "赤泥陶粒-敌意重置-新口令"},
                strs=["token", "new_password"], required="token", control=204),
+        Target(("post", "/v1/needs"), "/v1/needs", buyer, NEED,
+               ints=["annual_tonnes", "target_trl"], strs=["title", "description"],
+               arrays=["waste_codes"], enums=["domain"], required="title", idempotent=True,
+               control=201),
+        Target(("patch", "/v1/needs/{id}"), f"/v1/needs/{f['need_patch']}", buyer,
+               {"title": "赤泥建材化利用技术需求（修订）"}, ints=["annual_tonnes"],
+               strs=["title", "description"], arrays=["waste_codes"], enums=["domain"],
+               headers=any_version),
+        Target(("post", "/v1/needs/{id}/submit"), f"/v1/needs/{f['need_submit']}/submit", buyer,
+               {}, optional=True),
+        Target(("post", "/v1/needs/{id}/withdraw"), f"/v1/needs/{f['need_withdraw']}/withdraw",
+               buyer, {}, optional=True),
+        Target(("post", "/v1/admin/needs/{id}/approve"),
+               f"/v1/admin/needs/{f['need_approve']}/approve", adm, {}, optional=True),
+        Target(("post", "/v1/admin/needs/{id}/reject"),
+               f"/v1/admin/needs/{f['need_reject']}/reject", adm,
+               {"reason": "请补充赤泥成分分析报告"}, strs=["reason"], required="reason"),
+        Target(("post", "/v1/needs/{id}/proposals"), f"/v1/needs/{f['need']}/proposals", seller,
+               {"listing_id": f["propose_listing"], "amount_fen": 36000000,
+                "transaction_mode": "non_exclusive_license", "message": "可提供技术服务。",
+                "terms": {"royalty_bp": 200, "term_months": 36}},
+               ints=["amount_fen", "terms.royalty_bp"], strs=["message"],
+               enums=["transaction_mode"], nested=["terms"], required="listing_id",
+               idempotent=True, control=201),
+        Target(("post", "/v1/proposals/{id}/accept"),
+               f"/v1/proposals/{f['proposal_accept']}/accept", buyer, {}, optional=True,
+               idempotent=True, control=201),
+        Target(("post", "/v1/waste-streams"), "/v1/waste-streams", buyer, STREAM,
+               ints=["annual_tonnes"], strs=["name", "waste_code", "industry_code"],
+               arrays=["components"], enums=["form"], required="name", idempotent=True,
+               control=201),
+        Target(("post", "/v1/waste-streams/{id}/entries"),
+               f"/v1/waste-streams/{f['stream']}/entries", buyer,
+               {"period": "2025-03", "generated_kg": 1000, "stored_kg": 1000},
+               ints=["generated_kg", "stored_kg"], strs=["period"], arrays=["transfers"],
+               required="period", idempotent=True, control=201),
+        Target(("post", "/v1/waste-transfers/{id}/confirm"),
+               f"/v1/waste-transfers/{f['transfer']}/confirm", seller, {"received_kg": 11900},
+               ints=["received_kg"], required="received_kg"),
     ]
 
 
@@ -917,6 +1004,14 @@ def id_routes(f, targets):
         ("/v1/notices/{id}", None, f["notice"]),
         ("/v1/orgs/{id}/members", seller, f["seller"][2]["id"]),
         ("/v1/orgs/{id}/invitations", seller, f["seller"][2]["id"]),
+        ("/v1/needs/{id}", None, f["need"]),
+        ("/v1/needs/{id}/proposals", buyer, f["need"]),
+        ("/v1/needs/{id}/matches", buyer, f["need"]),
+        ("/v1/orgs/{id}/needs", buyer, f["buyer"][2]["id"]),
+        ("/v1/listings/{id}/matches", seller, f["listing"]),
+        ("/v1/waste-streams/{id}", buyer, f["stream"]),
+        ("/v1/waste-streams/{id}/matches", buyer, f["stream"]),
+        ("/v1/waste-streams/{id}/trace", buyer, f["stream"]),
     ]
     for pattern, tok, oid in views:
         out[("get", pattern)] = (tok, oid, None, {})
@@ -1018,6 +1113,24 @@ def query_targets(f):
         Query(("get", "/v1/orgs/{id}/webhooks/{wid}/deliveries"),
               f"/v1/orgs/{org}/webhooks/{f['webhooks'][0]}/deliveries", seller,
               {"status": "failed"}),
+        Query(("get", "/v1/needs"), "/v1/needs", None,
+              {"q": "赤泥", "domain": "red_mud_building_materials", "waste_code": "321001S09",
+               "region_code": "3703"}, text=["q"]),
+        Query(("get", "/v1/orgs/{id}/needs"), f"/v1/orgs/{f['buyer'][2]['id']}/needs", buyer,
+              {"status": "draft"}),
+        Query(("get", "/v1/needs/{id}/proposals"), f"/v1/needs/{f['need']}/proposals", buyer,
+              {}),
+        Query(("get", "/v1/needs/{id}/matches"), f"/v1/needs/{f['need']}/matches", buyer, {}),
+        Query(("get", "/v1/listings/{id}/matches"), f"/v1/listings/{f['listing']}/matches",
+              seller, {}),
+        Query(("get", "/v1/waste-streams"), "/v1/waste-streams", buyer,
+              {"org_id": f["buyer"][2]["id"], "waste_code": "321001S09"}, ids=["org_id"]),
+        Query(("get", "/v1/waste-streams/{id}/matches"),
+              f"/v1/waste-streams/{f['stream']}/matches", buyer, {}),
+        Query(("get", "/v1/waste-streams/{id}/trace"), f"/v1/waste-streams/{f['stream']}/trace",
+              buyer, {}, paged=False),
+        Query(("get", "/v1/waste-transfers"), "/v1/waste-transfers", buyer, {"role": "sent"}),
+        Query(("get", "/v1/domains"), "/v1/domains", None, {}, paged=False),
     ]
 
 

@@ -44,5 +44,6 @@ void test_bids_states(void);
 void test_listings_states(void);
 void test_i18n(void);
 void test_webhooks(void);
+void test_waste(void);
 
 #endif

@@ -82,6 +82,7 @@ enum { BINDING };
 /* Listings and needs (need_json, migrations/0019) in review, each with its
  * object_type and its organization {id, name}, oldest first; the cursor is
  * (submitted_at with microseconds, id). */
+// clang-format off
 static const struct stmt st_queue = {
     "listings_moderation_queue",
     "SELECT (q.j::jsonb || jsonb_build_object('object_type', q.t))::text, q.v,"
@@ -96,6 +97,7 @@ static const struct stmt st_queue = {
     " WHERE ($1::timestamptz IS NULL OR (q.at, q.id) > ($1::timestamptz, $2::uuid))"
     " ORDER BY q.at, q.id LIMIT $3",
     3};
+// clang-format on
 
 static const struct stmt st_update = {
     "listings_update",

@@ -340,7 +340,8 @@ struct demo *seed_demo_parse(const char *text, char *why, size_t len)
 {
 	struct demo *d = xcalloc(1, sizeof *d);
 	json_error_t err;
-	json_t *orgs = NULL, *deals = NULL, *teams = NULL, *waste = NULL; /* seed_teams.c, seed_waste.c */
+	json_t *orgs = NULL, *deals = NULL, *teams = NULL,
+	       *waste = NULL; /* seed_teams.c, seed_waste.c */
 	if ((d->root = json_loads(text, JSON_REJECT_DUPLICATES, &err)) == NULL) {
 		snprintf(why, len, "line %d, column %d: %s", err.line, err.column, err.text);
 		goto fail;

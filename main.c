@@ -16,8 +16,10 @@
 
 #include "modules/accounts/accounts.h"
 #include "modules/accounts/throttle.h"
+#include "modules/attachments/attachments.h"
 #include "modules/bids/bids.h"
 #include "modules/contracts/contracts.h"
+#include "modules/conversations/conversations.h"
 #include "modules/desk/desk.h"
 #include "modules/listings/listings.h"
 #include "modules/platform/platform.h"
@@ -112,6 +114,8 @@ static void build_router(struct router *rt)
 	router_add(rt, revenue_routes, revenue_routes_count);
 	router_add(rt, desk_routes, desk_routes_count);
 	router_add(rt, reports_routes, reports_routes_count);
+	router_add(rt, conversations_routes, conversations_routes_count);
+	router_add(rt, attachments_routes, attachments_routes_count);
 }
 
 /* What the background sender drains (server/courier.h), ended by {0}. */

@@ -147,6 +147,12 @@ static void set_db_problem(struct req *r, PGresult *res)
 
 PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params)
 {
+	return db_exec_binary(r, st, params, NULL, false);
+}
+
+PGresult *db_exec_binary(struct req *r, const struct stmt *st, const char *const *params,
+			 const int *lengths, bool binary_result)
+{
 	struct db *db = r->db;
 	PGresult *res;
 
@@ -169,7 +175,12 @@ PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *param
 		}
 		db->prepared[db->nprepared++] = st;
 	}
-	res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+	int formats[16] = {0};
+	if (lengths != NULL)
+		for (int i = 0; i < st->nparams && i < 16; i++)
+			formats[i] = lengths[i] >= 0 ? 1 : 0;
+	res = PQexecPrepared(db->conn, st->name, st->nparams, params, lengths,
+			     lengths != NULL ? formats : NULL, binary_result ? 1 : 0);
 	return checked(r, res);
 }
 

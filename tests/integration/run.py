@@ -21,6 +21,8 @@ import test_deal_integrity  # noqa: E402,F401
 import test_desk  # noqa: E402,F401
 import test_oversight  # noqa: E402,F401
 import test_negotiation  # noqa: E402,F401
+import test_conversations  # noqa: E402,F401
+import test_attachments  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401

@@ -241,21 +241,26 @@ static enum rc conversations_get(struct req *r)
 	return rc;
 }
 
+enum rc conversation_post(struct req *r, const char *body, json_t **out)
+{
+	PGresult *res = db_load_visible(r, &st_get, "conversation", may_see);
+	if (res == NULL)
+		return RC_ERR;
+	bool from_owner = same(r->auth.org_id, PQgetvalue(res, 0, C_OWNER));
+	enum rc rc = add_message(r, req_param(r, "id"), PQgetvalue(res, 0, C_LISTING),
+				 PQgetvalue(res, 0, from_owner ? C_ORG : C_OWNER), body, out);
+	PQclear(res);
+	return rc;
+}
+
 /* POST /v1/conversations/{id}/messages */
 static enum rc conversations_post(struct req *r)
 {
 	if (body_read_valid(r, message_spec) != RC_OK)
 		return RC_ERR;
-	PGresult *res = db_load_visible(r, &st_get, "conversation", may_see);
-	if (res == NULL)
-		return RC_ERR;
-	bool from_owner = same(r->auth.org_id, PQgetvalue(res, 0, C_OWNER));
 	json_t *message = NULL;
-	enum rc rc = add_message(r, req_param(r, "id"), PQgetvalue(res, 0, C_LISTING),
-				 PQgetvalue(res, 0, from_owner ? C_ORG : C_OWNER),
-				 json_string_value(json_object_get(r->json, "body")), &message);
-	PQclear(res);
-	if (rc != RC_OK)
+	if (conversation_post(r, json_string_value(json_object_get(r->json, "body")), &message) !=
+	    RC_OK)
 		return RC_ERR;
 	if (message == NULL)
 		return problem_set(r, 500, "internal", "could not read the new message");

@@ -7,6 +7,8 @@
 #ifndef TECHEX_CONVERSATIONS_H
 #define TECHEX_CONVERSATIONS_H
 
+#include <jansson.h>
+
 #include "../../server/router.h"
 
 extern const struct route conversations_routes[];
@@ -19,5 +21,11 @@ extern const size_t conversations_routes_count;
  * the handler and the demo loader. */
 enum rc conversation_open(struct req *r, const char *listing_id, const char *body, char id[37],
 			  bool *opened) MUSTCHECK;
+
+/* Adds body to the conversation named by r's path parameter {id} as the
+ * caller, recording conversation.message for the other side; 404 unless the
+ * caller's organization is one of its two. *out gets the message (caller
+ * decrefs; out may be NULL). */
+enum rc conversation_post(struct req *r, const char *body, json_t **out) MUSTCHECK;
 
 #endif

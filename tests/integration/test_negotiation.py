@@ -169,3 +169,36 @@ def test_auctions_keep_their_rules():
     bid(a[0], late["id"], offer(1500000))
     types = [e[0] for e in events(seller[2]["id"], mark)]
     assert types == ["bid.received", "auction.extended"], types
+
+
+@test
+def test_demo_negotiation_conversation_and_brochure():
+    """seed-demo loads a bid with three offers, a conversation and a public PDF brochure, once"""
+    from harness import techex
+    import hashlib
+    assert techex("seed-demo").returncode == 0
+    assert techex("seed-demo").returncode == 0
+    rows = psql("SELECT b.status, b.amount_fen, b.royalty_bp, b.term_months,"
+                " (SELECT count(*) FROM bid_events e WHERE e.bid_id = b.id)"
+                " FROM bids b JOIN listings l ON l.id = b.listing_id"
+                " WHERE l.title = '赤泥中钪和稀土的湿法提取工艺'")
+    assert rows == [["open", "200000000", "300", "96", "3"]], rows
+    kinds = psql("SELECT e.kind, e.terms->>'royalty_bp' FROM bid_events e JOIN bids b"
+                 " ON b.id = e.bid_id JOIN listings l ON l.id = b.listing_id"
+                 " WHERE l.title = '赤泥中钪和稀土的湿法提取工艺' ORDER BY e.id")
+    assert kinds == [["offer", "250"], ["counter", "400"], ["counter", "300"]], kinds
+    assert psql("SELECT count(*) FROM conversation_messages m JOIN conversations c"
+                " ON c.id = m.conversation_id JOIN listings l ON l.id = c.listing_id"
+                " WHERE l.title = '高掺量赤泥水泥配料及熟料煅烧工艺'") == [["3"]]
+    att = psql("SELECT a.id, a.sha256, a.visibility FROM attachments a JOIN listings l"
+               " ON l.id = a.listing_id WHERE a.filename = '赤泥基透水砖技术简介.pdf'")
+    assert len(att) == 1 and att[0][2] == "public", att
+    r = s().request("GET", f"/v1/attachments/{att[0][0]}")
+    assert r.status == 200 and r.body.startswith(b"%PDF-1.4") and r.body.rstrip().endswith(b"%%EOF")
+    assert hashlib.sha256(r.body).hexdigest() == att[0][1]
+    # the cross-reference table points at each object
+    body = r.body.decode("ascii")
+    xref = int(body.rsplit("startxref\n", 1)[1].split()[0])
+    assert body[xref:].startswith("xref"), body[xref:xref + 10]
+    for n, line in enumerate(body[xref:].splitlines()[3:8], start=1):
+        assert body[int(line.split()[0]):].startswith(f"{n} 0 obj"), (n, line)

@@ -26,6 +26,7 @@ int main(void)
 	test_seed();
 	test_bids_states();
 	test_listings_states();
+	test_attachments();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

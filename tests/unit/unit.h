@@ -41,5 +41,6 @@ void test_csv(void);
 void test_seed(void);
 void test_bids_states(void);
 void test_listings_states(void);
+void test_attachments(void);
 
 #endif

@@ -218,3 +218,13 @@ void reply_page(struct req *r, PGresult *res, int limit, int nparts)
 	PQclear(res);
 	reply_json_text(r, 200, body, (size_t)(o - body));
 }
+
+enum rc page_only(struct req *r, const char *shape, int *limit, struct cursor *c, char lim[16])
+{
+	static const char *const known[] = {"limit", "cursor", NULL};
+	req_query_check(r, known);
+	if (page_params(r, shape, limit, c) != RC_OK)
+		return RC_ERR;
+	snprintf(lim, 16, "%d", *limit + 1);
+	return RC_OK;
+}

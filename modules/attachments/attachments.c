@@ -388,19 +388,29 @@ static void caller_params(const struct req *r, const char **params)
 	params[2] = r->auth.platform_admin ? "true" : "false";
 }
 
+/* Runs st (VISIBLE's statements) on attachment {id} for the caller; 404 for an
+ * id that is not one. */
+static PGresult *as_caller(struct req *r, const struct stmt *st, bool binary)
+{
+	const char *params[4] = {req_param(r, "id")};
+	if (!uuid_valid(params[0])) {
+		(void)db_not_found(r, "attachment");
+		return NULL;
+	}
+	caller_params(r, params + 1);
+	return db_exec_binary(r, st, params, NULL, binary);
+}
+
 /* GET /v1/{listings,orgs,contracts}/{id}/attachments */
 static enum rc list(struct req *r, const char *parent_type)
 {
-	static const char *const known[] = {"limit", "cursor", NULL};
 	int limit;
 	struct cursor c;
 	char lim[16];
 	bool mine;
-	req_query_check(r, known);
-	if (page_params(r, "tu", &limit, &c) != RC_OK ||
+	if (page_only(r, "tu", &limit, &c, lim) != RC_OK ||
 	    load_parent(r, kind_of(parent_type), req_param(r, "id"), &mine) != RC_OK)
 		return RC_ERR;
-	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *list_params[7] = {lim,
 				      NULL,
 				      NULL,
@@ -420,12 +430,7 @@ static enum rc list(struct req *r, const char *parent_type)
  * sniffed or shown inline. */
 static enum rc attachments_download(struct req *r)
 {
-	const char *id = req_param(r, "id");
-	if (!uuid_valid(id))
-		return db_not_found(r, "attachment");
-	const char *params[4] = {id};
-	caller_params(r, params + 1);
-	PGresult *res = db_exec_binary(r, &st_download, params, NULL, true);
+	PGresult *res = as_caller(r, &st_download, true);
 	if (res == NULL)
 		return RC_ERR;
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, D_VISIBLE), "true") != 0) {
@@ -453,11 +458,7 @@ static enum rc attachments_download(struct req *r)
 static enum rc attachments_delete(struct req *r)
 {
 	const char *id = req_param(r, "id");
-	if (!uuid_valid(id))
-		return db_not_found(r, "attachment");
-	const char *params[4] = {id};
-	caller_params(r, params + 1);
-	PGresult *res = db_exec(r, &st_for_delete, params);
+	PGresult *res = as_caller(r, &st_for_delete, false);
 	if (res == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;

@@ -271,42 +271,32 @@ static enum rc conversations_post(struct req *r)
 /* GET /v1/conversations/{id}/messages: oldest first, paged by id. */
 static enum rc conversations_messages(struct req *r)
 {
-	static const char *const known[] = {"limit", "cursor", NULL};
 	int limit;
 	struct cursor c;
 	char lim[16];
-	req_query_check(r, known);
-	if (page_params(r, "n", &limit, &c) != RC_OK)
-		return RC_ERR;
-	PGresult *res = db_load_visible(r, &st_get, "conversation", may_see);
-	if (res == NULL)
+	PGresult *res = NULL;
+	if (page_only(r, "n", &limit, &c, lim) != RC_OK ||
+	    (res = db_load_visible(r, &st_get, "conversation", may_see)) == NULL)
 		return RC_ERR;
 	PQclear(res);
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *page_params_[3] = {req_param(r, "id"), c.nparts ? c.parts[0] : NULL, lim};
-	if ((res = db_exec(r, &st_messages, page_params_)) == NULL)
+	const char *messages_params[3] = {req_param(r, "id"), c.nparts ? c.parts[0] : NULL, lim};
+	if ((res = db_exec(r, &st_messages, messages_params)) == NULL)
 		return RC_ERR;
 	reply_page(r, res, limit, 1);
 	return RC_OK;
 }
 
-/* GET /v1/conversations: both sides', newest first. */
+/* GET /v1/conversations: both sides', newest first; none without an organization. */
 static enum rc conversations_list(struct req *r)
 {
-	static const char *const known[] = {"limit", "cursor", NULL};
 	int limit;
 	struct cursor c;
 	char lim[16];
-	req_query_check(r, known);
-	if (page_params(r, "tu", &limit, &c) != RC_OK)
+	if (page_only(r, "tu", &limit, &c, lim) != RC_OK)
 		return RC_ERR;
-	if (!r->auth.org_id[0]) {
-		reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-		return RC_OK;
-	}
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *list_params[4] = {r->auth.org_id, c.nparts ? c.parts[0] : NULL,
-				      c.nparts ? c.parts[1] : NULL, lim};
+	const char *list_params[4] = {r->auth.org_id[0] ? r->auth.org_id : NULL,
+				      c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
+				      lim};
 	PGresult *res = db_exec(r, &st_list, list_params);
 	if (res == NULL)
 		return RC_ERR;

@@ -78,12 +78,25 @@ static bool listing_of(struct db *db, const char *org_id, const char *title, cha
 	return ok;
 }
 
-/* Whether sql ($1, $2) finds a row: what is there already is not loaded twice. */
-static int exists(struct db *db, const char *sql, const char *a, const char *b)
+/* The actors and the listing of a demo item (its "listing_org", "title", and
+ * the organization under other_key, unless NULL), then whether there_sql ($1
+ * the listing, $2 the other organization or the item's "filename") finds it
+ * loaded already: -1 on failure, 1 there already, 0 to load. */
+static int prepare(struct db *db, const json_t *root, const json_t *item, const char *other_key,
+		   struct req *owner, struct req *other, char listing[37], const char *there_sql)
 {
-	const char *params[2] = {a, b};
+	if (!as_owner_of(db, root, json_string_value(json_object_get(item, "listing_org")),
+			 owner) ||
+	    (other_key != NULL &&
+	     !as_owner_of(db, root, json_string_value(json_object_get(item, other_key)), other)) ||
+	    !listing_of(db, owner->auth.org_id, json_string_value(json_object_get(item, "title")),
+			listing))
+		return -1;
+	const char *params[2] = {
+	    listing, other_key != NULL ? other->auth.org_id
+				       : json_string_value(json_object_get(item, "filename"))};
 	PGresult *res = NULL;
-	if (!db_run(db->conn, sql, 2, params, &res))
+	if (!db_run(db->conn, there_sql, 2, params, &res))
 		return -1;
 	int n = PQntuples(res);
 	PQclear(res);
@@ -127,15 +140,9 @@ static bool seed_bid(struct db *db, const json_t *root, const json_t *b)
 	const json_t *offers = json_object_get(b, "offers");
 	const json_t *first = json_array_get(offers, 0);
 	int days_ago = (int)json_integer_value(json_object_get(b, "days_ago"));
-	if (!as_owner_of(db, root, json_string_value(json_object_get(b, "listing_org")), &owner) ||
-	    !as_owner_of(db, root, json_string_value(json_object_get(b, "bidder")), &bidder) ||
-	    !listing_of(db, owner.auth.org_id, json_string_value(json_object_get(b, "title")),
-			listing))
-		return false;
-	int there = exists(db,
-			   "SELECT 1 FROM bids WHERE listing_id = $1::uuid AND bidder_org_id"
-			   " = $2::uuid",
-			   listing, bidder.auth.org_id);
+	int there = prepare(db, root, b, "bidder", &owner, &bidder, listing,
+			    "SELECT 1 FROM bids WHERE listing_id = $1::uuid"
+			    " AND bidder_org_id = $2::uuid");
 	if (there != 0)
 		return there == 1;
 	char amount[24], *terms = json_dumps(json_object_get(first, "terms"), JSON_COMPACT);
@@ -196,15 +203,9 @@ static bool seed_conversation(struct db *db, const json_t *root, const json_t *c
 {
 	struct req owner, org;
 	char listing[37], id[37];
-	if (!as_owner_of(db, root, json_string_value(json_object_get(c, "listing_org")), &owner) ||
-	    !as_owner_of(db, root, json_string_value(json_object_get(c, "org")), &org) ||
-	    !listing_of(db, owner.auth.org_id, json_string_value(json_object_get(c, "title")),
-			listing))
-		return false;
-	int there = exists(db,
-			   "SELECT 1 FROM conversations WHERE listing_id = $1::uuid"
-			   " AND org_id = $2::uuid",
-			   listing, org.auth.org_id);
+	int there = prepare(db, root, c, "org", &owner, &org, listing,
+			    "SELECT 1 FROM conversations WHERE listing_id = $1::uuid"
+			    " AND org_id = $2::uuid");
 	if (there != 0)
 		return there == 1;
 	size_t i;
@@ -269,14 +270,9 @@ static bool seed_brochure(struct db *db, const json_t *root, const json_t *b)
 	struct req owner;
 	char listing[37], id[37], pdf[2048];
 	const char *filename = json_string_value(json_object_get(b, "filename"));
-	if (!as_owner_of(db, root, json_string_value(json_object_get(b, "listing_org")), &owner) ||
-	    !listing_of(db, owner.auth.org_id, json_string_value(json_object_get(b, "title")),
-			listing))
-		return false;
-	int there = exists(db,
-			   "SELECT 1 FROM attachments WHERE listing_id = $1::uuid"
-			   " AND filename = $2::text",
-			   listing, filename);
+	int there = prepare(db, root, b, NULL, &owner, NULL, listing,
+			    "SELECT 1 FROM attachments WHERE listing_id = $1::uuid"
+			    " AND filename = $2::text");
 	if (there != 0)
 		return there == 1;
 	size_t n = brochure_pdf(json_string_value(json_object_get(b, "text")), pdf, sizeof pdf);

@@ -509,7 +509,7 @@ PARENT_HANDLERS(listing)
 PARENT_HANDLERS(org)
 PARENT_HANDLERS(contract)
 
-#define UPLOAD_FLAGS (ROUTE_TX | ROUTE_AUTH | ROUTE_LARGE_BODY)
+#define UPLOAD_FLAGS (ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT | ROUTE_LARGE_BODY)
 
 const struct route attachments_routes[] = {
     {M_POST, "/v1/listings/{id}/attachments", attachments_upload_listing, UPLOAD_FLAGS,

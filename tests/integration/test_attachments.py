@@ -216,3 +216,32 @@ def test_attachment_quota_per_organization():
     aid = get(seller[0], f"/v1/listings/{listing['id']}/attachments").json()["data"][0]["id"]
     assert s().request("DELETE", f"/v1/attachments/{aid}", token=seller[0]).status == 204
     upload(seller[0], "listings", listing["id"])
+
+
+@test
+def test_attachment_upload_honours_idempotency_key():
+    """a retried upload with its Idempotency-Key stores one file; the key with another file is 422"""
+    seller = university()
+    listing = publish(seller[0])
+    path = f"/v1/listings/{listing['id']}/attachments?filename=" + urllib.parse.quote("简介.pdf")
+    h = {"Idempotency-Key": "upload-" + uuid.uuid4().hex}
+    first = s().request("POST", path, raw=PDF, content_type="application/pdf", token=seller[0],
+                        headers=h)
+    again = s().request("POST", path, raw=PDF, content_type="application/pdf", token=seller[0],
+                        headers=h)
+    assert first.status == 201 and again.status == 201, (first, again)
+    assert first.json()["id"] == again.json()["id"]
+    # the same bytes under another name, or other bytes (a NUL early on), are another request
+    png2 = PNG[:9] + b"\x01" + PNG[10:]
+    for p_, data, ct in ((path.replace("%E7%AE%80", "x"), PDF, "application/pdf"),
+                         (path, PNG, "image/png")):
+        problem(s().request("POST", p_, raw=data, content_type=ct, token=seller[0], headers=h),
+                422)
+    # two PNGs that differ only after a NUL byte are two requests, not one
+    h2 = {"Idempotency-Key": "upload-" + uuid.uuid4().hex}
+    assert s().request("POST", path, raw=PNG, content_type="image/png", token=seller[0],
+                       headers=h2).status == 201
+    problem(s().request("POST", path, raw=png2, content_type="image/png", token=seller[0],
+                        headers=h2), 422)
+    assert psql(f"SELECT count(*) FROM attachments WHERE parent_id = '{listing['id']}'") == \
+        [["2"]]

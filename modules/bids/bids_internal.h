@@ -20,8 +20,8 @@
 	" 'transaction_mode', b.transaction_mode, 'message', b.message,"                     \
 	" 'terms', " BID_TERMS("b") ","                                                      \
 	" 'status', bid_effective_status(b.status, b.expires_at),"                           \
-	" 'offer_by_org_id', CASE WHEN b.status = 'countered' THEN b.owner_org_id"           \
-	"   ELSE b.bidder_org_id END,"                                                       \
+	" 'offer_by_org_id', (SELECT e.actor_org_id FROM bid_events e WHERE e.bid_id = b.id"  \
+	"   AND e.kind IN ('offer', 'counter') ORDER BY e.id DESC LIMIT 1),"                  \
 	" 'counter_amount_fen', b.counter_amount_fen, 'counter_message', b.counter_message,"  \
 	" 'express', b.express, 'expires_at', " BID_TS("b.expires_at") ","                   \
 	" 'contract_id', (SELECT c.id FROM contracts c WHERE c.bid_id = b.id),"              \

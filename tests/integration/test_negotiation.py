@@ -116,6 +116,7 @@ def test_contract_drafted_from_the_offer_on_the_table():
     assert t["territory"] == "山东省、河北省" and t["field_of_use"] == "赤泥基道路基层及路面砖", t
     assert t["term_end"] is not None and t["term_start"] is not None, t
     assert r["bid"]["amount_fen"] == 43000000 and r["bid"]["counter_amount_fen"] == 43000000
+    assert r["bid"]["offer_by_org_id"] == seller[2]["id"], r["bid"]  # the offer accepted
 
 
 @test

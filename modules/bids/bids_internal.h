@@ -12,7 +12,9 @@
 
 // clang-format off
 /* The API shape of a bid (jsonb); needs b (bids) and l (its listing). amount_fen
- * and terms are the offer on the table; counter_amount_fen the last counter's. */
+ * and terms are the offer on the table; counter_amount_fen the last counter's.
+ * Who made that offer follows from a live bid's status (a statement that adds
+ * to the history does not see its own line); a decided bid's is in its history. */
 #define BID_OBJ                                                                            \
 	"jsonb_build_object('id', b.id, 'listing_id', b.listing_id, 'listing_title', l.title,"\
 	" 'listing_org_id', b.owner_org_id, 'bidder_org_id', b.bidder_org_id,"               \
@@ -20,8 +22,10 @@
 	" 'transaction_mode', b.transaction_mode, 'message', b.message,"                     \
 	" 'terms', " BID_TERMS("b") ","                                                      \
 	" 'status', bid_effective_status(b.status, b.expires_at),"                           \
-	" 'offer_by_org_id', (SELECT e.actor_org_id FROM bid_events e WHERE e.bid_id = b.id"  \
-	"   AND e.kind IN ('offer', 'counter') ORDER BY e.id DESC LIMIT 1),"                  \
+	" 'offer_by_org_id', CASE b.status WHEN 'open' THEN b.bidder_org_id"                 \
+	"   WHEN 'countered' THEN b.owner_org_id ELSE (SELECT e.actor_org_id FROM bid_events e"\
+	"   WHERE e.bid_id = b.id AND e.kind IN ('offer', 'counter') ORDER BY e.id DESC"      \
+	"   LIMIT 1) END,"                                                                   \
 	" 'counter_amount_fen', b.counter_amount_fen, 'counter_message', b.counter_message,"  \
 	" 'express', b.express, 'expires_at', " BID_TS("b.expires_at") ","                   \
 	" 'contract_id', (SELECT c.id FROM contracts c WHERE c.bid_id = b.id),"              \

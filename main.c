@@ -18,8 +18,10 @@
 #include "modules/accounts/passwords.h"
 #include "modules/accounts/teams.h"
 #include "modules/accounts/throttle.h"
+#include "modules/attachments/attachments.h"
 #include "modules/bids/bids.h"
 #include "modules/contracts/contracts.h"
+#include "modules/conversations/conversations.h"
 #include "modules/desk/desk.h"
 #include "modules/events/events.h"
 #include "modules/listings/listings.h"
@@ -128,6 +130,8 @@ static void build_router(struct router *rt)
 	router_add(rt, webhooks_routes, webhooks_routes_count);
 	router_add(rt, needs_routes, needs_routes_count);
 	router_add(rt, waste_routes, waste_routes_count);
+	router_add(rt, conversations_routes, conversations_routes_count);
+	router_add(rt, attachments_routes, attachments_routes_count);
 }
 
 /* What the background sender drains (server/courier.h), ended by {0}. */

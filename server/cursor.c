@@ -237,3 +237,13 @@ char *page_json(const PGresult *res, int limit, int nparts, const char *extra, s
 	*len_out = (size_t)(o - body);
 	return body;
 }
+
+enum rc page_only(struct req *r, const char *shape, int *limit, struct cursor *c, char lim[16])
+{
+	static const char *const known[] = {"limit", "cursor", NULL};
+	req_query_check(r, known);
+	if (page_params(r, shape, limit, c) != RC_OK)
+		return RC_ERR;
+	snprintf(lim, 16, "%d", *limit + 1);
+	return RC_OK;
+}

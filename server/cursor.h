@@ -30,6 +30,12 @@ enum rc cursor_decode(const char *text, int nparts, struct cursor *out) MUSTCHEC
  * without one. A bad value is a 422 naming it. */
 enum rc page_params(struct req *r, const char *shape, int *limit, struct cursor *c) MUSTCHECK;
 
+/* For a list whose only parameters are ?limit= and ?cursor=: refuses any other
+ * (422), reads them as page_params does, and writes limit + 1 (the rows a page
+ * statement asks for) into lim. */
+enum rc page_only(struct req *r, const char *shape, int *limit, struct cursor *c,
+		  char lim[16]) MUSTCHECK;
+
 /* Whether one part of a decoded cursor has the kind shape letters name: 't' a
  * timestamp as the lists write it ("2026-11-28T19:00:00.123456Z"), 'u' a UUID, 'i' a 64-bit integer,
  * 'n' one that is not negative. */

@@ -317,21 +317,39 @@ enum rc db_exec_deferred(struct req *r, const struct stmt *st, const char *const
 
 PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params)
 {
+	return db_exec_binary(r, st, params, NULL, false);
+}
+
+PGresult *db_exec_binary(struct req *r, const struct stmt *st, const char *const *params,
+			 const int *lengths, bool binary_result)
+{
 	struct db *db = r->db;
 
 	if (db->conn == NULL) {
 		set_db_problem(r, NULL);
 		return NULL;
 	}
-	if (db->ndeferred > 0) {
+	if (db->ndeferred > 0 && lengths == NULL && !binary_result) {
 		struct last last = {.st = st, .params = params};
 		PGresult *res = run_pipeline(r, &last);
 		return res ? checked(r, res) : NULL;
 	}
+	if (db->ndeferred > 0) { /* binary values: the deferred go first, on their own */
+		PGresult *res = run_pipeline(r, NULL);
+		if ((res = res ? checked(r, res) : NULL) == NULL)
+			return NULL;
+		PQclear(res);
+	}
 	if (prepare(r, st) != RC_OK)
 		return NULL;
+	int formats[16] = {0};
+	if (lengths != NULL)
+		for (int i = 0; i < st->nparams && i < 16; i++)
+			formats[i] = lengths[i] >= 0 ? 1 : 0;
 	db_round_trips++;
-	return checked(r, PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0));
+	PGresult *res = PQexecPrepared(db->conn, st->name, st->nparams, params, lengths,
+				       lengths != NULL ? formats : NULL, binary_result ? 1 : 0);
+	return checked(r, res);
 }
 
 PGresult *db_exec_planned(struct req *r, const struct stmt *st, const char *const *params)

@@ -79,6 +79,12 @@ PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *param
  * transaction fails as a whole, as it would have at once). Elsewhere it runs at
  * once. Returns RC_OK, or RC_ERR with the problem set. */
 enum rc db_exec_deferred(struct req *r, const struct stmt *st, const char *const *params) MUSTCHECK;
+/* As db_exec, for bytes that are not text (a file's): a parameter i with
+ * lengths[i] >= 0 is sent in binary, that many bytes (lengths may be NULL: all
+ * text; at most 16 parameters); with binary_result every result column comes
+ * in binary (select the others as text). */
+PGresult *db_exec_binary(struct req *r, const struct stmt *st, const char *const *params,
+			 const int *lengths, bool binary_result) MUSTCHECK;
 
 /* As db_exec, but planned for this call's values instead of prepared once: for
  * statements with optional filters ("$2 IS NULL OR ...") that a generic plan

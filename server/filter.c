@@ -150,6 +150,12 @@ static bool digits_only(const char *v, size_t n)
 
 enum refusal http_check_head(const char *b, size_t len, bool *chunked)
 {
+	return http_check_head_limit(b, len, chunked, HTTP_MAX_BODY);
+}
+
+enum refusal http_check_head_limit(const char *b, size_t len, bool *chunked,
+				   unsigned long long max_body)
+{
 	size_t end, k = 0, i;
 	size_t lend = line_end(b, 0, len, &end);
 
@@ -226,7 +232,7 @@ enum refusal http_check_head(const char *b, size_t len, bool *chunked)
 		return RF_BODY_NOT_ALLOWED;
 	if (!served)
 		return RF_METHOD;
-	if (declared > HTTP_MAX_BODY)
+	if (declared > max_body)
 		return RF_BODY_LARGE; /* refused before a byte of it is read */
 	return RF_NONE;
 }
@@ -270,7 +276,7 @@ enum refusal http_chunk_step(struct chunk_reader *ck, const unsigned char *p, si
 			if (v >= 0) {
 				ck->left = ck->left * 16 + (unsigned)v;
 				ck->digits++;
-				if (ck->total + ck->left > HTTP_MAX_BODY)
+				if (ck->total + ck->left > (ck->max ? ck->max : HTTP_MAX_BODY))
 					return RF_BODY_LARGE;
 				i++;
 				break;
@@ -485,8 +491,12 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 	if (block == 0 && len <= HTTP_MAX_HEADERS)
 		return BEV_NEED_MORE;
 	enum refusal why = RF_HEADERS_LARGE;
-	if (block != 0 && block <= HTTP_MAX_HEADERS + 2)
-		why = http_check_head(p, block, &c->chunked);
+	unsigned long long max_body = HTTP_MAX_BODY;
+	if (block != 0 && block <= HTTP_MAX_HEADERS + 2) {
+		if (host.body_limit != NULL)
+			max_body = host.body_limit(p, block);
+		why = http_check_head_limit(p, block, &c->chunked, max_body);
+	}
 	if (why != RF_NONE) {
 		c->inject = why;
 		conn_inject(c, src, dst);
@@ -501,6 +511,7 @@ static enum bufferevent_filter_result conn_input(struct evbuffer *src, struct ev
 	}
 	c->state = CS_BODY;
 	memset(&c->ck, 0, sizeof c->ck);
+	c->ck.max = max_body;
 	struct timeval tv = {host.cfg->body_timeout, 0};
 	event_add(c->deadline, &tv);
 	(void)pass_body(c, src, dst);
@@ -824,8 +835,10 @@ void filter_refusal_problem(struct req *r, enum refusal why)
 			    HTTP_MAX_HEADERS);
 		break;
 	case RF_BODY_LARGE:
-		problem_set(r, 413, "body-too-large", "the request body exceeds %d bytes",
-			    HTTP_MAX_BODY);
+		problem_set(r, 413, "body-too-large",
+			    "the request body exceeds %d bytes (%d for a file uploaded as an "
+			    "attachment)",
+			    HTTP_MAX_BODY, HTTP_MAX_LARGE_BODY);
 		break;
 	case RF_HEADER_TIMEOUT:
 		problem_set(r, 408, "timeout", "the request headers did not arrive within %d s",

@@ -13,7 +13,9 @@
  *  - no body at all on a method that takes none (evhttp reads no body for HEAD
  *    or TRACE, so their declared bytes would be parsed as a second request that
  *    never went through this filter): only POST, PUT and PATCH carry one;
- *  - the body limit for chunked bodies too, whose chunks it follows;
+ *  - the body limit for chunked bodies too, whose chunks it follows; the
+ *    limit is HTTP_MAX_BODY but for the routes host->body_limit names from
+ *    the request line (file uploads), decided before a byte of the body;
  *  - at most cfg->max_client_connections connections per client address (an
  *    IPv4 address, or an IPv6 /64), and, while the server is near
  *    cfg->max_connections, a short idle time for keep-alive connections.
@@ -33,6 +35,8 @@
 #include "config.h"
 
 #define HTTP_MAX_BODY (1024 * 1024)
+/* The body of a route that takes a file (ROUTE_LARGE_BODY): an attachment. */
+#define HTTP_MAX_LARGE_BODY (10 * 1024 * 1024)
 #define HTTP_MAX_HEADERS 8192
 
 struct req;
@@ -75,6 +79,7 @@ struct chunk_reader {
 	enum chunk_state state;
 	unsigned long long left;  /* bytes left in this chunk, or its size being read */
 	unsigned long long total; /* chunk data bytes so far */
+	unsigned long long max;   /* the body limit; 0: HTTP_MAX_BODY */
 	size_t line;              /* bytes in the current size or trailer line(s) */
 	int digits;
 };
@@ -84,6 +89,10 @@ struct filter_host {
 	const struct config *cfg;
 	SSL_CTX *ssl_ctx;      /* NULL: plain HTTP */
 	const char *synthetic; /* "/-/<secret>/": the prefix of synthetic requests */
+	/* The body limit of the request whose request line ("POST /v1/... HTTP/1.1",
+	 * len bytes, not NUL-terminated) this is: HTTP_MAX_BODY, or more for the
+	 * routes that take files. NULL: HTTP_MAX_BODY for all. */
+	unsigned long long (*body_limit)(const char *line, size_t len);
 	/* A connection opened or closed (the count is filter_open_connections()). */
 	void (*opened)(void);
 	void (*closed)(void);
@@ -124,6 +133,9 @@ unsigned long long http_declared_length(const char *block, size_t len);
 /* Checks a complete header block (request line and header lines); sets *chunked
  * when the body is chunked. RF_NONE when evhttp may have it. */
 enum refusal http_check_head(const char *block, size_t len, bool *chunked);
+/* The same with a declared length allowed up to max_body. */
+enum refusal http_check_head_limit(const char *block, size_t len, bool *chunked,
+				   unsigned long long max_body);
 
 /* Follows a chunked body through n more bytes; *used is how many belong to it,
  * *done whether it ended there. */

@@ -479,11 +479,38 @@ static void on_metrics_request(struct evhttp_request *evreq, void *arg)
 	reply_now(evreq, &r, start);
 }
 
+/* The filter's body limit for a request line: the larger one for a route that
+ * takes a file (ROUTE_LARGE_BODY), decided before its body is read. */
+static unsigned long long body_limit(const char *line, size_t len)
+{
+	const char *sp = memchr(line, ' ', len);
+	if (sp == NULL || sp - line > 15)
+		return HTTP_MAX_BODY;
+	char method[16], path[1024];
+	snprintf(method, sizeof method, "%.*s", (int)(sp - line), line);
+	size_t i = (size_t)(sp - line) + 1, n = 0;
+	while (i < len && line[i] != ' ' && line[i] != '?' && line[i] != '\r' &&
+	       n < sizeof path - 1)
+		path[n++] = line[i++];
+	path[n] = '\0';
+	struct kv params[MAX_PARAMS];
+	int nparams = 0, status = 0;
+	unsigned allow = 0;
+	const struct route *rt =
+	    router_match(srv.rt, method_from_name(method), path, params, &nparams, &status, &allow);
+	for (int k = 0; k < nparams; k++) {
+		free(params[k].key);
+		free(params[k].value);
+	}
+	return rt != NULL && (rt->flags & ROUTE_LARGE_BODY) ? HTTP_MAX_LARGE_BODY : HTTP_MAX_BODY;
+}
+
 /* An evhttp on srv.base with the filter in front and gencb behind it. */
 static struct evhttp *http_new(void (*gencb)(struct evhttp_request *, void *))
 {
 	struct evhttp *http = evhttp_new(srv.base);
-	evhttp_set_max_body_size(http, HTTP_MAX_BODY);
+	/* the filter holds every other route to HTTP_MAX_BODY */
+	evhttp_set_max_body_size(http, HTTP_MAX_LARGE_BODY);
 	/* the filter already refused blocks over HTTP_MAX_HEADERS; this catches pipelined ones */
 	evhttp_set_max_headers_size(http, HTTP_MAX_HEADERS + 64);
 	evhttp_set_timeout(http, srv.cfg->idle_timeout);
@@ -508,6 +535,7 @@ struct evhttp *http_filtered_new(struct event_base *base, const struct config *c
 	struct filter_host host = {.cfg = cfg,
 				   .ssl_ctx = srv.ssl_ctx,
 				   .synthetic = srv.synthetic,
+				   .body_limit = body_limit,
 				   .opened = conn_opened,
 				   .closed = conn_closed,
 				   .unsent_changed = unsent_changed};

@@ -18,6 +18,7 @@ enum route_flags {
 	ROUTE_IDEMPOTENT = 1 << 5,    /* honours Idempotency-Key */
 	ROUTE_OPTIONAL_AUTH = 1 << 6, /* authenticates when a token is sent */
 	ROUTE_REPLICA = 1 << 7,       /* without a token, DATABASE_READ_URL's replica may answer */
+	ROUTE_LARGE_BODY = 1 << 8, /* takes a body up to HTTP_MAX_LARGE_BODY (a file), not 1 MiB */
 };
 
 struct loop_read;

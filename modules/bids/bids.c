@@ -11,6 +11,7 @@
  * anything slip, contracts_one_exclusive_idx refuses a second exclusive deal).
  */
 #include "bids.h"
+#include "bids_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +23,11 @@
 #include "../../server/ratelimit.h"
 #include "../accounts/roles.h"
 #include "../contracts/contracts.h"
+#include "../events/events.h"
 #include "../listings/listings.h"
 #include "../platform/platform.h"
 
-#define TS(col) SQL_RFC3339(col)
-#define US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define TS(col) BID_TS(col)
 
 /* An auction bid in its last minutes extends the auction (soft close). */
 #define SOFT_CLOSE "interval '5 minutes'"
@@ -34,21 +35,6 @@
 #define MAX_COUNTERS 50
 
 // clang-format off
-/* The API shape of a bid (jsonb); needs b (bids) and l (its listing). */
-#define BID_OBJ                                                                            \
-	"jsonb_build_object('id', b.id, 'listing_id', b.listing_id, 'listing_title', l.title,"\
-	" 'listing_org_id', b.owner_org_id, 'bidder_org_id', b.bidder_org_id,"               \
-	" 'amount_fen', b.amount_fen, 'currency', b.currency,"                               \
-	" 'transaction_mode', b.transaction_mode, 'message', b.message,"                     \
-	" 'terms', jsonb_build_object('royalty_bp', b.royalty_bp, 'term_months', b.term_months,"\
-	"   'territory', b.territory, 'field_of_use', b.field_of_use),"                      \
-	" 'status', bid_effective_status(b.status, b.expires_at),"                           \
-	" 'counter_amount_fen', b.counter_amount_fen, 'counter_message', b.counter_message,"  \
-	" 'express', b.express, 'expires_at', " TS("b.expires_at") ","                       \
-	" 'contract_id', (SELECT c.id FROM contracts c WHERE c.bid_id = b.id),"              \
-	" 'decided_at', " TS("b.decided_at") ","                                             \
-	" 'created_at', " TS("b.created_at") ", 'updated_at', " TS("b.updated_at") ")"
-
 /* The columns of a bid: B_* below. */
 #define BID_COLS                                                                           \
 	BID_OBJ "::text, b.version, b.listing_id, b.owner_org_id, b.bidder_org_id,"         \
@@ -99,11 +85,12 @@ enum {
 /* The highest live bid on a listing. Run after the listing's lock is held, as a
  * statement of its own: a statement that waited for the lock still reads with
  * the snapshot it started with and would miss the bid that held it. */
-static const struct stmt st_highest = {
-    "bids_highest",
-    "SELECT max(amount_fen) FROM bids WHERE listing_id = $1 AND status IN ('open', 'countered')",
-    1};
-enum { HIGHEST_AMOUNT };
+static const struct stmt st_highest = {"bids_highest",
+				       "SELECT amount_fen, bidder_org_id, id FROM bids"
+				       " WHERE listing_id = $1 AND status IN ('open', 'countered')"
+				       " ORDER BY amount_fen DESC, created_at, id LIMIT 1",
+				       1};
+enum { HIGHEST_AMOUNT, HIGHEST_BIDDER, HIGHEST_BID };
 
 static const struct stmt st_insert = {
     "bids_insert",
@@ -113,9 +100,10 @@ static const struct stmt st_insert = {
     "   VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, ''), $8, $9, $10, $11, $12, $13)"
     "   RETURNING *),"
     " e AS (INSERT INTO bid_events (bid_id, kind, actor_org_id, actor_user_id, amount_fen,"
-    "   message) SELECT b.id, 'offer', b.bidder_org_id, b.created_by, b.amount_fen,"
-    "   nullif(b.message, '') FROM b)"
-    " SELECT " BID_COLS " FROM b JOIN listings l ON l.id = b.listing_id",
+    "   message, terms) SELECT b.id, 'offer', b.bidder_org_id, b.created_by, b.amount_fen,"
+    "   nullif(b.message, ''), " BID_TERMS("b") " FROM b)"
+						" SELECT " BID_COLS
+						" FROM b JOIN listings l ON l.id = b.listing_id",
     13};
 
 static const struct stmt st_extend_auction = {
@@ -173,6 +161,8 @@ static const struct stmt st_end_auction = {
 static const struct stmt st_history = {
     "bids_history",
     "SELECT coalesce(jsonb_agg(jsonb_build_object('kind', e.kind, 'org_id', e.actor_org_id,"
+    " 'by_org_id', e.actor_org_id, 'action', CASE e.kind WHEN 'offer' THEN 'bid'"
+    "   ELSE e.kind END, 'terms', e.terms,"
     " 'user_id', e.actor_user_id, 'amount_fen', e.amount_fen, 'message', e.message,"
     " 'at', " TS("e.at") ") ORDER BY e.id), '[]'::jsonb)::text FROM bid_events e"
 			 " WHERE e.bid_id = $1",
@@ -180,19 +170,32 @@ static const struct stmt st_history = {
 enum { HISTORY_JSON };
 
 /* One decision on a bid and its line in the history. $2 status, $3 counter
- * amount, $4 message, $5 event kind, $6 actor org, $7 actor user, $8 event amount. */
+ * amount, $4 message, $5 event kind, $6 actor org, $7 actor user, $8 event
+ * amount, $9 a counter's terms (jsonb: the keys it names replace the terms on
+ * the table). A counter puts its amount and terms on the table. */
 static const struct stmt st_decide = {
     "bids_decide",
     "WITH b AS (UPDATE bids SET status = $2,"
+    "   amount_fen = coalesce($3::bigint, amount_fen),"
+    "   royalty_bp = CASE WHEN $9::jsonb ? 'royalty_bp'"
+    "     THEN ($9::jsonb ->> 'royalty_bp')::integer ELSE royalty_bp END,"
+    "   term_months = CASE WHEN $9::jsonb ? 'term_months'"
+    "     THEN ($9::jsonb ->> 'term_months')::integer ELSE term_months END,"
+    "   territory = CASE WHEN $9::jsonb ? 'territory'"
+    "     THEN $9::jsonb ->> 'territory' ELSE territory END,"
+    "   field_of_use = CASE WHEN $9::jsonb ? 'field_of_use'"
+    "     THEN $9::jsonb ->> 'field_of_use' ELSE field_of_use END,"
     "   counter_amount_fen = coalesce($3::bigint, counter_amount_fen),"
     "   counter_message = CASE WHEN $5 = 'counter' THEN $4 ELSE counter_message END,"
     "   counters = counters + (CASE WHEN $5 = 'counter' THEN 1 ELSE 0 END),"
     "   decided_at = CASE WHEN $2 IN ('open', 'countered') THEN NULL ELSE now() END,"
     "   updated_at = now(), version = version + 1 WHERE id = $1 RETURNING *),"
     " e AS (INSERT INTO bid_events (bid_id, kind, actor_org_id, actor_user_id, amount_fen,"
-    "   message) SELECT b.id, $5, $6, $7, $8::bigint, $4 FROM b)"
-    " SELECT " BID_COLS ", b.counters FROM b JOIN listings l ON l.id = b.listing_id",
-    8};
+    "   message, terms) SELECT b.id, $5, $6, $7, $8::bigint, $4,"
+    "   CASE WHEN $5 = 'counter' THEN " BID_TERMS(
+	"b") " END FROM b)"
+	     " SELECT " BID_COLS ", b.counters FROM b JOIN listings l ON l.id = b.listing_id",
+    9};
 
 /* Closes the live bids of a listing (expired ones become expired), with their
  * history lines and audit rows. $2 the bid to spare, $3 actor org, $4 actor
@@ -214,37 +217,6 @@ static const struct stmt st_close_live = {
     " SELECT count(*) FROM b",
     6};
 
-/* A listing's bids, newest first: all of them for its owner and admins, the
- * caller's own ($2) for anyone else. */
-static const struct stmt st_list_listing = {
-    "bids_list_listing",
-    "SELECT " BID_OBJ "::text, b.version, " US(
-	"b.created_at") ", b.id"
-			" FROM bids b JOIN listings l ON l.id = b.listing_id"
-			" WHERE b.listing_id = $1 AND ($2::uuid IS NULL OR b.bidder_org_id = $2)"
-			" AND ($3::text IS NULL OR bid_effective_status(b.status, b.expires_at) = "
-			"$3)"
-			" AND ($4::timestamptz IS NULL OR (b.created_at, b.id) < ($4::timestamptz, "
-			"$5::uuid))"
-			" ORDER BY b.created_at DESC, b.id DESC LIMIT $6",
-    6};
-
-/* The caller's organization's bids: sent ($2 'sent'), received ('received') or both. */
-static const struct stmt st_list_mine = {
-    "bids_list_mine",
-    "SELECT " BID_OBJ "::text, b.version, " US(
-	"b.created_at") ", b.id"
-			" FROM bids b JOIN listings l ON l.id = b.listing_id"
-			" WHERE ((coalesce($2, 'sent') = 'sent' AND b.bidder_org_id = $1)"
-			"     OR (coalesce($2, 'received') = 'received' AND b.owner_org_id = $1))"
-			" AND ($3::text IS NULL OR bid_effective_status(b.status, b.expires_at) = "
-			"$3)"
-			" AND ($4::uuid IS NULL OR b.listing_id = $4)"
-			" AND ($5::timestamptz IS NULL OR (b.created_at, b.id) < ($5::timestamptz, "
-			"$6::uuid))"
-			" ORDER BY b.created_at DESC, b.id DESC LIMIT $7",
-    7};
-
 static const char *const modes[] = {"assignment", "exclusive_license", "sole_license",
 				    "non_exclusive_license", NULL};
 const char *const bid_statuses[] = {"open",      "countered", "accepted", "rejected",
@@ -256,9 +228,12 @@ static const char *const from_countered[] = {"countered", NULL};
 
 /* Who may move a bid from which state to which: the handlers ask it (bid_action,
  * bids_accept); the system's rows are taken by st_close_live when a listing
- * stops taking offers. */
+ * stops taking offers. The offer on the table is the bidder's while the bid is
+ * open and the owner's while it is countered; each side counters or accepts
+ * only the other side's offer, so the two take turns. */
 const struct transition bid_transitions[] = {
-    {"counter", from_live, "countered", BID_OWNER, "bid.counter"},
+    {"counter", from_open, "countered", BID_OWNER, "bid.counter"},
+    {"counter", from_countered, "open", BID_BIDDER, "bid.counter"},
     {"withdraw", from_live, "withdrawn", BID_BIDDER, "bid.withdraw"},
     {"reject", from_live, "rejected", BID_OWNER, "bid.reject"},
     {"accept", from_open, "accepted", BID_OWNER, "bid.accept"},
@@ -287,6 +262,7 @@ static const struct field create_spec[] = {
 
 static const struct field counter_spec[] = {
     {.name = "amount_fen", .type = F_INT, .required = true, .min = 0, .max = MAX_FEN},
+    {.name = "terms", .type = F_OBJECT, .nullable = true, .sub = bid_terms_spec},
     {.name = "message", .type = F_STRING, .nullable = true, .max = 2000},
     {0},
 };
@@ -301,8 +277,7 @@ static const char *str_at(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-/* Whether two organization ids are both present and the same. */
-static bool org_matches(const char *a, const char *b)
+bool bid_org_matches(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
@@ -331,12 +306,12 @@ static enum rc reply_bid(struct req *r, int status, const PGresult *res)
 
 static bool is_owner(const struct req *r, const PGresult *bid)
 {
-	return org_matches(r->auth.org_id, PQgetvalue(bid, 0, B_OWNER));
+	return bid_org_matches(r->auth.org_id, PQgetvalue(bid, 0, B_OWNER));
 }
 
 static bool is_bidder(const struct req *r, const PGresult *bid)
 {
-	return org_matches(r->auth.org_id, PQgetvalue(bid, 0, B_BIDDER));
+	return bid_org_matches(r->auth.org_id, PQgetvalue(bid, 0, B_BIDDER));
 }
 
 /* Loads bid {id} (locked when lock) if the caller is its bidder, the listing's
@@ -367,6 +342,23 @@ enum rc bids_close_live(struct req *r, const char *listing_id, const char *excep
 	return RC_OK;
 }
 
+/* Records event type of bid_id on listing_id at amount_fen (may be NULL) for
+ * org_id: the thin payload of API.md's events. */
+static enum rc bid_event(struct req *r, const char *type, const char *org_id, const char *bid_id,
+			 const char *listing_id, const char *amount_fen)
+{
+	json_t *data = json_pack("{s:s, s:s}", "bid_id", bid_id, "listing_id", listing_id);
+	if (amount_fen != NULL)
+		json_object_set_new(data, "amount_fen",
+				    json_integer(strtoll(amount_fen, NULL, 10)));
+	return event_record(r, type, org_id, NULL, data);
+}
+
+/* The two organizations of a bid being accepted. */
+struct parties {
+	char owner[37], bidder[37];
+};
+
 /* The accept itself, on a bid already checked and locked with its listing:
  * the bid is accepted at price_fen, its contract drafted; an exclusive deal
  * puts the listing under contract and closes the other live bids, and so does
@@ -374,9 +366,9 @@ enum rc bids_close_live(struct req *r, const char *listing_id, const char *excep
  * {bid, contract}, or with the bid and its contract for an express offer. */
 static enum rc accept_locked(struct req *r, const char *bid_id, const char *listing_id,
 			     const char *mode, const char *pricing, const char *price_fen,
-			     bool express)
+			     bool express, const struct parties *p)
 {
-	const char *decide_params[8] = {bid_id,
+	const char *decide_params[9] = {bid_id,
 					"accepted",
 					NULL,
 					express ? "express licence at the listed price"
@@ -384,7 +376,8 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 					"accept",
 					r->auth.org_id,
 					r->auth.user_id,
-					price_fen};
+					price_fen,
+					NULL};
 	PGresult *res = db_exec(r, &st_decide, decide_params);
 	if (res == NULL)
 		return RC_ERR;
@@ -393,6 +386,10 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 	if (contract_draft(r, bid_id, price_fen, &contract) != RC_OK)
 		return RC_ERR;
 	enum rc rc = RC_ERR;
+	bool by_owner = bid_org_matches(r->auth.org_id, p->owner);
+	if (bid_event(r, "bid.accepted", by_owner ? p->bidder : p->owner, bid_id, listing_id,
+		      price_fen) != RC_OK)
+		goto out;
 	bool exclusive = deal_is_exclusive(mode), auction = strcmp(pricing, "auction") == 0;
 	if ((exclusive || auction) &&
 	    bids_close_live(r, listing_id, bid_id,
@@ -411,9 +408,13 @@ static enum rc accept_locked(struct req *r, const char *bid_id, const char *list
 		bool was_running = PQntuples(ended) == 1;
 		PQclear(ended);
 		if (was_running &&
-		    audit_write(r, "listing.auction_ended", "listing", listing_id, NULL,
-				json_pack("{s:s, s:s}", "bid_id", bid_id, "why",
-					  "the owner accepted the highest bid")) != RC_OK)
+		    (audit_write(r, "listing.auction_ended", "listing", listing_id, NULL,
+				 json_pack("{s:s, s:s}", "bid_id", bid_id, "why",
+					   "the owner accepted the highest bid")) != RC_OK ||
+		     bid_event(r, "auction.ended", p->owner, bid_id, listing_id, price_fen) !=
+			 RC_OK ||
+		     bid_event(r, "auction.ended", p->bidder, bid_id, listing_id, price_fen) !=
+			 RC_OK))
 			goto out;
 	}
 	if (audit_write(r, "bid.accept", "bid", bid_id, NULL,
@@ -454,6 +455,8 @@ struct offer {
 	const json_t *terms;
 	long long amount;
 	char amount_text[24];
+	char outbid_org[37]; /* an auction's highest bidder until this bid, or "" */
+	char outbid_bid[37];
 };
 
 /* Checks an offer against its listing (row 0 of st_listing_for_bid): 404, 403 or
@@ -465,7 +468,7 @@ static enum rc check_offer(struct req *r, const struct offer *offer, const PGres
 	    !listing_visible(r, PQgetvalue(listing, 0, L_ORG),
 			     strcmp(PQgetvalue(listing, 0, L_VISIBLE_TO_PUBLIC), "t") == 0))
 		return problem_set(r, 404, "not-found", "no listing has this id");
-	if (org_matches(r->auth.org_id, PQgetvalue(listing, 0, L_ORG)))
+	if (bid_org_matches(r->auth.org_id, PQgetvalue(listing, 0, L_ORG)))
 		return problem_set(r, 403, "own-listing",
 				   "an organization cannot bid on its own listing");
 	if (strcmp(status, "published") != 0)
@@ -486,7 +489,7 @@ static enum rc check_offer(struct req *r, const struct offer *offer, const PGres
 
 /* Checks a bid in an auction: running, at least the reserve, no expiry of its
  * own, and above the highest live bid by the increment (409 outbid). */
-static enum rc check_auction_bid(struct req *r, const struct offer *offer, const PGresult *listing)
+static enum rc check_auction_bid(struct req *r, struct offer *offer, const PGresult *listing)
 {
 	if (strcmp(PQgetvalue(listing, 0, L_RUNNING), "t") != 0) {
 		problem_clear(&r->problem);
@@ -507,7 +510,14 @@ static enum rc check_auction_bid(struct req *r, const struct offer *offer, const
 	if (top == NULL)
 		return RC_ERR;
 	enum rc rc = RC_OK;
-	const char *highest = db_value(top, 0, HIGHEST_AMOUNT);
+	const char *highest = PQntuples(top) == 1 ? db_value(top, 0, HIGHEST_AMOUNT) : NULL;
+	if (highest != NULL &&
+	    !bid_org_matches(r->auth.org_id, PQgetvalue(top, 0, HIGHEST_BIDDER))) {
+		snprintf(offer->outbid_org, sizeof offer->outbid_org, "%s",
+			 PQgetvalue(top, 0, HIGHEST_BIDDER));
+		snprintf(offer->outbid_bid, sizeof offer->outbid_bid, "%s",
+			 PQgetvalue(top, 0, HIGHEST_BID));
+	}
 	long long need = highest ? fen_from_text(highest) : 0,
 		  inc = fen_from_text(PQgetvalue(listing, 0, L_INCREMENT));
 	/* not capped at MAX_FEN: nobody outbids a bid at the cap */
@@ -555,6 +565,12 @@ static enum rc insert_offer(struct req *r, const struct offer *offer, const PGre
 	    RC_OK)
 		return RC_ERR;
 	reply_location(r, "/v1/bids/{id}", id);
+	if (bid_event(r, "bid.received", PQgetvalue(listing, 0, L_ORG), id, offer->listing_id,
+		      offer->amount_text) != RC_OK)
+		return RC_ERR;
+	if (offer->outbid_org[0] && bid_event(r, "bid.outbid", offer->outbid_org, offer->outbid_bid,
+					      offer->listing_id, offer->amount_text) != RC_OK)
+		return RC_ERR;
 
 	if (strcmp(PQgetvalue(listing, 0, L_PRICING), "auction") != 0 ||
 	    strcmp(PQgetvalue(listing, 0, L_LAST_MINUTES), "t") != 0)
@@ -565,7 +581,14 @@ static enum rc insert_offer(struct req *r, const struct offer *offer, const PGre
 		return RC_ERR;
 	json_t *detail = json_pack("{s:s, s:s}", "auction_ends_at",
 				   PQgetvalue(extended, 0, EXTENDED_ENDS_AT), "bid_id", id);
+	json_t *data = json_pack("{s:s, s:O}", "listing_id", offer->listing_id, "auction_ends_at",
+				 json_object_get(detail, "auction_ends_at"));
 	PQclear(extended);
+	if (event_record(r, "auction.extended", PQgetvalue(listing, 0, L_ORG), NULL, data) !=
+	    RC_OK) {
+		json_decref(detail);
+		return RC_ERR;
+	}
 	return audit_write(r, "listing.auction_extended", "listing", offer->listing_id,
 			   PQgetvalue(listing, 0, L_ORG), detail);
 }
@@ -573,10 +596,13 @@ static enum rc insert_offer(struct req *r, const struct offer *offer, const PGre
 /* An express licence, a fixed price met for a non-exclusive licence, is taken
  * at once: the new bid id is accepted and its contract drafted. */
 static enum rc take_express(struct req *r, const struct offer *offer, const char *bid_id,
-			    const char *pricing)
+			    const char *pricing, const char *owner_org)
 {
+	struct parties p;
+	snprintf(p.owner, sizeof p.owner, "%s", owner_org);
+	snprintf(p.bidder, sizeof p.bidder, "%s", r->auth.org_id);
 	return accept_locked(r, bid_id, offer->listing_id, offer->mode, pricing, offer->amount_text,
-			     true);
+			     true, &p);
 }
 
 /* The organization's bids in the rate window (ratelimit.h). */
@@ -622,7 +648,8 @@ static enum rc bids_create(struct req *r)
 	char id[37];
 	if (insert_offer(r, &offer, listing, express, &bid, id) != RC_OK)
 		goto out;
-	rc = express ? take_express(r, &offer, id, pricing) : reply_bid(r, 201, bid);
+	rc = express ? take_express(r, &offer, id, pricing, PQgetvalue(listing, 0, L_ORG))
+		     : reply_bid(r, 201, bid);
 out:
 	PQclear(listing);
 	PQclear(bid);
@@ -688,6 +715,15 @@ static enum rc not_live(struct req *r, const char *status, const char *what)
 			   what);
 }
 
+/* A party that acts on its own offer: the other side's turn (403). */
+static enum rc not_your_turn(struct req *r, const char *status, const char *action)
+{
+	return problem_set(r, 403, "not-your-turn",
+			   "the offer on the table is yours (the bid is %s): only the other "
+			   "side may %s it now",
+			   status, action);
+}
+
 /* The first row of action that roles may take (from some state); NULL when none. */
 static const struct transition *action_row(const char *action, unsigned roles)
 {
@@ -723,11 +759,16 @@ static enum rc bid_action(struct req *r, const char *action)
 	const char *status = PQgetvalue(res, 0, B_STATUS);
 	bool auction_running = strcmp(PQgetvalue(res, 0, B_AUCTION_RUNNING), "t") == 0;
 	const struct transition *any = action_row(action, ~0u), *row = NULL;
-	enum transition_check check =
-	    transition_find(bid_transitions, action, status, bid_roles(r, res), &row);
+	unsigned roles = bid_roles(r, res);
+	enum transition_check check = transition_find(bid_transitions, action, status, roles, &row);
+	if (check == TR_FORBIDDEN && counter && roles != 0) {
+		not_your_turn(r, status, "counter");
+		goto out;
+	}
 	if (check == TR_FORBIDDEN) {
 		problem_set(r, 403, "forbidden", "only the %s can %s this bid",
-			    problem_tr(r, party(any->actors)), action);
+			    problem_tr(r, counter ? N_("two parties") : party(any->actors)),
+			    action);
 		goto out;
 	}
 	if (check != TR_OK) {
@@ -753,10 +794,14 @@ static enum rc bid_action(struct req *r, const char *action)
 		amount_p = amount;
 	}
 	const char *message = str_at(r->json, "message");
-	const char *decide_params[8] = {
-	    req_param(r, "id"), row->to,         amount_p, message, action,
-	    r->auth.org_id,     r->auth.user_id, amount_p};
-	if ((upd = db_exec(r, &st_decide, decide_params)) == NULL)
+	json_t *terms = counter ? json_object_get(r->json, "terms") : NULL;
+	char *terms_text = json_is_object(terms) ? json_dumps(terms, JSON_COMPACT) : NULL;
+	const char *decide_params[9] = {
+	    req_param(r, "id"), row->to,         amount_p, message,   action,
+	    r->auth.org_id,     r->auth.user_id, amount_p, terms_text};
+	upd = db_exec(r, &st_decide, decide_params);
+	free(terms_text);
+	if (upd == NULL)
 		goto out;
 	if (counter && atoi(PQgetvalue(upd, 0, B_COUNTERS)) > MAX_COUNTERS) {
 		problem_set(
@@ -770,6 +815,20 @@ static enum rc bid_action(struct req *r, const char *action)
 		json_object_set_new(detail, "counter_amount_fen",
 				    json_integer(strtoll(amount_p, NULL, 10)));
 	if (audit_write(r, row->audit, "bid", req_param(r, "id"), NULL, detail) != RC_OK)
+		goto out;
+	/* the other side hears of it: a counter or a withdrawal the owner or the
+	 * bidder, a rejection the bidder */
+	static const char *const events[][2] = {{"counter", "bid.countered"},
+						{"withdraw", "bid.withdrawn"},
+						{"reject", "bid.rejected"}};
+	const char *type = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(events); i++)
+		if (strcmp(events[i][0], action) == 0)
+			type = events[i][1];
+	bool by_owner = (roles & BID_OWNER) != 0;
+	if (type != NULL && bid_event(r, type, PQgetvalue(res, 0, by_owner ? B_BIDDER : B_OWNER),
+				      req_param(r, "id"), PQgetvalue(res, 0, B_LISTING),
+				      counter ? amount_p : PQgetvalue(upd, 0, B_AMOUNT)) != RC_OK)
 		goto out;
 	rc = reply_bid(r, 200, upd);
 out:
@@ -823,11 +882,7 @@ static enum rc bids_accept(struct req *r)
 		goto out;
 	}
 	if (check != TR_OK) {
-		const struct transition *due = transition_row(bid_transitions, "accept", status);
-		problem_set(r, 403, "forbidden",
-			    strchr("aeiou", status[0]) ? N_("an %s bid is accepted by the %s")
-						       : N_("a %s bid is accepted by the %s"),
-			    status, problem_tr(r, party(due->actors)));
+		not_your_turn(r, status, "accept");
 		goto out;
 	}
 	if (strcmp(PQgetvalue(facts, 0, F_LISTING_STATUS), "published") != 0) {
@@ -864,119 +919,20 @@ static enum rc bids_accept(struct req *r)
 		    PQgetvalue(facts, 0, F_NON_EXCLUSIVE_LIVE));
 		goto out;
 	}
-	const char *price = strcmp(status, "countered") == 0 ? PQgetvalue(bid, 0, B_COUNTER)
-							     : PQgetvalue(bid, 0, B_AMOUNT);
+	/* the offer on the table, whoever made it */
 	char price_s[24], mode_s[32], pricing_s[16], id[37];
-	snprintf(price_s, sizeof price_s, "%s", price);
+	struct parties p;
+	snprintf(p.owner, sizeof p.owner, "%s", PQgetvalue(bid, 0, B_OWNER));
+	snprintf(p.bidder, sizeof p.bidder, "%s", PQgetvalue(bid, 0, B_BIDDER));
+	snprintf(price_s, sizeof price_s, "%s", PQgetvalue(bid, 0, B_AMOUNT));
 	snprintf(mode_s, sizeof mode_s, "%s", mode);
 	snprintf(pricing_s, sizeof pricing_s, "%s", pricing);
 	snprintf(id, sizeof id, "%s", req_param(r, "id"));
-	rc = accept_locked(r, id, listing_id, mode_s, pricing_s, price_s, false);
+	rc = accept_locked(r, id, listing_id, mode_s, pricing_s, price_s, false, &p);
 out:
 	PQclear(bid);
 	PQclear(facts);
 	return rc;
-}
-
-/* Common query parameters of the two bid lists. */
-static enum rc list_params(struct req *r, const char *const *known, int *limit, struct cursor *c)
-{
-	req_query_check(r, known);
-	const char *status = req_query(r, "status");
-	if (status && !str_in(bid_statuses, status))
-		problem_field(r, "status",
-			      "must be open, countered, accepted, rejected, withdrawn, expired or "
-			      "closed");
-	return page_params(r, "tu", limit, c);
-}
-
-/* The page of a caller who can have no bids there: empty. */
-static enum rc reply_empty_page(struct req *r)
-{
-	reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-	return RC_OK;
-}
-
-/* Runs one of the two bid lists (cursor: created_at, id) and replies with its page. */
-static enum rc reply_bid_page(struct req *r, const struct stmt *st, const char **params, int limit)
-{
-	PGresult *res = db_exec_planned(r, st, params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
-}
-
-/* GET /v1/listings/{id}/bids */
-static enum rc bids_list_listing(struct req *r)
-{
-	static const char *const known[] = {"status", "limit", "cursor", NULL};
-	static const struct stmt st_listing = {
-	    "bids_listing_owner",
-	    "SELECT l.org_id, " LISTING_VISIBLE_TO_PUBLIC " FROM listings l WHERE l.id = $1", 1};
-	enum { OWNER_ORG, OWNER_VISIBLE_TO_PUBLIC };
-	int limit;
-	struct cursor c;
-	char lim[16];
-
-	const char *listing_id = req_param(r, "id");
-	if (!uuid_valid(listing_id))
-		return problem_set(r, 404, "not-found", "no listing has this id");
-	if (list_params(r, known, &limit, &c) != RC_OK)
-		return RC_ERR;
-	const char *owner_params[1] = {listing_id};
-	PGresult *listing = db_exec(r, &st_listing, owner_params);
-	if (listing == NULL)
-		return RC_ERR;
-	bool found = PQntuples(listing) == 1;
-	bool owner = found && org_matches(r->auth.org_id, PQgetvalue(listing, 0, OWNER_ORG));
-	bool visible =
-	    found &&
-	    listing_visible(r, PQgetvalue(listing, 0, OWNER_ORG),
-			    strcmp(PQgetvalue(listing, 0, OWNER_VISIBLE_TO_PUBLIC), "t") == 0);
-	PQclear(listing);
-	if (!visible)
-		return problem_set(r, 404, "not-found", "no listing has this id");
-	const char *only = owner || r->auth.platform_admin ? NULL : r->auth.org_id;
-	if (only != NULL && *only == '\0')
-		return reply_empty_page(r);
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *bids_params[6] = {listing_id,
-				      only,
-				      req_query(r, "status"),
-				      c.nparts ? c.parts[0] : NULL,
-				      c.nparts ? c.parts[1] : NULL,
-				      lim};
-	return reply_bid_page(r, &st_list_listing, bids_params, limit);
-}
-
-/* GET /v1/bids?role=sent|received */
-static enum rc bids_list_mine(struct req *r)
-{
-	static const char *const known[] = {"role",  "status", "listing_id",
-					    "limit", "cursor", NULL};
-	int limit;
-	struct cursor c;
-	char lim[16];
-
-	const char *role = req_query(r, "role"), *listing = req_query(r, "listing_id");
-	if (role && strcmp(role, "sent") != 0 && strcmp(role, "received") != 0)
-		problem_field(r, "role", "must be sent or received");
-	if (listing && !uuid_valid(listing))
-		problem_field(r, "listing_id", "must be a listing id");
-	if (list_params(r, known, &limit, &c) != RC_OK)
-		return RC_ERR;
-	if (!r->auth.org_id[0])
-		return reply_empty_page(r);
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *mine_params[7] = {r->auth.org_id,
-				      role,
-				      req_query(r, "status"),
-				      listing,
-				      c.nparts ? c.parts[0] : NULL,
-				      c.nparts ? c.parts[1] : NULL,
-				      lim};
-	return reply_bid_page(r, &st_list_mine, mine_params, limit);
 }
 
 const struct route bids_routes[] = {

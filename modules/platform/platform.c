@@ -165,7 +165,8 @@ enum rc audit_move(struct req *r, const char *action, const char *object_type, c
 }
 
 /* The request body with any "password" field removed, canonical (sorted keys),
- * or the raw body when it is not a JSON object. Caller frees. A stored key must
+ * or the raw body (with its Content-Type and query) when it is not a JSON object,
+ * *len bytes. Caller frees. A stored key must
  * never keep a fast hash of a password. */
 static char *digest_body(const struct req *r, const json_t *obj, size_t *len)
 {
@@ -176,9 +177,24 @@ static char *digest_body(const struct req *r, const json_t *obj, size_t *len)
 		text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(copy);
 	}
-	if (text == NULL)
-		text = xstrndup(r->body, r->body_len);
-	*len = strlen(text);
+	if (text != NULL) {
+		*len = strlen(text);
+		return text;
+	}
+	/* a body that is not a JSON object (a file): its bytes, whatever they hold, with
+	 * its Content-Type and the query that names it (?filename=) */
+	const char *ct = req_header(r, "Content-Type");
+	size_t n = (ct ? strlen(ct) : 0) + 2 + r->body_len;
+	for (int i = 0; i < r->nquery; i++)
+		n += strlen(r->query[i].key) + strlen(r->query[i].value) + 2;
+	text = xmalloc(n + 1);
+	size_t at = (size_t)sprintf(text, "%s\n", ct ? ct : "");
+	for (int i = 0; i < r->nquery; i++)
+		at += (size_t)sprintf(text + at, "%s=%s&", r->query[i].key, r->query[i].value);
+	text[at++] = '\n';
+	memcpy(text + at, r->body, r->body_len);
+	*len = at + r->body_len;
+	text[*len] = '\0';
 	return text;
 }
 

@@ -340,20 +340,21 @@ struct demo *seed_demo_parse(const char *text, char *why, size_t len)
 {
 	struct demo *d = xcalloc(1, sizeof *d);
 	json_error_t err;
-	json_t *orgs = NULL, *deals = NULL, *teams = NULL,
-	       *waste = NULL; /* seed_teams.c, seed_waste.c */
+	/* teams: seed_teams.c, waste: seed_waste.c, negotiation: seed_negotiation.c */
+	json_t *orgs = NULL, *deals = NULL, *teams = NULL, *waste = NULL, *negotiation = NULL;
 	if ((d->root = json_loads(text, JSON_REJECT_DUPLICATES, &err)) == NULL) {
 		snprintf(why, len, "line %d, column %d: %s", err.line, err.column, err.text);
 		goto fail;
 	}
 	if (json_unpack_ex(d->root, &err, JSON_STRICT,
-			   "{s:{s:s, s:s, s:[[ss][ss]], s:s, s:s}, s:o, s:o, s:o, s?o, s?o}",
+			   "{s:{s:s, s:s, s:[[ss][ss]], s:s, s:s}, s:o, s:o, s:o, s?o, s?o, s?o}",
 			   "deal_terms", "territory", &d->territory, "active_term_start",
 			   &d->term_start, "active_report_quarters", &d->quarters[0][0],
 			   &d->quarters[0][1], &d->quarters[1][0], &d->quarters[1][1],
 			   "upfront_paid_at", &d->upfront_paid_at, "royalty_paid_at",
 			   &d->royalty_paid_at, "organizations", &orgs, "listings", &d->listings,
-			   "deals", &deals, "teams", &teams, "waste", &waste) != 0 ||
+			   "deals", &deals, "teams", &teams, "waste", &waste, "negotiation",
+			   &negotiation) != 0 ||
 	    !json_is_array(orgs) || !json_is_array(d->listings) || !json_is_array(deals)) {
 		snprintf(why, len, "%s",
 			 err.text[0] ? err.text
@@ -874,6 +875,8 @@ static bool load_all(struct demo *demo, struct db *db, const char *password)
 		inserted += rc;
 		patents += rc && json_object_get(l, "patent") != NULL;
 	}
+	if (!seed_negotiation(db, seed_demo_json))
+		return false;
 	int deals = 0;
 	for (size_t i = 0; i < demo->ndeals; i++) {
 		int rc = add_deal(demo, &demo->deals[i], db);

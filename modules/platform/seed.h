@@ -6,6 +6,7 @@
 #define TECHEX_SEED_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* data/demo.json, embedded at build time (build/demo-data.c, made by
@@ -33,5 +34,13 @@ void seed_demo_free(struct demo *d);
  * skipped, and so is a deal whose listing has a bid already. Prints what it
  * did; returns the exit status. */
 int seed_demo(PGconn *conn);
+
+struct db;
+
+/* Loads data/demo.json's "negotiation" (seed_negotiation.c), after the
+ * organizations and listings: a bid with three offers (bidder, owner, bidder),
+ * a conversation on a listing, and a public PDF brochure on a listing, each
+ * skipped when already there. False, having said why on stderr, on failure. */
+bool seed_negotiation(struct db *db, const char *json_text);
 
 #endif

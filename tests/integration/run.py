@@ -28,6 +28,9 @@ import test_oversight  # noqa: E402,F401
 import test_needs  # noqa: E402,F401
 import test_waste  # noqa: E402,F401
 import test_matching  # noqa: E402,F401
+import test_negotiation  # noqa: E402,F401
+import test_conversations  # noqa: E402,F401
+import test_attachments  # noqa: E402,F401
 import test_attacks  # noqa: E402,F401
 import test_security  # noqa: E402,F401
 import test_authz  # noqa: E402,F401

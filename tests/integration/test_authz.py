@@ -22,6 +22,7 @@ MATRIX must name every route of the route tables and nothing else."""
 import hashlib
 import json
 import time
+import urllib.parse
 
 import check_spec
 import harness
@@ -107,6 +108,9 @@ def need_body(title):
 def stream_body(name, public):
     return {"name": name, "waste_code": "321001S09", "industry_code": "C3216",
             "form": "slurry", "components": ["赤泥"], "annual_tonnes": 500000, "public": public}
+PDF = b"%PDF-1.4\n%authz\n%%EOF\n"
+CONVERSATION = ("conv_x", "conv_msg")
+PROBE_OPEN = {"message": "授权矩阵：越权开启会话的探针"}
 
 # (METHOD, path pattern) -> probe; statuses in ACTORS order:
 #                              owner other admin anon suspended
@@ -331,6 +335,40 @@ MATRIX = {
     ("GET", "/v1/stats"): C(None, "u", (200, 200, 200, 200, 200),
                             hide={"*": ("title_d", "name_u")}),
     ("GET", "/v1/admin/audit-log"): C(None, "u", (403, 403, 200, 401, 401)),
+    # conversations: private to the two organizations (admins too get 404); allowed
+    # writes are probed with a body that fails validation
+    ("POST", "/v1/listings/{id}/conversations"): C("listing_p", "u", (422, 422, 403, 401, 401),
+                                                   body=PROBE_OPEN, allowed_body={}),
+    ("GET", "/v1/conversations"): C(None, "u", (200, 200, 200, 401, 401),
+                                    hide={"other": CONVERSATION, "admin": CONVERSATION},
+                                    show={"owner": CONVERSATION}),
+    ("GET", "/v1/conversations/{id}"): C("conv_x", "u", (200, 404, 404, 401, 401),
+                                         show={"owner": ("conv_msg",)}),
+    ("GET", "/v1/conversations/{id}/messages"): C("conv_x", "u", (200, 404, 404, 401, 401),
+                                                  show={"owner": ("conv_msg",)}),
+    ("POST", "/v1/conversations/{id}/messages"): C("conv_x", "e", (422, 404, 404, 401, 401),
+                                                   body=PROBE_MESSAGE, allowed_body={}),
+    # attachments: seen as their parent; allowed uploads are probed with a JSON body (415)
+    ("POST", "/v1/listings/{id}/attachments"): C("listing_p", "u", (415, 403, 403, 401, 401),
+                                                 query="?filename=x.pdf",
+                                                 body={"probe": "授权矩阵"}),
+    ("GET", "/v1/listings/{id}/attachments"): C("listing_p", "u", (200, 200, 200, 200, 401),
+                                                hide={"anon": ("att_v",)},
+                                                show={"owner": ("att_p", "att_v"),
+                                                      "other": ("att_v",),
+                                                      "anon": ("att_p",)}),
+    ("POST", "/v1/orgs/{id}/attachments"): C("org_u", "u", (415, 404, 403, 401, 401),
+                                             query="?filename=x.pdf",
+                                             body={"probe": "授权矩阵"}),
+    ("GET", "/v1/orgs/{id}/attachments"): C("org_u", "u", (200, 404, 200, 401, 401),
+                                            show={"owner": ("att_o",), "admin": ("att_o",)}),
+    ("POST", "/v1/contracts/{id}/attachments"): C("contract_a", "u", (415, 404, 403, 401, 401),
+                                                  query="?filename=x.pdf",
+                                                  body={"probe": "授权矩阵"}),
+    ("GET", "/v1/contracts/{id}/attachments"): C("contract_a", "u", (200, 404, 200, 401, 401),
+                                                 show={"owner": ("att_c",)}),
+    ("GET", "/v1/attachments/{id}"): C("att_o", "u", (200, 404, 200, 404, 401)),
+    ("DELETE", "/v1/attachments/{id}"): C("att_c", "e", (409, 404, 403, 401, 401)),
 }
 
 # The same routes on objects in other states and from the other party's side. None: the
@@ -442,6 +480,20 @@ VARIANTS = [
     (("GET", "/v1/waste-transfers"), C(None, "e", (200, 200, 200, 401, 401), query="?role=sent",
                                        show={"owner": ("transfer_t",)},
                                        hide={"other": ("transfer_t",)})),
+    (("GET", "/v1/listings/{id}/attachments"), C("listing_d", "u",
+                                                 (200, 404, 200, 404, 401))),
+    (("GET", "/v1/attachments/{id}"), C("att_p", "u", (200, 200, 200, 200, 401))),
+    (("GET", "/v1/attachments/{id}"), C("att_v", "u", (200, 200, 200, 404, 401))),
+    (("GET", "/v1/attachments/{id}"), C("att_d", "u", (200, 404, 200, 404, 401))),
+    (("GET", "/v1/attachments/{id}"), C("att_c", "e", (200, 404, 200, 404, 401))),
+    (("GET", "/v1/attachments/{id}"), C("att_c", "u", (200, 404, 200, 404, 401))),
+    (("DELETE", "/v1/attachments/{id}"), C("att_p", "u", (None, 403, 403, 401, 401))),
+    (("GET", "/v1/conversations/{id}"), C("conv_x", "e", (200, 404, 404, 401, 401))),
+    (("POST", "/v1/conversations/{id}/messages"), C("conv_x", "u", (422, 404, 404, 401, 401),
+                                                    body=PROBE_MESSAGE, allowed_body={})),
+    (("POST", "/v1/listings/{id}/conversations"), C("listing_d", "u",
+                                                    (422, 404, 403, 401, 401),
+                                                    body=PROBE_OPEN, allowed_body={})),
 ]
 
 
@@ -627,6 +679,25 @@ def build():
     fx.keep("filer_name", "授权矩阵·旁观者乙")
     fx.keep("filer_org", E2_NAME)
     build_needs(fx)
+
+    # files: on the published listing (public and verified_orgs), the draft, u itself
+    # and the active contract (uploaded by e); a conversation e opened on listing_p
+    for name, parent, pid, party, vis in (
+            ("att_p", "listings", p, "u", "public"), ("att_v", "listings", p, "u", None),
+            ("att_d", "listings", fx.ids["listing_d"], "u", "public"),
+            ("att_o", "orgs", fx.ids["org_u"], "u", None),
+            ("att_c", "contracts", ca["id"], "e", None)):
+        q = "?filename=" + urllib.parse.quote(f"授权矩阵·{name}.pdf") + \
+            (f"&visibility={vis}" if vis else "")
+        r = fx.s.request("POST", f"/v1/{parent}/{pid}/attachments{q}", raw=PDF,
+                         content_type="application/pdf", token=fx.tokens[party])
+        assert r.status == 201, r
+        fx.ids[name] = fx.keep(name, r.json()["id"])
+    conv = fx.call("POST", f"/v1/listings/{p}/conversations",
+                   {"message": "授权矩阵：金岭公司的保密技术咨询"}, token=fx.tokens["e"],
+                   expect=201)
+    fx.ids["conv_x"] = fx.keep("conv_x", conv["id"])
+    fx.keep("conv_msg", "授权矩阵：金岭公司的保密技术咨询")
     return fx
 
 

@@ -97,7 +97,10 @@ def test_who_may_counter_withdraw_reject_accept():
                         token=seller[0]), 422, "amount_fen")
     act(seller[0], b["id"], "counter", {"amount_fen": 40000000})
     problem(s().request("POST", f"/v1/bids/{b['id']}/accept", token=seller[0]), 403)
-    # the owner may revise its counter
+    # the owner does not counter its own counter: the bidder's turn (API.md, two-sided counters)
+    problem(s().request("POST", f"/v1/bids/{b['id']}/counter", {"amount_fen": 38000000},
+                        token=seller[0]), 403)
+    assert act(buyer[0], b["id"], "counter", {"amount_fen": 35000000})["status"] == "open"
     assert act(seller[0], b["id"], "counter", {"amount_fen": 38000000})["counter_amount_fen"] == \
         38000000
     w = act(buyer[0], b["id"], "withdraw", {"message": "价格过高"})
@@ -109,7 +112,8 @@ def test_who_may_counter_withdraw_reject_accept():
     b2 = bid(buyer[0], listing["id"])
     assert act(seller[0], b2["id"], "reject", {"message": "不接受"})["status"] == "rejected"
     problem(s().request("POST", f"/v1/bids/{b2['id']}/accept", token=seller[0]), 409)
-    assert audit_actions(b["id"]) == ["bid.create", "bid.counter", "bid.counter", "bid.withdraw"]
+    assert audit_actions(b["id"]) == ["bid.create", "bid.counter", "bid.counter", "bid.counter",
+                                      "bid.withdraw"]
 
 
 @test

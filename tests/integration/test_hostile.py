@@ -41,6 +41,7 @@ LONG = "赤" * 70000  # 210 KB of UTF-8
 MARK = "\u2063HOSTILE\u2063"  # stands where raw bytes go in a serialized body
 UNKNOWN = "备注"  # a field no endpoint knows
 ANY_4XX = tuple(range(400, 500))
+FILE_PDF = b"%PDF-1.4\n%hostile\n%%EOF\n"
 SEP = b"\x1f"  # between the parts of a cursor
 # the creation rate limits charge every attempt, refused or not: off, so that each hostile
 # request reaches the validator
@@ -427,6 +428,25 @@ def fixtures(s):
     f["reset_token"] = outbox_token(f["reset"][3], "password_reset")
     webhook_fixtures(f)
     needs_fixtures(s, f)
+    # conversations (two, the first with two messages) and two files on each parent
+    convs = []
+    for lid in (f["listing"], publish(seller)["id"]):
+        r = s.request("POST", f"/v1/listings/{lid}/conversations",
+                      {"message": "能否提供中试数据？"}, token=buyer)
+        assert r.status == 201, r
+        convs.append(r.json()["id"])
+    r = s.request("POST", f"/v1/conversations/{convs[0]}/messages", {"body": "可以，下周发送。"},
+                  token=seller)
+    assert r.status == 201, r
+    f["conv"] = convs[0]
+    for name, parent, pid, tok in (("att_listing", "listings", f["listing"], seller),
+                                   ("att_org", "orgs", f["seller"][2]["id"], seller),
+                                   ("att_contract", "contracts", active["id"], buyer)):
+        for i in range(2):
+            r = s.request("POST", f"/v1/{parent}/{pid}/attachments?filename=doc{i}.pdf",
+                          raw=FILE_PDF, content_type="application/pdf", token=tok)
+            assert r.status == 201, r
+            f[name] = r.json()["id"]
     return f
 
 
@@ -717,7 +737,70 @@ def body_targets(f, s):
         Target(("post", "/v1/waste-transfers/{id}/confirm"),
                f"/v1/waste-transfers/{f['transfer']}/confirm", seller, {"received_kg": 11900},
                ints=["received_kg"], required="received_kg"),
+        Target(("post", "/v1/listings/{id}/conversations"),
+               f"/v1/listings/{f['listing']}/conversations", buyer,
+               {"message": "请问能否安排实地考察？"}, strs=["message"], required="message",
+               idempotent=True, control=200),
+        Target(("post", "/v1/conversations/{id}/messages"),
+               f"/v1/conversations/{f['conv']}/messages", seller, {"body": "欢迎来访。"},
+               strs=["body"], required="body", idempotent=True, control=201),
     ]
+
+
+# ---- file uploads (the body is the file, not JSON) ----------------------------------------
+
+def file_targets(f):
+    """(op, path, token) of each upload route, on a parent the caller may attach to."""
+    seller, buyer = f["seller"][0], f["buyer"][0]
+    return [(("post", "/v1/listings/{id}/attachments"),
+             f"/v1/listings/{f['listing']}/attachments", seller),
+            (("post", "/v1/orgs/{id}/attachments"),
+             f"/v1/orgs/{f['seller'][2]['id']}/attachments", seller),
+            (("post", "/v1/contracts/{id}/attachments"),
+             f"/v1/contracts/{f['active']}/attachments", buyer)]
+
+
+def file_cases():
+    """(label, query, body, Content-Type, statuses, Field or None)."""
+    ok = "filename=" + q("赤泥技术简介.pdf")
+    pdf, png = "application/pdf", "image/png"
+    yield "HTML as a PDF", ok, b"<html><script>alert(1)</script></html>", pdf, (422,), \
+        Field("body")
+    yield "a PNG as a PDF", ok, b"\x89PNG\r\n\x1a\n" + b"\0" * 20, pdf, (422,), Field("body")
+    yield "a PDF as a PNG", ok, FILE_PDF, png, (422,), Field("body")
+    yield "SVG with script", ok, b"<svg onload=alert(1)/>", "image/svg+xml", (415,), None
+    yield "JSON", ok, b'{"a": 1}', "application/json", (415,), None
+    yield "no Content-Type", ok, FILE_PDF, None, (415,), None
+    yield "empty body", ok, b"", pdf, (422,), Field("body")
+    yield "truncated magic", ok, b"%PD", pdf, (422,), Field("body")
+    yield "no filename", "", FILE_PDF, pdf, (422,), Field("filename")
+    for label, name in [("path", "../../etc/passwd"), ("slash", "a/b.pdf"),
+                        ("backslash", q("a\\b.pdf")), ("NUL", "a%00b.pdf"),
+                        ("control", "a%01b.pdf"), ("invalid UTF-8", "%FF%FE.pdf"),
+                        ("dot dot", ".."), ("256 characters", "a" * 256), ("empty", ""),
+                        ("newline", "a%0Ab.pdf")]:
+        yield f"filename: {label}", "filename=" + (name if "%" in name else q(name)), \
+            FILE_PDF, pdf, (422,), Field("filename")
+    yield "filename repeated", ok + "&" + ok, FILE_PDF, pdf, (422,), Field("filename")
+    yield "unknown parameter", ok + "&foo=1", FILE_PDF, pdf, (422,), Field("foo")
+    yield "visibility: unknown", ok + "&visibility=everyone", FILE_PDF, pdf, (422,), \
+        Field("visibility")
+
+
+def run_file_target(run, op, path, token, before):
+    h = {"Authorization": f"Bearer {token}"}
+    for label, query, data, ct, statuses, field in file_cases():
+        hh = dict(h, **({"Content-Type": ct} if ct else {}))
+        run.hit(op, label, "POST", path + "?" + query, data, hh, statuses, field)
+    run.still_up(op)
+    return run.unchanged(op, before)
+
+
+def run_file_control(run, op, path, token):
+    h = {"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"}
+    r = run.client.send("POST", path + "?filename=" + q("控制组.pdf"), FILE_PDF, h)
+    if r.status != 201:
+        run.fail(op, "control: a valid PDF", f"answered {r.status}, expected 201", r)
 
 
 # ---- hostile bodies --------------------------------------------------------------------
@@ -1012,6 +1095,12 @@ def id_routes(f, targets):
         ("/v1/waste-streams/{id}", buyer, f["stream"]),
         ("/v1/waste-streams/{id}/matches", buyer, f["stream"]),
         ("/v1/waste-streams/{id}/trace", buyer, f["stream"]),
+        ("/v1/conversations/{id}", buyer, f["conv"]),
+        ("/v1/conversations/{id}/messages", buyer, f["conv"]),
+        ("/v1/listings/{id}/attachments", seller, f["listing"]),
+        ("/v1/orgs/{id}/attachments", seller, f["seller"][2]["id"]),
+        ("/v1/contracts/{id}/attachments", buyer, f["active"]),
+        ("/v1/attachments/{id}", seller, f["att_listing"]),
     ]
     for pattern, tok, oid in views:
         out[("get", pattern)] = (tok, oid, None, {})
@@ -1024,6 +1113,9 @@ def id_routes(f, targets):
     out[("get", "/v1/orgs/{id}/webhooks/{wid}/deliveries")] = (
         seller, org, None, {}, f"/v1/orgs/{{id}}/webhooks/{hook[0]}/deliveries")
     out[("get", "/v1/orgs/{id}/webhooks")] = (seller, org, None, {})
+    out[("delete", "/v1/attachments/{id}")] = (seller, f["att_listing"], None, {})
+    for op, path, tok in file_targets(f):
+        out[op] = (tok, re.search(r"/([0-9a-f-]{36})/", path).group(1), None, {})
     return out
 
 
@@ -1131,6 +1223,14 @@ def query_targets(f):
               buyer, {}, paged=False),
         Query(("get", "/v1/waste-transfers"), "/v1/waste-transfers", buyer, {"role": "sent"}),
         Query(("get", "/v1/domains"), "/v1/domains", None, {}, paged=False),
+        Query(("get", "/v1/conversations"), "/v1/conversations", buyer, {}),
+        Query(("get", "/v1/conversations/{id}/messages"),
+              f"/v1/conversations/{f['conv']}/messages", seller, {}),
+        Query(("get", "/v1/listings/{id}/attachments"),
+              f"/v1/listings/{f['listing']}/attachments", seller, {}),
+        Query(("get", "/v1/orgs/{id}/attachments"), f"/v1/orgs/{org}/attachments", seller, {}),
+        Query(("get", "/v1/contracts/{id}/attachments"), f"/v1/contracts/{active}/attachments",
+              seller, {}),
     ]
 
 
@@ -1296,10 +1396,12 @@ def test_hostile_inputs_are_refused_everywhere():
 def check_everything(run, start):
     f = fixtures(main_server())
     targets = body_targets(f, run.srv)
+    files = file_targets(f)
     queries = query_targets(f)
     ids = id_routes(f, targets)
     routes = route_table()
-    gaps = coverage_gaps(routes, {t.op for t in targets}, {x.op for x in queries}, set(ids))
+    gaps = coverage_gaps(routes, {t.op for t in targets} | {x[0] for x in files},
+                         {x.op for x in queries}, set(ids))
     run.failures.extend(("coverage", gap, "-", "") for gap in gaps)
 
     # each batch is checked against the state the one before it left
@@ -1312,9 +1414,13 @@ def check_everything(run, start):
     state = run.unchanged(("any", "{id} routes"), state)
     for t in targets:
         state = run_body_target(run, t, state)
+    for op, path, tok in files:
+        state = run_file_target(run, op, path, tok, state)
     # then, in the same order, a valid request each: the controls change what they act on
     for t in targets:
         run_control(run, t)
+    for op, path, tok in files:
+        run_file_control(run, op, path, tok)
 
     run.still_up(("get", "/healthz"))
     try:

@@ -30,6 +30,7 @@ int main(void)
 	test_listings_states();
 	test_i18n();
 	test_waste();
+	test_attachments();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

@@ -37,7 +37,7 @@ void test_bids_states(void)
 		CHECK("a bid row audits as the handlers do",
 		      audit != NULL && strcmp(audit, t->audit) == 0);
 	}
-	CHECK("the bid table has its seven rows", rows == 7);
+	CHECK("the bid table has its eight rows", rows == 8);
 
 	const struct transition *row = NULL;
 	CHECK("an open bid is the owner's to accept",
@@ -52,8 +52,15 @@ void test_bids_states(void)
 	      transition_find(bid_transitions, "accept", "open", BID_BIDDER, &row) == TR_FORBIDDEN);
 	CHECK("only the bidder withdraws", transition_find(bid_transitions, "withdraw", "open",
 							   BID_OWNER, &row) == TR_FORBIDDEN);
-	CHECK("the bidder never counters", transition_find(bid_transitions, "counter", "open",
-							   BID_BIDDER, &row) == TR_FORBIDDEN);
+	CHECK("the bidder does not counter its own offer (an open bid)",
+	      transition_find(bid_transitions, "counter", "open", BID_BIDDER, &row) ==
+		  TR_FORBIDDEN);
+	CHECK("the owner does not counter its own counter",
+	      transition_find(bid_transitions, "counter", "countered", BID_OWNER, &row) ==
+		  TR_FORBIDDEN);
+	CHECK("the bidder's counter puts its offer on the table: the bid is open again",
+	      transition_find(bid_transitions, "counter", "countered", BID_BIDDER, &row) == TR_OK &&
+		  strcmp(row->to, "open") == 0);
 	CHECK("a decided bid is not countered",
 	      transition_find(bid_transitions, "counter", "accepted", BID_OWNER, &row) ==
 		  TR_WRONG_STATE);

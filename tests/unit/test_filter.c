@@ -212,4 +212,28 @@ void test_filter(void)
 	}
 	CHECK("the 17th 64 KiB chunk passes the 1 MiB limit",
 	      got == RF_BODY_LARGE && ck.total == 16 * 0x10000);
+
+	/* a route that takes files: its larger limit, for a declared or a chunked length */
+	static const char big[] = "POST /v1/listings/x/attachments HTTP/1.1\r\nHost: a\r\n"
+				  "Content-Length: 10485760\r\n\r\n";
+	static const char bigger[] = "POST /v1/listings/x/attachments HTTP/1.1\r\nHost: a\r\n"
+				     "Content-Length: 10485761\r\n\r\n";
+	bool chunked = false;
+	CHECK("10 MiB declared is refused under the 1 MiB limit",
+	      http_check_head(big, sizeof big - 1, &chunked) == RF_BODY_LARGE);
+	CHECK("10 MiB declared is taken under the file limit",
+	      http_check_head_limit(big, sizeof big - 1, &chunked, HTTP_MAX_LARGE_BODY) == RF_NONE);
+	CHECK("10 MiB + 1 declared is refused under the file limit",
+	      http_check_head_limit(bigger, sizeof bigger - 1, &chunked, HTTP_MAX_LARGE_BODY) ==
+		  RF_BODY_LARGE);
+	struct chunk_reader large = {.max = HTTP_MAX_LARGE_BODY};
+	size_t used = 0;
+	done = false;
+	CHECK("a 2 MiB chunk is taken under the file limit",
+	      http_chunk_step(&large, (const unsigned char *)"200000\r\n", 8, &used, &done) ==
+		  RF_NONE);
+	struct chunk_reader past = {.max = HTTP_MAX_LARGE_BODY};
+	CHECK("an 11 MiB chunk is refused under it",
+	      http_chunk_step(&past, (const unsigned char *)"B00000\r\n", 8, &used, &done) ==
+		  RF_BODY_LARGE);
 }

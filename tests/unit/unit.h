@@ -45,5 +45,6 @@ void test_listings_states(void);
 void test_i18n(void);
 void test_webhooks(void);
 void test_waste(void);
+void test_attachments(void);
 
 #endif

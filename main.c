@@ -10,6 +10,7 @@
  */
 #include <curl/curl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,10 @@ static int cmd_serve(const struct config *cfg)
 	courier_start(cfg->database_url, courier_tasks);
 	int status =
 	    http_serve(cfg, &rt, platform_maintenance, platform_serve_metrics, &accounts_loop_auth);
+	/* the loop has drained: a second Ctrl-C or SIGTERM (make run's trap sends one) must not
+	 * cut the rest of the shutdown short */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	courier_stop();
 	router_free(&rt);
 	return status;

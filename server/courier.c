@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -104,7 +105,15 @@ void courier_start(const char *conninfo, const struct courier_task *tasks)
 	courier.tasks = tasks;
 	courier.ntasks = ntasks;
 	courier.stop = false;
-	if (pthread_create(&courier.thread, NULL, courier_main, NULL) != 0) {
+	/* the courier never takes SIGTERM or SIGINT: the I/O loop handles them */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	int failed = pthread_create(&courier.thread, NULL, courier_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (failed != 0) {
 		log_error("courier: cannot start its thread");
 		return;
 	}

@@ -252,8 +252,9 @@ static enum rc accounts_register(struct req *r)
 	const char *invitation = json_string_value(json_object_get(r->json, "invitation_token"));
 	if ((json_object_get(r->json, "organization") == NULL) == (invitation == NULL)) {
 		problem_field(r, invitation ? "invitation_token" : "organization",
-			      invitation ? "comes without organization: an invitation names it"
-					 : "is required, or invitation_token to join one");
+			      invitation
+				  ? N_("must come without organization: the invitation names it")
+				  : N_("is required, or invitation_token to join one"));
 		return problem_fields_done(r);
 	}
 	enum password_verdict weak =

@@ -260,8 +260,8 @@ static enum rc passwords_reset_confirm(struct req *r)
 	    strcmp(PQgetvalue(reset, 0, LOCK_EXPIRED), "t") == 0) {
 		problem_set(r, 410, "token-gone",
 			    strcmp(PQgetvalue(reset, 0, LOCK_USED), "t") == 0
-				? "this reset token was already used; ask for a new one"
-				: "this reset token has expired; ask for a new one");
+				? N_("this reset token was already used; ask for a new one")
+				: N_("this reset token has expired; ask for a new one"));
 		goto out;
 	}
 	const char *user_id = PQgetvalue(reset, 0, LOCK_USER_ID);

@@ -336,10 +336,10 @@ enum rc invitation_claim(struct req *r, const char *token, const char *field, co
 	const char *status = PQgetvalue(res, 0, INV_STATUS);
 	if (strcmp(status, "pending") != 0) {
 		problem_set(r, 410, "invitation-gone",
-			    strcmp(status, "accepted") == 0 ? "this invitation was already used"
+			    strcmp(status, "accepted") == 0 ? N_("this invitation was already used")
 			    : strcmp(status, "revoked") == 0
-				? "this invitation was revoked or replaced by a newer one"
-				: "this invitation has expired; ask for a new one");
+				? N_("this invitation was revoked or replaced by a newer one")
+				: N_("this invitation has expired; ask for a new one"));
 		goto out;
 	}
 	if (strcmp(PQgetvalue(res, 0, INV_ORG_SUSPENDED), "t") == 0) {

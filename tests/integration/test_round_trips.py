@@ -39,7 +39,8 @@ def test_a_bid_costs_six_round_trips_and_keeps_its_audit_row_and_replay():
                         headers={"Idempotency-Key": key})
         assert r.status == 201, r
         assert series(srv, "techex_db_round_trips_total") - trips == 6
-        assert series(srv, "techex_db_deferred_total") - deferred == 3  # BEGIN, audit, key
+        # BEGIN, the bid.received event, the audit row, the stored response
+        assert series(srv, "techex_db_deferred_total") - deferred == 4
         bid_id = r.json()["id"]
         assert psql(f"SELECT action FROM audit_log WHERE object_id = '{bid_id}'") == [["bid.create"]]
         again = srv.request("POST", f"/v1/listings/{lids[1]}/bids", offer(), token=bidder,

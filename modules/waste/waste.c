@@ -387,7 +387,7 @@ static enum rc check_entry(struct req *r, const json_t *b, const char *producer,
 		problem_field(r, "generated_kg", "%s (they sum to %lld)", why,
 			      transferred + int_at(b, "stored_kg") + int_at(b, "self_used_kg") +
 				  int_at(b, "disposed_kg"));
-	*transfers = json_dumps(list ? list : json_array(), JSON_COMPACT);
+	*transfers = list ? json_dumps(list, JSON_COMPACT) : xstrdup("[]");
 	const char *check_params[2] = {*transfers, producer};
 	PGresult *res = db_exec(r, &st_check_transfers, check_params);
 	if (res == NULL)

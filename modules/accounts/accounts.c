@@ -553,9 +553,10 @@ static enum rc set_org_status(struct req *r, const struct org_action *action)
 		goto out;
 	}
 	if (action->needs_credit_code && PQgetisnull(res, 0, ORG_CREDIT_CODE)) {
-		problem_field(r, "credit_code",
-			      "is required before verification: the owner sends it with PATCH "
-			      "/v1/orgs/{id}, or a platform admin with PATCH /v1/admin/orgs/{id}");
+		problem_field(
+		    r, "credit_code",
+		    "is required before verification: the owner sends it with "
+		    "PATCH /v1/orgs/{id}, or a platform admin with PATCH /v1/admin/orgs/{id}");
 		problem_set(r, 409, "profile-incomplete",
 			    "the organization cannot be verified without its credit_code "
 			    "(统一社会信用代码)");

@@ -370,12 +370,13 @@ static enum rc upload(struct req *r, const char *parent_type)
 	static const struct stmt st_get = {
 	    "attachments_get", "SELECT " ATTACHMENT_OBJ "::text FROM attachments a WHERE a.id = $1",
 	    1};
+	enum { GET_JSON };
 	const char *get_params[1] = {id};
 	PGresult *res = db_exec(r, &st_get, get_params);
 	if (res == NULL)
 		return RC_ERR;
 	reply_location(r, "/v1/attachments/{id}", id);
-	enum rc rc = reply_stored(r, 201, PQgetvalue(res, 0, 0), NULL);
+	enum rc rc = reply_stored(r, 201, PQgetvalue(res, 0, GET_JSON), NULL);
 	PQclear(res);
 	return rc;
 }

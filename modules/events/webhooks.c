@@ -70,6 +70,7 @@ static const struct stmt st_list = {
 
 static const struct stmt st_delete = {
     "webhooks_delete", "DELETE FROM webhooks WHERE id = $1 AND org_id = $2 RETURNING url", 2};
+enum { DELETED_URL };
 
 static const struct stmt st_get = {
     "webhooks_get", "SELECT w.enabled FROM webhooks w WHERE w.id = $1 AND w.org_id = $2", 2};
@@ -247,7 +248,7 @@ static enum rc webhooks_delete(struct req *r)
 		PQclear(res);
 		return db_not_found(r, "webhook");
 	}
-	json_t *detail = json_pack("{s:s}", "url", PQgetvalue(res, 0, 0));
+	json_t *detail = json_pack("{s:s}", "url", PQgetvalue(res, 0, DELETED_URL));
 	PQclear(res);
 	if (audit_write(r, "webhook.delete", "webhook", wid, org, detail) != RC_OK)
 		return RC_ERR;

@@ -67,11 +67,12 @@ static bool listing_of(struct db *db, const char *org_id, const char *title, cha
 {
 	static const char sql[] = "SELECT id FROM listings WHERE org_id = $1::uuid"
 				  " AND title = $2::text AND tags @> '{演示数据}'";
+	enum { LISTING_ID };
 	const char *params[2] = {org_id, title};
 	PGresult *res = NULL;
 	bool ok = db_run(db->conn, sql, 2, params, &res) && PQntuples(res) == 1;
 	if (ok)
-		snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
+		snprintf(id, 37, "%s", PQgetvalue(res, 0, LISTING_ID));
 	else
 		fprintf(stderr, "techex: seed-demo: negotiation: no demo listing %s\n", title);
 	PQclear(res);
@@ -115,6 +116,7 @@ static bool seed_bid(struct db *db, const json_t *root, const json_t *b)
 	    " $8::jsonb ->> 'territory', $8::jsonb ->> 'field_of_use', 'open', NULL, NULL, 0,"
 	    " now() - make_interval(days => $9::int), now() - make_interval(days => $9::int), 1"
 	    " RETURNING id";
+	enum { BID_ID };
 	/* one offer on the table: $2 'bid' or 'counter', its terms merged over the bid's */
 	static const char offer_sql[] =
 	    "WITH b AS (UPDATE bids SET amount_fen = $3::bigint,"
@@ -163,7 +165,7 @@ static bool seed_bid(struct db *db, const json_t *root, const json_t *b)
 	free(terms);
 	if (!ok)
 		return false;
-	snprintf(bid_id, sizeof bid_id, "%s", PQgetvalue(res, 0, 0));
+	snprintf(bid_id, sizeof bid_id, "%s", PQgetvalue(res, 0, BID_ID));
 	PQclear(res);
 	size_t i;
 	const json_t *o;

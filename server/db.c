@@ -411,6 +411,19 @@ PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun
 	return NULL;
 }
 
+enum rc db_reply_visible(struct req *r, const struct stmt *st, const char *noun,
+			 bool (*may_see)(const struct req *r, const PGresult *row))
+{
+	enum { VISIBLE_JSON, VISIBLE_VERSION };
+	PGresult *res = db_load_visible(r, st, noun, may_see);
+	if (res == NULL)
+		return RC_ERR;
+	enum rc rc = reply_stored(r, 200, PQgetvalue(res, 0, VISIBLE_JSON),
+				  PQgetvalue(res, 0, VISIBLE_VERSION));
+	PQclear(res);
+	return rc;
+}
+
 enum rc db_not_found(struct req *r, const char *noun)
 {
 	return problem_set(r, 404, "not-found", "no %s has this id", problem_tr(r, noun));

@@ -100,6 +100,11 @@ PGresult *db_exec_planned(struct req *r, const struct stmt *st,
 PGresult *db_load_visible(struct req *r, const struct stmt *st, const char *noun,
 			  bool (*may_see)(const struct req *r, const PGresult *row)) MUSTCHECK;
 
+/* GET of one object: db_load_visible, then a 200 with the row's column 0 (JSON
+ * text the database built) and column 1 as its ETag version. */
+enum rc db_reply_visible(struct req *r, const struct stmt *st, const char *noun,
+			 bool (*may_see)(const struct req *r, const PGresult *row)) MUSTCHECK;
+
 /* The 404 db_load_visible answers with: "no <noun> has this id". */
 enum rc db_not_found(struct req *r, const char *noun);
 

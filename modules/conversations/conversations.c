@@ -232,13 +232,7 @@ static enum rc conversations_open(struct req *r)
 /* GET /v1/conversations/{id} */
 static enum rc conversations_get(struct req *r)
 {
-	PGresult *res = db_load_visible(r, &st_get, "conversation", may_see);
-	if (res == NULL)
-		return RC_ERR;
-	enum rc rc =
-	    reply_stored(r, 200, PQgetvalue(res, 0, C_JSON), PQgetvalue(res, 0, C_VERSION));
-	PQclear(res);
-	return rc;
+	return db_reply_visible(r, &st_get, "conversation", may_see);
 }
 
 enum rc conversation_post(struct req *r, const char *body, json_t **out)

@@ -301,13 +301,7 @@ enum rc disputes_list(struct req *r)
 /* GET /v1/disputes/{id}: the dispute with its thread. */
 enum rc disputes_get(struct req *r)
 {
-	PGresult *res = db_load_visible(r, &st_get, "dispute", may_see_dispute);
-	if (res == NULL)
-		return RC_ERR;
-	enum rc rc = reply_stored(r, 200, PQgetvalue(res, 0, DISPUTE_JSON),
-				  PQgetvalue(res, 0, DISPUTE_VERSION));
-	PQclear(res);
-	return rc;
+	return db_reply_visible(r, &st_get, "dispute", may_see_dispute);
 }
 
 /* POST /v1/disputes/{id}/messages {body}: a party or an admin writes to the

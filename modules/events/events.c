@@ -44,6 +44,10 @@ const char *const event_types[] = {"listing.approved",
 				   "member.joined",
 				   NULL};
 
+/* Nobody reads an event statement's result (the event and its deliveries): it
+ * is deferred (db_exec_deferred) and goes out with the request's next statement
+ * or its COMMIT; the courier finds new deliveries within its idle second. */
+
 /* $1 type, $2 the organizations (uuid[], '{NULL}' for a person's), $3 the
  * person, $4 data */
 static const struct stmt st_record = {
@@ -69,14 +73,6 @@ static const struct stmt st_record_notice = {
 		 " WHERE n.id = $2::uuid"),
     3};
 
-/* Nobody reads the result (the event and its deliveries): the statement goes
- * out with the request's next statement or its COMMIT, in the same round trip.
- * The courier finds new deliveries within its idle second. */
-static enum rc record(struct req *r, const struct stmt *st, const char *const *params)
-{
-	return db_exec_deferred(r, st, params);
-}
-
 /* data as text (stolen): "{}" for NULL. Caller frees. */
 static char *data_text(json_t *data)
 {
@@ -99,7 +95,7 @@ static enum rc record_orgs(struct req *r, const char *type, const char *org_a, c
 		snprintf(orgs, sizeof orgs, "{%s,%s}", org_a, org_b);
 	char *text = data_text(data);
 	const char *params[4] = {type, orgs, user_id, text};
-	enum rc rc = record(r, &st_record, params);
+	enum rc rc = db_exec_deferred(r, &st_record, params);
 	free(text);
 	return rc;
 }
@@ -121,7 +117,7 @@ static enum rc record_by(struct req *r, const struct stmt *st, const char *type,
 {
 	char *text = data_text(data);
 	const char *params[3] = {type, id, text};
-	enum rc rc = record(r, st, params);
+	enum rc rc = db_exec_deferred(r, st, params);
 	free(text);
 	return rc;
 }

@@ -322,13 +322,7 @@ static enum rc waste_stream_create(struct req *r)
 /* GET /v1/waste-streams/{id} */
 static enum rc waste_stream_get(struct req *r)
 {
-	PGresult *res = db_load_visible(r, &st_get, "waste stream", may_see_stream);
-	if (res == NULL)
-		return RC_ERR;
-	enum rc rc =
-	    reply_stored(r, 200, PQgetvalue(res, 0, S_JSON), PQgetvalue(res, 0, S_VERSION));
-	PQclear(res);
-	return rc;
+	return db_reply_visible(r, &st_get, "waste stream", may_see_stream);
 }
 
 /* GET /v1/waste-streams: the streams the caller may see. */

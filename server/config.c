@@ -35,9 +35,14 @@ static const struct key keys[] = {
     {"TECHEX_LISTEN", KEY_HOSTPORT, "127.0.0.1:8080", 1, 65535, HOSTPORT(listen),
      "host:port to serve on"},
     {"TECHEX_WORKERS", KEY_INT, NULL, 1, 256, INT(workers),
-     "worker threads, each with one database connection (default: one per core)"},
+     "worker threads (default: one per core)"},
+    {"TECHEX_WORKER_TRANSACTIONS", KEY_INT, "4", 1, 64, INT(worker_transactions),
+     "transactions each worker keeps in flight, each on a database connection of its own:"
+     " while one waits for PostgreSQL, the worker runs the others"},
     {"TECHEX_HASH_CONCURRENCY", KEY_INT, NULL, 1, 256, INT(hash_concurrency),
-     "workers that may hash passwords at once (default: half the workers, at least 1)"},
+     "threads that hash passwords (logins, registrations, password changes) beside the"
+     " workers, one at a time each (default: half the workers, at least 1; at most"
+     " TECHEX_WORKERS)"},
     {"TECHEX_LOOP_CONNECTIONS", KEY_INT, "1", 0, 16, INT(loop_connections),
      "pipelined database connections the I/O loop answers anonymous listing reads over"
      " (0: workers answer every request)"},

@@ -21,9 +21,10 @@ struct config {
 	char read_database_url[1024]; /* "": no replica */
 	struct hostport listen;
 	int workers;
-	int hash_concurrency; /* workers allowed to hash passwords at once */
-	int queue_depth;      /* jobs waiting for a worker before 503 */
-	int loop_connections; /* pipelined connections the I/O loop reads over */
+	int worker_transactions; /* transactions each worker keeps in flight */
+	int hash_concurrency;    /* threads that hash passwords, beside the workers */
+	int queue_depth;         /* jobs waiting for a worker before 503 */
+	int loop_connections;    /* pipelined connections the I/O loop reads over */
 	int max_connections;
 	int max_client_connections; /* per client address (IPv6: per /64) */
 	int header_timeout;         /* seconds to receive a request's headers, absolute */

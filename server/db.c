@@ -3,11 +3,13 @@
  */
 #include "db.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cursor.h"
+#include "fiber.h"
 #include "log.h"
 #include "req.h"
 
@@ -99,6 +101,39 @@ enum rc db_ensure(struct db *db)
 	return RC_OK;
 }
 
+/* The next result of conn. Inside a fiber (a worker's transaction, worker.c),
+ * the thread runs its other fibers while PostgreSQL works on this one;
+ * elsewhere PQgetResult blocks as usual. */
+static PGresult *next_result(PGconn *conn)
+{
+	if (fiber_current() != NULL)
+		while (PQisBusy(conn)) {
+			fiber_wait(PQsocket(conn), POLLIN);
+			if (!PQconsumeInput(conn))
+				break; /* PQgetResult says why */
+		}
+	return PQgetResult(conn);
+}
+
+/* What PQexec would return for a command just sent (sent: what the PQsend
+ * call returned): its result, an error in preference to what followed it, or
+ * NULL when nothing could be sent (PQresultStatus(NULL) is a fatal error). */
+static PGresult *sent_result(PGconn *conn, int sent)
+{
+	PGresult *kept = NULL, *res;
+	if (!sent)
+		return NULL;
+	while ((res = next_result(conn)) != NULL) {
+		if (kept != NULL && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+			PQclear(res);
+			continue;
+		}
+		PQclear(kept);
+		kept = res;
+	}
+	return kept;
+}
+
 static PGresult *checked(struct req *r, PGresult *res);
 
 static bool is_prepared(const struct db *db, const struct stmt *st)
@@ -164,7 +199,8 @@ static enum rc prepare(struct req *r, const struct stmt *st)
 	struct db *db = r->db;
 	if (is_prepared(db, st))
 		return RC_OK;
-	PGresult *res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+	PGresult *res =
+	    sent_result(db->conn, PQsendPrepare(db->conn, st->name, st->sql, st->nparams, NULL));
 	db_round_trips++;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		set_db_problem(r, res);
@@ -241,7 +277,7 @@ static PGresult *run_pipeline(struct req *r, const struct last *last)
 	db_deferred_sent += (unsigned long)db->ndeferred;
 	/* each statement: its result, then NULL; then the Sync */
 	for (int i = 0; i < sent; i++) {
-		PGresult *res = PQgetResult(conn);
+		PGresult *res = next_result(conn);
 		if (res == NULL) {
 			broken = true;
 			break;
@@ -255,11 +291,11 @@ static PGresult *run_pipeline(struct req *r, const struct last *last)
 			PQclear(res);
 		}
 		PGresult *end;
-		while ((end = PQgetResult(conn)) != NULL) /* the NULL after each statement */
+		while ((end = next_result(conn)) != NULL) /* the NULL after each statement */
 			PQclear(end);
 	}
 	if (!broken) {
-		PGresult *sync = PQgetResult(conn);
+		PGresult *sync = next_result(conn);
 		broken = sync == NULL || PQresultStatus(sync) != PGRES_PIPELINE_SYNC;
 		PQclear(sync);
 	}
@@ -347,8 +383,9 @@ PGresult *db_exec_binary(struct req *r, const struct stmt *st, const char *const
 		for (int i = 0; i < st->nparams && i < 16; i++)
 			formats[i] = lengths[i] >= 0 ? 1 : 0;
 	db_round_trips++;
-	PGresult *res = PQexecPrepared(db->conn, st->name, st->nparams, params, lengths,
-				       lengths != NULL ? formats : NULL, binary_result ? 1 : 0);
+	PGresult *res = sent_result(
+	    db->conn, PQsendQueryPrepared(db->conn, st->name, st->nparams, params, lengths,
+					  lengths != NULL ? formats : NULL, binary_result ? 1 : 0));
 	return checked(r, res);
 }
 
@@ -364,8 +401,9 @@ PGresult *db_exec_planned(struct req *r, const struct stmt *st, const char *cons
 		return res ? checked(r, res) : NULL;
 	}
 	db_round_trips++;
-	return checked(
-	    r, PQexecParams(r->db->conn, st->sql, st->nparams, NULL, params, NULL, NULL, 0));
+	return checked(r,
+		       sent_result(r->db->conn, PQsendQueryParams(r->db->conn, st->sql, st->nparams,
+								  NULL, params, NULL, NULL, 0)));
 }
 
 /* Passes a statement's result on, or turns its error into the request's problem. */
@@ -449,7 +487,7 @@ enum rc db_begin(struct req *r)
 		return RC_OK;
 	}
 	db_round_trips++;
-	return command_done(r, PQexec(db->conn, "BEGIN"));
+	return command_done(r, sent_result(db->conn, PQsendQuery(db->conn, "BEGIN")));
 }
 
 enum rc db_commit(struct req *r)
@@ -463,7 +501,7 @@ enum rc db_commit(struct req *r)
 		return command_done(r, res);
 	}
 	db_round_trips++;
-	return command_done(r, PQexec(db->conn, "COMMIT"));
+	return command_done(r, sent_result(db->conn, PQsendQuery(db->conn, "COMMIT")));
 }
 
 void db_rollback(struct db *db)
@@ -474,7 +512,7 @@ void db_rollback(struct db *db)
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 		return; /* nothing began (a BEGIN still deferred was dropped) */
 	db_round_trips++;
-	PQclear(PQexec(db->conn, "ROLLBACK"));
+	PQclear(sent_result(db->conn, PQsendQuery(db->conn, "ROLLBACK")));
 }
 
 void db_release(struct db *db)

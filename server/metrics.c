@@ -132,13 +132,19 @@ char *metrics_render(void)
 	     "# TYPE techex_queue_depth gauge\ntechex_queue_depth %d\n",
 	     workers_queue_depth());
 	outf(&o,
-	     "# HELP techex_workers_busy Workers running a handler.\n"
+	     "# HELP techex_workers_busy Handlers running now (in flight on the workers, or"
+	     " hashing).\n"
 	     "# TYPE techex_workers_busy gauge\ntechex_workers_busy %d\n",
 	     workers_busy());
 	outf(&o,
 	     "# HELP techex_workers Worker threads.\n"
 	     "# TYPE techex_workers gauge\ntechex_workers %d\n",
 	     workers_count());
+	outf(&o,
+	     "# HELP techex_worker_transactions_max Transactions the workers keep in flight at"
+	     " most.\n"
+	     "# TYPE techex_worker_transactions_max gauge\ntechex_worker_transactions_max %d\n",
+	     workers_in_flight_max());
 	outf(&o,
 	     "# HELP techex_open_connections Open client connections.\n"
 	     "# TYPE techex_open_connections gauge\ntechex_open_connections %d\n",

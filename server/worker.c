@@ -1,21 +1,33 @@
 /*
- * worker.c - a bounded queue feeding worker threads; each worker owns one
- * database connection and runs handlers inside one transaction.
+ * worker.c - a bounded queue feeding worker threads, which run handlers inside
+ * one transaction each.
  *
- * Jobs that hash passwords ("heavy") wait in their own list and at most
- * hash_concurrency workers take them at once, so a burst of logins leaves the
- * other workers free for everything else; no worker ever blocks waiting for
- * a hashing slot.
+ * A worker keeps several transactions in flight (TECHEX_WORKER_TRANSACTIONS):
+ * each runs on a fiber (fiber.h) with its own database connection, and while
+ * one waits for PostgreSQL the worker runs the others or takes the next job.
+ * So a bid's round trips, its lock waits and its commit's fsync hold one
+ * connection, not a thread, and a two-core server has eight transactions in
+ * flight by default.
+ *
+ * Jobs that hash passwords ("heavy") are CPU work that would stall a worker's
+ * other transactions: they wait in their own list for hash_concurrency
+ * hashing threads of their own, each running one job at a time, so a burst of
+ * logins leaves the workers free for everything else.
  */
 #include "worker.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "db.h"
+#include "fiber.h"
 #include "log.h"
 #include "ratelimit.h"
 
@@ -26,14 +38,17 @@ static struct {
 	pthread_cond_t cond;
 	struct job_list light, heavy;
 	int depth_max;
-	int heavy_running, heavy_max;
 	bool stopping;
-	pthread_t *threads;
+	int ready_fd; /* eventfd: readable while light jobs wait (ready_update) */
+	bool ready_set;
+	int lanes; /* transactions in flight per worker */
+	int nworkers;
+	pthread_t *threads; /* the workers, then the hashing threads */
 	int nthreads;
 	const char *conninfo;
 	const char *read_conninfo; /* DATABASE_READ_URL, or NULL */
 	atomic_int busy;
-} q = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+} q = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .ready_fd = -1};
 
 static struct dispatch_hooks hooks;
 
@@ -213,60 +228,183 @@ void dispatch_run(struct req *r)
 	db_release(r->db);
 }
 
-static struct job *take_job(void)
+/* ---- hashing threads: one job at a time, blocking ------------------------ */
+
+static struct job *take_heavy(void)
 {
-	struct job *j = NULL;
+	struct job *j;
 	pthread_mutex_lock(&q.lock);
-	for (;;) {
-		bool heavy_ok = q.heavy.n > 0 && q.heavy_running < q.heavy_max;
-		/* alternate fairly: a heavy job goes first only when its slot is free */
-		if (heavy_ok) {
-			j = job_list_pop(&q.heavy);
-			q.heavy_running++;
-			break;
-		}
-		if (q.light.n > 0) {
-			j = job_list_pop(&q.light);
-			break;
-		}
-		if (q.stopping && q.heavy.n == 0)
-			break;
+	while ((j = job_list_pop(&q.heavy)) == NULL && !q.stopping)
 		pthread_cond_wait(&q.cond, &q.lock);
-	}
 	pthread_mutex_unlock(&q.lock);
 	return j;
 }
 
-static void *worker_main(void *arg)
+/* Runs job j on db (and the replica, when it may answer) and hands it back to
+ * the I/O loop. */
+static void run_job(struct job *j, struct db *db, struct db *replica)
+{
+	atomic_fetch_add(&q.busy, 1);
+	j->req.db = db;
+	j->req.read_db = replica_may_answer(&j->req) ? replica : NULL;
+	dispatch_run(&j->req);
+	j->req.db = NULL;
+	j->req.read_db = NULL;
+	atomic_fetch_sub(&q.busy, 1);
+	j->done(j); /* hands the job back to the I/O loop; j is not ours anymore */
+}
+
+static void *hasher_main(void *arg)
 {
 	struct db db = {.conninfo = q.conninfo, .defer = true};
 	struct db replica = {.conninfo = q.read_conninfo, .backoff = true};
+	struct job *j;
 	(void)arg;
-
-	if (db_ensure(&db) != RC_OK)
-		log_warn("worker starts without a database connection; it will retry per request");
-	for (;;) {
-		struct job *j = take_job();
-		if (j == NULL)
-			break;
-		atomic_fetch_add(&q.busy, 1);
-		j->req.db = &db;
-		j->req.read_db = replica_may_answer(&j->req) ? &replica : NULL;
-		dispatch_run(&j->req);
-		j->req.db = NULL;
-		j->req.read_db = NULL;
-		atomic_fetch_sub(&q.busy, 1);
-		if (j->heavy) {
-			pthread_mutex_lock(&q.lock);
-			q.heavy_running--;
-			pthread_cond_broadcast(&q.cond);
-			pthread_mutex_unlock(&q.lock);
-		}
-		j->done(j); /* hands the job back to the I/O loop; j is not ours anymore */
-	}
+	while ((j = take_heavy()) != NULL)
+		run_job(j, &db, &replica);
 	db_close(&db);
 	db_close(&replica);
 	return NULL;
+}
+
+/* ---- workers: several transactions in flight on one thread ---------------- */
+
+/* One transaction slot of a worker: a fiber with its own connections. */
+struct lane {
+	struct fiber *fiber;
+	struct db db, replica;
+	struct job *job; /* NULL while idle */
+};
+
+static void lane_main(void *arg)
+{
+	struct lane *l = arg;
+	for (;;) {
+		run_job(l->job, &l->db, &l->replica);
+		l->job = NULL;
+		fiber_yield(); /* idle until the worker hands this lane the next job */
+	}
+}
+
+/* q.ready says whether light jobs wait (or the workers are stopping), for
+ * poll(): readable exactly then. Called with q.lock held. */
+static void ready_update(void)
+{
+	bool want = q.light.n > 0 || q.stopping;
+	if (want == q.ready_set)
+		return;
+	uint64_t one = 1, drained;
+	if (want)
+		(void)!write(q.ready_fd, &one, sizeof one);
+	else
+		(void)!read(q.ready_fd, &drained, sizeof drained);
+	q.ready_set = want;
+}
+
+/* The next light job, or NULL when none waits. */
+static struct job *take_light(void)
+{
+	pthread_mutex_lock(&q.lock);
+	struct job *j = job_list_pop(&q.light);
+	ready_update();
+	pthread_mutex_unlock(&q.lock);
+	return j;
+}
+
+static bool stopping_now(void)
+{
+	pthread_mutex_lock(&q.lock);
+	bool stopping = q.stopping && q.light.n == 0;
+	pthread_mutex_unlock(&q.lock);
+	return stopping;
+}
+
+/* Resumes lane l; true when its job has ended (the lane is idle again). */
+static bool lane_run(struct lane *l)
+{
+	fiber_resume(l->fiber);
+	return l->job == NULL;
+}
+
+/* A worker thread: hands jobs to its idle lanes (the lowest first, so that a
+ * quiet server keeps using one warm connection) and, while lanes wait for
+ * PostgreSQL, polls their sockets and the queue at once. */
+static void *worker_main(void *arg)
+{
+	int nlanes = q.lanes;
+	struct lane *lanes = xcalloc((size_t)nlanes, sizeof *lanes);
+	struct pollfd *fds = xcalloc((size_t)nlanes + 1, sizeof *fds);
+	int *owner = xcalloc((size_t)nlanes + 1, sizeof *owner);
+	int busy = 0;
+	(void)arg;
+
+	for (int i = 0; i < nlanes; i++) {
+		lanes[i].db = (struct db){.conninfo = q.conninfo, .defer = true};
+		lanes[i].replica = (struct db){.conninfo = q.read_conninfo, .backoff = true};
+		if ((lanes[i].fiber = fiber_new(lane_main, &lanes[i])) == NULL) {
+			log_error("cannot map a stack for transaction %d of a worker", i);
+			nlanes = i;
+			break;
+		}
+	}
+	if (nlanes > 0 && db_ensure(&lanes[0].db) != RC_OK)
+		log_warn("worker starts without a database connection; it will retry per request");
+	for (;;) {
+		/* idle lanes take what waits */
+		for (int i = 0; i < nlanes && busy < nlanes; i++) {
+			if (lanes[i].job != NULL)
+				continue;
+			struct job *j = take_light();
+			if (j == NULL)
+				break;
+			lanes[i].job = j;
+			busy++;
+			if (lane_run(&lanes[i]))
+				busy--;
+		}
+		bool stopping = stopping_now();
+		if (busy == 0 && stopping)
+			break;
+		int n = 0;
+		for (int i = 0; i < nlanes; i++) {
+			int fd;
+			short events;
+			if (lanes[i].job != NULL && fiber_waiting(lanes[i].fiber, &fd, &events)) {
+				fds[n] = (struct pollfd){.fd = fd, .events = events};
+				owner[n++] = i;
+			}
+		}
+		if (busy < nlanes && !stopping) {
+			fds[n] = (struct pollfd){.fd = q.ready_fd, .events = POLLIN};
+			owner[n++] = -1;
+		}
+		if (poll(fds, (nfds_t)n, -1) < 0)
+			continue; /* EINTR */
+		for (int k = 0; k < n; k++)
+			if (owner[k] >= 0 && fds[k].revents != 0 && lane_run(&lanes[owner[k]]))
+				busy--;
+	}
+	for (int i = 0; i < nlanes; i++) {
+		fiber_free(lanes[i].fiber);
+		db_close(&lanes[i].db);
+		db_close(&lanes[i].replica);
+	}
+	free(lanes);
+	free(fds);
+	free(owner);
+	return NULL;
+}
+
+static enum rc start_threads(void *(*main_fn)(void *), int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&q.threads[q.nthreads], NULL, main_fn, NULL) != 0) {
+			log_error("cannot start thread %d", q.nthreads);
+			return RC_ERR;
+		}
+		q.nthreads++;
+	}
+	return RC_OK;
 }
 
 enum rc workers_start(const struct config *cfg)
@@ -274,23 +412,22 @@ enum rc workers_start(const struct config *cfg)
 	q.conninfo = cfg->database_url;
 	q.read_conninfo = cfg->read_database_url[0] ? cfg->read_database_url : NULL;
 	q.depth_max = cfg->queue_depth;
-	q.heavy_max = cfg->hash_concurrency;
-	q.threads = xcalloc((size_t)cfg->workers, sizeof *q.threads);
+	q.lanes = cfg->worker_transactions;
+	q.nworkers = cfg->workers;
+	if ((q.ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		log_error("cannot create the workers' eventfd: %s", strerror(errno));
+		return RC_ERR;
+	}
+	q.threads = xcalloc((size_t)(cfg->workers + cfg->hash_concurrency), sizeof *q.threads);
 	/* workers never take SIGTERM or SIGINT: the I/O loop handles them */
 	sigset_t block, old;
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	enum rc rc = RC_OK;
-	for (int i = 0; i < cfg->workers; i++) {
-		if (pthread_create(&q.threads[i], NULL, worker_main, NULL) != 0) {
-			log_error("cannot start worker thread %d", i);
-			rc = RC_ERR;
-			break;
-		}
-		q.nthreads++;
-	}
+	enum rc rc = start_threads(worker_main, cfg->workers);
+	if (rc == RC_OK)
+		rc = start_threads(hasher_main, cfg->hash_concurrency);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
@@ -301,9 +438,12 @@ enum rc workers_submit(struct job *job)
 	pthread_mutex_lock(&q.lock);
 	if (q.stopping || q.light.n + q.heavy.n >= q.depth_max) {
 		rc = RC_ERR;
+	} else if (job->heavy) {
+		job_list_push(&q.heavy, job);
+		pthread_cond_signal(&q.cond);
 	} else {
-		job_list_push(job->heavy ? &q.heavy : &q.light, job);
-		pthread_cond_broadcast(&q.cond);
+		job_list_push(&q.light, job);
+		ready_update();
 	}
 	pthread_mutex_unlock(&q.lock);
 	return rc;
@@ -313,6 +453,7 @@ void workers_stop(void)
 {
 	pthread_mutex_lock(&q.lock);
 	q.stopping = true;
+	ready_update();
 	pthread_cond_broadcast(&q.cond);
 	pthread_mutex_unlock(&q.lock);
 	for (int i = 0; i < q.nthreads; i++)
@@ -320,6 +461,10 @@ void workers_stop(void)
 	free(q.threads);
 	q.threads = NULL;
 	q.nthreads = 0;
+	if (q.ready_fd >= 0)
+		close(q.ready_fd);
+	q.ready_fd = -1;
+	q.ready_set = false;
 }
 
 int workers_queue_depth(void)
@@ -337,5 +482,10 @@ int workers_busy(void)
 
 int workers_count(void)
 {
-	return q.nthreads;
+	return q.nworkers;
+}
+
+int workers_in_flight_max(void)
+{
+	return q.nworkers * q.lanes;
 }

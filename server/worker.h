@@ -50,7 +50,8 @@ void dispatch_set_hooks(const struct dispatch_hooks *hooks);
  * authorization flags, the transaction and its retries. Leaves r->resp set. */
 void dispatch_run(struct req *r);
 
-/* Starts the workers, each with its own connection to conninfo. */
+/* Starts the workers, each keeping up to cfg->worker_transactions transactions
+ * in flight on connections of their own, and the hashing threads. */
 enum rc workers_start(const struct config *cfg) MUSTCHECK;
 
 /* Queues a job; RC_ERR when the queue is full (the caller answers 503). */
@@ -63,5 +64,6 @@ void workers_stop(void);
 int workers_queue_depth(void);
 int workers_busy(void);
 int workers_count(void);
+int workers_in_flight_max(void); /* workers × TECHEX_WORKER_TRANSACTIONS */
 
 #endif

@@ -40,6 +40,7 @@ import test_hostile  # noqa: E402,F401
 import test_faults  # noqa: E402,F401
 import test_loopdb  # noqa: E402,F401
 import test_round_trips  # noqa: E402,F401
+import test_in_flight  # noqa: E402,F401
 import test_ops  # noqa: E402,F401
 import test_build  # noqa: E402,F401
 import test_i18n  # noqa: E402,F401

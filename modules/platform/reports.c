@@ -84,6 +84,20 @@ static const struct stmt st_audit_log = {
     9};
 enum { AUDIT_JSON, AUDIT_VERSION, AUDIT_ID, AUDIT_CURSOR_PARTS = 1 };
 
+/* The snapshot every server shares (migrations/0021), and its age in ms. */
+static const struct stmt st_stats_shared = {
+    "reports_stats_shared",
+    "SELECT body, (extract(epoch FROM now() - computed_at) * 1000)::bigint"
+    " FROM stats_snapshots WHERE name = 'stats'",
+    0};
+enum { SHARED_BODY, SHARED_AGE_MS };
+
+static const struct stmt st_stats_save = {
+    "reports_stats_save",
+    "INSERT INTO stats_snapshots (name, body) VALUES ('stats', $1)"
+    " ON CONFLICT (name) DO UPDATE SET body = excluded.body, computed_at = now()",
+    1};
+
 static int stats_ttl = 10; /* seconds */
 
 void reports_init(int ttl_seconds)
@@ -93,7 +107,9 @@ void reports_init(int ttl_seconds)
 
 /* The last /v1/stats answer: counting every listing and deal per domain takes
  * tens of milliseconds at 100,000 listings, and the figures need not be newer
- * than a few seconds. Each server keeps its own; losing it costs one query. */
+ * than a few seconds. Each server keeps a copy and, when it is older than the
+ * TTL, takes the snapshot the servers share (st_stats_shared) if that is
+ * fresh: losing either costs one query. */
 static struct {
 	pthread_mutex_t lock;
 	char *body;
@@ -114,13 +130,14 @@ static bool stats_from_cache(struct req *r)
 	return hit;
 }
 
-static void stats_remember(const char *body, size_t len)
+/* Keeps body, counted age_ms ago, as this server's copy. */
+static void stats_remember(const char *body, size_t len, int64_t age_ms)
 {
 	pthread_mutex_lock(&stats_cache.lock);
 	free(stats_cache.body);
 	stats_cache.body = xstrndup(body, len);
 	stats_cache.len = len;
-	stats_cache.at_ms = now_ms();
+	stats_cache.at_ms = now_ms() - age_ms;
 	pthread_mutex_unlock(&stats_cache.lock);
 }
 
@@ -134,8 +151,25 @@ static enum rc reports_stats(struct req *r)
 	char max_age[40];
 	snprintf(max_age, sizeof max_age, "public, max-age=%d", stats_ttl);
 	reply_header(r, "Cache-Control", max_age);
-	if (stats_from_cache(r))
-		return RC_OK;
+	if (stats_ttl > 0) {
+		if (stats_from_cache(r))
+			return RC_OK;
+		PGresult *shared = db_exec(r, &st_stats_shared, NULL);
+		if (shared == NULL)
+			return RC_ERR;
+		int64_t age_ms = PQntuples(shared) == 1
+				     ? strtoll(PQgetvalue(shared, 0, SHARED_AGE_MS), NULL, 10)
+				     : INT64_MAX;
+		if (age_ms >= 0 && age_ms < stats_ttl * 1000LL) {
+			const char *body = PQgetvalue(shared, 0, SHARED_BODY);
+			size_t len = (size_t)PQgetlength(shared, 0, SHARED_BODY);
+			reply_raw(r, 200, "application/json", body, len);
+			stats_remember(body, len, age_ms);
+			PQclear(shared);
+			return RC_OK;
+		}
+		PQclear(shared);
+	}
 	json_t *domains = json_array();
 	for (const char *const *d = listing_domains; *d; d++)
 		json_array_append_new(domains, json_string(*d));
@@ -149,10 +183,18 @@ static enum rc reports_stats(struct req *r)
 	const char *body = PQgetvalue(res, 0, STATS_JSON);
 	size_t len = (size_t)PQgetlength(res, 0, STATS_JSON);
 	reply_raw(r, 200, "application/json", body, len);
-	if (stats_ttl > 0)
-		stats_remember(body, len);
+	enum rc rc = RC_OK;
+	if (stats_ttl > 0) {
+		stats_remember(body, len, 0);
+		/* for the other servers; a replica cannot write, the primary's
+		 * snapshot reaches it */
+		if (r->db != r->read_db) {
+			const char *save_params[1] = {body};
+			rc = db_exec_deferred(r, &st_stats_save, save_params);
+		}
+	}
 	PQclear(res);
-	return RC_OK;
+	return rc;
 }
 
 /* The audit log's filters, read from the query by the body validator. */

@@ -419,3 +419,35 @@ def test_stats_are_served_from_memory_for_a_few_seconds():
             first.json()["totals"]["waste_utilized_tonnes"] + 777
     finally:
         srv.stop()
+
+
+@test
+def test_stats_are_shared_by_the_servers_of_one_database():
+    """servers on one database share the last /v1/stats answer for the TTL: a second server
+    shows the figures the first counted, not figures of its own; once the shared answer is
+    older than the TTL, the next server counts again and shares that"""
+    import harness
+    a = harness.Server("stats-a", env={"TECHEX_STATS_TTL": "30"})
+    b = c = None
+    try:
+        first = a.request("GET", "/v1/stats")
+        assert first.status == 200
+        assert psql("SELECT count(*) FROM stats_snapshots") == [["1"]]
+        seller, buyer, contract = active_contract()
+        report(buyer[0], contract["id"], "2025-02-01", "2025-02-28", 1, tonnes=555)
+        b = harness.Server("stats-b", env={"TECHEX_STATS_TTL": "30"})
+        second = b.request("GET", "/v1/stats")
+        assert second.status == 200 and second.body == first.body, "the shared answer"
+        # the shared answer ages past the TTL: the next server to ask counts again
+        psql("UPDATE stats_snapshots SET computed_at = now() - interval '31 seconds'")
+        c = harness.Server("stats-c", env={"TECHEX_STATS_TTL": "30"})
+        third = c.request("GET", "/v1/stats").json()
+        assert third["totals"]["waste_utilized_tonnes"] >= \
+            first.json()["totals"]["waste_utilized_tonnes"] + 555, third["totals"]
+        [[body, recent]] = psql("SELECT body, computed_at > now() - interval '10 seconds'"
+                                " FROM stats_snapshots")
+        assert json.loads(body) == third and recent == "t", "the new count is shared"
+    finally:
+        for srv in (a, b, c):
+            if srv is not None:
+                srv.stop()

@@ -347,8 +347,14 @@ static void *worker_main(void *arg)
 			break;
 		}
 	}
-	if (nlanes > 0 && db_ensure(&lanes[0].db) != RC_OK)
-		log_warn("worker starts without a database connection; it will retry per request");
+	/* connected up front: a lane that connects under load holds up the
+	 * worker's other lanes while it does */
+	for (int i = 0; i < nlanes; i++)
+		if (db_ensure(&lanes[i].db) != RC_OK) {
+			log_warn("worker starts without a database connection; it will retry per "
+				 "request");
+			break;
+		}
 	for (;;) {
 		/* idle lanes take what waits */
 		for (int i = 0; i < nlanes && busy < nlanes; i++) {

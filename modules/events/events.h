@@ -67,11 +67,17 @@ enum rc event_contract_ended(struct req *r, const char *contract_id, const char 
 enum rc event_org_moved(struct req *r, const char *status, const char *org_id) MUSTCHECK;
 
 /* SQL: how many events user (a uuid column or parameter) of organization org
- * has not read yet, counted up to 1,000 (one indexed scan, for GET /v1/me). */
-#define EVENTS_UNREAD_SQL(user, org)                                           \
-	"(SELECT count(*) FROM (SELECT 1 FROM events e WHERE (e.org_id = " org \
-	" OR e.user_id = " user ") AND e.id > coalesce((SELECT nr.up_to FROM"  \
-	" notification_reads nr WHERE nr.user_id = " user "), 0) LIMIT 1000) unread)"
+ * has not read yet, counted up to 1,000: the organization's and the user's own
+ * (not the organization's) after the read mark, each an index range scan
+ * (events_org_idx, events_user_idx) however many events others have. */
+#define EVENTS_UNREAD_MARK(user) \
+	"coalesce((SELECT nr.up_to FROM notification_reads nr WHERE nr.user_id = " user "), 0)"
+#define EVENTS_UNREAD_SQL(user, org)                                                        \
+	"(SELECT least(count(*), 1000) FROM ((SELECT 1 FROM events e WHERE e.org_id = " org \
+	" AND e.id > " EVENTS_UNREAD_MARK(                                                  \
+	    user) " LIMIT 1000) UNION ALL (SELECT 1 FROM events e"                          \
+		  " WHERE e.user_id = " user " AND e.org_id IS DISTINCT FROM " org          \
+		  " AND e.id > " EVENTS_UNREAD_MARK(user) " LIMIT 1000)) unread)"
 
 /* The inbox's routes (notifications.c) and the webhooks' (webhooks.c). */
 extern const struct route notifications_routes[];

@@ -23,15 +23,22 @@
 // clang-format on
 
 /* A page of the inbox of user $2 in organization $1 (NULL: none): newest
- * first, after the cursor $3 (an event id), unread only when $4; $5 rows. */
+ * first, after the cursor $3 (an event id), unread only when $4; $5 rows. The
+ * organization's events and the user's own (not the organization's) are read
+ * apart, each newest first by its index, and merged. */
+#define INBOX_PART(who)                                                                       \
+	"(SELECT * FROM events e WHERE " who " AND ($3::bigint IS NULL OR e.id < $3::bigint)" \
+	" AND (NOT $4::boolean OR e.id > m.up_to) ORDER BY e.id DESC LIMIT $5)"
 static const struct stmt st_list = {
     "notifications_list",
-    "SELECT " EVENT_OBJ("m.up_to") "::text, '1', e.id::text FROM events e,"
-				   " (SELECT " READ_MARK " AS up_to) m"
-				   " WHERE (e.org_id = $1::uuid OR e.user_id = $2::uuid)"
-				   " AND ($3::bigint IS NULL OR e.id < $3::bigint) AND (NOT "
-				   "$4::boolean OR e.id > m.up_to)"
-				   " ORDER BY e.id DESC LIMIT $5",
+    "SELECT " EVENT_OBJ(
+	"m.up_to") "::text, '1', e.id::text FROM"
+		   " (SELECT " READ_MARK " AS up_to) m, LATERAL (" INBOX_PART(
+		       "e.org_id = $1::uuid") " UNION ALL " INBOX_PART("e.user_id = $2::uuid AND "
+								       "e.org_id IS DISTINCT FROM "
+								       "$1::uuid") ") e ORDER BY "
+										   "e.id DESC "
+										   "LIMIT $5",
     5};
 
 /* Whether event $3 is one of the inbox of user $2 in organization $1. */

@@ -18,20 +18,19 @@
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
-/* The signed plan, with the contract row locked: one ledger append at a time. */
-static const struct stmt st_plan_lock = {
-    "revenue_plan_lock", "SELECT revenue_share::text FROM contracts WHERE id = $1 FOR UPDATE", 1};
-enum { PLAN_JSON };
-
-/* The chain's last link, and the entries' time (whole seconds, as hashed). */
-static const struct stmt st_ledger_tail = {
-    "revenue_ledger_tail",
-    "SELECT t.seq, t.hash, " TS("now()") " FROM (SELECT 1) x LEFT JOIN LATERAL"
-					 " (SELECT seq, hash FROM ledger_entries WHERE contract_id "
-					 "= $1 ORDER BY seq DESC LIMIT 1) t"
-					 " ON true",
+/* The signed plan, the chain's last link, and the entries' time (whole
+ * seconds, as hashed). The caller holds the contract's row lock (the payment's
+ * lock statement takes it), so this statement, which starts after the lock was
+ * granted, sees every entry the previous holder appended. */
+static const struct stmt st_plan_tail = {
+    "revenue_plan_tail",
+    "SELECT c.revenue_share::text, t.seq, t.hash, " TS(
+	"now()") " FROM contracts c"
+		 " LEFT JOIN LATERAL (SELECT seq, hash FROM ledger_entries"
+		 " WHERE contract_id = c.id ORDER BY seq DESC LIMIT 1) t"
+		 " ON true WHERE c.id = $1",
     1};
-enum { TAIL_SEQ, TAIL_HASH, TAIL_NOW };
+enum { PLAN_JSON, TAIL_SEQ, TAIL_HASH, TAIL_NOW };
 
 static const struct stmt st_ledger_insert = {
     "revenue_ledger_insert",
@@ -189,17 +188,20 @@ static json_t *plan_split(const json_t *plan, long long amount)
 
 /* ---- booking ------------------------------------------------------------- */
 
-/* The contract row stays locked until commit, so appends to one chain happen
- * one at a time. */
+/* The caller holds the contract's row lock until commit, so appends to one
+ * chain happen one at a time. */
 enum rc ledger_append(struct req *r, const char *contract_id, const char *payment_id,
 		      long long amount_fen, bool reversal, const json_t *deductions)
 {
 	const char *contract_params[1] = {contract_id}, *payment_params[1] = {payment_id};
-	PGresult *res = db_exec(r, &st_plan_lock, contract_params);
-	if (res == NULL)
+	PGresult *tail = db_exec(r, &st_plan_tail, contract_params), *res;
+	if (tail == NULL)
 		return RC_ERR;
-	json_t *plan = json_loads(PQgetvalue(res, 0, PLAN_JSON), 0, NULL);
-	PQclear(res);
+	if (PQntuples(tail) != 1) {
+		PQclear(tail);
+		return problem_set(r, 500, "internal", "the record has vanished");
+	}
+	json_t *plan = json_loads(PQgetvalue(tail, 0, PLAN_JSON), 0, NULL);
 	json_t *lines = NULL;
 	if (!reversal) {
 		/* the costs first, then the net income by the plan */
@@ -224,19 +226,19 @@ enum rc ledger_append(struct req *r, const char *contract_id, const char *paymen
 		PQclear(res);
 	}
 	json_decref(plan);
-	if (lines == NULL && r->problem.status == 0)
-		return problem_set(r, 500, "internal",
-				   "the payment's ledger entries cannot be read");
-	if (lines == NULL || (res = db_exec(r, &st_ledger_tail, contract_params)) == NULL) {
-		json_decref(lines);
+	if (lines == NULL) {
+		PQclear(tail);
+		if (r->problem.status == 0)
+			return problem_set(r, 500, "internal",
+					   "the payment's ledger entries cannot be read");
 		return RC_ERR;
 	}
-	int seq = PQgetisnull(res, 0, TAIL_SEQ) ? 0 : atoi(PQgetvalue(res, 0, TAIL_SEQ));
+	int seq = PQgetisnull(tail, 0, TAIL_SEQ) ? 0 : atoi(PQgetvalue(tail, 0, TAIL_SEQ));
 	char prev[65], now[32];
 	snprintf(prev, sizeof prev, "%s",
-		 PQgetisnull(res, 0, TAIL_HASH) ? ZERO_HASH : PQgetvalue(res, 0, TAIL_HASH));
-	snprintf(now, sizeof now, "%s", PQgetvalue(res, 0, TAIL_NOW));
-	PQclear(res);
+		 PQgetisnull(tail, 0, TAIL_HASH) ? ZERO_HASH : PQgetvalue(tail, 0, TAIL_HASH));
+	snprintf(now, sizeof now, "%s", PQgetvalue(tail, 0, TAIL_NOW));
+	PQclear(tail);
 
 	size_t i;
 	json_t *entry;

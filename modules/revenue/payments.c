@@ -122,8 +122,12 @@ enum { PAYMENTS_CURSOR_PARTS = 2 };
 static const struct stmt st_payment_get = {
     "revenue_payment_get", "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1", 1};
 
+/* The payment's row and its contract's, locked until commit: a decision that
+ * books into the contract's ledger chain (ledger_append) holds the chain. */
 static const struct stmt st_payment_lock = {
-    "revenue_payment_lock", "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 FOR UPDATE",
+    "revenue_payment_lock",
+    "SELECT " PAYMENT_COLS " FROM payments p JOIN contracts c ON c.id = p.contract_id"
+    " WHERE p.id = $1 FOR UPDATE OF p, c",
     1};
 
 /* $2 the new status, $3 its reason (a dispute's, a reversal's, or with $6 an

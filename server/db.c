@@ -12,6 +12,7 @@
 #include "fiber.h"
 #include "log.h"
 #include "req.h"
+#include "router.h"
 
 _Atomic unsigned long db_reconnects;
 _Atomic unsigned long db_round_trips, db_deferred_sent;
@@ -224,6 +225,7 @@ struct last {
 	const char *command;
 	bool planned;
 	const char *const *params;
+	bool commit; /* a COMMIT follows it in the same pipeline */
 };
 
 static int send_last(PGconn *conn, const struct last *last)
@@ -247,6 +249,7 @@ static PGresult *run_pipeline(struct req *r, const struct last *last)
 	PGconn *conn = db->conn;
 	PGresult *first_error = NULL, *result = NULL;
 	int sent = 0, nsend = db->ndeferred + (last != NULL);
+	int at_last = db->ndeferred; /* where last's result comes, when last is sent */
 	bool broken = false;
 
 	for (int i = 0; i < db->ndeferred; i++)
@@ -270,6 +273,12 @@ static PGresult *run_pipeline(struct req *r, const struct last *last)
 		if (!send_last(conn, last))
 			goto broken_in_pipeline;
 		sent++;
+		if (last->commit) {
+			if (!PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0))
+				goto broken_in_pipeline;
+			sent++;
+			nsend++;
+		}
 	}
 	if (!PQpipelineSync(conn))
 		goto broken_in_pipeline;
@@ -283,7 +292,7 @@ static PGresult *run_pipeline(struct req *r, const struct last *last)
 			break;
 		}
 		ExecStatusType st = PQresultStatus(res);
-		if (i == nsend - 1 && last != NULL && st != PGRES_PIPELINE_ABORTED) {
+		if (i == at_last && last != NULL && st != PGRES_PIPELINE_ABORTED) {
 			result = res;
 		} else if (st == PGRES_FATAL_ERROR && first_error == NULL) {
 			first_error = res;
@@ -354,6 +363,19 @@ enum rc db_exec_deferred(struct req *r, const struct stmt *st, const char *const
 PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params)
 {
 	return db_exec_binary(r, st, params, NULL, false);
+}
+
+PGresult *db_exec_commit(struct req *r, const struct stmt *st, const char *const *params)
+{
+	struct db *db = r->db;
+	bool in_tx = r->route != NULL && (r->route->flags & ROUTE_TX);
+	if (!db->defer || db->conn == NULL || !in_tx || r->idem_key[0] != '\0')
+		return db_exec(r, st, params);
+	struct last last = {.st = st, .params = params, .commit = true};
+	PGresult *res = run_pipeline(r, &last);
+	if ((res = res ? checked(r, res) : NULL) != NULL)
+		r->db->succeeded++; /* the COMMIT */
+	return res;
 }
 
 PGresult *db_exec_binary(struct req *r, const struct stmt *st, const char *const *params,
@@ -493,6 +515,8 @@ enum rc db_begin(struct req *r)
 enum rc db_commit(struct req *r)
 {
 	struct db *db = r->db;
+	if (db->ndeferred == 0 && db->conn != NULL && PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return RC_OK; /* committed already, with its last statement (db_exec_commit) */
 	if (db->ndeferred > 0 && db->conn != NULL) {
 		struct last last = {.command = "COMMIT"};
 		PGresult *res = run_pipeline(r, &last);

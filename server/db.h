@@ -73,6 +73,15 @@ enum rc db_ensure(struct db *db) MUSTCHECK;
  * a retryable failure leaves problem.sqlstate 40001/40P01 and status 0. */
 PGresult *db_exec(struct req *r, const struct stmt *st, const char *const *params) MUSTCHECK;
 
+/* As db_exec for the transaction's last statement: the COMMIT goes with it (and
+ * with what was deferred) in one round trip, and the worker finds nothing left
+ * to commit. Its result comes back once both succeeded; a failure of either is
+ * NULL with the problem, as db_exec's (a retryable one re-runs the request).
+ * Nothing may run on the connection after it but reading its result. Where the
+ * commit cannot come yet (a connection that does not defer, or a request whose
+ * Idempotency-Key response is still to be stored) it is plain db_exec. */
+PGresult *db_exec_commit(struct req *r, const struct stmt *st, const char *const *params) MUSTCHECK;
+
 /* As db_exec for a statement whose result the caller does not read: on a
  * connection that defers (struct db.defer) it goes out with the next statement
  * or COMMIT, in the same round trip, and a failure surfaces there (the

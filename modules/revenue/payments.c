@@ -562,10 +562,12 @@ struct decision {
 /* The acting part of a decision on payment id (row payment: PAYMENT_COLS,
  * locked) by transition row, whose checks the caller made: entering confirmed
  * books the split into the ledger, entering reversed the same entries negated.
- * The updated row goes to *updated (caller clears). The licensor's confirm and
- * an admin's resolve both come through here: one code path into the ledger. */
+ * The updated row goes to *updated (caller clears). With last, the decision is
+ * the transaction's last statement (db_exec_commit): the caller only replies.
+ * The licensor's confirm and an admin's resolve both come through here: one
+ * code path into the ledger. */
 static enum rc apply_decision(struct req *r, const char *id, const PGresult *payment,
-			      const struct transition *row, const struct decision *how,
+			      const struct transition *row, const struct decision *how, bool last,
 			      PGresult **updated)
 {
 	const char *contract_id = PQgetvalue(payment, 0, PAYMENT_CONTRACT);
@@ -591,17 +593,6 @@ static enum rc apply_decision(struct req *r, const char *id, const PGresult *pay
 	if ((books || reverses) &&
 	    ledger_append(r, contract_id, id, amount_fen, reverses, deductions) != RC_OK)
 		return RC_ERR;
-	char *deductions_text = deductions ? json_dumps(deductions, JSON_COMPACT) : NULL;
-	const char *decide_params[6] = {id,
-					row->to,
-					how->reason,
-					r->auth.user_id,
-					deductions_text,
-					how->resolution ? "true" : "false"};
-	*updated = db_exec(r, &st_payment_decide, decide_params);
-	free(deductions_text);
-	if (*updated == NULL)
-		return RC_ERR;
 	json_t *detail =
 	    json_pack("{s:s, s:I, s:s}", "from", PQgetvalue(payment, 0, PAYMENT_STATUS),
 		      "amount_fen", (json_int_t)amount_fen, "contract_id", contract_id);
@@ -609,9 +600,23 @@ static enum rc apply_decision(struct req *r, const char *id, const PGresult *pay
 		json_object_set_new(detail, "reason", json_string(how->reason));
 	if (deductions)
 		json_object_set(detail, "deductions", (json_t *)deductions);
-	if (audit_write(r, row->audit, "payment", id, NULL, detail) != RC_OK)
+	if (audit_write(r, row->audit, "payment", id, NULL, detail) != RC_OK ||
+	    event_payment_moved(r, row->to, contract_id, id, amount_fen) != RC_OK)
 		return RC_ERR;
-	return event_payment_moved(r, row->to, contract_id, id, amount_fen);
+	char *deductions_text = deductions ? json_dumps(deductions, JSON_COMPACT) : NULL;
+	const char *decide_params[6] = {id,
+					row->to,
+					how->reason,
+					r->auth.user_id,
+					deductions_text,
+					how->resolution ? "true" : "false"};
+	/* the audit row and the event went first, so the decision is the last
+	 * statement and the COMMIT rides with it: the contract's chain is held one
+	 * round trip less */
+	*updated = last ? db_exec_commit(r, &st_payment_decide, decide_params)
+			: db_exec(r, &st_payment_decide, decide_params);
+	free(deductions_text);
+	return *updated == NULL ? RC_ERR : RC_OK;
 }
 
 /* Applies the decision and answers with the payment as it now is. */
@@ -619,7 +624,7 @@ static enum rc decide_and_reply(struct req *r, const char *id, const PGresult *p
 				const struct transition *row, const struct decision *how)
 {
 	PGresult *updated = NULL;
-	enum rc rc = apply_decision(r, id, payment, row, how, &updated);
+	enum rc rc = apply_decision(r, id, payment, row, how, true, &updated);
 	if (rc == RC_OK)
 		rc = reply_stored(r, 200, PQgetvalue(updated, 0, PAYMENT_JSON),
 				  PQgetvalue(updated, 0, PAYMENT_VERSION));
@@ -645,7 +650,7 @@ static enum rc payment_act(struct req *r, const char *payment_id, const char *ac
 		rc = problem_set(r, 409, "invalid-state", "a %s payment cannot be %s",
 				 PQgetvalue(payment, 0, PAYMENT_STATUS), payment_target(action));
 	else
-		rc = apply_decision(r, payment_id, payment, row, how, &updated);
+		rc = apply_decision(r, payment_id, payment, row, how, false, &updated);
 	PQclear(updated);
 	PQclear(payment);
 	return rc;

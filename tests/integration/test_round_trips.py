@@ -6,7 +6,7 @@ them still fails the whole request."""
 import uuid
 
 from deal_fixtures import NEGOTIABLE, offer
-from harness import Server, member, problem, psql, publish_listing, test
+from harness import Server, member, problem, psql, publish_listing, techex, test
 
 
 def series(srv, name):
@@ -87,5 +87,48 @@ def test_a_deferred_statement_that_fails_fails_the_transaction():
         r = srv.request("POST", f"/v1/listings/{lid}/bids", offer(), token=bidder)
         assert r.status == 201, r
         assert psql(f"SELECT count(*) FROM bids WHERE listing_id = '{lid}'") == [["1"]]
+    finally:
+        srv.stop()
+
+
+@test
+def test_a_confirmation_commits_with_its_last_statement():
+    """a payment's confirmation waits on four round trips (BEGIN with the session, the payment
+    and its contract locked, the plan with the chain's last link, then the ledger's entries,
+    the audit row, the event, the decision and the COMMIT together), so the contract's chain is
+    held for two; when a statement in that last pipeline fails, nothing of it stays: the payment
+    is still reported and the ledger empty, and the next confirmation books it"""
+    from test_revenue import active_contract, pay
+    srv = Server("round-trips-confirm", env={"TECHEX_WORKERS": "1", "TECHEX_LOOP_CONNECTIONS": "0"})
+    try:
+        seller, buyer, contract = active_contract()
+        first = pay(buyer[0], contract["id"], 1200000, reference="工行转账 甲")["id"]
+        second = pay(buyer[0], contract["id"], 3400000, reference="工行转账 乙")["id"]
+        # the first confirmation prepares the statements on the worker's connection
+        r = srv.request("POST", f"/v1/payments/{first}/confirm", token=seller[0])
+        assert r.status == 200 and r.json()["status"] == "confirmed", r
+        psql("CREATE FUNCTION refuse_confirm_audit() RETURNS trigger LANGUAGE plpgsql AS $$"
+             " BEGIN IF NEW.action = 'payment.confirm' THEN"
+             " RAISE EXCEPTION 'audit refused for the test'; END IF; RETURN NEW; END $$")
+        psql("CREATE TRIGGER refuse_confirm_audit BEFORE INSERT ON audit_log FOR EACH ROW"
+             " EXECUTE FUNCTION refuse_confirm_audit()")
+        try:
+            problem(srv.request("POST", f"/v1/payments/{second}/confirm", token=seller[0]), 500)
+        finally:
+            psql("DROP TRIGGER refuse_confirm_audit ON audit_log")
+            psql("DROP FUNCTION refuse_confirm_audit()")
+        assert psql(f"SELECT status FROM payments WHERE id = '{second}'") == [["reported"]]
+        assert psql(f"SELECT count(*) FROM ledger_entries WHERE payment_id = '{second}'") == [["0"]]
+        trips = series(srv, "techex_db_round_trips_total")
+        r = srv.request("POST", f"/v1/payments/{second}/confirm", token=seller[0])
+        assert r.status == 200 and r.json()["status"] == "confirmed", r
+        assert series(srv, "techex_db_round_trips_total") - trips == 4
+        assert sum(e["amount_fen"] for e in r.json()["split"]) == 3400000, r.json()
+        assert psql(f"SELECT count(*) > 0 FROM ledger_entries WHERE payment_id = '{second}'") == \
+            [["t"]]
+        assert psql("SELECT count(*) FROM audit_log WHERE action = 'payment.confirm'"
+                    f" AND object_id = '{second}'") == [["1"]]
+        check = techex("check")
+        assert check.returncode == 0, check.stdout + check.stderr
     finally:
         srv.stop()

@@ -144,7 +144,14 @@ class Server:
     def read_log(self):
         self.log.flush()
         with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+            text = f.read().decode("utf-8", "replace")
+        if SANITIZED:
+            # AddressSanitizer says once that it supports swapcontext only partly;
+            # server/fiber.c tells it of every switch (its fiber annotations), and
+            # any report it makes still fails the run
+            text = "".join(line for line in text.splitlines(True)
+                           if "ASan doesn't fully support makecontext/swapcontext" not in line)
+        return text
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc.poll() is None:

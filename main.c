@@ -103,7 +103,7 @@ static int load_config(struct config *cfg)
 
 static PGconn *connect_db(const struct config *cfg)
 {
-	PGconn *conn = db_connect(cfg->database_url);
+	PGconn *conn = db_connect(cfg->database_url, NULL);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "techex: cannot connect to the database (DATABASE_URL): %s",
 			PQerrorMessage(conn));

@@ -308,6 +308,38 @@ bench_wrk() {
 	rss_kb >"$work/$name.rss"
 }
 
+# profile_start NAME / profile_stop NAME: what the workers' database sessions
+# (application_name techex-worker, one per transaction in flight) do during
+# NAME's rounds. A psql session samples pg_stat_activity every 0.1 s (each
+# session: running, the wait event it waits on, "idle in transaction" while it
+# waits for the server's next statement, "idle" without a transaction), and
+# the commits and WAL syncs in between tell how many commits one fsync carried
+# (group commit).
+profile_counters() {
+	sh scripts/pg.sh psql "$pgdir" -tA -F' ' -c "SELECT (SELECT xact_commit FROM pg_stat_database
+		WHERE datname = 'techex'), (SELECT wal_sync FROM pg_stat_wal)"
+}
+profile_start() {
+	profile_counters >"$work/$1.counters"
+	printf '%s\n' "SELECT CASE WHEN state = 'active' THEN coalesce(wait_event_type || ': ' || wait_event, 'running') ELSE state END FROM pg_stat_activity WHERE application_name = 'techex-worker' \\watch 0.1" |
+		sh scripts/pg.sh psql "$pgdir" -tA -q >"$work/$1.waits" 2>/dev/null &
+	profile_pid=$!
+}
+profile_stop() {
+	kill "$profile_pid" 2>/dev/null || true
+	wait "$profile_pid" 2>/dev/null || true
+	profile_counters >>"$work/$1.counters"
+}
+# profile_row NAME LABEL: the share of each state over the samples, and commits per fsync
+profile_row() {
+	waits=$(grep -v '^$' "$work/$1.waits" | sort | uniq -c | sort -rn | head -n 6 |
+		awk -v n="$(grep -vc '^$' "$work/$1.waits")" '{ c = $1; $1 = ""; sub(/^ /, "")
+			printf "%s%s %.0f %%", (NR > 1 ? ", " : ""), $0, 100 * c / n }')
+	per_sync=$(awk 'NR == 1 { c = $1; w = $2 } NR == 2 { dc = $1 - c; dw = $2 - w
+		printf "%.1f", dw > 0 ? dc / dw : 0 }' "$work/$1.counters")
+	echo "| $2 | $waits | $per_sync |"
+}
+
 bench_wrk healthz /healthz
 bench_wrk me /v1/me -H "Authorization: Bearer $token"
 BENCH_ORG_COUNT=$orgs
@@ -408,7 +440,9 @@ while [ $r -le "$rounds" ]; do
 done
 BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
 export BENCH_BID_IDS_FILE BENCH_TOKEN
+profile_start bids
 bench_wrk bids "/v1/listings/{id}/bids"
+profile_stop bids
 unset BENCH_BID_IDS_FILE BENCH_TOKEN
 bids_made=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM bids")
 
@@ -432,7 +466,9 @@ cids="{$(paste -sd, "$work/contracts")}"
 insert_payments "$cids" "$payments" 2025-06-01 second 基准付款 >"$work/payment-ids"
 BENCH_CONFIRM_IDS_FILE="$work/payment-ids" BENCH_TOKEN=$token
 export BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
+profile_start confirm
 bench_wrk confirm "/v1/payments/{id}/confirm"
+profile_stop confirm
 unset BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
 # the statement: 3,334 payments paid in 2024 on the first contract, confirmed
 # one by one (3 entries each: 10,002 ledger entries), then read as a whole
@@ -613,6 +649,13 @@ mkdir -p "$results"
 	for lc in 0 1 2 4; do
 		echo "| $lc | $(col "$work/loopsweep-$lc.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "loopsweep-$lc") ms |"
 	done
+	echo
+	echo "Where the workers' database sessions spend the write runs (pg_stat_activity of the techex-worker sessions, sampled every 0.1 s over the warm-up and the rounds; \"idle in transaction\": waiting for the server's next statement; \"idle\": no transaction), and how many commits one WAL fsync carried:"
+	echo
+	echo "| Run | sessions' states, share of samples | commits per WAL sync |"
+	echo "|---|---|---|"
+	profile_row bids "POST /v1/listings/{id}/bids"
+	profile_row confirm "POST /v1/payments/{id}/confirm"
 	echo
 	echo "Targets (the performance issues), measured in this run:"
 	echo

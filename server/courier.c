@@ -55,7 +55,7 @@ static void *courier_main(void *arg)
 		if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 			if (conn != NULL)
 				PQfinish(conn);
-			conn = db_connect(courier.conninfo);
+			conn = db_connect(courier.conninfo, "techex-courier");
 			if (PQstatus(conn) != CONNECTION_OK) {
 				log_warn("courier: database unreachable: %.*s",
 					 (int)strcspn(PQerrorMessage(conn), "\n"),

@@ -29,12 +29,13 @@ const char *const db_session_settings[] = {
     NULL,
 };
 
-PGconn *db_connect(const char *conninfo)
+PGconn *db_connect(const char *conninfo, const char *app)
 {
 	/* a default connect_timeout so an unreachable host cannot stall a worker
-	 * for minutes; one given in DATABASE_URL wins (it comes later) */
-	const char *const keys[] = {"connect_timeout", "dbname", NULL};
-	const char *const values[] = {"5", conninfo, NULL};
+	 * for minutes; one given in DATABASE_URL wins (it comes later), and so
+	 * does an application_name */
+	const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
+	const char *const values[] = {"5", app ? app : "techex", conninfo, NULL};
 	return PQconnectdbParams(keys, values, 1);
 }
 
@@ -83,7 +84,7 @@ enum rc db_ensure(struct db *db)
 	forget_prepared(db);
 	if (db->backoff && mono_ns() < db->retry_at)
 		return RC_ERR;
-	db->conn = db_connect(db->conninfo);
+	db->conn = db_connect(db->conninfo, db->app);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("%s connection failed: %s", db->backoff ? "replica" : "database",
 			 PQerrorMessage(db->conn));

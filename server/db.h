@@ -41,6 +41,7 @@ struct db {
 	struct deferred deferred[DB_DEFER_MAX];
 	int ndeferred;
 	const char *conninfo;         /* borrowed from the config */
+	const char *app;              /* its application_name (db_connect) */
 	const struct stmt **prepared; /* statements prepared on this connection */
 	size_t nprepared, cap;
 	bool ever_connected;     /* a later connect counts as a reconnect */
@@ -61,8 +62,10 @@ extern const char *const db_session_settings[];
 void db_log_notice(void *arg, const char *message);
 
 /* Connects to conninfo (a libpq string or URI) with a default connect_timeout
- * of 5 s. Caller frees with PQfinish, also on failure. */
-PGconn *db_connect(const char *conninfo);
+ * of 5 s, as application app (what pg_stat_activity shows: "techex-worker",
+ * say; NULL: "techex") unless conninfo names one. Caller frees with PQfinish,
+ * also on failure. */
+PGconn *db_connect(const char *conninfo, const char *app);
 
 /* Makes sure the connection is up, connecting or reconnecting as needed.
  * Returns RC_ERR when the database cannot be reached. */

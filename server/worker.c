@@ -256,8 +256,8 @@ static void run_job(struct job *j, struct db *db, struct db *replica)
 
 static void *hasher_main(void *arg)
 {
-	struct db db = {.conninfo = q.conninfo, .defer = true};
-	struct db replica = {.conninfo = q.read_conninfo, .backoff = true};
+	struct db db = {.conninfo = q.conninfo, .app = "techex-hasher", .defer = true};
+	struct db replica = {.conninfo = q.read_conninfo, .app = "techex-hasher", .backoff = true};
 	struct job *j;
 	(void)arg;
 	while ((j = take_heavy()) != NULL)
@@ -339,8 +339,10 @@ static void *worker_main(void *arg)
 	(void)arg;
 
 	for (int i = 0; i < nlanes; i++) {
-		lanes[i].db = (struct db){.conninfo = q.conninfo, .defer = true};
-		lanes[i].replica = (struct db){.conninfo = q.read_conninfo, .backoff = true};
+		lanes[i].db =
+		    (struct db){.conninfo = q.conninfo, .app = "techex-worker", .defer = true};
+		lanes[i].replica = (struct db){
+		    .conninfo = q.read_conninfo, .app = "techex-worker", .backoff = true};
 		if ((lanes[i].fiber = fiber_new(lane_main, &lanes[i])) == NULL) {
 			log_error("cannot map a stack for transaction %d of a worker", i);
 			nlanes = i;

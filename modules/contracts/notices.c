@@ -379,11 +379,7 @@ static enum rc notices_list(struct req *r)
 				 c.nparts ? c.parts[1] : NULL,
 				 lim};
 	viewer(r, params);
-	PGresult *res = db_exec_planned(r, &st_list, params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, &st_list, params, limit, 2);
 }
 
 /* Locks notice id and reads where it stands (NF_*); NULL with a 404 when there is

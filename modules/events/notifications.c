@@ -87,17 +87,16 @@ static enum rc notifications_read(struct req *r)
 		return problem_fields_done(r);
 	}
 	const char *visible_params[3] = {caller_org(r), r->auth.user_id, up_to};
-	PGresult *res = db_exec(r, &st_visible, visible_params);
-	if (res == NULL)
+	bool found;
+	if (db_found(r, &st_visible, visible_params, &found) != RC_OK)
 		return RC_ERR;
-	bool found = PQntuples(res) == 1;
-	PQclear(res);
 	if (!found) {
 		problem_field(r, "up_to", "names no notification of yours");
 		return problem_fields_done(r);
 	}
 	const char *mark_params[2] = {r->auth.user_id, up_to};
-	if ((res = db_exec(r, &st_mark, mark_params)) == NULL)
+	PGresult *res = db_exec(r, &st_mark, mark_params);
+	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
 	if (audit_write(r, "notifications.read", "user", r->auth.user_id, NULL,

@@ -478,11 +478,9 @@ static enum rc needs_of_org(struct req *r)
 			  &status, "tu", &p) != RC_OK)
 		return RC_ERR;
 	const char *exists_params[1] = {org};
-	PGresult *exists = db_exec(r, &st_org_exists, exists_params);
-	if (exists == NULL)
+	bool found;
+	if (db_found(r, &st_org_exists, exists_params, &found) != RC_OK)
 		return RC_ERR;
-	bool found = PQntuples(exists) == 1;
-	PQclear(exists);
 	if (!found)
 		return db_not_found(r, "organization");
 	const char *list_params[5] = {org, status, p.cur.nparts ? p.cur.parts[0] : NULL,

@@ -247,3 +247,17 @@ enum rc page_only(struct req *r, const char *shape, int *limit, struct cursor *c
 	snprintf(lim, 16, "%d", *limit + 1);
 	return RC_OK;
 }
+
+enum rc page_filtered(struct req *r, const char *name, const char *const *values,
+		      const char *message, const char **value, const char *shape, struct page *p)
+{
+	const char *const known[] = {name, "limit", "cursor", NULL};
+	req_query_check(r, known);
+	*value = req_query(r, name);
+	if (*value && !str_in(values, *value))
+		problem_field(r, name, "%s", problem_tr(r, message));
+	if (page_params(r, shape, &p->limit, &p->cur) != RC_OK)
+		return RC_ERR;
+	snprintf(p->lim, sizeof p->lim, "%d", p->limit + 1);
+	return RC_OK;
+}

@@ -36,6 +36,24 @@ enum rc page_params(struct req *r, const char *shape, int *limit, struct cursor 
 enum rc page_only(struct req *r, const char *shape, int *limit, struct cursor *c,
 		  char lim[16]) MUSTCHECK;
 
+/* The page a list asks its statement for: limit rows after cur; lim is
+ * limit + 1 as text, the rows the statement returns (the extra one tells that
+ * another page follows). */
+struct page {
+	int limit;
+	struct cursor cur;
+	char lim[16];
+};
+
+/* For a list whose only parameters are ?limit=, ?cursor= and the filter ?<name>=,
+ * which takes one of values (NULL-terminated): refuses any other parameter, and
+ * a value of name not in values with message (English, marked N_(), translated),
+ * together with the page's own errors (422); reads the page as page_only does.
+ * The filter's value, NULL when absent, goes to *value (borrowed from r). */
+enum rc page_filtered(struct req *r, const char *name, const char *const *values,
+		      const char *message, const char **value, const char *shape,
+		      struct page *p) MUSTCHECK;
+
 /* Whether one part of a decoded cursor has the kind shape letters name: 't' a
  * timestamp as the lists write it ("2026-11-28T19:00:00.123456Z"), 'u' a UUID, 'i' a 64-bit integer,
  * 'n' one that is not negative. */

@@ -596,6 +596,16 @@ enum rc db_reply_json(struct req *r, int status, const struct stmt *st, const ch
 	return rc;
 }
 
+enum rc db_found(struct req *r, const struct stmt *st, const char *const *params, bool *found)
+{
+	PGresult *res = db_exec(r, st, params);
+	if (res == NULL)
+		return RC_ERR;
+	*found = PQntuples(res) == 1;
+	PQclear(res);
+	return RC_OK;
+}
+
 enum rc db_reply_page(struct req *r, const struct stmt *st, const char *const *params, int limit,
 		      int nparts)
 {

@@ -120,6 +120,11 @@ enum rc db_reply_visible(struct req *r, const struct stmt *st, const char *noun,
 /* The 404 db_load_visible answers with: "no <noun> has this id". */
 enum rc db_not_found(struct req *r, const char *noun);
 
+/* Runs st and sets *found to whether it returned exactly one row (a lock
+ * taken, a row claimed or seen); RC_ERR with the problem set when it failed. */
+enum rc db_found(struct req *r, const struct stmt *st, const char *const *params,
+		 bool *found) MUSTCHECK;
+
 /* Runs st (one row expected) and replies with status and its first column, a
  * JSON text the database built (reply_stored); a 500 when there is no row. */
 enum rc db_reply_json(struct req *r, int status, const struct stmt *st,

@@ -113,25 +113,23 @@ static const int profile_cols[P_COUNT] = {
     ORG_ADDRESS, ORG_WEBSITE,     ORG_DESCRIPTION, ORG_GOVERNMENT_ESTABLISHED};
 
 // clang-format off
-static const struct field owner_profile_spec[] = {
-    {.name = "name", .type = F_NAME, .min = 1, .max = 200},
-    {.name = "credit_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},
-    {.name = "region_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},
-    {.name = "legal_representative", .type = F_NAME, .nullable = true, .min = 1, .max = 100},
-    {.name = "address", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},
-    {.name = "website", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},
+/* the fields an owner edits */
+#define PROFILE_FIELDS \
+    {.name = "name", .type = F_NAME, .min = 1, .max = 200}, \
+    {.name = "credit_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64}, \
+    {.name = "region_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64}, \
+    {.name = "legal_representative", .type = F_NAME, .nullable = true, .min = 1, .max = 100}, \
+    {.name = "address", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300}, \
+    {.name = "website", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300}, \
     {.name = "description", .type = F_STRING, .nullable = true, .min = 0, .max = 4000},
+
+static const struct field owner_profile_spec[] = {
+    PROFILE_FIELDS
     {0},
 };
 /* the same, and the fields only a platform admin sends */
 static const struct field admin_profile_spec[] = {
-    {.name = "name", .type = F_NAME, .min = 1, .max = 200},
-    {.name = "credit_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},
-    {.name = "region_code", .type = F_TEXT1, .nullable = true, .min = 1, .max = 64},
-    {.name = "legal_representative", .type = F_NAME, .nullable = true, .min = 1, .max = 100},
-    {.name = "address", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},
-    {.name = "website", .type = F_TEXT1, .nullable = true, .min = 1, .max = 300},
-    {.name = "description", .type = F_STRING, .nullable = true, .min = 0, .max = 4000},
+    PROFILE_FIELDS
     {.name = "government_established", .type = F_BOOL},
     {.name = "reason", .type = F_STRING, .required = true, .min = 1, .max = 2000},
     {0},

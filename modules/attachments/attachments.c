@@ -420,11 +420,7 @@ static enum rc list(struct req *r, const char *parent_type)
 				      c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL};
 	caller_params(r, list_params + 1);
-	PGresult *res = db_exec(r, &st_list, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return reply_page_of(r, db_exec(r, &st_list, list_params), limit, 2);
 }
 
 /* GET (and HEAD) /v1/attachments/{id}: the file, as an attachment, never to be

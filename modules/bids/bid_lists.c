@@ -64,16 +64,6 @@ static enum rc reply_empty_page(struct req *r)
 	return RC_OK;
 }
 
-/* Runs one of the two bid lists (cursor: created_at, id) and replies with its page. */
-static enum rc reply_bid_page(struct req *r, const struct stmt *st, const char **params, int limit)
-{
-	PGresult *res = db_exec_planned(r, st, params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
-}
-
 /* GET /v1/listings/{id}/bids */
 enum rc bids_list_listing(struct req *r)
 {
@@ -114,7 +104,7 @@ enum rc bids_list_listing(struct req *r)
 				      c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL,
 				      lim};
-	return reply_bid_page(r, &st_list_listing, bids_params, limit);
+	return db_reply_page(r, &st_list_listing, bids_params, limit, 2); /* created_at, id */
 }
 
 /* GET /v1/bids?role=sent|received */
@@ -143,5 +133,5 @@ enum rc bids_list_mine(struct req *r)
 				      c.nparts ? c.parts[0] : NULL,
 				      c.nparts ? c.parts[1] : NULL,
 				      lim};
-	return reply_bid_page(r, &st_list_mine, mine_params, limit);
+	return db_reply_page(r, &st_list_mine, mine_params, limit, 2);
 }

@@ -514,11 +514,7 @@ static enum rc contracts_list(struct req *r)
 	const char *list_params[7] = {
 	    org, role, status, listing, c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
 	    lim};
-	PGresult *res = db_exec_planned(r, &st_list, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, &st_list, list_params, limit, 2);
 }
 
 /* The default plan of the policy the contract at row 0 of info

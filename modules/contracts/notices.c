@@ -379,11 +379,7 @@ static enum rc notices_list(struct req *r)
 				 c.nparts ? c.parts[1] : NULL,
 				 lim};
 	viewer(r, params);
-	PGresult *res = db_exec_planned(r, &st_list, params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return db_reply_page(r, &st_list, params, limit, 2);
 }
 
 /* Locks notice id and reads where it stands (NF_*); NULL with a 404 when there is
@@ -395,11 +391,9 @@ static PGresult *lock_notice(struct req *r, const char *id)
 		db_not_found(r, "notice");
 		return NULL;
 	}
-	PGresult *lock = db_exec(r, &st_notice_lock, params);
-	if (lock == NULL)
+	bool found;
+	if (db_found(r, &st_notice_lock, params, &found) != RC_OK)
 		return NULL;
-	bool found = PQntuples(lock) == 1;
-	PQclear(lock);
 	if (!found) {
 		db_not_found(r, "notice");
 		return NULL;
@@ -476,11 +470,9 @@ static enum rc uphold(struct req *r, const char *objection, const char *notice_i
 		      const char *contract_id, const char *reason)
 {
 	const char *params[1] = {notice_id};
-	PGresult *closed = db_exec(r, &st_close_upheld, params);
-	if (closed == NULL)
+	bool was_open;
+	if (db_found(r, &st_close_upheld, params, &was_open) != RC_OK)
 		return RC_ERR;
-	bool was_open = PQntuples(closed) == 1;
-	PQclear(closed);
 	if (was_open && (audit_write(r, "notice.close_upheld", "notice", notice_id, NULL,
 				     json_pack("{s:s, s:s}", "objection_id", objection,
 					       "contract_id", contract_id)) != RC_OK ||

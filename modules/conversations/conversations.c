@@ -291,11 +291,7 @@ static enum rc conversations_list(struct req *r)
 	const char *list_params[4] = {r->auth.org_id[0] ? r->auth.org_id : NULL,
 				      c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
 				      lim};
-	PGresult *res = db_exec(r, &st_list, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return reply_page_of(r, db_exec(r, &st_list, list_params), limit, 2);
 }
 
 const struct route conversations_routes[] = {

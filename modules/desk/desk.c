@@ -123,28 +123,17 @@ static const char *const kinds[] = {"payment_disputed",
 /* GET /v1/admin/deals[?kind=]: what needs a platform admin, oldest first. */
 static enum rc deals_list(struct req *r)
 {
-	static const char *const known[] = {"kind", "limit", "cursor", NULL};
-	int limit;
-	struct cursor cur;
-	char lim[16];
-
-	req_query_check(r, known);
-	const char *kind = req_query(r, "kind");
-	if (kind && !str_in(kinds, kind))
-		problem_field(r, "kind",
-			      "must be payment_disputed, dispute_open, contract_hold, draft_stale, "
-			      "royalty_overdue or notice_objection");
-	if (page_params(r, "tun", &limit, &cur) != RC_OK)
+	const char *kind;
+	struct page p;
+	if (page_filtered(r, "kind", kinds,
+			  N_("must be payment_disputed, dispute_open, contract_hold, draft_stale, "
+			     "royalty_overdue or notice_objection"),
+			  &kind, "tun", &p) != RC_OK)
 		return RC_ERR;
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *deals_params[5] = {kind, cur.nparts ? cur.parts[0] : NULL,
-				       cur.nparts ? cur.parts[1] : NULL,
-				       cur.nparts ? cur.parts[2] : NULL, lim};
-	PGresult *res = db_exec_planned(r, &st_deals, deals_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 3);
-	return RC_OK;
+	const char *deals_params[5] = {kind, p.cur.nparts ? p.cur.parts[0] : NULL,
+				       p.cur.nparts ? p.cur.parts[1] : NULL,
+				       p.cur.nparts ? p.cur.parts[2] : NULL, p.lim};
+	return db_reply_page(r, &st_deals, deals_params, p.limit, 3);
 }
 
 const struct route desk_routes[] = {

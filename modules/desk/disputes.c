@@ -273,29 +273,19 @@ enum rc dispute_open(struct req *r, const char *contract_id, const char *subject
 /* GET /v1/contracts/{id}/disputes: the contract's disputes, oldest first. */
 enum rc disputes_list(struct req *r)
 {
-	static const char *const known[] = {"status", "limit", "cursor", NULL};
-	int limit;
-	struct cursor cur;
-	char lim[16];
-
-	req_query_check(r, known);
-	const char *status = req_query(r, "status");
-	if (status && !str_in(statuses, status))
-		problem_field(r, "status", "must be open or resolved");
-	if (page_params(r, "tu", &limit, &cur) != RC_OK)
+	const char *status;
+	struct page p;
+	if (page_filtered(r, "status", statuses, N_("must be open or resolved"), &status, "tu",
+			  &p) != RC_OK)
 		return RC_ERR;
 	PGresult *contract = db_load_visible(r, &st_contract, "contract", may_see_contract);
 	if (contract == NULL)
 		return RC_ERR;
 	PQclear(contract);
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *list_params[5] = {req_param(r, "id"), status, cur.nparts ? cur.parts[0] : NULL,
-				      cur.nparts ? cur.parts[1] : NULL, lim};
-	PGresult *res = db_exec_planned(r, &st_list, list_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	const char *list_params[5] = {req_param(r, "id"), status,
+				      p.cur.nparts ? p.cur.parts[0] : NULL,
+				      p.cur.nparts ? p.cur.parts[1] : NULL, p.lim};
+	return db_reply_page(r, &st_list, list_params, p.limit, 2);
 }
 
 /* GET /v1/disputes/{id}: the dispute with its thread. */

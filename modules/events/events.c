@@ -139,9 +139,5 @@ enum rc events_reply_page(struct req *r, const struct stmt *st, const char **par
 	char lim[16];
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	params[nparams - 1] = lim;
-	PGresult *res = db_exec_planned(r, st, params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, nparts);
-	return RC_OK;
+	return db_reply_page(r, st, params, limit, nparts);
 }

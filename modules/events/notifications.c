@@ -69,21 +69,17 @@ static const char *caller_org(const struct req *r)
 /* GET /v1/notifications[?unread=true]: the caller's inbox, newest first. */
 static enum rc notifications_list(struct req *r)
 {
-	static const char *const known[] = {"unread", "limit", "cursor", NULL};
 	static const char *const bools[] = {"true", "false", NULL};
-	int limit;
-	struct cursor cur;
-
-	req_query_check(r, known);
-	const char *unread = req_query(r, "unread");
-	if (unread && !str_in(bools, unread))
-		problem_field(r, "unread", "must be true or false");
-	if (page_params(r, "n", &limit, &cur) != RC_OK)
+	const char *unread;
+	struct page p;
+	if (page_filtered(r, "unread", bools, N_("must be true or false"), &unread, "n", &p) !=
+	    RC_OK)
 		return RC_ERR;
 	bool only_unread = unread && strcmp(unread, "true") == 0;
-	const char *params[5] = {caller_org(r), r->auth.user_id, cur.nparts ? cur.parts[0] : NULL,
+	const char *params[5] = {caller_org(r), r->auth.user_id,
+				 p.cur.nparts ? p.cur.parts[0] : NULL,
 				 only_unread ? "true" : "false"};
-	return events_reply_page(r, &st_list, params, 5, limit, 1);
+	return events_reply_page(r, &st_list, params, 5, p.limit, 1);
 }
 
 /* POST /v1/notifications/read {up_to}: that event and every older one of the
@@ -98,17 +94,16 @@ static enum rc notifications_read(struct req *r)
 		return problem_fields_done(r);
 	}
 	const char *visible_params[3] = {caller_org(r), r->auth.user_id, up_to};
-	PGresult *res = db_exec(r, &st_visible, visible_params);
-	if (res == NULL)
+	bool found;
+	if (db_found(r, &st_visible, visible_params, &found) != RC_OK)
 		return RC_ERR;
-	bool found = PQntuples(res) == 1;
-	PQclear(res);
 	if (!found) {
 		problem_field(r, "up_to", "names no notification of yours");
 		return problem_fields_done(r);
 	}
 	const char *mark_params[2] = {r->auth.user_id, up_to};
-	if ((res = db_exec(r, &st_mark, mark_params)) == NULL)
+	PGresult *res = db_exec(r, &st_mark, mark_params);
+	if (res == NULL)
 		return RC_ERR;
 	PQclear(res);
 	if (audit_write(r, "notifications.read", "user", r->auth.user_id, NULL,

@@ -260,21 +260,18 @@ static enum rc webhooks_delete(struct req *r)
  * each with its attempts. */
 static enum rc webhooks_deliveries(struct req *r)
 {
-	static const char *const known[] = {"status", "limit", "cursor", NULL};
-	int limit;
-	struct cursor cur;
+	const char *status;
+	struct page p;
 	bool enabled;
 	const char *org = officer_org(r);
 	if (org == NULL)
 		return RC_ERR;
-	req_query_check(r, known);
-	const char *status = req_query(r, "status");
-	if (status && !str_in(delivery_statuses, status))
-		problem_field(r, "status", "must be pending, delivered or failed");
-	if (page_params(r, "n", &limit, &cur) != RC_OK || load_webhook(r, org, &enabled) != RC_OK)
+	if (page_filtered(r, "status", delivery_statuses,
+			  N_("must be pending, delivered or failed"), &status, "n", &p) != RC_OK ||
+	    load_webhook(r, org, &enabled) != RC_OK)
 		return RC_ERR;
-	const char *params[4] = {req_param(r, "wid"), cur.nparts ? cur.parts[0] : NULL, status};
-	return events_reply_page(r, &st_deliveries, params, 4, limit, 1);
+	const char *params[4] = {req_param(r, "wid"), p.cur.nparts ? p.cur.parts[0] : NULL, status};
+	return events_reply_page(r, &st_deliveries, params, 4, p.limit, 1);
 }
 
 /* POST /v1/orgs/{id}/webhooks/{wid}/deliveries/{did}/retry -> 202: the courier

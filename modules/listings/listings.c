@@ -636,11 +636,7 @@ static enum rc listings_moderation_queue(struct req *r)
 	snprintf(lim, sizeof lim, "%d", limit + 1); /* one more tells whether a page follows */
 	const char *queue_params[3] = {c.nparts ? c.parts[0] : NULL, c.nparts ? c.parts[1] : NULL,
 				       lim};
-	PGresult *res = db_exec(r, &st_queue, queue_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, 2);
-	return RC_OK;
+	return reply_page_of(r, db_exec(r, &st_queue, queue_params), limit, 2);
 }
 
 const struct route listings_routes[] = {

@@ -467,33 +467,25 @@ static enum rc needs_search(struct req *r)
  * every need of it; anyone else gets 404. */
 static enum rc needs_of_org(struct req *r)
 {
-	static const char *const known[] = {"status", "limit", "cursor", NULL};
-	int limit;
-	struct cursor c;
-	char lim[16];
+	const char *status;
+	struct page p;
 	const char *org = req_param(r, "id");
 	if (!uuid_valid(org) || !(r->auth.platform_admin ||
 				  (r->auth.org_id[0] && strcasecmp(r->auth.org_id, org) == 0)))
 		return db_not_found(r, "organization");
-	req_query_check(r, known);
-	const char *status = req_query(r, "status");
-	if (status && !str_in(need_statuses, status))
-		problem_field(r, "status",
-			      "must be draft, pending_review, published, rejected or withdrawn");
-	if (page_params(r, "tu", &limit, &c) != RC_OK)
+	if (page_filtered(r, "status", need_statuses,
+			  N_("must be draft, pending_review, published, rejected or withdrawn"),
+			  &status, "tu", &p) != RC_OK)
 		return RC_ERR;
 	const char *exists_params[1] = {org};
-	PGresult *exists = db_exec(r, &st_org_exists, exists_params);
-	if (exists == NULL)
+	bool found;
+	if (db_found(r, &st_org_exists, exists_params, &found) != RC_OK)
 		return RC_ERR;
-	bool found = PQntuples(exists) == 1;
-	PQclear(exists);
 	if (!found)
 		return db_not_found(r, "organization");
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *list_params[5] = {org, status, c.nparts ? c.parts[0] : NULL,
-				      c.nparts ? c.parts[1] : NULL, lim};
-	return db_reply_page(r, &st_org_list, list_params, limit, 2);
+	const char *list_params[5] = {org, status, p.cur.nparts ? p.cur.parts[0] : NULL,
+				      p.cur.nparts ? p.cur.parts[1] : NULL, p.lim};
+	return db_reply_page(r, &st_org_list, list_params, p.limit, 2);
 }
 
 const struct route needs_routes[] = {

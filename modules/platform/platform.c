@@ -258,11 +258,9 @@ enum rc idempotency_begin(struct req *r)
 	json_decref(obj);
 
 	const char *key_params[3] = {scope, key, digest};
-	PGresult *res = db_exec(r, &st_idem_claim, key_params);
-	if (res == NULL)
+	bool claimed;
+	if (db_found(r, &st_idem_claim, key_params, &claimed) != RC_OK)
 		return RC_ERR;
-	bool claimed = PQntuples(res) == 1;
-	PQclear(res);
 	if (claimed) {
 		snprintf(r->idem_scope, sizeof r->idem_scope, "%s", scope);
 		snprintf(r->idem_key, sizeof r->idem_key, "%s", key);
@@ -270,7 +268,7 @@ enum rc idempotency_begin(struct req *r)
 	}
 
 	/* The key was used before (the claim waited for that transaction to end). */
-	res = db_exec(r, &st_idem_get, key_params);
+	PGresult *res = db_exec(r, &st_idem_get, key_params);
 	if (res == NULL)
 		return RC_ERR;
 	enum rc rc = RC_ERR;

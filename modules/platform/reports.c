@@ -233,11 +233,7 @@ static enum rc reports_audit_log(struct req *r)
 					req_query(r, "to"),
 					cur.nparts ? cur.parts[0] : NULL,
 					lim};
-	PGresult *res = db_exec_planned(r, &st_audit_log, filter_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, AUDIT_CURSOR_PARTS);
-	return RC_OK;
+	return db_reply_page(r, &st_audit_log, filter_params, limit, AUDIT_CURSOR_PARTS);
 }
 
 const struct route reports_routes[] = {

@@ -531,11 +531,8 @@ enum rc payments_list(struct req *r)
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *payments_params[4] = {req_param(r, "id"), cur.nparts ? cur.parts[0] : NULL,
 					  cur.nparts ? cur.parts[1] : NULL, lim};
-	PGresult *res = db_exec(r, &st_payments, payments_params);
-	if (res == NULL)
-		return RC_ERR;
-	reply_page(r, res, limit, PAYMENTS_CURSOR_PARTS);
-	return RC_OK;
+	return reply_page_of(r, db_exec(r, &st_payments, payments_params), limit,
+			     PAYMENTS_CURSOR_PARTS);
 }
 
 /* GET /v1/payments/{id} */

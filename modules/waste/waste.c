@@ -526,29 +526,24 @@ out:
  * transfers (admins without one: every transfer). */
 static enum rc waste_transfer_list(struct req *r)
 {
-	static const char *const known[] = {"role", "limit", "cursor", NULL};
-	int limit;
-	struct cursor c;
-	char lim[16];
-	req_query_check(r, known);
-	const char *role = req_query(r, "role");
-	if (role && strcmp(role, "sent") != 0 && strcmp(role, "received") != 0)
-		problem_field(r, "role", "must be sent or received");
-	if (page_params(r, "tu", &limit, &c) != RC_OK)
+	static const char *const roles[] = {"sent", "received", NULL};
+	const char *role;
+	struct page p;
+	if (page_filtered(r, "role", roles, N_("must be sent or received"), &role, "tu", &p) !=
+	    RC_OK)
 		return RC_ERR;
 	const char *org = r->auth.org_id[0] ? r->auth.org_id : NULL;
 	if (org == NULL && !r->auth.platform_admin) {
 		reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
 		return RC_OK;
 	}
-	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *list_params[6] = {org,
 				      r->auth.platform_admin ? "true" : "false",
 				      role,
-				      c.nparts ? c.parts[0] : NULL,
-				      c.nparts ? c.parts[1] : NULL,
-				      lim};
-	return db_reply_page(r, &st_transfers, list_params, limit, 2);
+				      p.cur.nparts ? p.cur.parts[0] : NULL,
+				      p.cur.nparts ? p.cur.parts[1] : NULL,
+				      p.lim};
+	return db_reply_page(r, &st_transfers, list_params, p.limit, 2);
 }
 
 const struct route waste_routes[] = {

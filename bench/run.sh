@@ -8,8 +8,9 @@
 # listings, serves on 127.0.0.1:$BENCH_PORT, registers and logs in one user, then
 # runs every benchmark $BENCH_ROUNDS times for $BENCH_DURATION seconds (after one
 # short warm-up) and reports the median with the min-max spread. Then: the RSS
-# holding 1,000 idle keep-alive connections, a sweep of TECHEX_WORKERS (1, 2, 4,
-# 8, 16) and one of TECHEX_LOOP_CONNECTIONS (0, 1, 2, 4), and how long `serve`
+# holding 1,000 idle keep-alive connections, sweeps of TECHEX_WORKERS (1, 2, 4,
+# 8, 16), TECHEX_WORKER_TRANSACTIONS (the same) and TECHEX_LOOP_CONNECTIONS (0,
+# 1, 2, 4), and how long `serve`
 # takes to answer /healthz. The table and the
 # targets of the performance issue are printed and written to
 # bench/results/latest.md. The server and the cluster are stopped at the end,
@@ -502,17 +503,28 @@ hwm=$(hwm_kb)
 threads_end=$(threads)
 stop_server
 
-# the worker sweep: the workers' reads at 64 connections for each TECHEX_WORKERS
+# the worker sweep: reads the workers answer, at 64 connections, for each TECHEX_WORKERS
 saved_dur=$dur
 dur=$sweep_dur
 for w in 1 2 4 8 16; do
 	say "TECHEX_WORKERS=$w"
 	start_server "$w"
-	BENCH_IDS_FILE="$work/listing-ids"
-	export BENCH_IDS_FILE
-	bench_wrk "sweep-listing-$w" "/v1/listings/{id}" -H "Authorization: Bearer $token"
-	unset BENCH_IDS_FILE
-	bench_wrk "sweep-me-$w" /v1/me -H "Authorization: Bearer $token"
+	BENCH_ORG_COUNT=$orgs
+	export BENCH_ORG_COUNT
+	bench_wrk "sweep-orgs-$w" "/v1/orgs/{id}"
+	unset BENCH_ORG_COUNT
+	stop_server
+done
+# bids for each TECHEX_WORKER_TRANSACTIONS (default workers): transactions in flight
+for t in 1 2 4 8 16; do
+	say "TECHEX_WORKER_TRANSACTIONS=$t"
+	TECHEX_WORKER_TRANSACTIONS=$t
+	export TECHEX_WORKER_TRANSACTIONS
+	start_server "${TECHEX_WORKERS:-}"
+	BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
+	export BENCH_BID_IDS_FILE BENCH_TOKEN
+	bench_wrk "txsweep-$t" "/v1/listings/{id}/bids"
+	unset BENCH_BID_IDS_FILE BENCH_TOKEN TECHEX_WORKER_TRANSACTIONS
 	stop_server
 done
 # the same anonymous listing reads for each TECHEX_LOOP_CONNECTIONS (0: workers answer)
@@ -636,10 +648,18 @@ mkdir -p "$results"
 	echo
 	echo "TECHEX_WORKERS sweep, $conns connections, $rounds rounds × ${sweep_dur} s each (req/s, median; p99):"
 	echo
-	echo "| TECHEX_WORKERS | GET /v1/listings/{id} with a token (workers answer) | p99 | GET /v1/me | p99 |"
-	echo "|---|---|---|---|---|"
+	echo "| TECHEX_WORKERS | GET /v1/orgs/{id} (workers answer) | p99 |"
+	echo "|---|---|---|"
 	for w in 1 2 4 8 16; do
-		echo "| $w | $(col "$work/sweep-listing-$w.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "sweep-listing-$w") ms | $(col "$work/sweep-me-$w.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "sweep-me-$w") ms |"
+		echo "| $w | $(col "$work/sweep-orgs-$w.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "sweep-orgs-$w") ms |"
+	done
+	echo
+	echo "TECHEX_WORKER_TRANSACTIONS sweep (transactions each worker keeps in flight; default workers), bids at $conns connections, $rounds rounds × ${sweep_dur} s each:"
+	echo
+	echo "| TECHEX_WORKER_TRANSACTIONS | POST /v1/listings/{id}/bids | p50 | p99 |"
+	echo "|---|---|---|---|"
+	for t in 1 2 4 8 16; do
+		echo "| $t | $(col "$work/txsweep-$t.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(col "$work/txsweep-$t.rounds" 2 | awk '{ printf "%.1f", $1 / 1000 }') ms | $(p99_ms "txsweep-$t") ms |"
 	done
 	echo
 	echo "TECHEX_LOOP_CONNECTIONS sweep (anonymous GET /v1/listings/{id}; 0: the workers answer), default workers, $conns connections, $rounds rounds × ${sweep_dur} s each:"

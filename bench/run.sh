@@ -309,24 +309,28 @@ bench_wrk() {
 	rss_kb >"$work/$name.rss"
 }
 
-# profile_start NAME / profile_stop NAME: what the workers' database sessions
-# (application_name techex-worker, one per transaction in flight) do during
-# NAME's rounds. A psql session samples pg_stat_activity every 0.1 s (each
-# session: running, the wait event it waits on, "idle in transaction" while it
-# waits for the server's next statement, "idle" without a transaction), and
-# the commits and WAL syncs in between tell how many commits one fsync carried
-# (group commit).
+# profile_start NAME, then profile_resume NAME / profile_pause NAME around
+# each of NAME's rounds: what the workers' database sessions (application_name
+# techex-worker, one per transaction in flight) do meanwhile. A psql session
+# samples pg_stat_activity every 0.1 s (each session: running, the wait event
+# it waits on, "idle in transaction" while it waits for the server's next
+# statement, "idle" without a transaction), and the commits and WAL syncs in
+# between tell how many commits one fsync carried (group commit).
 profile_counters() {
 	sh scripts/pg.sh psql "$pgdir" -tA -F' ' -c "SELECT (SELECT xact_commit FROM pg_stat_database
 		WHERE datname = 'techex'), (SELECT wal_sync FROM pg_stat_wal)"
 }
 profile_start() {
-	profile_counters >"$work/$1.counters"
+	: >"$work/$1.counters"
+	: >"$work/$1.waits"
+}
+profile_resume() {
+	profile_counters >>"$work/$1.counters"
 	printf '%s\n' "SELECT CASE WHEN state = 'active' THEN coalesce(wait_event_type || ': ' || wait_event, 'running') ELSE state END FROM pg_stat_activity WHERE application_name = 'techex-worker' \\watch 0.1" |
-		sh scripts/pg.sh psql "$pgdir" -tA -q >"$work/$1.waits" 2>/dev/null &
+		sh scripts/pg.sh psql "$pgdir" -tA -q >>"$work/$1.waits" 2>/dev/null &
 	profile_pid=$!
 }
-profile_stop() {
+profile_pause() {
 	kill "$profile_pid" 2>/dev/null || true
 	wait "$profile_pid" 2>/dev/null || true
 	profile_counters >>"$work/$1.counters"
@@ -336,8 +340,8 @@ profile_row() {
 	waits=$(grep -v '^$' "$work/$1.waits" | sort | uniq -c | sort -rn | head -n 6 |
 		awk -v n="$(grep -vc '^$' "$work/$1.waits")" '{ c = $1; $1 = ""; sub(/^ /, "")
 			printf "%s%s %.0f %%", (NR > 1 ? ", " : ""), $0, 100 * c / n }')
-	per_sync=$(awk 'NR == 1 { c = $1; w = $2 } NR == 2 { dc = $1 - c; dw = $2 - w
-		printf "%.1f", dw > 0 ? dc / dw : 0 }' "$work/$1.counters")
+	per_sync=$(awk 'NR % 2 == 1 { c = $1; w = $2 } NR % 2 == 0 { dc += $1 - c; dw += $2 - w }
+		END { printf "%.1f", (dw > 0 ? dc / dw : 0) }' "$work/$1.counters")
 	echo "| $2 | $waits | $per_sync |"
 }
 
@@ -419,31 +423,36 @@ bidder_token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"]
 sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT id FROM bench_bid_listings" >"$work/bid-ids"
 bid_listings=$(grep -c . "$work/bid-ids")
 # the write ceiling: every statement of one bid as one transaction, 8 clients
-# (the bidder's session is looked up by its token's hash, as the server does)
+# (the bidder's session is looked up by its token's hash, as the server does);
+# the same without the bid's event (what recording events costs); and the
+# server's bids: in alternate rounds, so that drift on the shared machine
+# (autovacuum, checkpoints, the tables growing) hits all three alike
 token_hash="\\x$(printf %s "$bidder_token" | sha256sum | cut -d' ' -f1)"
-bench_pgbench pgbench-bids 8 bench/bid_create.sql -D nlistings="$bid_listings" \
-	-D org="$bidder_org" -D usr="$bidder_user" -D token_hash="$token_hash"
-# what recording events costs bid creation: the same writes without and with the
-# bid's event (bench/bid_create_no_event.sql and bench/bid_create.sql), 8
-# clients, in alternate rounds so that drift on the shared machine hits both alike
-say "pgbench: bid writes without and with their event, $rounds alternate rounds of ${dur}s"
-: >"$work/pgbench-bids-plain.rounds"
-: >"$work/pgbench-bids-events.rounds"
-r=1
-while [ $r -le "$rounds" ]; do
-	for v in plain events; do
-		script=bench/bid_create_no_event.sql
-		[ "$v" = events ] && script=bench/bid_create.sql
-		run_pgbench "$dur" 8 "$script" -D nlistings="$bid_listings" -D org="$bidder_org" \
-			-D usr="$bidder_user" -D token_hash="$token_hash" >>"$work/pgbench-bids-$v.rounds"
-	done
-	r=$((r + 1))
-done
 BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
 export BENCH_BID_IDS_FILE BENCH_TOKEN
+bid_pgbench() { # DURATION SCRIPT
+	run_pgbench "$1" 8 "$2" -D nlistings="$bid_listings" -D org="$bidder_org" \
+		-D usr="$bidder_user" -D token_hash="$token_hash"
+}
+say "bids: pgbench with and without the event, and wrk, $rounds alternate rounds of ${dur}s"
+bid_pgbench "$warmup" bench/bid_create.sql >/dev/null
+run_wrk "$warmup" "/v1/listings/{id}/bids" >/dev/null
+: >"$work/pgbench-bids.rounds"
+: >"$work/pgbench-bids-plain.rounds"
+: >"$work/bids.rounds"
 profile_start bids
-bench_wrk bids "/v1/listings/{id}/bids"
-profile_stop bids
+r=1
+while [ $r -le "$rounds" ]; do
+	bid_pgbench "$dur" bench/bid_create.sql >>"$work/pgbench-bids.rounds"
+	bid_pgbench "$dur" bench/bid_create_no_event.sql >>"$work/pgbench-bids-plain.rounds"
+	profile_resume bids
+	run_wrk "$dur" "/v1/listings/{id}/bids" >>"$work/bids.rounds"
+	profile_pause bids
+	alive "bids round $r"
+	r=$((r + 1))
+done
+cp "$work/pgbench-bids.rounds" "$work/pgbench-bids-events.rounds"
+rss_kb >"$work/bids.rss"
 unset BENCH_BID_IDS_FILE BENCH_TOKEN
 bids_made=$(sh scripts/pg.sh psql "$pgdir" -tA -c "SELECT count(*) FROM bids")
 
@@ -468,8 +477,9 @@ insert_payments "$cids" "$payments" 2025-06-01 second 基准付款 >"$work/payme
 BENCH_CONFIRM_IDS_FILE="$work/payment-ids" BENCH_TOKEN=$token
 export BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
 profile_start confirm
+profile_resume confirm
 bench_wrk confirm "/v1/payments/{id}/confirm"
-profile_stop confirm
+profile_pause confirm
 unset BENCH_CONFIRM_IDS_FILE BENCH_TOKEN
 # the statement: 3,334 payments paid in 2024 on the first contract, confirmed
 # one by one (3 entries each: 10,002 ledger entries), then read as a whole
@@ -670,7 +680,7 @@ mkdir -p "$results"
 		echo "| $lc | $(col "$work/loopsweep-$lc.rounds" 1 | awk '{ printf "%.0f", $1 }') | $(p99_ms "loopsweep-$lc") ms |"
 	done
 	echo
-	echo "Where the workers' database sessions spend the write runs (pg_stat_activity of the techex-worker sessions, sampled every 0.1 s over the warm-up and the rounds; \"idle in transaction\": waiting for the server's next statement; \"idle\": no transaction), and how many commits one WAL fsync carried:"
+	echo "Where the workers' database sessions spend the write runs (pg_stat_activity of the techex-worker sessions, sampled every 0.1 s during the rounds; \"idle in transaction\": waiting for the server's next statement; \"idle\": no transaction), and how many commits one WAL fsync carried:"
 	echo
 	echo "| Run | sessions' states, share of samples | commits per WAL sync |"
 	echo "|---|---|---|"

@@ -142,23 +142,57 @@ static const struct stmt st_sweep_notices = {
 	"SELECT type, org_id, user_id, data FROM src"),
     0};
 
-/* Runs st on the courier's connection, preparing it when this connection has
- * not yet. NULL on failure (logged). */
+/* The statements prepared on the courier's connection (only the courier's
+ * thread runs these), forgotten when the connection changes. */
+static struct {
+	const PGconn *conn;
+	const struct stmt *done[8];
+	int n;
+} prepared;
+
+static bool prepared_on(const PGconn *conn, const struct stmt *st)
+{
+	if (prepared.conn != conn) {
+		prepared.conn = conn;
+		prepared.n = 0;
+	}
+	for (int i = 0; i < prepared.n; i++)
+		if (prepared.done[i] == st)
+			return true;
+	return false;
+}
+
+/* Prepares st on conn; false on failure (logged). 42P05 (prepared already)
+ * is as good as done. */
+static bool prepare(PGconn *conn, const struct stmt *st)
+{
+	PGresult *res = PQprepare(conn, st->name, st->sql, st->nparams, NULL);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		  (state != NULL && strcmp(state, "42P05") == 0);
+	if (!ok)
+		log_warn("webhooks: preparing %s: %.*s", st->name,
+			 (int)strcspn(PQresultErrorMessage(res), "\n"), PQresultErrorMessage(res));
+	PQclear(res);
+	if (ok && prepared.n < (int)ARRAY_LEN(prepared.done))
+		prepared.done[prepared.n++] = st;
+	return ok;
+}
+
+/* Runs st on the courier's connection, preparing it first when this
+ * connection has not (a new connection at the same address as an old one is
+ * caught by 26000, "does not exist"). NULL on failure (logged). */
 static PGresult *run(PGconn *conn, const struct stmt *st, const char *const *params)
 {
+	if (!prepared_on(conn, st) && !prepare(conn, st))
+		return NULL;
 	PGresult *res = PQexecPrepared(conn, st->name, st->nparams, params, NULL, NULL, 0);
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (state != NULL && strcmp(state, "26000") == 0) { /* not prepared here yet */
+	if (state != NULL && strcmp(state, "26000") == 0) {
 		PQclear(res);
-		res = PQprepare(conn, st->name, st->sql, st->nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			log_warn("webhooks: preparing %s: %.*s", st->name,
-				 (int)strcspn(PQresultErrorMessage(res), "\n"),
-				 PQresultErrorMessage(res));
-			PQclear(res);
+		prepared.n = 0;
+		if (!prepare(conn, st))
 			return NULL;
-		}
-		PQclear(res);
 		res = PQexecPrepared(conn, st->name, st->nparams, params, NULL, NULL, 0);
 	}
 	ExecStatusType s = PQresultStatus(res);

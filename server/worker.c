@@ -286,7 +286,7 @@ static void lane_main(void *arg)
 	}
 }
 
-/* q.ready says whether light jobs wait (or the workers are stopping), for
+/* q.ready_fd says whether light jobs wait (or the workers are stopping), for
  * poll(): readable exactly then. Called with q.lock held. */
 static void ready_update(void)
 {
@@ -348,6 +348,12 @@ static void *worker_main(void *arg)
 			nlanes = i;
 			break;
 		}
+	}
+	if (nlanes == 0) { /* no stack could be mapped: the other workers serve */
+		free(lanes);
+		free(fds);
+		free(owner);
+		return NULL;
 	}
 	/* connected up front: a lane that connects under load holds up the
 	 * worker's other lanes while it does */

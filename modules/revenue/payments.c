@@ -538,13 +538,7 @@ enum rc payments_list(struct req *r)
 /* GET /v1/payments/{id} */
 enum rc payments_get(struct req *r)
 {
-	PGresult *res = payment_visible(r, false);
-	if (res == NULL)
-		return RC_ERR;
-	enum rc rc = reply_stored(r, 200, PQgetvalue(res, 0, PAYMENT_JSON),
-				  PQgetvalue(res, 0, PAYMENT_VERSION));
-	PQclear(res);
-	return rc;
+	return db_reply_visible(r, &st_payment_get, "payment", party_to_payment);
 }
 
 /* What comes with a decision: its reason (a dispute's, a reversal's or an

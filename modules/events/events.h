@@ -66,18 +66,20 @@ enum rc event_contract_ended(struct req *r, const char *contract_id, const char 
 /* An organization now in status ("verified": org.verified) for itself. */
 enum rc event_org_moved(struct req *r, const char *status, const char *org_id) MUSTCHECK;
 
-/* SQL: how many events user (a uuid column or parameter) of organization org
- * has not read yet, counted up to 1,000: the organization's and the user's own
- * (not the organization's) after the read mark, each an index range scan
- * (events_org_idx, events_user_idx) however many events others have. */
-#define EVENTS_UNREAD_MARK(user) \
+/* SQL: the id of the last event user (a uuid column or parameter) has read. */
+#define EVENTS_READ_MARK(user) \
 	"coalesce((SELECT nr.up_to FROM notification_reads nr WHERE nr.user_id = " user "), 0)"
+
+/* SQL: how many events user of organization org has not read yet, counted up
+ * to 1,000: the organization's and the user's own (not the organization's)
+ * after the read mark, each an index range scan (events_org_idx,
+ * events_user_idx) however many events others have. */
 #define EVENTS_UNREAD_SQL(user, org)                                                        \
 	"(SELECT least(count(*), 1000) FROM ((SELECT 1 FROM events e WHERE e.org_id = " org \
-	" AND e.id > " EVENTS_UNREAD_MARK(                                                  \
+	" AND e.id > " EVENTS_READ_MARK(                                                    \
 	    user) " LIMIT 1000) UNION ALL (SELECT 1 FROM events e"                          \
 		  " WHERE e.user_id = " user " AND e.org_id IS DISTINCT FROM " org          \
-		  " AND e.id > " EVENTS_UNREAD_MARK(user) " LIMIT 1000)) unread)"
+		  " AND e.id > " EVENTS_READ_MARK(user) " LIMIT 1000)) unread)"
 
 /* The inbox's routes (notifications.c) and the webhooks' (webhooks.c). */
 extern const struct route notifications_routes[];

@@ -19,7 +19,7 @@
 	"jsonb_build_object('id', e.id::text, 'type', e.type, 'created_at', "                  \
 	SQL_RFC3339("e.created_at") ", 'org_id', e.org_id, 'user_id', e.user_id,"             \
 	" 'data', e.data, 'read', e.id <= " mark ")"
-#define READ_MARK "coalesce((SELECT nr.up_to FROM notification_reads nr WHERE nr.user_id = $2), 0)"
+#define READ_MARK EVENTS_READ_MARK("$2")
 // clang-format on
 
 /* A page of the inbox of user $2 in organization $1 (NULL: none): newest

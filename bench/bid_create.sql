@@ -7,6 +7,8 @@
 -- with its webhook deliveries (events_record), the response stored under the
 -- key. Variables: :nlistings (rows of bench_bid_listings), :org and :usr (the
 -- bidding organization and its user), :token_hash (its session's token hash).
+-- bench/run.sh also runs it without the line that starts WITH ev (the event),
+-- to measure what recording the event costs.
 \set n random(1, :nlistings)
 BEGIN;
 SELECT u.id, u.email, u.platform_admin, coalesce(u.org_id::text, ''), coalesce(u.org_role, ''), coalesce(o.status, ''), coalesce(o.kind, '') FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN organizations o ON o.id = u.org_id WHERE s.token_hash = :token_hash::bytea AND s.revoked_at IS NULL AND s.expires_at > now() AND (o.status IS NULL OR o.status <> 'suspended');

@@ -80,6 +80,7 @@ void reply_location(struct req *r, const char *pattern, const char *id)
 void resp_reset(struct resp *resp)
 {
 	free(resp->body);
+	free(resp->kept_body);
 	for (int i = 0; i < resp->nheaders; i++) {
 		free(resp->headers[i].key);
 		free(resp->headers[i].value);
@@ -216,6 +217,7 @@ void req_free(struct req *r)
 		free(r->body);
 	}
 	json_decref(r->json);
+	free(r->replay);
 	resp_reset(&r->resp);
 	problem_clear(&r->problem);
 	memset(r, 0, sizeof *r);

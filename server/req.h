@@ -53,6 +53,9 @@ struct resp {
 	size_t body_len;
 	struct kv headers[MAX_RESP_HEADERS]; /* owned */
 	int nheaders;
+	/* What the idempotency store keeps for a replay instead of body (owned; NULL:
+	 * body itself): a response that shows a secret once keeps it sealed. */
+	char *kept_body;
 };
 
 struct route;
@@ -81,6 +84,10 @@ struct req {
 	struct problem problem;
 	char idem_scope[64]; /* set when an idempotent route stored its key */
 	char idem_key[256];
+	/* The response kept for a replayed Idempotency-Key, for the handler of a
+	 * ROUTE_REPLAY_HANDLER route to answer from (owned; NULL otherwise). */
+	char *replay;
+	int replay_status;
 };
 
 /* Header lookup, case-insensitive. Borrowed; NULL when absent. */

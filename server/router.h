@@ -19,6 +19,10 @@ enum route_flags {
 	ROUTE_OPTIONAL_AUTH = 1 << 6, /* authenticates when a token is sent */
 	ROUTE_REPLICA = 1 << 7,       /* without a token, DATABASE_READ_URL's replica may answer */
 	ROUTE_LARGE_BODY = 1 << 8, /* takes a body up to HTTP_MAX_LARGE_BODY (a file), not 1 MiB */
+	/* A replayed Idempotency-Key runs the handler with r->replay set (the response
+	 * kept for the key) instead of sending that as it is: for a response that
+	 * carries a secret, which the handler keeps sealed (resp.kept_body). */
+	ROUTE_REPLAY_HANDLER = 1 << 9,
 };
 
 struct loop_read;

@@ -37,10 +37,12 @@ struct dispatch_hooks {
 	/* Resolves the bearer token into r->auth; RC_ERR with a problem when the
 	 * token is missing, unknown, expired or revoked. */
 	enum rc (*authenticate)(struct req *r);
-	/* Before the handler: claims the key; returns RC_OK to run the handler,
-	 * RC_ERR with either a replayed response (r->resp.status set) or a problem. */
+	/* Before the handler: claims the key; returns RC_OK to run the handler (on
+	 * a ROUTE_REPLAY_HANDLER route also to replay, with r->replay set), RC_ERR
+	 * with either a replayed response (r->resp.status set) or a problem. */
 	enum rc (*idempotency_begin)(struct req *r);
-	/* After a successful handler, in the same transaction: stores the response. */
+	/* After a successful handler, in the same transaction: stores the response
+	 * (resp.kept_body when the handler set one). */
 	enum rc (*idempotency_end)(struct req *r);
 };
 

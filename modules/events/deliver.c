@@ -276,7 +276,7 @@ static void add_header(struct send *s, const char *name, const char *value)
 /* Prepares the transfer of claimed row; false when it cannot start (s->why says). */
 static bool send_prepare(struct send *s, const PGresult *res, int row)
 {
-	uint8_t sealed[SEALED_BYTES], secret[SECRET_BYTES];
+	uint8_t secret[SECRET_BYTES];
 	const char *hex = PQgetvalue(res, row, CLAIM_SECRET),
 		   *url = PQgetvalue(res, row, CLAIM_URL);
 	char sig[80], ts[24], why[160];
@@ -290,13 +290,7 @@ static bool send_prepare(struct send *s, const PGresult *res, int row)
 		snprintf(s->why, sizeof s->why, "refused: the URL %s", why);
 		return false;
 	}
-	bool opened = strlen(hex) == 2 * SEALED_BYTES;
-	for (size_t i = 0; opened && i < SEALED_BYTES; i++) {
-		unsigned v;
-		opened = sscanf(hex + 2 * i, "%2x", &v) == 1;
-		sealed[i] = (uint8_t)v;
-	}
-	if (!opened || !secret_open(sealed, s->webhook, secret)) {
+	if (!secret_open_hex(hex, s->webhook, secret)) {
 		snprintf(s->why, sizeof s->why,
 			 "the signing secret does not open with this TECHEX_SECRET_KEY");
 		return false;

@@ -72,6 +72,15 @@ bool secret_open(const uint8_t sealed[SEALED_BYTES], const char *id, uint8_t sec
 	return ok;
 }
 
+bool secret_open_hex(const char *hex, const char *id, uint8_t secret[SECRET_BYTES])
+{
+	uint8_t sealed[SEALED_BYTES];
+	size_t n = 0;
+	return strlen(hex) == 2 * SEALED_BYTES &&
+	       OPENSSL_hexstr2buf_ex(sealed, sizeof sealed, &n, hex, '\0') == 1 &&
+	       n == SEALED_BYTES && secret_open(sealed, id, secret);
+}
+
 void secret_sign(const uint8_t secret[SECRET_BYTES], const char *msg_id, long long timestamp,
 		 const char *body, size_t body_len, char *out, size_t outlen)
 {

@@ -27,6 +27,9 @@ bool secret_seal(const uint8_t secret[SECRET_BYTES], const char *id, uint8_t out
 /* Opens what secret_seal made for webhook id; false when it does not open
  * (another key, another webhook, altered bytes). */
 bool secret_open(const uint8_t sealed[SEALED_BYTES], const char *id, uint8_t secret[SECRET_BYTES]);
+/* The same for the sealed bytes as 2 * SEALED_BYTES hex digits (hex borrowed);
+ * false also when hex is not that. */
+bool secret_open_hex(const char *hex, const char *id, uint8_t secret[SECRET_BYTES]);
 
 /* The Standard Webhooks signature of body for message msg_id at unix time
  * timestamp: "v1," + base64 HMAC-SHA256(secret, "msg_id.timestamp.body"),

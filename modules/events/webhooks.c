@@ -160,9 +160,49 @@ static enum rc check_body(struct req *r, const char **url)
 	return problem_fields_done(r);
 }
 
-/* POST /v1/orgs/{id}/webhooks {url, events} -> 201 with the secret, this once. */
+/* A replayed create (ROUTE_REPLAY_HANDLER): the kept response, its sealed
+ * secret opened again, so that neither the idempotency store nor a backup of
+ * it holds a secret in the clear. A response kept before secrets were sealed
+ * there (the migration took the secret out) is answered without one. */
+static enum rc replay_created(struct req *r)
+{
+	json_t *body = json_loads(r->replay, 0, NULL);
+	const char *id = json_string_value(json_object_get(body, "id"));
+	const char *sealed = json_string_value(json_object_get(body, "secret_sealed"));
+	uint8_t secret[SECRET_BYTES];
+	char shown[80];
+	enum rc rc = RC_ERR;
+
+	if (id == NULL) {
+		problem_set(r, 500, "internal", "could not read the stored record");
+		goto out;
+	}
+	if (sealed != NULL) {
+		if (!secret_open_hex(sealed, id, secret)) {
+			problem_set(r, 500, "internal",
+				    "the stored secret does not open with this TECHEX_SECRET_KEY");
+			goto out;
+		}
+		secret_format(secret, shown, sizeof shown);
+		OPENSSL_cleanse(secret, sizeof secret);
+		json_object_del(body, "secret_sealed");
+		json_object_set_new(body, "secret", json_string(shown));
+		OPENSSL_cleanse(shown, sizeof shown);
+	}
+	reply_json(r, r->replay_status, body);
+	body = NULL;
+	rc = RC_OK;
+out:
+	json_decref(body);
+	return rc;
+}
+
+/* POST /v1/orgs/{id}/webhooks {url, events} -> 201 with the secret, this once;
+ * what Idempotency-Key keeps has it sealed (replay_created). */
 static enum rc webhooks_create(struct req *r)
 {
+	if (r->replay != NULL)
+		return replay_created(r);
 	const char *org = officer_org(r), *url = NULL;
 	if (org == NULL)
 		return RC_ERR;
@@ -202,6 +242,9 @@ static enum rc webhooks_create(struct req *r)
 			json_pack("{s:s, s:O}", "url", url, "events",
 				  json_object_get(r->json, "events"))) != RC_OK)
 		goto out;
+	json_object_set_new(body, "secret_sealed", json_string(hex));
+	r->resp.kept_body = json_dumps(body, JSON_COMPACT);
+	json_object_del(body, "secret_sealed");
 	secret_format(secret, shown, sizeof shown);
 	json_object_set_new(body, "secret", json_string(shown));
 	reply_json(r, 201, body);
@@ -309,8 +352,8 @@ static enum rc webhooks_retry(struct req *r)
 }
 
 const struct route webhooks_routes[] = {
-    {M_POST, "/v1/orgs/{id}/webhooks", webhooks_create, ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT,
-     "createWebhook", NULL},
+    {M_POST, "/v1/orgs/{id}/webhooks", webhooks_create,
+     ROUTE_TX | ROUTE_AUTH | ROUTE_IDEMPOTENT | ROUTE_REPLAY_HANDLER, "createWebhook", NULL},
     {M_GET, "/v1/orgs/{id}/webhooks", webhooks_list, ROUTE_AUTH, "listWebhooks", NULL},
     {M_DELETE, "/v1/orgs/{id}/webhooks/{wid}", webhooks_delete, ROUTE_TX | ROUTE_AUTH,
      "deleteWebhook", NULL},

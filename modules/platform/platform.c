@@ -282,8 +282,15 @@ enum rc idempotency_begin(struct req *r)
 			    "this Idempotency-Key was already used with a different request");
 	} else {
 		const char *body = PQgetvalue(res, 0, IDEM_RESPONSE);
-		reply_raw(r, atoi(PQgetvalue(res, 0, IDEM_STATUS)), "application/json", body,
-			  strlen(body));
+		int status = atoi(PQgetvalue(res, 0, IDEM_STATUS));
+		if (r->route->flags & ROUTE_REPLAY_HANDLER) { /* the handler answers from it */
+			free(r->replay);
+			r->replay = xstrdup(body);
+			r->replay_status = status;
+			rc = RC_OK;
+		} else {
+			reply_raw(r, status, "application/json", body, strlen(body));
+		}
 		json_t *headers = json_loads(PQgetvalue(res, 0, IDEM_HEADERS), 0, NULL);
 		const char *name;
 		json_t *value;
@@ -310,8 +317,9 @@ enum rc idempotency_end(struct req *r)
 					    json_string(r->resp.headers[i].value));
 	char *headers_text = json_dumps(headers, JSON_COMPACT);
 	json_decref(headers);
-	const char *store_params[5] = {r->idem_scope, r->idem_key, status,
-				       r->resp.body ? r->resp.body : "", headers_text};
+	const char *kept = r->resp.kept_body ? r->resp.kept_body : r->resp.body;
+	const char *store_params[5] = {r->idem_scope, r->idem_key, status, kept ? kept : "",
+				       headers_text};
 	/* nobody reads its result: it goes out with the COMMIT */
 	enum rc rc = db_exec_deferred(r, &st_idem_store, store_params);
 	free(headers_text);

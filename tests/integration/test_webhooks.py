@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import os
 import socket
 import threading
 import time
@@ -213,6 +214,46 @@ def test_webhook_secret_is_shown_once_and_kept_encrypted():
     assert r.status == 204, r
     problem(srv().request("DELETE", f"/v1/orgs/{oid}/webhooks/{w['id']}", token=tok), 404)
     assert srv().request("GET", f"/v1/orgs/{oid}/webhooks", token=tok).json()["data"] == []
+
+
+@test
+def test_a_retried_create_shows_the_same_secret_which_the_replay_store_keeps_sealed():
+    """POST /v1/orgs/{id}/webhooks retried with its Idempotency-Key answers the first 201 again, secret and all, while the kept response holds the secret only sealed; another body under the key is a 422 and creates nothing"""
+    tok, oid = org(name="淄博市固废资源化利用研究院")
+    path = f"/v1/orgs/{oid}/webhooks"
+    body = {"url": "https://hooks.example.com/zibo/red-mud", "events": ["listing.approved"]}
+    key = {"Idempotency-Key": "webhook-" + uuid.uuid4().hex}
+    first = srv().request("POST", path, body, headers=key, token=tok)
+    assert first.status == 201 and first.json()["secret"].startswith("whsec_"), first
+    again = srv().request("POST", path, body, headers=key, token=tok)
+    assert again.status == 201 and again.header("Idempotent-Replayed") == "true", again
+    assert again.body == first.body, (first, again)
+    listed = srv().request("GET", path, token=tok).json()["data"]
+    assert [w["id"] for w in listed] == [first.json()["id"]], listed
+    secret = first.json()["secret"]
+    raw = base64.b64decode(secret[len("whsec_"):])
+    kept = db().sql(f"SELECT response FROM idempotency_keys WHERE scope = '{oid}'"
+                    f" AND key = '{key['Idempotency-Key']}'")[0][0]
+    assert secret[len("whsec_"):] not in kept and raw.hex() not in kept, kept
+    assert '"secret_sealed"' in kept and '"secret"' not in kept, kept
+    other = dict(body, events=["*"])
+    problem(srv().request("POST", path, other, headers=key, token=tok), 422, "Idempotency-Key")
+    assert len(srv().request("GET", path, token=tok).json()["data"]) == 1
+    # a response kept in the clear before migration 0022: the migration takes the
+    # secret out, byte for byte otherwise, and its replay answers without one
+    old_key = "webhook-old-" + uuid.uuid4().hex
+    clear = first.body.decode().replace("'", "''")
+    db().sql(f"INSERT INTO idempotency_keys (scope, key, request_hash, status, response)"
+             f" SELECT scope, '{old_key}', request_hash, status, '{clear}' FROM idempotency_keys"
+             f" WHERE scope = '{oid}' AND key = '{key['Idempotency-Key']}'")
+    with open(os.path.join(harness.ROOT, "migrations",
+                           "0022_seal_replayed_webhook_secrets.sql"), encoding="utf-8") as f:
+        db().sql(f.read())
+    kept = db().sql(f"SELECT response FROM idempotency_keys WHERE key = '{old_key}'")[0][0]
+    assert secret not in kept and kept == first.body.decode().replace(f',"secret":"{secret}"', ""), kept
+    old = srv().request("POST", path, body, headers={"Idempotency-Key": old_key}, token=tok)
+    assert old.status == 201 and old.header("Idempotent-Replayed") == "true", old
+    assert "secret" not in old.json() and old.json()["id"] == first.json()["id"], old
 
 
 @test

@@ -286,7 +286,9 @@ static bool send_prepare(struct send *s, const PGresult *res, int row)
 	snprintf(s->event, sizeof s->event, "%s", PQgetvalue(res, row, CLAIM_EVENT));
 	s->attempt = atoi(PQgetvalue(res, row, CLAIM_ATTEMPT));
 	s->started_ns = mono_ns();
-	if (!ssrf_url_allowed(url, settings.allow_private, SSRF_AT_DELIVERY, why, sizeof why)) {
+	struct ssrf_why refused;
+	if (!ssrf_url_allowed(url, settings.allow_private, SSRF_AT_DELIVERY, &refused)) {
+		ssrf_why_text(&refused, why, sizeof why);
 		snprintf(s->why, sizeof s->why, "refused: the URL %s", why);
 		return false;
 	}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../../server/i18n.h"
+
 /* A network: its first bytes and the prefix length in bits. */
 struct net {
 	uint8_t addr[16];
@@ -19,38 +21,38 @@ struct net {
 };
 
 static const struct net v4_refused[] = {
-    {{0}, 8, "unspecified (this network)"},
-    {{10}, 8, "private"},
-    {{100, 64}, 10, "shared address space (CGNAT)"},
-    {{127}, 8, "loopback"},
-    {{169, 254}, 16, "link-local"},
-    {{172, 16}, 12, "private"},
-    {{192, 0, 0}, 24, "IETF protocol assignments"},
-    {{192, 0, 2}, 24, "documentation"},
-    {{192, 88, 99}, 24, "6to4 relay anycast"},
-    {{192, 168}, 16, "private"},
-    {{198, 18}, 15, "benchmarking"},
-    {{198, 51, 100}, 24, "documentation"},
-    {{203, 0, 113}, 24, "documentation"},
-    {{224}, 4, "multicast"},
-    {{240}, 4, "reserved"},
+    {{0}, 8, N_("unspecified (this network)")},
+    {{10}, 8, N_("private")},
+    {{100, 64}, 10, N_("shared address space (CGNAT)")},
+    {{127}, 8, N_("loopback")},
+    {{169, 254}, 16, N_("link-local")},
+    {{172, 16}, 12, N_("private")},
+    {{192, 0, 0}, 24, N_("IETF protocol assignments")},
+    {{192, 0, 2}, 24, N_("documentation")},
+    {{192, 88, 99}, 24, N_("6to4 relay anycast")},
+    {{192, 168}, 16, N_("private")},
+    {{198, 18}, 15, N_("benchmarking")},
+    {{198, 51, 100}, 24, N_("documentation")},
+    {{203, 0, 113}, 24, N_("documentation")},
+    {{224}, 4, N_("multicast")},
+    {{240}, 4, N_("reserved")},
 };
 
 static const struct net v6_refused[] = {
-    {{0}, 128, "unspecified"},
-    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, "loopback"},
-    {{0}, 96, "IPv4-compatible"},
-    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, 96, "IPv4-mapped"},
-    {{0, 0x64, 0xff, 0x9b}, 96, "IPv4-translated (NAT64)"},
-    {{0, 0x64, 0xff, 0x9b, 0, 1}, 48, "IPv4-translated (local NAT64)"},
-    {{0x01, 0x00}, 64, "discard-only"},
-    {{0x20, 0x01, 0x0d, 0xb8}, 32, "documentation"},
-    {{0x20, 0x02}, 16, "6to4 (an embedded IPv4 address)"},
-    {{0x20, 0x01, 0x00, 0x00}, 32, "Teredo (an embedded IPv4 address)"},
-    {{0xfc}, 7, "unique local"},
-    {{0xfe, 0x80}, 10, "link-local"},
-    {{0xfe, 0xc0}, 10, "site-local"},
-    {{0xff}, 8, "multicast"},
+    {{0}, 128, N_("unspecified")},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, N_("loopback")},
+    {{0}, 96, N_("IPv4-compatible")},
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, 96, N_("IPv4-mapped")},
+    {{0, 0x64, 0xff, 0x9b}, 96, N_("IPv4-translated (NAT64)")},
+    {{0, 0x64, 0xff, 0x9b, 0, 1}, 48, N_("IPv4-translated (local NAT64)")},
+    {{0x01, 0x00}, 64, N_("discard-only")},
+    {{0x20, 0x01, 0x0d, 0xb8}, 32, N_("documentation")},
+    {{0x20, 0x02}, 16, N_("6to4 (an embedded IPv4 address)")},
+    {{0x20, 0x01, 0x00, 0x00}, 32, N_("Teredo (an embedded IPv4 address)")},
+    {{0xfc}, 7, N_("unique local")},
+    {{0xfe, 0x80}, 10, N_("link-local")},
+    {{0xfe, 0xc0}, 10, N_("site-local")},
+    {{0xff}, 8, N_("multicast")},
 };
 
 static bool in_net(const uint8_t *addr, const struct net *n)
@@ -89,7 +91,7 @@ bool ssrf_address_refused(const struct sockaddr *sa, const char **why)
 		return refused_in(in6->sin6_addr.s6_addr, v6_refused,
 				  sizeof v6_refused / sizeof v6_refused[0], why);
 	}
-	*why = "not an IP address";
+	*why = N_("not an IP address");
 	return true;
 }
 
@@ -124,45 +126,51 @@ static bool is_localhost_name(const char *host)
 	return len == 9 || host[len - 10] == '.';
 }
 
-bool ssrf_url_allowed(const char *url, bool allow_private, enum ssrf_when when, char *why,
-		      size_t whylen)
+static void refuse(struct ssrf_why *why, const char *msg, const char *what)
+{
+	why->msg = msg;
+	why->what = what;
+}
+
+bool ssrf_url_allowed(const char *url, bool allow_private, enum ssrf_when when,
+		      struct ssrf_why *why)
 {
 	bool ok = false;
 	char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL, *fragment = NULL;
 	CURLU *u = curl_url();
 	if (strlen(url) > 2000) {
-		snprintf(why, whylen, "must be at most 2000 characters");
+		refuse(why, N_("must be at most 2000 characters"), "");
 		goto out;
 	}
 	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0') {
-		snprintf(why, whylen, "must be an absolute https URL with a host");
+		refuse(why, N_("must be an absolute https URL with a host"), "");
 		goto out;
 	}
 	if (strcasecmp(scheme, "https") != 0 &&
 	    !(allow_private && strcasecmp(scheme, "http") == 0)) {
-		snprintf(why, whylen, "must use https");
+		refuse(why, N_("must use https"), "");
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
-		snprintf(why, whylen, "must not carry a user name or password");
+		refuse(why, N_("must not carry a user name or password"), "");
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0) == CURLUE_OK) {
-		snprintf(why, whylen, "must not carry a fragment");
+		refuse(why, N_("must not carry a fragment"), "");
 		goto out;
 	}
 	const char *what = NULL;
 	if (when == SSRF_AT_DELIVERY)
 		allow_private = true; /* open_checked in deliver.c checks every address */
 	if (!allow_private && ssrf_literal_refused(host, &what)) {
-		snprintf(why, whylen, "must not point to a %s address", what);
+		refuse(why, N_("must not point to a %s address"), what);
 		goto out;
 	}
 	if (!allow_private && is_localhost_name(host)) {
-		snprintf(why, whylen, "must not point to localhost");
+		refuse(why, N_("must not point to localhost"), "");
 		goto out;
 	}
 	ok = true;
@@ -174,4 +182,9 @@ out:
 	curl_free(fragment);
 	curl_url_cleanup(u);
 	return ok;
+}
+
+void ssrf_why_text(const struct ssrf_why *why, char *out, size_t len)
+{
+	snprintf(out, len, why->msg, why->what);
 }

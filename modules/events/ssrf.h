@@ -27,12 +27,24 @@ enum ssrf_when {
 	SSRF_AT_DELIVERY, /* the addresses are checked as they are connected to instead */
 };
 
+/* Why a URL is refused: msg, an English sentence with at most one "%s", and
+ * what fills it ("" when msg has none); both static and marked N_(), so that a
+ * problem can say it in the caller's language (problem_field(r, f, why.msg,
+ * problem_tr(r, why.what))). */
+struct ssrf_why {
+	const char *msg;
+	const char *what;
+};
+
 /* Checks a webhook URL: at most 2,000 characters, parsed by libcurl, https
  * (or http with allow_private), a host, no user name or password, no fragment;
  * at creation and without allow_private, a literal address must be allowed and
- * "localhost" (and names under it) is refused. On refusal writes the reason
- * into why and returns false. */
-bool ssrf_url_allowed(const char *url, bool allow_private, enum ssrf_when when, char *why,
-		      size_t whylen);
+ * "localhost" (and names under it) is refused. On refusal sets *why and returns
+ * false. */
+bool ssrf_url_allowed(const char *url, bool allow_private, enum ssrf_when when,
+		      struct ssrf_why *why);
+
+/* why in English, into out (len bytes). */
+void ssrf_why_text(const struct ssrf_why *why, char *out, size_t len);
 
 #endif

@@ -140,10 +140,10 @@ static enum rc load_webhook(struct req *r, const char *org, bool *enabled)
 /* Field checks beyond the table: the URL's target and the event types. */
 static enum rc check_body(struct req *r, const char **url)
 {
-	char why[160];
+	struct ssrf_why why;
 	*url = json_string_value(json_object_get(r->json, "url"));
-	if (!ssrf_url_allowed(*url, webhooks_allow_private(), SSRF_AT_CREATION, why, sizeof why))
-		problem_field(r, "url", "%s", why);
+	if (!ssrf_url_allowed(*url, webhooks_allow_private(), SSRF_AT_CREATION, &why))
+		problem_field(r, "url", why.msg, problem_tr(r, why.what));
 	if (json_array_size(json_object_get(r->json, "events")) == 0)
 		problem_field(r, "events", "must name at least one event type, or \"*\" for all");
 	size_t i;

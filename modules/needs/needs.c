@@ -451,7 +451,7 @@ static enum rc needs_search(struct req *r)
 		q = NULL;
 	const char *why = code ? waste_code_problem(code) : NULL;
 	if (why != NULL)
-		problem_field(r, "waste_code", "%s", why);
+		problem_field(r, "waste_code", "%s", problem_tr(r, why));
 	if (region && !region_prefix_valid(region))
 		problem_field(r, "region_code", "must be 2, 4 or 6 digits of a GB/T 2260 code");
 	if (page_params(r, "tu", &limit, &c) != RC_OK)

@@ -219,25 +219,25 @@ const char *waste_balance_problem(long long generated, long long stored, long lo
 				  long long disposed, long long transferred)
 {
 	if (stored + self_used + disposed + transferred != generated)
-		return "must equal stored_kg + self_used_kg + disposed_kg + the kg of the "
-		       "transfers: every kilogram generated is accounted for";
+		return N_("must equal stored_kg + self_used_kg + disposed_kg + the kg of the "
+			  "transfers: every kilogram generated is accounted for");
 	return NULL;
 }
 
 const char *waste_period_problem(const char *period, const char *current)
 {
 	if (period == NULL || strlen(period) != 7 || period[4] != '-')
-		return "must be a month YYYY-MM";
+		return N_("must be a month YYYY-MM");
 	for (int i = 0; i < 7; i++)
 		if (i != 4 && (period[i] < '0' || period[i] > '9'))
-			return "must be a month YYYY-MM";
+			return N_("must be a month YYYY-MM");
 	int month = atoi(period + 5);
 	if (month < 1 || month > 12)
-		return "must be a month YYYY-MM";
+		return N_("must be a month YYYY-MM");
 	if (strcmp(period, "2000-01") < 0)
-		return "must be 2000-01 or later";
+		return N_("must be 2000-01 or later");
 	if (strcmp(period, current) > 0)
-		return "must not be in the future";
+		return N_("must not be in the future");
 	return NULL;
 }
 
@@ -274,9 +274,9 @@ static enum rc waste_stream_create(struct req *r)
 	const char *code = str_at(r->json, "waste_code"), *region = str_at(r->json, "region_code");
 	const char *why = waste_code_problem(code);
 	if (why != NULL)
-		problem_field(r, "waste_code", "%s", why);
+		problem_field(r, "waste_code", "%s", problem_tr(r, why));
 	if ((why = industry_code_problem(str_at(r->json, "industry_code"), code)) != NULL)
-		problem_field(r, "industry_code", "%s", why);
+		problem_field(r, "industry_code", "%s", problem_tr(r, why));
 	if (region != NULL && !region_code_valid(region))
 		problem_field(r, "region_code",
 			      "must be a GB/T 2260 region code: six digits (370303)");
@@ -338,7 +338,7 @@ static enum rc waste_stream_list(struct req *r)
 		problem_field(r, "org_id", "must be an organization id");
 	const char *why = code ? waste_code_problem(code) : NULL;
 	if (why != NULL)
-		problem_field(r, "waste_code", "%s", why);
+		problem_field(r, "waste_code", "%s", problem_tr(r, why));
 	if (page_params(r, "tu", &limit, &c) != RC_OK)
 		return RC_ERR;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
@@ -369,7 +369,7 @@ static enum rc check_entry(struct req *r, const json_t *b, const char *producer,
 	current_month(month);
 	const char *why = waste_period_problem(str_at(b, "period"), month);
 	if (why != NULL)
-		problem_field(r, "period", "%s", why);
+		problem_field(r, "period", "%s", problem_tr(r, why));
 	const json_t *list = json_object_get(b, "transfers"), *t;
 	size_t i;
 	long long transferred = 0;
@@ -378,7 +378,7 @@ static enum rc check_entry(struct req *r, const json_t *b, const char *producer,
 	    waste_balance_problem(int_at(b, "generated_kg"), int_at(b, "stored_kg"),
 				  int_at(b, "self_used_kg"), int_at(b, "disposed_kg"), transferred);
 	if (why != NULL)
-		problem_field(r, "generated_kg", "%s (they sum to %lld)", why,
+		problem_field(r, "generated_kg", "%s (they sum to %lld)", problem_tr(r, why),
 			      transferred + int_at(b, "stored_kg") + int_at(b, "self_used_kg") +
 				  int_at(b, "disposed_kg"));
 	*transfers = list ? json_dumps(list, JSON_COMPACT) : xstrdup("[]");

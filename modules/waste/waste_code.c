@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "../../server/i18n.h"
+
 static bool digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -17,14 +19,14 @@ static bool digits(const char *s, size_t n)
 const char *waste_code_problem(const char *s)
 {
 	if (s == NULL || strlen(s) != 9 || !digits(s, 6) || s[6] != 'S' || !digits(s + 7, 2))
-		return "must be a 2024 directory code: three digits of industry, three of "
-		       "sequence, then S and two digits of category (321001S09)";
+		return N_("must be a 2024 directory code: three digits of industry, three of "
+			  "sequence, then S and two digits of category (321001S09)");
 	if (memcmp(s, "000", 3) == 0)
-		return "names no producing industry (000)";
+		return N_("names no producing industry (000)");
 	if (s[3] != '0' || memcmp(s + 3, "000", 3) == 0)
-		return "must have a sequence number from 001 to 099";
+		return N_("must have a sequence number from 001 to 099");
 	if (memcmp(s + 7, "00", 2) == 0 || memcmp(s + 7, "08", 2) == 0)
-		return "names no category of the directory (S01-S99, there is no S08)";
+		return N_("names no category of the directory (S01-S99, there is no S08)");
 	return NULL;
 }
 
@@ -37,10 +39,10 @@ const char *industry_code_problem(const char *s, const char *waste_code)
 {
 	size_t n = s ? strlen(s) : 0;
 	if (n < 3 || n > 5 || s[0] < 'A' || s[0] > 'T' || !digits(s + 1, n - 1))
-		return "must be a GB/T 4754 code: a section letter A-T and two to four digits "
-		       "(C3216)";
+		return N_("must be a GB/T 4754 code: a section letter A-T and two to four digits "
+			  "(C3216)");
 	if (n >= 4 && waste_code != NULL && waste_code_problem(waste_code) == NULL &&
 	    memcmp(s + 1, waste_code, 3) != 0)
-		return "must be the industry the waste code names (its first three digits)";
+		return N_("must be the industry the waste code names (its first three digits)");
 	return NULL;
 }

@@ -54,6 +54,16 @@ def test_waste_stream_registration_and_validation():
     for code in ("321001S08", "321-024-48", "32100S09", "321100S09"):
         problem(s().request("POST", "/v1/waste-streams", dict(RED_MUD, waste_code=code),
                             token=tok), 422, "waste_code")
+    # why, in the caller's language
+    zh = {"Accept-Language": "zh-CN"}
+    for code, said in (("321001S08", "不是名录中的类别（S01–S99，没有 S08）"),
+                       ("000001S09", "未指明产生行业（000）")):
+        p = problem(s().request("POST", "/v1/waste-streams", dict(RED_MUD, waste_code=code),
+                                headers=zh, token=tok), 422, "waste_code")
+        assert [e["message"] for e in p["errors"]] == [said], p
+    p = problem(s().request("POST", "/v1/waste-streams", dict(RED_MUD, industry_code="C2611"),
+                            headers=zh, token=tok), 422, "industry_code")
+    assert p["errors"][0]["message"] == "必须是废物代码所指的行业（其前三位数字）", p
     p = problem(s().request("POST", "/v1/waste-streams",
                             dict(RED_MUD, industry_code="C2611", form="gas", region_code="12",
                                  annual_tonnes=-1, components=["x" * 101]), token=tok), 422)
@@ -116,8 +126,10 @@ def test_waste_entries_balance_and_transfers():
     future = (datetime.date.today().replace(day=28) + datetime.timedelta(days=5)).strftime("%Y-%m")
     problem(s().request("POST", f"/v1/waste-streams/{st['id']}/entries",
                         {"period": future, "generated_kg": 0}, token=tok), 422, "period")
-    problem(s().request("POST", f"/v1/waste-streams/{st['id']}/entries",
-                        {"period": "2025-13", "generated_kg": 0}, token=tok), 422, "period")
+    p = problem(s().request("POST", f"/v1/waste-streams/{st['id']}/entries",
+                            {"period": "2025-13", "generated_kg": 0},
+                            headers={"Accept-Language": "zh-CN"}, token=tok), 422, "period")
+    assert [e["message"] for e in p["errors"]] == ["必须是月份 YYYY-MM"], p
     problem(s().request("POST", f"/v1/waste-streams/{st['id']}/entries",
                         {"period": month, "generated_kg": 1.5}, token=tok), 422, "generated_kg")
     # a receiver must be a verified organization, a contract an active licence of the receiver

@@ -475,7 +475,7 @@ def test_two_servers_deliver_each_event_once():
 
 @test
 def test_ssrf_targets_are_refused_without_allow_private():
-    """without TECHEX_WEBHOOK_ALLOW_PRIVATE: http, loopback, private, link-local, IPv6 loopback and mapped addresses are 422 at creation, and a name that resolves to 127.0.0.1 is refused at delivery without a connection"""
+    """without TECHEX_WEBHOOK_ALLOW_PRIVATE: http, loopback, private, link-local, IPv6 loopback and mapped addresses are 422 at creation, saying why in English or Chinese, and a name that resolves to 127.0.0.1 is refused at delivery without a connection"""
     d = Db()
     try:
         server = d.serve("wh-ssrf", TECHEX_WEBHOOK_ALLOW_PRIVATE="0")
@@ -491,6 +491,17 @@ def test_ssrf_targets_are_refused_without_allow_private():
             p = problem(server.request("POST", f"/v1/orgs/{oid}/webhooks",
                                        {"url": url, "events": ["*"]}, token=tok), 422, "url")
             assert p["errors"][0]["message"], p
+        # the reason in the caller's language, what the address is included
+        for url, lang, said in (
+                ("https://10.0.0.8/", "en", "must not point to a private address"),
+                ("https://10.0.0.8/", "zh-CN", "不得指向私有地址"),
+                ("https://[::1]/", "zh-CN", "不得指向环回地址"),
+                ("http://hooks.example.com/", "zh-CN", "必须使用 https"),
+                ("https://api.localhost/", "zh-CN", "不得指向 localhost")):
+            p = problem(server.request("POST", f"/v1/orgs/{oid}/webhooks",
+                                       {"url": url, "events": ["*"]},
+                                       headers={"Accept-Language": lang}, token=tok), 422, "url")
+            assert [e["message"] for e in p["errors"] if e["field"] == "url"] == [said], p
         # a name: accepted at creation, refused at delivery for the address it resolves to
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))

@@ -4,9 +4,13 @@
 #include "db.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "cursor.h"
 #include "fiber.h"
@@ -29,7 +33,7 @@ const char *const db_session_settings[] = {
     NULL,
 };
 
-PGconn *db_connect(const char *conninfo, const char *app)
+static PGconn *connect_blocking(const char *conninfo, const char *app)
 {
 	/* a default connect_timeout so an unreachable host cannot stall a worker
 	 * for minutes; one given in DATABASE_URL wins (it comes later), and so
@@ -37,6 +41,45 @@ PGconn *db_connect(const char *conninfo, const char *app)
 	const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
 	const char *const values[] = {"5", app ? app : "techex", conninfo, NULL};
 	return PQconnectdbParams(keys, values, 1);
+}
+
+/* A connection a fiber waits for: libpq's own blocking connect runs on a
+ * thread of its own (connect_timeout per host, the hosts of a multi-host URL
+ * in turn, target_session_attrs: all of libpq's behaviour, which PQconnectPoll
+ * would leave to the caller), and done_fd becomes readable when conn is set. */
+struct connecting {
+	const char *conninfo, *app;
+	PGconn *conn;
+	int done_fd;
+};
+
+static void *connect_main(void *arg)
+{
+	struct connecting *c = arg;
+	uint64_t one = 1;
+	c->conn = connect_blocking(c->conninfo, c->app);
+	(void)!write(c->done_fd, &one, sizeof one);
+	return NULL;
+}
+
+PGconn *db_connect(const char *conninfo, const char *app)
+{
+	if (fiber_current() == NULL)
+		return connect_blocking(conninfo, app);
+	/* inside a worker's fiber: the thread's other transactions go on while
+	 * this one connects (to a host that does not answer, say) */
+	struct connecting c = {
+	    .conninfo = conninfo, .app = app, .done_fd = eventfd(0, EFD_CLOEXEC)};
+	pthread_t thread;
+	if (c.done_fd < 0 || pthread_create(&thread, NULL, connect_main, &c) != 0) {
+		if (c.done_fd >= 0)
+			close(c.done_fd);
+		return connect_blocking(conninfo, app);
+	}
+	fiber_wait(c.done_fd, POLLIN);
+	pthread_join(thread, NULL);
+	close(c.done_fd);
+	return c.conn;
 }
 
 /* Server notices ("text-search query doesn't contain lexemes", say) go to the
@@ -74,6 +117,8 @@ void db_close(struct db *db)
 	db->cap = 0;
 }
 
+static PGresult *sent_result(PGconn *conn, int sent);
+
 enum rc db_ensure(struct db *db)
 {
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
@@ -95,7 +140,7 @@ enum rc db_ensure(struct db *db)
 	}
 	PQsetNoticeProcessor(db->conn, db_log_notice, NULL);
 	for (const char *const *set = db_session_settings; *set != NULL; set++)
-		PQclear(PQexec(db->conn, *set));
+		PQclear(sent_result(db->conn, PQsendQuery(db->conn, *set)));
 	if (db->ever_connected)
 		db_reconnects++;
 	db->ever_connected = true;

@@ -63,8 +63,9 @@ void db_log_notice(void *arg, const char *message);
 
 /* Connects to conninfo (a libpq string or URI) with a default connect_timeout
  * of 5 s, as application app (what pg_stat_activity shows: "techex-worker",
- * say; NULL: "techex") unless conninfo names one. Caller frees with PQfinish,
- * also on failure. */
+ * say; NULL: "techex") unless conninfo names one. Inside a fiber the thread's
+ * other fibers run while it connects. Caller frees with PQfinish, also on
+ * failure. */
 PGconn *db_connect(const char *conninfo, const char *app);
 
 /* Makes sure the connection is up, connecting or reconnecting as needed.

@@ -553,10 +553,56 @@ for lc in 0 1 2 4; do
 done
 dur=$saved_dur
 
+# Where a bid's work goes, after the measured rounds (so that the statistics
+# cost nothing there): PostgreSQL restarted with pg_stat_statements, one wrk
+# run of bids, the CPU that PostgreSQL's processes, the server and the rest of
+# the machine (wrk, the kernel's network work) used meanwhile, from /proc, and
+# each statement's share of PostgreSQL's execution time and its WAL.
+# cpu_ticks: "machine-busy postgres server", clock ticks since boot
+cpu_ticks() {
+	busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+	pg=0
+	for proc in /proc/[0-9]*; do
+		[ "$(cat "$proc/comm" 2>/dev/null)" = postgres ] || continue
+		t=$(awk '{ print $14 + $15 }' "$proc/stat" 2>/dev/null) || continue
+		pg=$((pg + ${t:-0}))
+	done
+	echo "$busy $pg $(awk '{ print $14 + $15 }' "/proc/$server_pid/stat")"
+}
+# (PostgreSQL's log is counted before its restart ends the sessions still open)
+pg_errors=$(grep -c 'ERROR\|FATAL\|PANIC' "$(readlink -f "$pgdir/data")/server.log" 2>/dev/null || true)
+say "profiling one run of bids with pg_stat_statements"
+sh scripts/pg.sh psql "$pgdir" -q -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+sh scripts/pg.sh stop "$pgdir"
+sh scripts/pg.sh start "$pgdir"
+sh scripts/pg.sh psql "$pgdir" -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+	-c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+start_server "${TECHEX_WORKERS:-}"
+BENCH_BID_IDS_FILE="$work/bid-ids" BENCH_TOKEN=$bidder_token
+export BENCH_BID_IDS_FILE BENCH_TOKEN
+run_wrk "$warmup" "/v1/listings/{id}/bids" >/dev/null
+sh scripts/pg.sh psql "$pgdir" -q -c "SELECT pg_stat_statements_reset()" >/dev/null
+cpu_before=$(cpu_ticks)
+run_wrk "$dur" "/v1/listings/{id}/bids" >"$work/bids-profiled.rounds"
+cpu_after=$(cpu_ticks)
+unset BENCH_BID_IDS_FILE BENCH_TOKEN
+profiled_bids=$(awk -v d="$dur" '{ printf "%.0f", $1 * d }' "$work/bids-profiled.rounds")
+echo "$cpu_before $cpu_after $(getconf CLK_TCK) $profiled_bids" >"$work/bids-cpu"
+sh scripts/pg.sh psql "$pgdir" -tA -F'	' -v bids="$profiled_bids" >"$work/bids-statements" <<'SQL'
+SELECT round(calls::numeric / :bids, 2), round(mean_exec_time::numeric * 1000),
+       round(100 * total_exec_time / sum(total_exec_time) FILTER (WHERE toplevel) OVER ())::int,
+       round(wal_bytes / calls), round(mean_plan_time::numeric * 1000, 1),
+       CASE WHEN toplevel THEN 'the server' ELSE 'a trigger' END,
+       left(replace(regexp_replace(query, '\s+', ' ', 'g'), '|', '\|'), 90)
+FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'techex') AND calls >= :bids / 2
+ORDER BY total_exec_time DESC LIMIT 14
+SQL
+stop_server
+
 # how soon `serve` answers: fork to the first 200 from /healthz, 5 times
 say "timing serve until /healthz answers"
 python3 bench/probe.py ready "$bin" "$port" 5 >"$work/ready" || die "the start-up probe failed"
-pg_errors=$(grep -c 'ERROR\|FATAL\|PANIC' "$(readlink -f "$pgdir/data")/server.log" 2>/dev/null || true)
 log_lines=$(grep -c . "$server_log" 2>/dev/null || true)
 
 # ---- the report -----------------------------------------------------------
@@ -630,7 +676,7 @@ mkdir -p "$results"
 	echo "|---|---|---|---|---|---|---|"
 	echo "| pgbench: the SELECT of GET /v1/listings/{id}, 2 clients (read ceiling) | $pg_row | – | – | 1.00 | $pg_failed failed | – |"
 	wrk_row listing "wrk GET /v1/listings/{id} ($(grep -c . "$work/listing-ids") published of $listing_total listings, random), anonymous: the I/O loop answers"
-	wrk_row listing_auth "wrk GET /v1/listings/{id}, the same with a Bearer token: a worker answers"
+	wrk_row listing_auth "wrk GET /v1/listings/{id}, the same with a Bearer token: the I/O loop answers, the session checked in the same statement"
 	wrk_row me "wrk GET /v1/me (Bearer token: the session, then the user)"
 	wrk_row orgs "wrk GET /v1/orgs/{id} ($orgs ids, random)"
 	wrk_row healthz "wrk GET /healthz (no database)"
@@ -688,6 +734,20 @@ mkdir -p "$results"
 	echo "|---|---|---|"
 	profile_row bids "POST /v1/listings/{id}/bids"
 	profile_row confirm "POST /v1/payments/{id}/confirm"
+	echo
+	echo "Where a bid's work goes: one more ${dur} s run of POST /v1/listings/{id}/bids after the rounds above, with PostgreSQL restarted with pg_stat_statements ($(awk '{ printf "%.0f", $1 }' "$work/bids-profiled.rounds") req/s). CPU from /proc, per bid:"
+	echo
+	echo "| PostgreSQL's processes | the server | the rest of the machine (wrk, the kernel) | all, of $(nproc) cores |"
+	echo "|---|---|---|---|"
+	awk '{ hz = $7; n = $8; busy = ($4 - $1) / hz; pg = ($5 - $2) / hz; srv = ($6 - $3) / hz
+		printf "| %.0f µs | %.0f µs | %.0f µs | %.0f µs |\n", 1e6 * pg / n, 1e6 * srv / n,
+			1e6 * (busy - pg - srv) / n, 1e6 * busy / n }' "$work/bids-cpu"
+	echo
+	echo "Each statement PostgreSQL ran for the bids, by its share of their execution time (pg_stat_statements, nested statements included: the FOREIGN KEY checks and the search-version trigger's query, sent by a trigger, whose time is also in the statement that fired it; shares are of the time of the statements the server sent; calls per bid a few percent over a whole number: bids still in flight when wrk stopped counting):"
+	echo
+	echo "| calls per bid | µs per call | share of execution | WAL bytes per call | planning µs | sent by | statement |"
+	echo "|---|---|---|---|---|---|---|"
+	awk -F'\t' '{ printf "| %s | %s | %s %% | %s | %s | %s | `%s` |\n", $1, $2, $3, $4, $5, $6, $7 }' "$work/bids-statements"
 	echo
 	echo "Targets (the performance issues), measured in this run:"
 	echo
